@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ..options import compile_file, storyboard_file
+from ..render import print_diagnostics, summary
+
+
+@click.command("graph")
+@storyboard_file
+@click.option("--format", "fmt", type=click.Choice(["mermaid", "dot"]), default="mermaid", show_default=True)
+def command(file: str, fmt: str) -> None:
+    """Print the DAG of shots (edges: extends, continues, motion)."""
+    from ...compile.graphs import to_dot, to_mermaid
+
+    loaded, compiled = compile_file(file)
+    if compiled is None:
+        print_diagnostics(loaded.diagnostics, loaded.source, err=True, include_info=False)
+        click.echo(summary(loaded.diagnostics, file), err=True)
+        sys.exit(1)
+    click.echo(to_dot(compiled) if fmt == "dot" else to_mermaid(compiled))

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ..options import compile_file, output_format, provider_option, storyboard_file, tier_option
+from ..render import diagnostics_json, print_diagnostics, summary, write_json
+
+
+@click.command("plan")
+@storyboard_file
+@provider_option
+@tier_option
+@output_format
+def command(file: str, provider: str | None, tier: str | None, fmt: str) -> None:
+    """Show, per shot, `generate` or `cached`, the reasons and the price. Sends nothing."""
+    from ...plan import make_plan
+
+    loaded, compiled = compile_file(file, provider, tier)
+    if compiled is None or not compiled.ok:
+        if fmt == "json":
+            click.echo(diagnostics_json(loaded.diagnostics, False), err=True)
+        else:
+            print_diagnostics(loaded.diagnostics, loaded.source, err=True, include_info=False)
+            click.echo(summary(loaded.diagnostics, file), err=True)
+        sys.exit(1)
+    plan = make_plan(compiled)
+    if fmt == "json":
+        write_json(plan.to_json())
+        return
+    print_diagnostics(compiled.diagnostics.warnings, loaded.source, err=True)
+    click.echo(render_plan(plan, file))
+
+
+def render_plan(plan, file: str) -> str:  # type: ignore[no-untyped-def]
+    rows = []
+    id_width = max([len(s.id) for s in plan.shots] + [4])
+    for s in plan.shots:
+        r = s.request
+        price = f"${s.list_price:.3f}".rstrip("0").rstrip(".") if s.action == "generate" else "-"
+        if s.action == "generate" and s.estimate:
+            price = "~" + price
+        what = f"{s.billed_seconds:g}s {r['resolution']} {r['tier']}{' +video' if 'ref_video' in r else ''}"
+        mark = click.style("generate", fg="yellow") if s.action == "generate" else click.style("cached  ", fg="green")
+        rows.append(f"  {mark}  {s.id:<{id_width}}  {what:<22} {price:>8}  {'; '.join(s.reasons)}")
+    gen = len(plan.to_generate)
+    total = f"${plan.total:.2f}"
+    lines = [f"Plan for {file} (provider {plan.provider}):", *rows, ""]
+    lines.append(
+        f"{len(plan.shots)} shots: {gen} to generate, {len(plan.shots) - gen} cached. "
+        f"Total: {'~' if plan.has_estimates else ''}{total}"
+    )
+    return "\n".join(lines)

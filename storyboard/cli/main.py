@@ -1,0 +1,61 @@
+"""The `storyboard` command: a thin layer over the library.
+
+Commands live in :mod:`storyboard.cli.commands` and are imported only when invoked, so
+``storyboard --help`` loads click and nothing else.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+from typing import Any
+
+import click
+
+from .. import __version__
+
+# name -> (module, one-line help); the help is here so listing commands imports nothing
+COMMANDS: dict[str, tuple[str, str]] = {
+    "check": ("check", "Check a storyboard and print every diagnostic."),
+    "plan": ("plan", "Show what a build would generate, why, and what it costs."),
+    "build": ("build", "Run the plan: generate what changed, then cut the film."),
+    "graph": ("graph", "Print the shot dependency graph (Mermaid or DOT)."),
+    "schema": ("schema", "Print the JSON Schema of the storyboard language."),
+    "init": ("init", "Create a starter project with its own reference images."),
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [name for name in COMMANDS if _available(name)]
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS or not _available(name):
+            return None
+        module = importlib.import_module(f"storyboard.cli.commands.{COMMANDS[name][0]}")
+        command: click.Command = module.command
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+def _available(name: str) -> bool:
+    return importlib.util.find_spec(f"storyboard.cli.commands.{COMMANDS[name][0]}") is not None
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="storyboard")
+def cli() -> None:
+    """Compile a storyboard YAML file into a SkyReels V4 film: check, plan, build."""
+
+
+def main(argv: list[str] | None = None) -> Any:
+    try:
+        return cli.main(args=argv, prog_name="storyboard", standalone_mode=True)
+    except KeyboardInterrupt:
+        click.echo("storyboard: interrupted", err=True)
+        sys.exit(130)

@@ -1,0 +1,40 @@
+"""Options and steps shared by several commands."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import click
+
+from ..load.model import PROVIDERS
+
+storyboard_file = click.argument(
+    "file", type=click.Path(exists=True, dir_okay=False, readable=True, allow_dash=False)
+)
+output_format = click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format."
+)
+provider_option = click.option(
+    "--provider", type=click.Choice(PROVIDERS), default=None, help="Override the provider of every shot."
+)
+tier_option = click.option("--tier", type=click.Choice(["std", "fast"]), default=None, help="Override the tier of every shot.")
+
+
+def compile_file(file: str, provider: str | None = None, tier: str | None = None) -> tuple[Any, Any]:
+    """Load and compile ``file``; returns (loaded, compiled or None when it did not load)."""
+    from ..compile import compile_storyboard
+    from ..load import load
+
+    loaded = load(file, display=file)
+    if loaded.storyboard is None:
+        return loaded, None
+    return loaded, compile_storyboard(loaded, provider=provider, tier=tier)
+
+
+def common(*decorators: Callable[..., Any]) -> Callable[..., Any]:
+    def apply(f: Callable[..., Any]) -> Callable[..., Any]:
+        for d in reversed(decorators):
+            f = d(f)
+        return f
+
+    return apply

@@ -1,0 +1,77 @@
+"""Diagnostics as a compiler prints them: ``file:line:col: error[CODE]: message``."""
+
+from __future__ import annotations
+
+import json
+from typing import Iterable, TextIO
+
+import click
+
+from ..diagnostics import Diagnostic, Diagnostics, Severity
+from ..load.yamlsource import Source
+
+_COLOURS = {Severity.error: "red", Severity.warning: "yellow", Severity.info: "cyan"}
+_WORDS = {Severity.error: "error", Severity.warning: "warning", Severity.info: "note"}
+
+
+def format_diagnostic(d: Diagnostic, source: Source | None) -> str:
+    loc = d.location
+    head = (
+        f"{loc.file}:{loc.line}:{loc.column}: "
+        + click.style(f"{_WORDS[d.severity]}[{d.code}]", fg=_COLOURS[d.severity], bold=True)
+        + f": {d.message}"
+    )
+    lines = [head]
+    text = _source_line(source, loc.line)
+    if text is not None:
+        gutter = " " * len(str(loc.line))
+        shown = text.expandtabs(1)
+        width = max(1, min(loc.length, max(1, len(shown) - loc.column + 1)))
+        lines.append(f"{gutter} |")
+        lines.append(f"{loc.line} | {shown}")
+        lines.append(f"{gutter} | " + " " * (loc.column - 1) + click.style("^" * width, fg=_COLOURS[d.severity], bold=True))
+        if d.help:
+            lines.append(f"{gutter} = help: {d.help}")
+    elif d.help:
+        lines.append(f"  = help: {d.help}")
+    return "\n".join(lines)
+
+
+def _source_line(source: Source | None, line: int) -> str | None:
+    if source is None or not source.text:
+        return None
+    lines = source.lines
+    if 1 <= line <= len(lines):
+        text = lines[line - 1]
+        return text if len(text) <= 300 else text[:300] + "..."
+    return None
+
+
+def summary(diagnostics: Diagnostics, name: str) -> str:
+    errors, warnings = len(diagnostics.errors), len(diagnostics.warnings)
+    if not errors and not warnings:
+        return f"{name}: ok"
+    parts = []
+    if errors:
+        parts.append(f"{errors} error{'s' if errors != 1 else ''}")
+    if warnings:
+        parts.append(f"{warnings} warning{'s' if warnings != 1 else ''}")
+    return f"{name}: {', '.join(parts)}"
+
+
+def print_diagnostics(
+    diagnostics: Iterable[Diagnostic], source: Source | None, *, err: bool, include_info: bool = True
+) -> None:
+    for d in diagnostics:
+        if d.severity is Severity.info and not include_info:
+            continue
+        click.echo(format_diagnostic(d, source), err=err)
+        click.echo("", err=err)
+
+
+def diagnostics_json(diagnostics: Diagnostics, ok: bool) -> str:
+    return json.dumps({"ok": ok, "diagnostics": [d.to_json() for d in diagnostics]}, indent=2, ensure_ascii=False)
+
+
+def write_json(data: object, stream: TextIO | None = None) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))

@@ -1,0 +1,170 @@
+"""Media values: relative paths inside the project, or https:// URLs; and their probes.
+
+A value is checked once however many shots use it. Lengths and sizes of local audio and
+video come from the container via PyAV (a media library, not ffmpeg's text output), and
+only for the files a rule or a price needs.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Literal
+from urllib.parse import urlparse
+
+from .request import MediaRef
+
+Kind = Literal["image", "video", "audio"]
+IMAGE_EXT = frozenset({".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp"})
+VIDEO_EXT = frozenset({".mp4", ".mov", ".webm", ".mkv", ".m4v"})
+AUDIO_EXT = frozenset({".mp3", ".wav", ".m4a", ".aac", ".ogg", ".flac", ".opus"})
+_BY_EXT: dict[str, Kind] = {
+    **{e: "image" for e in IMAGE_EXT},
+    **{e: "video" for e in VIDEO_EXT},
+    **{e: "audio" for e in AUDIO_EXT},
+}
+
+
+@dataclass(frozen=True, slots=True)
+class MediaProblem:
+    code: str  # M001..M004
+    message: str
+    help: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    ref: MediaRef | None
+    kind: Kind | None  # from the extension; None when it has none we know
+    path: Path | None  # absolute, for local files
+    problem: MediaProblem | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Probe:
+    seconds: float
+    width: int | None
+    height: int | None
+
+
+def kind_of(value: str) -> Kind | None:
+    suffix = PurePosixPath(urlparse(value).path if "://" in value else value).suffix.lower()
+    return _BY_EXT.get(suffix)
+
+
+class MediaResolver:
+    """Resolves media values of one storyboard, each once."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        self._cache: dict[str, Resolved] = {}
+        self._probes: dict[Path, Probe | str] = {}
+
+    def resolve(self, value: str) -> Resolved:
+        hit = self._cache.get(value)
+        if hit is None:
+            hit = self._cache[value] = self._resolve(value)
+        return hit
+
+    def _resolve(self, value: str) -> Resolved:
+        kind = kind_of(value)
+        if "://" in value or value.startswith(("data:", "file:")):
+            parsed = urlparse(value)
+            if parsed.scheme != "https" or not parsed.netloc:
+                return Resolved(
+                    None,
+                    kind,
+                    None,
+                    MediaProblem(
+                        "M003",
+                        f"expected a relative path or an https:// URL, found `{value}`",
+                        "providers fetch media over https; use an https URL or a file inside the project",
+                    ),
+                )
+            return Resolved(MediaRef(url=value), kind, None)
+        if value.startswith(("/", "~", "\\")) or (len(value) > 1 and value[1] == ":"):
+            return Resolved(
+                None,
+                kind,
+                None,
+                MediaProblem(
+                    "M003",
+                    f"expected a path relative to the storyboard file, found the absolute path `{value}`",
+                    "copy the file into the project and refer to it relative to the storyboard",
+                ),
+            )
+        full = (self.root / value).resolve()
+        try:
+            rel = full.relative_to(self.root)
+        except ValueError:
+            return Resolved(
+                None,
+                kind,
+                None,
+                MediaProblem(
+                    "M002",
+                    f"`{value}` resolves outside the storyboard's folder ({self.root})",
+                    "media must live inside the storyboard's folder tree; copy the file into it",
+                ),
+            )
+        if not full.is_file():
+            near = _nearby(full)
+            return Resolved(
+                None,
+                kind,
+                None,
+                MediaProblem(
+                    "M001",
+                    f"media file `{value}` not found",
+                    f"did you mean `{PurePosixPath(value).with_name(near)}`?"
+                    if near
+                    else "check the path; it is relative to the storyboard file",
+                ),
+            )
+        return Resolved(MediaRef(file=rel.as_posix()), kind, full)
+
+    def probe(self, path: Path) -> Probe | str:
+        """Length and frame size of a local audio or video file, or why it cannot be read."""
+        hit = self._probes.get(path)
+        if hit is None:
+            hit = self._probes[path] = probe_file(path)
+        return hit
+
+
+def probe_file(path: Path) -> Probe | str:
+    import av
+
+    try:
+        with av.open(os.fspath(path)) as container:
+            seconds = container.duration / 1_000_000 if container.duration else 0.0
+            width = height = None
+            if container.streams.video:
+                stream = container.streams.video[0]
+                width, height = stream.codec_context.width, stream.codec_context.height
+                if not seconds and stream.duration and stream.time_base:
+                    seconds = float(stream.duration * stream.time_base)
+            elif not seconds and container.streams.audio:
+                stream = container.streams.audio[0]
+                if stream.duration and stream.time_base:
+                    seconds = float(stream.duration * stream.time_base)
+            if not container.streams.video and not container.streams.audio:
+                return "it holds no audio or video stream"
+            return Probe(seconds, width, height)
+    except Exception as exc:  # PyAV raises many FFmpeg error classes
+        return f"{type(exc).__name__}: {exc}"
+
+
+def _nearby(full: Path) -> str | None:
+    """A file in the same folder whose name differs only slightly (did-you-mean)."""
+    import difflib
+
+    folder = full.parent
+    if not folder.is_dir():
+        return None
+    try:
+        names = [p.name for p in folder.iterdir() if p.is_file()]
+    except OSError:
+        return None
+    match = difflib.get_close_matches(full.name, names, n=1, cutoff=0.7)
+    return match[0] if match else None

@@ -1,0 +1,147 @@
+"""What each provider's own page offers: one capability profile per provider, as data.
+
+Every number and flag here is read off the provider's seed page in ``shared/seeds/``
+(the ``source`` strings say where); where a page is silent, the SkyReels V4 model's own
+limits apply and the source says so. The compiler's provider rules are generic over
+these fields, so correcting a provider is a one-line change here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+ALL_RATIOS = frozenset({"16:9", "9:16", "1:1", "4:3", "3:4"})
+V4_PROMPT_CHARS = 4000  # "1280 tokens (roughly 4000 characters)", seed 001; seed 004 says 1280 tokens
+
+
+@dataclass(frozen=True)
+class Profile:
+    id: str
+    seed: str | None
+    tiers: frozenset[str] = frozenset({"std", "fast"})
+    aspect_ratios: frozenset[str] = ALL_RATIOS
+    size_from_width_height: bool = False  # takes width/height rather than an aspect ratio
+    sound: bool = True  # offers a sound-effects switch
+    fast_requires_silence: bool = False
+    prompt_optimizer: bool = True  # offers switching prompt rewriting off
+    prompt_max_chars: int | None = V4_PROMPT_CHARS
+    grouped_references: bool = True  # reference images as tagged groups
+    flat_images_max: int | None = None  # a flat images list instead of groups
+    max_groups: int = 6
+    max_images_per_group: int = 5
+    grid: bool = True
+    group_audio: bool = True
+    group_audio_max_seconds: float | None = None
+    first_frame: bool = True
+    last_frame: bool = True
+    max_mid_frames: int = 6
+    max_frame_images: int | None = None  # first + last + mid frames together
+    mid_frame_tags: bool = True  # each mid frame carries a tag
+    ref_video_types: frozenset[str] = frozenset({"reference", "extend"})
+    ref_video_tags: bool = True
+    reference_video_max_seconds: float = 10.0
+    extend_video_max_seconds: float = 15.0
+    ref_video_min_pixels: int | None = None
+    reference_video_with_grid: bool = True
+    shot_audio: bool = True  # audio-driven generation from a standalone audio file
+    tags_must_appear_in_prompt: bool = False
+    sources: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def paid(self) -> bool:
+        return self.id != "local"
+
+
+PROFILES: dict[str, Profile] = {
+    # The offline previewer accepts the whole SkyReels V4 surface with the model's own
+    # limits, so a storyboard that builds locally is valid V4 for qingbo and apimart.
+    "local": Profile(
+        id="local", seed=None, mid_frame_tags=False, ref_video_tags=False, sources={"*": "SkyReels V4 model limits (seeds 001, 003, 004)"}
+    ),
+    "wavespeed": Profile(
+        id="wavespeed",
+        seed="000",
+        aspect_ratios=frozenset({"16:9", "9:16", "1:1"}),
+        fast_requires_silence=True,
+        prompt_optimizer=False,
+        prompt_max_chars=None,
+        grouped_references=False,
+        flat_images_max=3,
+        max_groups=3,
+        grid=False,
+        group_audio=False,
+        first_frame=False,
+        last_frame=False,
+        max_mid_frames=0,
+        ref_video_types=frozenset({"reference"}),
+        ref_video_tags=False,
+        shot_audio=False,
+        sources={
+            "images": "seed 000: images, reference image URLs, up to 3",
+            "ref_videos": "seed 000: ref_videos, at most 1 video, for motion/temporal guidance",
+            "aspect_ratio": "seed 000: 16:9, 9:16, 1:1",
+            "mode": "seed 000: fast mode currently requires sound=false",
+            "prompt_optimizer": "seed 000: no such parameter",
+        },
+    ),
+    "eachlabs": Profile(
+        id="eachlabs",
+        seed="001",
+        sound=False,
+        first_frame=False,
+        last_frame=False,
+        max_mid_frames=0,
+        shot_audio=False,
+        sources={
+            "ref_images": "seed 001: groups, type image 1-5 urls or grid exactly 1, audio only on image groups",
+            "ref_videos": "seed 001: single reference video, extend or reference",
+            "prompt": "seed 001: 1280 tokens (roughly 4000 characters)",
+            "sound": "seed 001: no sound parameter in the input schema",
+            "max_groups": "seed 001 states none; SkyReels V4 limit of 6 (seeds 003, 004)",
+        },
+    ),
+    "runware": Profile(
+        id="runware",
+        seed="002",
+        tiers=frozenset({"std"}),
+        size_from_width_height=True,
+        prompt_max_chars=5120,
+        max_groups=3,
+        group_audio_max_seconds=15.0,
+        max_mid_frames=6,
+        max_frame_images=8,
+        mid_frame_tags=False,
+        reference_video_max_seconds=15.0,
+        extend_video_max_seconds=15.0,
+        ref_video_min_pixels=1_866_240,
+        shot_audio=False,
+        sources={
+            "tier": "seed 002: one model skywork:skyreels@v4, no fast/std switch",
+            "referenceImages": "seed 002: 1-3 groups, 1-5 images each, optional audio max 15 s",
+            "frameImages": "seed 002: 1-8 frame images",
+            "referenceVideos": "seed 002: 1 video, max 15 s, at least 1,866,240 pixels",
+            "positivePrompt": "seed 002: max 5120",
+            "size": "seed 002: width and height in pixels, no aspect ratio",
+        },
+    ),
+    "qingbo": Profile(
+        id="qingbo",
+        seed="003",
+        sources={
+            "ref_images": "seed 003: up to 6 items, image or grid, optional audio_url",
+            "mid_frame_images": "seed 003: up to 6, tag + image_url + time_stamp in (0, duration)",
+            "prompt": "seed 003 states none; SkyReels V4 limit 1280 tokens (seeds 001, 004)",
+        },
+    ),
+    "apimart": Profile(
+        id="apimart",
+        seed="004",
+        reference_video_with_grid=False,
+        tags_must_appear_in_prompt=True,
+        sources={
+            "tags": "seed 004: every declared tag must appear in the prompt",
+            "reference": "seed 004: reference can be combined with ref_images.type=image",
+            "prompt": "seed 004: max 1280 tokens",
+        },
+    ),
+}

@@ -1,0 +1,187 @@
+"""Diagnostics: the one currency every stage uses to tell the user what is wrong.
+
+Every rule the tool enforces has a stable code in ``RULES``; stages never invent a code
+on the spot, so the catalogue below is the complete list a user can look up (and the
+test suite checks that every code is exercised).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Iterable, Iterator
+
+
+class Severity(str, Enum):
+    error = "error"
+    warning = "warning"
+    info = "info"
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    code: str
+    severity: Severity
+    title: str
+    source: str  # where the rule comes from: DESIGN.md or a seed page
+
+
+E, W, I = Severity.error, Severity.warning, Severity.info
+_DESIGN = "DESIGN.md"
+_V4 = "SkyReels V4 pages (seeds 001, 003, 004)"
+
+RULES: dict[str, Rule] = {
+    r.code: r
+    for r in [
+        # Y: reading the file
+        Rule("Y001", E, "YAML syntax error", "YAML 1.1"),
+        Rule("Y002", E, "empty storyboard file", _DESIGN),
+        Rule("Y003", E, "file too large", "storyboard safety limit"),
+        Rule("Y004", E, "YAML alias expansion or nesting too large", "storyboard safety limit"),
+        Rule("Y005", E, "file is not UTF-8 text", "YAML 1.1"),
+        Rule("Y006", E, "duplicate key in a mapping", "YAML 1.1"),
+        Rule("Y007", E, "unsupported YAML construct (tag or non-string key)", _DESIGN),
+        # S: shape of the document
+        Rule("S001", E, "unknown key", _DESIGN),
+        Rule("S002", E, "value has the wrong type", _DESIGN),
+        Rule("S003", E, "required key is missing", _DESIGN),
+        Rule("S004", E, "value is not one of the allowed values", _DESIGN),
+        Rule("S005", E, "unsupported storyboard version", _DESIGN),
+        Rule("S006", E, "storyboard has no shots", _DESIGN),
+        # N: names
+        Rule("N001", E, "invalid shot id", _DESIGN),
+        Rule("N002", E, "invalid character or asset name", _DESIGN),
+        Rule("N003", E, "name defined twice (characters, assets and shots share one namespace)", _DESIGN),
+        # M: media values
+        Rule("M001", E, "media file not found", _DESIGN),
+        Rule("M002", E, "media path leaves the storyboard's folder", _DESIGN),
+        Rule("M003", E, "media value is neither a relative path nor an https:// URL", _DESIGN),
+        Rule("M004", E, "media of the wrong kind for this field", _DESIGN),
+        Rule("M005", E, "media file cannot be read as audio or video", _DESIGN),
+        # T: prompt templates
+        Rule("T001", E, "prompt template syntax error", "Jinja2"),
+        Rule("T002", E, "undefined template variable", _DESIGN),
+        Rule("T003", E, "prompt template tried an unsafe operation", "Jinja2 sandbox"),
+        Rule("T004", E, "prompt template failed while rendering", "Jinja2"),
+        # R: references between things
+        Rule("R001", E, "@tag names nothing this shot can reference", _DESIGN),
+        Rule("R002", E, "reference to an unknown shot", _DESIGN),
+        Rule("R003", E, "dependency cycle between shots", _DESIGN),
+        Rule("R004", E, "reference to an unknown or unsuitable asset", _DESIGN),
+        # V: rules of the SkyReels V4 model, as the seed pages state them
+        Rule("V001", E, "duration outside 3..15 whole seconds", _V4),
+        Rule("V002", E, "I2V fields mixed with Omni fields in one shot", "seed 004 (422)"),
+        Rule("V003", E, "extend cannot combine with reference images", "seeds 001, 004"),
+        Rule("V004", E, "keyframe times must increase strictly inside (0, duration)", "seed 003"),
+        Rule("V005", E, "too many reference groups for the provider", "seeds 002, 003"),
+        Rule("V006", E, "a reference group holds 1 to 5 images", "seeds 001, 002"),
+        Rule("V007", E, "a character is either `images` or one `grid` image", "seed 001"),
+        Rule("V008", E, "audio can only be bound to image groups, not grids", "seed 001"),
+        Rule("V009", E, "all reference groups of one shot must be of one type", "seeds 001, 002"),
+        Rule("V010", E, "reference video too long", "seeds 002, 003, 004"),
+        Rule("V011", E, "reference video too small", "seed 002"),
+        Rule("V012", E, "prompt too long for the provider", "seeds 001, 002, 004"),
+        Rule("V013", E, "prompt is empty", "every seed: prompt is required"),
+        Rule("V014", E, "too many keyframe or frame images for the provider", "seeds 002, 003"),
+        Rule("V015", E, "conflicting first frame (continues and first_frame)", _DESIGN),
+        Rule("V016", E, "a shot takes at most one reference video (extends or motion)", "seeds 000, 001, 002"),
+        Rule("V017", E, "voice audio too long", "seed 002"),
+        Rule("V018", E, "reference video of type reference cannot combine with grid groups", "seed 004"),
+        Rule("V019", E, "too many reference images for a provider that takes a flat list", "seed 000"),
+        # P: what a provider's own page offers
+        Rule("P001", E, "the provider does not offer this feature", "provider seed page"),
+        Rule("P002", E, "the provider does not accept this value", "provider seed page"),
+        Rule("P003", E, "fast mode requires sound off on this provider", "seed 000"),
+        # W: legal but probably not what was meant
+        Rule("W001", W, "character or asset is never used", _DESIGN),
+        Rule("W002", W, "shot is generated but never shown in the cut nor used by another shot", _DESIGN),
+        Rule("W003", W, "duration is overridden by the reference video", "seeds 001, 003, 004"),
+        # I: what the compiler derived on the user's behalf
+        Rule("I001", I, "tag derived for an element that needs one", "seeds 003, 004"),
+        Rule("I002", I, "tag appended to the prompt because the provider requires it there", "seed 004"),
+        Rule("I003", I, "width and height derived from resolution and aspect ratio", "seed 002"),
+        Rule("I004", I, "billed seconds follow the reference video", "seeds 001, 003, 004"),
+    ]
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    file: str
+    line: int  # 1-based
+    column: int  # 1-based
+    length: int = 1  # how many characters the caret underlines
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    code: str
+    message: str
+    location: Location
+    shot: str | None = None
+    help: str | None = None
+    severity: Severity = field(default=Severity.error)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "severity": self.severity.value,
+            "code": self.code,
+            "message": self.message,
+            "file": self.location.file,
+            "line": self.location.line,
+            "column": self.location.column,
+            "shot": self.shot,
+            "help": self.help,
+        }
+
+
+class Diagnostics:
+    """Collects diagnostics so every stage reports all problems, not the first."""
+
+    def __init__(self) -> None:
+        self._items: list[Diagnostic] = []
+        self._seen: set[tuple[str, str, int, int]] = set()
+
+    def add(
+        self,
+        code: str,
+        message: str,
+        location: Location,
+        *,
+        shot: str | None = None,
+        help: str | None = None,
+    ) -> None:
+        key = (code, message, location.line, location.column)
+        if key in self._seen:  # one mistake reached through two paths is one diagnostic
+            return
+        self._seen.add(key)
+        rule = RULES[code]
+        self._items.append(Diagnostic(code, message, location, shot, help, rule.severity))
+
+    def extend(self, other: Iterable[Diagnostic]) -> None:
+        for d in other:
+            key = (d.code, d.message, d.location.line, d.location.column)
+            if key not in self._seen:
+                self._seen.add(key)
+                self._items.append(d)
+
+    def __iter__(self) -> Iterator[Diagnostic]:
+        return iter(self.sorted())
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def sorted(self) -> list[Diagnostic]:
+        return sorted(self._items, key=lambda d: (d.location.file, d.location.line, d.location.column, d.code))
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self._items if d.severity is Severity.error]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self._items if d.severity is Severity.warning]
+
+    def has_errors(self, *, strict: bool = False) -> bool:
+        bad = (Severity.error, Severity.warning) if strict else (Severity.error,)
+        return any(d.severity in bad for d in self._items)

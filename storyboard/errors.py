@@ -1,0 +1,33 @@
+"""Every exception the library raises, in one place.
+
+Problems in the user's storyboard are not exceptions but diagnostics
+(:mod:`storyboard.diagnostics`); these classes are for the callers of the library.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .diagnostics import Diagnostics
+
+
+class StoryboardError(Exception):
+    """Base class of everything storyboard raises on purpose."""
+
+
+class InvalidStoryboard(StoryboardError):
+    """The storyboard has errors; ``diagnostics`` says which, where and how to fix them."""
+
+    def __init__(self, diagnostics: "Diagnostics") -> None:
+        self.diagnostics = diagnostics
+        n = len(diagnostics.errors)
+        super().__init__(f"the storyboard has {n} error{'s' if n != 1 else ''}")
+
+
+class StoreError(StoryboardError):
+    """The store under .storyboard/ cannot be read or written."""
+
+
+class MediaError(StoryboardError):
+    """A media file cannot be probed or decoded."""

@@ -1,0 +1,40 @@
+"""load: a storyboard file -> a validated :class:`Storyboard` with its source positions."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..diagnostics import Diagnostics
+from .model import Storyboard
+from .yamlsource import Source, read_source
+
+__all__ = ["Loaded", "load", "Storyboard", "Source"]
+
+
+@dataclass
+class Loaded:
+    """What the loader produced: the model (``None`` when unusable) and where it came from."""
+
+    source: Source
+    storyboard: Storyboard | None
+    diagnostics: Diagnostics
+    broken_names: set[str] = field(default_factory=set)  # defined, but dropped for errors
+
+    @property
+    def root(self) -> Path:
+        """The folder media paths are relative to."""
+        return self.source.path.parent
+
+
+def load(path: str | os.PathLike[str], *, display: str | None = None, diagnostics: Diagnostics | None = None) -> Loaded:
+    from .validate import validate
+
+    diagnostics = diagnostics if diagnostics is not None else Diagnostics()
+    source, data = read_source(path, diagnostics, display)
+    board: Storyboard | None = None
+    broken: set[str] = set()
+    if data is not None:
+        board, broken = validate(data, source, diagnostics)
+    return Loaded(source, board, diagnostics, broken)

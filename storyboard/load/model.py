@@ -1,0 +1,134 @@
+"""The storyboard language, version 1, as pydantic models.
+
+This is the single definition of the language: the loader validates against it and
+``storyboard schema`` prints its JSON Schema. Range rules that need a stable diagnostic
+code (durations, keyframe times, ...) are stated in the schema for editors but checked
+by the compiler's rule table, not here.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+
+PROVIDERS = ("local", "wavespeed", "eachlabs", "runware", "qingbo", "apimart")
+Provider = Literal["local", "wavespeed", "eachlabs", "runware", "qingbo", "apimart"]
+Tier = Literal["std", "fast"]
+Resolution = Literal["480p", "720p", "1080p"]
+AspectRatio = Literal["16:9", "9:16", "1:1", "4:3", "3:4"]
+
+SHOT_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
+NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_-]*$"
+
+Seconds = Annotated[
+    int,
+    Field(
+        description="Whole seconds, 3 to 15.",
+        json_schema_extra={"minimum": 3, "maximum": 15},
+    ),
+]
+Media = Annotated[
+    str,
+    Field(
+        description="A path relative to the storyboard file (inside its folder tree) or an https:// URL.",
+        json_schema_extra={"minLength": 1},
+    ),
+]
+
+DEFAULTS: dict[str, Any] = {
+    "provider": "local",
+    "tier": "std",
+    "resolution": "1080p",
+    "aspect_ratio": "16:9",
+    "duration": 5,
+    "sound": False,
+    "prompt_optimizer": True,
+}
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Overrides(_Model):
+    """Generation settings; the file's `settings` sets defaults, any shot may override them."""
+
+    provider: Provider | None = Field(None, description="Who generates the clip. Default: local (offline preview).")
+    tier: Tier | None = Field(None, description="std or fast: model skyreels-v4-std / skyreels-v4-fast. Default: std.")
+    resolution: Resolution | None = Field(None, description="Output resolution. Default: 1080p.")
+    aspect_ratio: AspectRatio | None = Field(None, description="Output aspect ratio. Default: 16:9.")
+    duration: Seconds | None = Field(None, description="Clip length in whole seconds, 3..15. Default: 5.")
+    sound: bool | None = Field(None, description="Generate sound effects. Default: false.")
+    prompt_optimizer: bool | None = Field(None, description="Provider-side prompt rewriting. Default: true.")
+
+
+class Settings(Overrides):
+    output: str | None = Field(None, description="The film, relative to the storyboard file. Default: out/<file stem>.mp4.")
+
+
+class Character(_Model):
+    """A reference group, attached to a shot by its `@tag` in the prompt."""
+
+    images: list[Media] | None = Field(
+        None, description="1 to 5 images of one subject, scene or style (an image group)."
+    )
+    grid: Media | None = Field(None, description="One collage image (a grid group).")
+    voice: Media | None = Field(None, description="Audio bound to an image group (voice timbre, lip-sync).")
+
+
+class Keyframe(_Model):
+    at: float = Field(description="Seconds from the start, strictly inside (0, duration), increasing.")
+    image: Media
+
+
+class Shot(Overrides):
+    id: str = Field(description="Shot id, [a-z0-9][a-z0-9_-]*.", json_schema_extra={"pattern": SHOT_ID_PATTERN})
+    prompt: str = Field(description="Jinja2 template over `vars`; @Name attaches a character.")
+    extends: str | None = Field(None, description="Extend this shot's clip (reference video of type extend).")
+    continues: str | None = Field(None, description="Start from the last frame of this shot's clip.")
+    motion: str | None = Field(None, description="Motion reference video: a video asset or a shot id.")
+    audio: str | None = Field(None, description="Audio-driven generation from this audio asset.")
+    first_frame: Media | None = None
+    last_frame: Media | None = None
+    keyframes: list[Keyframe] = Field(default_factory=list, description="Mid-frame images with their times.")
+
+    _index: int = PrivateAttr(default=-1)  # position in the file's `shots` list
+
+    @property
+    def index(self) -> int:
+        return self._index
+
+
+class Storyboard(_Model):
+    """A storyboard file: characters, assets and shots that cut into one film."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_extra={"$schema": "https://json-schema.org/draft/2020-12/schema"},
+        title="storyboard",
+    )
+
+    version: Literal[1] = Field(description="The language version; 1.")
+    title: str | None = None
+    settings: Settings = Field(default_factory=Settings)
+    vars: dict[str, Any] = Field(default_factory=dict, description="Variables for the prompt templates.")
+    characters: dict[str, Character] = Field(
+        default_factory=dict,
+        description="Reference groups; the key is the tag (Mara -> @Mara).",
+        json_schema_extra={"propertyNames": {"pattern": NAME_PATTERN}},
+    )
+    assets: dict[str, Media] = Field(
+        default_factory=dict,
+        description="Other named media (videos, audio); tag @name.",
+        json_schema_extra={"propertyNames": {"pattern": NAME_PATTERN}},
+    )
+    shots: list[Shot] = Field(description="The shots, in story order.")
+    cut: list[str] | None = Field(None, description="Shot ids in film order. Default: every shot in file order.")
+
+    def shot(self, shot_id: str) -> Shot | None:
+        for s in self.shots:
+            if s.id == shot_id:
+                return s
+        return None

@@ -1,0 +1,255 @@
+"""Plain data -> :class:`Storyboard`, turning pydantic's errors into located diagnostics.
+
+pydantic reports every error of the document in one pass; each one becomes a diagnostic
+at the exact key or value. The parts that failed are then dropped (a broken shot, a bad
+setting) so the compiler can still check everything else in the same run.
+"""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from ..diagnostics import Diagnostics
+from .model import Character, Shot, Storyboard
+from .yamlsource import Source
+
+_TYPE_WORDS = {
+    "string_type": "a string",
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "int_from_float": "a whole number",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "list_type": "a list",
+    "dict_type": "a mapping",
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
+}
+
+_KEY_HINTS = {
+    "negative_prompt": "SkyReels V4 does not support negative prompts; rewrite 'no X' as a positive description",
+    "image": "a shot takes `first_frame`, `last_frame` or `keyframes`; a character takes `images`",
+    "tags": "characters attach by writing @Name in the prompt",
+}
+
+
+def describe(value: Any) -> str:
+    """How a YAML value reads to the user, for 'found ...' messages."""
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}` (a boolean)"
+    if isinstance(value, (int, float)):
+        return f"`{value}` (a number)"
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return f'"{shown}" (a string)'
+    if isinstance(value, list):
+        return f"a list of {len(value)}"
+    if isinstance(value, dict):
+        return "a mapping"
+    return f"a {type(value).__name__}"
+
+
+def suggest(word: str, candidates: typing.Iterable[str]) -> str | None:
+    """A did-you-mean for ``word``, case-insensitively, or None."""
+    pool = list(candidates)
+    lowered = {c.lower(): c for c in pool}
+    if word.lower() in lowered:
+        return lowered[word.lower()]
+    match = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)
+    return lowered[match[0]] if match else None
+
+
+def _unwrap(annotation: Any) -> Any:
+    """Strip Optional/Annotated so the next loc step can be followed."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            annotation = args[0]
+        else:
+            return annotation
+
+
+def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The pydantic model that owns the mapping at ``loc`` (for did-you-mean on keys)."""
+    current: Any = Storyboard
+    for part in loc:
+        current = _unwrap(current)
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            field = current.model_fields.get(str(part))
+            if field is None:
+                return None
+            current = field.annotation
+        elif typing.get_origin(current) in (list, dict):
+            current = typing.get_args(current)[-1]
+        else:
+            return None
+    current = _unwrap(current)
+    if typing.get_origin(current) in (list, dict):
+        return None
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _shot_id(data: Any, loc: tuple[Any, ...]) -> str | None:
+    if len(loc) >= 2 and loc[0] == "shots" and isinstance(loc[1], int) and isinstance(data, dict):
+        shots = data.get("shots")
+        if isinstance(shots, list) and 0 <= loc[1] < len(shots) and isinstance(shots[loc[1]], dict):
+            sid = shots[loc[1]].get("id")
+            return sid if isinstance(sid, str) else None
+    return None
+
+
+def _where(loc: tuple[Any, ...], shot: str | None) -> str:
+    """A human name for the mapping at ``loc``: "shot `pour`", "character `Mara`"."""
+    if not loc:
+        return "the top level"
+    if loc[0] == "shots" and len(loc) >= 2:
+        base = f"shot `{shot}`" if shot else f"shot #{int(loc[1]) + 1}"
+        rest = ".".join(str(p) for p in loc[2:])
+        return f"{base} ({rest})" if rest else base
+    if loc[0] in ("characters", "assets") and len(loc) >= 2:
+        base = f"{'character' if loc[0] == 'characters' else 'asset'} `{loc[1]}`"
+        rest = ".".join(str(p) for p in loc[2:])
+        return f"{base} ({rest})" if rest else base
+    return "`" + ".".join(str(p) for p in loc) + "`"
+
+
+def _report(err: Any, data: Any, source: Source, diagnostics: Diagnostics) -> None:
+    loc = tuple(err["loc"])
+    kind = err["type"]
+    shot = _shot_id(data, loc)
+    where = ".".join(str(p) for p in loc) or "the top level"
+    found = err.get("input")
+    if kind == "extra_forbidden":
+        key = str(loc[-1])
+        owner = _model_at(loc[:-1])
+        allowed = sorted(owner.model_fields) if owner else []
+        guess = suggest(key, allowed)
+        hint = _KEY_HINTS.get(key)
+        if guess:
+            hint = f"did you mean `{guess}`?"
+        elif allowed and hint is None:
+            hint = "expected one of: " + ", ".join(f"`{a}`" for a in allowed)
+        diagnostics.add("S001", f"unknown key `{key}` in {_where(loc[:-1], shot)}", source.locate(loc, key=True), shot=shot, help=hint)
+    elif kind == "missing":
+        key = str(loc[-1])
+        owner = _where(loc[:-1], shot)
+        fixes = {
+            "prompt": "every shot needs a prompt; every provider requires one",
+            "version": "add `version: 1` at the top",
+            "shots": "add a `shots:` list",
+            "id": "give the shot an `id:`",
+        }
+        diagnostics.add(
+            "S003",
+            f"missing required key `{key}` in {owner}",
+            source.locate(loc[:-1]),
+            shot=shot,
+            help=fixes.get(key),
+        )
+    elif kind in ("literal_error", "enum"):
+        expected = err.get("ctx", {}).get("expected", "")
+        if loc == ("version",):
+            diagnostics.add(
+                "S005",
+                f"unsupported storyboard version: expected 1, found {describe(found)}",
+                source.locate(loc),
+                help="this tool reads version 1 of the language",
+            )
+            return
+        options = [o.strip().strip("'") for o in expected.replace(" or ", ",").split(",") if o.strip()]
+        guess = suggest(str(found), options) if found is not None else None
+        diagnostics.add(
+            "S004",
+            f"`{loc[-1]}` must be {expected}; found {describe(found)}",
+            source.locate(loc),
+            shot=shot,
+            help=f"did you mean `{guess}`?" if guess else None,
+        )
+    else:
+        want = _TYPE_WORDS.get(kind)
+        if want is None:
+            message = f"invalid value at `{where}`: {err['msg']}; found {describe(found)}"
+        else:
+            message = f"`{loc[-1] if loc else 'storyboard'}` must be {want}; found {describe(found)}"
+            if not loc:
+                message = f"expected the storyboard to be {want} of keys, found {describe(found)}"
+        hint = None
+        if want == "a string" and isinstance(found, (int, float, bool)):
+            hint = "YAML read this as a non-string; put the value in quotes"
+        if kind == "int_from_float":
+            hint = "durations are whole seconds"
+        diagnostics.add("S002", message, source.locate(loc), shot=shot, help=hint)
+
+
+def validate(data: Any, source: Source, diagnostics: Diagnostics) -> tuple[Storyboard | None, set[str]]:
+    """Validate ``data``; return the storyboard (the valid parts) and the ids of dropped shots."""
+    try:
+        board = Storyboard.model_validate(data)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False)
+        for err in errors:
+            _report(err, data, source, diagnostics)
+        if not isinstance(data, dict):
+            return None, set()
+        return _salvage(data, errors)
+    _number_shots(board, list(range(len(board.shots))))
+    return board, set()
+
+
+def _number_shots(board: Storyboard, indexes: list[int]) -> None:
+    for shot, index in zip(board.shots, indexes):
+        shot._index = index
+
+
+def _salvage(data: dict[str, Any], errors: list[Any]) -> tuple[Storyboard | None, set[str]]:
+    """Keep what validated so later stages can still report their own problems."""
+    bad_shots: set[int] = set()
+    bad_chars: set[str] = set()
+    bad_assets: set[str] = set()
+    bad_top: set[str] = set()
+    for err in errors:
+        loc = err["loc"]
+        if not loc:
+            return None, set()
+        if loc[0] == "shots" and len(loc) > 1 and isinstance(loc[1], int):
+            bad_shots.add(loc[1])
+        elif loc[0] == "characters" and len(loc) > 1:
+            bad_chars.add(str(loc[1]))
+        elif loc[0] == "assets" and len(loc) > 1:
+            bad_assets.add(str(loc[1]))
+        else:
+            bad_top.add(str(loc[0]))
+    clean = {k: v for k, v in data.items() if k not in bad_top and k in Storyboard.model_fields}
+    clean["version"] = 1
+    raw_shots = data.get("shots") if isinstance(data.get("shots"), list) else []
+    kept = [i for i in range(len(raw_shots)) if i not in bad_shots]
+    clean["shots"] = [raw_shots[i] for i in kept]
+    dropped = {
+        s["id"] for i, s in enumerate(raw_shots) if i in bad_shots and isinstance(s, dict) and isinstance(s.get("id"), str)
+    }
+    if isinstance(clean.get("characters"), dict):
+        clean["characters"] = {k: v for k, v in clean["characters"].items() if k not in bad_chars}
+    if isinstance(clean.get("assets"), dict):
+        clean["assets"] = {k: v for k, v in clean["assets"].items() if k not in bad_assets}
+    try:
+        board = Storyboard.model_validate(clean)
+    except ValidationError:
+        return None, dropped
+    _number_shots(board, kept)
+    # names whose definition was broken still exist for reference checks
+    return board, dropped | bad_chars | bad_assets
+
+
+__all__ = ["validate", "describe", "suggest", "Shot", "Character"]

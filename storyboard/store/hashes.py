@@ -1,0 +1,33 @@
+"""Content hashes of referenced files, cached by (path, size, mtime, inode).
+
+A key depends on what a file holds, never on its path or mtime; the cache only spares
+re-reading unchanged files, so ``touch`` costs one stat and changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from .store import Store
+
+
+class FileHasher:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._memo: dict[Path, str] = {}
+
+    def sha256(self, path: Path) -> str:
+        hit = self._memo.get(path)
+        if hit is not None:
+            return hit
+        st = os.stat(path)
+        name = os.fspath(path)
+        digest = self.store.cached_hash(name, st.st_size, st.st_mtime_ns, st.st_ino)
+        if digest is None:
+            with open(path, "rb") as fh:
+                digest = hashlib.file_digest(fh, "sha256").hexdigest()
+            self.store.remember_hash(name, st.st_size, st.st_mtime_ns, st.st_ino, digest)
+        self._memo[path] = digest
+        return digest

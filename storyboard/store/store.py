@@ -1,0 +1,250 @@
+"""The store in ``.storyboard/`` beside a storyboard: clips by key, and what was built.
+
+Layout::
+
+    .storyboard/
+        clips/ab/ab12...ef.mp4   a clip, named by its shot key (content-addressed)
+        tmp/                     partial downloads and renders; renamed into clips/
+        state.db                 SQLite (WAL): file hashes, the build record, the job journal
+
+A clip appears in ``clips/`` only by an atomic rename of a complete, fsynced file, so a
+crash never leaves half a clip under a key. The store is shared by every storyboard in
+the folder; the build record is kept per storyboard file and shot, which is what lets
+``plan`` say *why* a shot regenerates.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+from ..errors import StoreError
+
+STORE_DIR = ".storyboard"
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS file_hashes (
+    path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
+    inode INTEGER NOT NULL, sha256 TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS builds (
+    storyboard TEXT NOT NULL, shot TEXT NOT NULL, key TEXT NOT NULL,
+    inputs TEXT NOT NULL, provider TEXT NOT NULL, job TEXT, status TEXT NOT NULL,
+    clip TEXT, cost_usd REAL, list_cost_usd REAL, started REAL, finished REAL,
+    PRIMARY KEY (storyboard, shot)
+);
+CREATE TABLE IF NOT EXISTS jobs (
+    key TEXT PRIMARY KEY, provider TEXT NOT NULL, job_id TEXT, status TEXT NOT NULL,
+    request TEXT NOT NULL, result_urls TEXT, error TEXT, cost_usd REAL,
+    created REAL NOT NULL, updated REAL NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class BuildRecord:
+    """What was last built for one shot of one storyboard."""
+
+    storyboard: str
+    shot: str
+    key: str
+    inputs: dict[str, Any]
+    provider: str
+    job: str | None
+    status: str  # built | failed | running
+    clip: str | None
+    cost_usd: float | None
+    list_cost_usd: float | None
+    started: float | None
+    finished: float | None
+
+
+class Store:
+    """One ``.storyboard/`` folder. Opening it never creates anything unless asked."""
+
+    def __init__(self, folder: Path, *, create: bool = False) -> None:
+        self.root = Path(folder) / STORE_DIR
+        self.clips = self.root / "clips"
+        self.tmp = self.root / "tmp"
+        self._db: sqlite3.Connection | None = None
+        self._memory_hashes: dict[str, tuple[int, int, int, str]] = {}
+        if create:
+            self.ensure()
+
+    @property
+    def exists(self) -> bool:
+        return (self.root / "state.db").exists()
+
+    def ensure(self) -> None:
+        try:
+            self.clips.mkdir(parents=True, exist_ok=True)
+            self.tmp.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the store at {self.root}: {exc.strerror or exc}") from exc
+        self.db  # noqa: B018 - opens and migrates
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        if self._db is None:
+            self.root.mkdir(parents=True, exist_ok=True)
+            try:
+                db = sqlite3.connect(self.root / "state.db", timeout=30, isolation_level=None)
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=NORMAL")
+                db.executescript(_SCHEMA)
+                db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+            except sqlite3.Error as exc:
+                raise StoreError(f"cannot open {self.root / 'state.db'}: {exc}") from exc
+            self._db = db
+        return self._db
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- clips -------------------------------------------------------------------------
+    def clip_path(self, key: str) -> Path:
+        return self.clips / key[:2] / f"{key}.mp4"
+
+    def has_clip(self, key: str) -> bool:
+        return self.clip_path(key).is_file()
+
+    def temp_path(self, suffix: str = ".mp4") -> Path:
+        """A fresh path under tmp/ (same filesystem as clips/, so the final rename is atomic)."""
+        self.tmp.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=self.tmp, suffix=suffix)
+        os.close(fd)
+        return Path(name)
+
+    def put_clip(self, key: str, source: Path, *, move: bool = True) -> Path:
+        """Store ``source`` as the clip of ``key``: fsync, then one atomic rename."""
+        final = self.clip_path(key)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        staged = source
+        if not move or Path(source).parent.resolve() != self.tmp.resolve():
+            staged = self.temp_path(final.suffix)
+            shutil.copyfile(source, staged)
+        with open(staged, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(staged, final)
+        _fsync_dir(final.parent)
+        if move and Path(source).exists() and Path(source) != staged:
+            Path(source).unlink()
+        return final
+
+    def remove_clip(self, key: str) -> None:
+        self.clip_path(key).unlink(missing_ok=True)
+
+    # -- file hashes -------------------------------------------------------------------
+    def cached_hash(self, path: str, size: int, mtime_ns: int, inode: int) -> str | None:
+        if not self.exists and self._db is None:
+            hit = self._memory_hashes.get(path)
+        else:
+            row = self.db.execute(
+                "SELECT size, mtime_ns, inode, sha256 FROM file_hashes WHERE path = ?", (path,)
+            ).fetchone()
+            hit = tuple(row) if row else None  # type: ignore[assignment]
+        if hit and hit[0] == size and hit[1] == mtime_ns and hit[2] == inode:
+            return str(hit[3])
+        return None
+
+    def remember_hash(self, path: str, size: int, mtime_ns: int, inode: int, sha256: str) -> None:
+        if not self.exists and self._db is None:
+            self._memory_hashes[path] = (size, mtime_ns, inode, sha256)
+            return
+        self.db.execute(
+            "INSERT OR REPLACE INTO file_hashes VALUES (?, ?, ?, ?, ?)", (path, size, mtime_ns, inode, sha256)
+        )
+
+    # -- the build record ----------------------------------------------------------------
+    def last_built(self, storyboard: str) -> dict[str, BuildRecord]:
+        """Every shot's last build record for one storyboard file (empty if none)."""
+        if not self.exists:
+            return {}
+        rows = self.db.execute("SELECT * FROM builds WHERE storyboard = ?", (storyboard,)).fetchall()
+        return {row[1]: _record(row) for row in rows}
+
+    def record_build(
+        self,
+        storyboard: str,
+        shot: str,
+        key: str,
+        inputs: dict[str, Any],
+        provider: str,
+        *,
+        status: str,
+        job: str | None = None,
+        clip: str | None = None,
+        cost_usd: float | None = None,
+        list_cost_usd: float | None = None,
+        started: float | None = None,
+        finished: float | None = None,
+    ) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO builds VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                storyboard,
+                shot,
+                key,
+                json.dumps(inputs, sort_keys=True),
+                provider,
+                job,
+                status,
+                clip,
+                cost_usd,
+                list_cost_usd,
+                started if started is not None else time.time(),
+                finished,
+            ),
+        )
+
+    def records(self) -> Iterator[BuildRecord]:
+        if not self.exists:
+            return iter(())
+        return (_record(r) for r in self.db.execute("SELECT * FROM builds ORDER BY storyboard, shot"))
+
+
+def _record(row: tuple[Any, ...]) -> BuildRecord:
+    return BuildRecord(
+        storyboard=row[0],
+        shot=row[1],
+        key=row[2],
+        inputs=json.loads(row[3]),
+        provider=row[4],
+        job=row[5],
+        status=row[6],
+        clip=row[7],
+        cost_usd=row[8],
+        list_cost_usd=row[9],
+        started=row[10],
+        finished=row[11],
+    )
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -1,0 +1,98 @@
+"""Shared fixtures: real media made with ffmpeg once per session, and a project folder."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from storyboard.cli.main import cli
+from storyboard.compile import Compiled, compile_storyboard
+from storyboard.diagnostics import Diagnostic
+from storyboard.load import load
+
+
+def ffmpeg_exe() -> str:
+    found = shutil.which("ffmpeg")
+    if found:
+        return found
+    import imageio_ffmpeg
+
+    return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+def ffmpeg(*args: str) -> None:
+    subprocess.run([ffmpeg_exe(), "-loglevel", "error", "-y", *args], check=True)
+
+
+# name -> ffmpeg arguments (output appended)
+MEDIA: dict[str, list[str]] = {
+    "a.png": ["-f", "lavfi", "-i", "color=c=red:s=64x36", "-frames:v", "1"],
+    "b.png": ["-f", "lavfi", "-i", "color=c=blue:s=64x36", "-frames:v", "1"],
+    "c.png": ["-f", "lavfi", "-i", "color=c=green:s=64x36", "-frames:v", "1"],
+    "d.png": ["-f", "lavfi", "-i", "color=c=white:s=64x36", "-frames:v", "1"],
+    "e.png": ["-f", "lavfi", "-i", "color=c=black:s=64x36", "-frames:v", "1"],
+    "f.png": ["-f", "lavfi", "-i", "color=c=yellow:s=64x36", "-frames:v", "1"],
+    "grid.png": ["-f", "lavfi", "-i", "testsrc2=s=96x96", "-frames:v", "1"],
+    "dance.mp4": ["-f", "lavfi", "-i", "testsrc2=s=320x180:r=16:d=3", "-f", "lavfi", "-i", "sine=d=3",
+                  "-shortest", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac"],
+    "long.mp4": ["-f", "lavfi", "-i", "testsrc2=s=160x90:r=8:d=12", "-c:v", "libx264", "-pix_fmt", "yuv420p"],
+    "hd.mp4": ["-f", "lavfi", "-i", "color=c=gray:s=1920x1080:r=8:d=3", "-c:v", "libx264", "-pix_fmt", "yuv420p",
+               "-preset", "ultrafast"],
+    "voice.wav": ["-f", "lavfi", "-i", "sine=f=300:d=3", "-ac", "1", "-ar", "16000"],
+    "long_voice.wav": ["-f", "lavfi", "-i", "sine=f=300:d=16", "-ac", "1", "-ar", "8000"],
+    "jingle.wav": ["-f", "lavfi", "-i", "sine=f=600:d=4", "-ac", "1", "-ar", "16000"],
+}
+
+
+@pytest.fixture(scope="session")
+def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("media")
+    for name, args in MEDIA.items():
+        ffmpeg(*args, str(folder / name))
+    (folder / "broken.mp4").write_bytes(b"this is not a video")
+    return folder
+
+
+@dataclass
+class Project:
+    root: Path
+    runner: CliRunner
+
+    def write(self, text: str, name: str = "storyboard.yaml") -> Path:
+        path = self.root / name
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        return path
+
+    def compile(self, text: str | None = None, **overrides: Any) -> Compiled:
+        path = self.write(text) if text is not None else self.root / "storyboard.yaml"
+        loaded = load(path)
+        assert loaded.storyboard is not None, [str(d) for d in loaded.diagnostics]
+        return compile_storyboard(loaded, **overrides)
+
+    def diagnostics(self, text: str, **overrides: Any) -> list[Diagnostic]:
+        path = self.write(text)
+        loaded = load(path)
+        if loaded.storyboard is not None:
+            compile_storyboard(loaded, **overrides)
+        return list(loaded.diagnostics)
+
+    def cli(self, *args: str) -> Result:
+        return self.runner.invoke(cli, list(args), catch_exceptions=True)
+
+
+@pytest.fixture
+def project(tmp_path: Path, media_dir: Path) -> Project:
+    refs = tmp_path / "refs"
+    shutil.copytree(media_dir, refs)
+    return Project(tmp_path, CliRunner())
+
+
+def codes(diags: list[Diagnostic], severity: str | None = "error") -> list[str]:
+    return [d.code for d in diags if severity is None or d.severity.value == severity]
