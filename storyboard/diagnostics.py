@@ -7,9 +7,9 @@ test suite checks that every code is exercised).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Protocol
 
 
 class Severity(str, Enum):
@@ -113,14 +113,43 @@ class Location:
     length: int = 1  # how many characters the caret underlines
 
 
-@dataclass(frozen=True, slots=True)
+class Where(Protocol):
+    """A place in the file that is looked up only when a diagnostic is shown."""
+
+    def resolve(self) -> Location: ...
+
+
 class Diagnostic:
-    code: str
-    message: str
-    location: Location
-    shot: str | None = None
-    help: str | None = None
-    severity: Severity = field(default=Severity.error)
+    """One finding. Its location may be lazy: finding a line can mean parsing the file
+    again, which a plan with thousands of notes should not pay unless they are shown."""
+
+    __slots__ = ("code", "message", "shot", "help", "severity", "_where", "_location")
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        location: "Location | Where",
+        shot: str | None = None,
+        help: str | None = None,
+        severity: Severity = Severity.error,
+    ) -> None:
+        self.code = code
+        self.message = message
+        self.shot = shot
+        self.help = help
+        self.severity = severity
+        self._where = location
+        self._location = location if isinstance(location, Location) else None
+
+    @property
+    def location(self) -> Location:
+        if self._location is None:
+            self._location = self._where.resolve()
+        return self._location
+
+    def __repr__(self) -> str:
+        return f"Diagnostic({self.code}, {self.message!r}, {self.location})"
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -140,27 +169,26 @@ class Diagnostics:
 
     def __init__(self) -> None:
         self._items: list[Diagnostic] = []
-        self._seen: set[tuple[str, str, int, int]] = set()
+        self._seen: set[tuple[str, str, object]] = set()
 
     def add(
         self,
         code: str,
         message: str,
-        location: Location,
+        location: "Location | Where",
         *,
         shot: str | None = None,
         help: str | None = None,
     ) -> None:
-        key = (code, message, location.line, location.column)
+        key = (code, message, _place(location))
         if key in self._seen:  # one mistake reached through two paths is one diagnostic
             return
         self._seen.add(key)
-        rule = RULES[code]
-        self._items.append(Diagnostic(code, message, location, shot, help, rule.severity))
+        self._items.append(Diagnostic(code, message, location, shot, help, RULES[code].severity))
 
     def extend(self, other: Iterable[Diagnostic]) -> None:
         for d in other:
-            key = (d.code, d.message, d.location.line, d.location.column)
+            key = (d.code, d.message, _place(d._where))
             if key not in self._seen:
                 self._seen.add(key)
                 self._items.append(d)
@@ -185,3 +213,10 @@ class Diagnostics:
     def has_errors(self, *, strict: bool = False) -> bool:
         bad = (Severity.error, Severity.warning) if strict else (Severity.error,)
         return any(d.severity in bad for d in self._items)
+
+
+def _place(location: "Location | Where") -> object:
+    """What makes two places the same without resolving a lazy one."""
+    if isinstance(location, Location):
+        return (location.line, location.column)
+    return getattr(location, "path", location), getattr(location, "key", None)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..diagnostics import Diagnostics, Location
-from ..load import Loaded
+from ..load import Loaded, Source
 from ..load.model import DEFAULTS, NAME_PATTERN, SHOT_ID_PATTERN, Shot
 from ..load.validate import suggest
 from .media import MediaResolver, Probe, Resolved
@@ -34,6 +34,18 @@ SETTING_KEYS = ("provider", "tier", "resolution", "aspect_ratio", "duration", "s
 
 
 @dataclass(frozen=True, slots=True)
+class Where:
+    """A path in the file whose line and column are looked up only if reported."""
+
+    source: Source
+    path: tuple[str | int, ...]
+    key: bool = False
+
+    def resolve(self) -> Location:
+        return self.source.locate(self.path, key=self.key)
+
+
+@dataclass(frozen=True, slots=True)
 class Edge:
     kind: EdgeKind
     parent: str
@@ -46,7 +58,7 @@ class CompiledShot:
     settings: dict[str, Any]
     edges: list[Edge] = field(default_factory=list)
     request: Request | None = None
-    files: dict[str, Path] = field(default_factory=dict)  # role -> local input file
+    files: dict[str, Path] = field(default_factory=dict)  # relative path -> local input file
     seconds: float = 0.0  # the new seconds its clip holds
     billed_seconds: float = 0.0
     estimate: bool = False  # billed seconds are a guess (a reference video behind a URL)
@@ -96,16 +108,21 @@ class _Compiler:
         self.used_names: set[str] = set()
         self.names: set[str] = set(self.board.characters) | set(self.board.assets) | loaded.broken_names
 
-    # -- locations ---------------------------------------------------------------------
-    def at(self, *path: str | int, key: bool = False) -> Location:
-        return self.src.locate(tuple(path), key=key)
+    # -- locations (lazy: finding a line composes the YAML, paid only when reporting) ----
+    def at(self, *path: str | int, key: bool = False) -> "Where":
+        return Where(self.src, tuple(path), key)
 
-    def shot_at(self, shot: Shot, name: str | None = None, *, key: bool = False) -> Location:
+    def ix(self, shot: Shot) -> int:
+        """The shot's place in the file (pydantic's private-attribute access is slow)."""
+        cs = self.shots.get(shot.id)
+        return cs.index if cs is not None and self.by_id.get(shot.id) is shot else shot.index
+
+    def shot_at(self, shot: Shot, name: str | None = None, *, key: bool = False) -> "Where":
         if name is None:
-            return self.at("shots", shot.index, "id")
-        return self.at("shots", shot.index, name, key=key)
+            return self.at("shots", self.ix(shot), "id")
+        return self.at("shots", self.ix(shot), name, key=key)
 
-    def setting_at(self, shot: Shot, name: str) -> Location:
+    def setting_at(self, shot: Shot, name: str) -> "Where":
         """Where a shot's effective setting was written (the shot, then `settings`)."""
         if name in self.overrides:
             return self.shot_at(shot)
@@ -124,7 +141,10 @@ class _Compiler:
             return " (from `settings`)"
         return " (the default)"
 
-    def error(self, code: str, message: str, where: Location, shot: str | None = None, help: str | None = None) -> None:
+    def error(
+        self, code: str, message: str, where: "Where | Location", shot: str | None = None, help: str | None = None
+    ) -> None:
+        """Report a diagnostic; any code, errors also mark the shot as not buildable."""
         self.diag.add(code, message, where, shot=shot, help=help)
         if shot is not None and shot in self.shots and code[0] not in "WI":
             self.shots[shot].ok = False
@@ -143,7 +163,10 @@ class _Compiler:
                 self.shots[shot.id].edges.append(Edge(kind, parent))
                 graph.add_edge(parent, shot.id, kind=kind)
         in_cycles = self.check_cycles(graph)
-        acyclic = graph.subgraph(n for n in graph if n not in in_cycles)
+        acyclic = graph
+        if in_cycles:
+            acyclic = graph.copy()
+            acyclic.remove_nodes_from(in_cycles)
         index = {sid: cs.index for sid, cs in self.shots.items()}
         order = list(nx.lexicographical_topological_sort(acyclic, key=index.__getitem__))
         for sid in order + sorted(in_cycles, key=index.__getitem__):
@@ -212,7 +235,7 @@ class _Compiler:
         seen.setdefault(name, what)
 
     def media_value(
-        self, value: str, where: Location, want: tuple[str, ...], field_name: str, shot: str | None = None
+        self, value: str, where: "Where", want: tuple[str, ...], field_name: str, shot: str | None = None
     ) -> Resolved:
         res = self.media.resolve(value)
         if res.problem is not None:
@@ -414,7 +437,7 @@ class _Compiler:
             cs.ok = False
             return
         if prof.size_from_width_height:
-            self.diag.add(
+            self.error(
                 "I003",
                 f"{prof.id} takes width and height; {eff['resolution']} {eff['aspect_ratio']} is sent as {width}x{height}",
                 self.setting_at(shot, "aspect_ratio"),
@@ -445,9 +468,9 @@ class _Compiler:
         except Exception:  # a field failed earlier and was left unresolved; already reported
             cs.ok = False
             return
-        for role, ref in cs.request.media():
+        for _, ref in cs.request.media():
             if ref.file is not None:
-                cs.files[role] = (self.media.root / ref.file)
+                cs.files[ref.file] = self.media.resolve_file(ref.file)
 
     def check_settings(self, shot: Shot, prof: Profile) -> None:
         eff = self.shots[shot.id].settings
@@ -494,7 +517,7 @@ class _Compiler:
                 shot, prof, "prompt_optimizer", "switching prompt optimisation off", self.setting_at(shot, "prompt_optimizer")
             )
 
-    def unsupported(self, shot: Shot, prof: Profile, field_name: str, what: str, where: Location | None = None) -> None:
+    def unsupported(self, shot: Shot, prof: Profile, field_name: str, what: str, where: "Where | None" = None) -> None:
         self.error(
             "P001",
             f"shot `{shot.id}`: {prof.id} does not offer {what} (`{field_name}`)",
@@ -507,9 +530,10 @@ class _Compiler:
         result = self.renderer.render(shot.prompt)
         if result.problem is not None:
             p = result.problem
-            where = self.at("shots", shot.index, "prompt")
+            where: Where | Location = self.at("shots", self.ix(shot), "prompt")
             if p.line > 1:
-                where = Location(where.file, where.line + p.line, where.column, 1)
+                start = self.at("shots", self.ix(shot), "prompt").resolve()
+                where = Location(start.file, start.line + p.line, start.column, 1)
             help_text = p.help
             if p.code == "T002" and p.name:
                 guess = suggest(p.name, self.board.vars)
@@ -520,7 +544,7 @@ class _Compiler:
             self.error(
                 "V013",
                 f"shot `{shot.id}` has an empty prompt; every provider requires one",
-                self.at("shots", shot.index, "prompt"),
+                self.at("shots", self.ix(shot), "prompt"),
                 shot.id,
                 help="describe the shot",
             )
@@ -531,7 +555,7 @@ class _Compiler:
                 "V012",
                 f"shot `{shot.id}`: the rendered prompt is {len(result.text):,} characters; "
                 f"{prof.id} takes at most {prof.prompt_max_chars:,}",
-                self.at("shots", shot.index, "prompt"),
+                self.at("shots", self.ix(shot), "prompt"),
                 shot.id,
                 help="shorten the prompt",
             )
@@ -541,8 +565,8 @@ class _Compiler:
         raw = shot.prompt
         m = re.search(r"(?<![\w@.])@" + re.escape(name) + r"(?![A-Za-z0-9_-])", raw)
         if m is None:
-            return self.at("shots", shot.index, "prompt")
-        return self.src.locate_in_value(("shots", shot.index, "prompt"), m.start(), len(name) + 1)
+            return self.at("shots", self.ix(shot), "prompt").resolve()
+        return self.src.locate_in_value(("shots", self.ix(shot), "prompt"), m.start(), len(name) + 1)
 
     def attach_characters(self, shot: Shot, prompt: str, prof: Profile, own: set[str | None]) -> list[RefGroup]:
         groups: list[RefGroup] = []
@@ -601,7 +625,7 @@ class _Compiler:
         if not groups:
             return
         sid = shot.id
-        where = self.at("shots", shot.index, "prompt")
+        where = self.at("shots", self.ix(shot), "prompt")
         types = {g.type for g in groups}
         if len(types) > 1:
             self.error(
@@ -688,7 +712,7 @@ class _Compiler:
         mids: list[MidFrame] = []
         previous = 0.0
         for i, kf in enumerate(shot.keyframes):
-            where = self.at("shots", shot.index, "keyframes", i, "at")
+            where = self.at("shots", self.ix(shot), "keyframes", i, "at")
             if not 0 < kf.at < duration:
                 self.error(
                     "V004",
@@ -706,11 +730,11 @@ class _Compiler:
                     help="order the keyframes by time, without repeats",
                 )
             previous = max(previous, kf.at)
-            res = self.media_value(kf.image, self.at("shots", shot.index, "keyframes", i, "image"), ("image",), "keyframes.image", sid)
+            res = self.media_value(kf.image, self.at("shots", self.ix(shot), "keyframes", i, "image"), ("image",), "keyframes.image", sid)
             if res.ref is not None:
                 mids.append(MidFrame(tag=self.derived_tag(f"kf{i + 1}"), image=res.ref, time=kf.at))
         if mids and prof.mid_frame_tags and prof.max_mid_frames:
-            self.diag.add(
+            self.error(
                 "I001",
                 f"{prof.id} needs a tag on each mid frame; derived {', '.join(m.tag for m in mids)}",
                 self.shot_at(shot, "keyframes", key=True),
@@ -862,15 +886,15 @@ class _Compiler:
         if not missing:
             return prompt
         if prof.tags_must_appear_in_prompt:
-            self.diag.add(
+            self.error(
                 "I002",
                 f"{prof.id} requires every tag in the prompt; appended {' '.join(missing)} to shot `{shot.id}`'s prompt",
-                self.at("shots", shot.index, "prompt"),
+                self.at("shots", self.ix(shot), "prompt"),
                 shot=shot.id,
             )
             return f"{prompt} {' '.join(missing)}"
         if video is not None and video.tag in missing:
-            self.diag.add(
+            self.error(
                 "I001",
                 f"the reference video of shot `{shot.id}` is tagged {video.tag} (its {'shot' if video.video.shot else 'asset'} name)",
                 self.shot_at(shot, "extends" if video.type == "extend" else "motion"),
@@ -888,7 +912,7 @@ class _Compiler:
             return duration, duration, True
         billed = float(min(10, max(3, math.ceil(length - 1e-6))))
         where = self.shot_at(shot, "motion")
-        self.diag.add(
+        self.error(
             "I004",
             f"shot `{shot.id}` follows its reference video: {length:.2f} s, billed as {billed:g} s"
             + (" (estimated)" if guess else ""),
@@ -896,7 +920,7 @@ class _Compiler:
             shot=shot.id,
         )
         if shot.duration is not None and shot.duration != billed:
-            self.diag.add(
+            self.error(
                 "W003",
                 f"`duration: {shot.duration}` is ignored: shot `{shot.id}` follows its reference video ({length:.2f} s)",
                 self.shot_at(shot, "duration"),
@@ -926,7 +950,7 @@ class _Compiler:
     def check_unused(self, graph: "nx.DiGraph", cut: list[str]) -> None:
         for name in self.board.characters:
             if name not in self.used_names:
-                self.diag.add(
+                self.error(
                     "W001",
                     f"character `{name}` is never used: no prompt mentions @{name}",
                     self.at("characters", name, key=True),
@@ -934,7 +958,7 @@ class _Compiler:
                 )
         for name in self.board.assets:
             if name not in self.used_names:
-                self.diag.add(
+                self.error(
                     "W001",
                     f"asset `{name}` is never used by `motion:` or `audio:`",
                     self.at("assets", name, key=True),
@@ -945,7 +969,7 @@ class _Compiler:
             return
         for sid, cs in self.shots.items():
             if sid not in in_cut and graph.out_degree(sid) == 0:
-                self.diag.add(
+                self.error(
                     "W002",
                     f"shot `{sid}` is generated (and paid for) but is neither in the cut nor used by another shot",
                     self.shot_at(self.by_id[sid]),

@@ -124,6 +124,11 @@ class MediaResolver:
             )
         return Resolved(MediaRef(file=rel.as_posix()), kind, full)
 
+    def resolve_file(self, relative: str) -> Path:
+        """The absolute path behind a resolved file's POSIX relative path."""
+        hit = self._cache.get(relative)
+        return hit.path if hit is not None and hit.path is not None else self.root / relative
+
     def probe(self, path: Path) -> Probe | str:
         """Length and frame size of a local audio or video file, or why it cannot be read."""
         hit = self._probes.get(path)

@@ -1,8 +1,9 @@
 """Prompt templates: Jinja2 in its sandbox, undefined variables are errors.
 
-Most prompts are plain text or only substitute variables (``{{ look }}``); those skip
-Jinja's compiler entirely (it costs ~0.3 ms a template, which is most of a 10,000-shot
-plan) and produce exactly what Jinja would. Everything else goes through the sandbox,
+Most prompts are plain text or text with ``{{ expressions }}``; those do not compile a
+template per prompt (Jinja's compiler costs ~0.3 ms a template, most of a 10,000-shot
+plan): each distinct expression is compiled once, in the same sandbox, and the result
+is exactly what the template would print. Everything else goes through the sandbox,
 with string repetition, exponentiation and ``range`` bounded so a prompt can neither
 reach Python internals nor exhaust memory or time.
 """
@@ -17,7 +18,7 @@ from typing import Any
 MAX_RENDERED = 100_000  # characters; far above any provider's prompt limit
 MAX_RANGE_TOTAL = 100_000  # items all range() calls of one render may produce
 
-_SIMPLE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+_EXPRESSION = re.compile(r"\{\{(.*?)\}\}", re.S)
 _JINJA_MARKERS = ("{{", "{%", "{#")
 
 
@@ -38,15 +39,6 @@ class Rendered:
         self.problem = problem
 
 
-def _plain_value(value: Any) -> str | None:
-    """str(value) where Jinja would print the same thing; None where it might not."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool) or value is None or isinstance(value, (int, float)):
-        return str(value)
-    return None
-
-
 class PromptRenderer:
     """Renders every prompt of one storyboard against its ``vars``."""
 
@@ -54,33 +46,59 @@ class PromptRenderer:
         self.variables = variables
         self._env: Any = None
         self._cache: dict[str, Any] = {}
+        self._expressions: dict[str, Any] = {}
+        self._values: dict[str, str] = {}
 
     def render(self, template: str) -> Rendered:
         if not any(m in template for m in _JINJA_MARKERS):
             return Rendered(template.strip(), None)
-        fast = self._fast(template)
-        if fast is not None:
-            return fast
+        if "{%" not in template and "{#" not in template:
+            fast = self._fast(template)
+            if fast is not None:
+                return fast
         return self._jinja(template)
 
     def _fast(self, template: str) -> Rendered | None:
+        """Text and ``{{ expression }}`` only: evaluate each expression, compiled once per text.
+
+        Returns None whenever anything is unusual, so the full Jinja path produces the
+        output or the diagnostic with its own wording.
+        """
+        from jinja2 import TemplateSyntaxError
+
         parts: list[str] = []
         pos = 0
-        for m in _SIMPLE.finditer(template):
-            literal = template[pos : m.start()]
-            if any(x in literal for x in _JINJA_MARKERS):
+        size = 0
+        for m in _EXPRESSION.finditer(template):
+            parts.append(template[pos : m.start()])
+            source = m.group(1)
+            known = self._values.get(source)
+            if known is not None:  # vars are fixed, so an expression always prints the same
+                parts.append(known)
+                size += len(known)
+                pos = m.end()
+                continue
+            if source[:1] in "-+" or source[-1:] in "-+":
+                return None  # whitespace control
+            evaluate = self._expressions.get(source)
+            if evaluate is None:
+                try:
+                    evaluate = self._environment().compile_expression(source, undefined_to_none=False)
+                except TemplateSyntaxError:
+                    return None
+                self._expressions[source] = evaluate
+            try:
+                text = str(evaluate({**self.variables, "range": _RangeBudget()}))
+            except Exception:
                 return None
-            parts.append(literal)
-            name = m.group(1)
-            if name not in self.variables:
-                return None  # let Jinja produce the error, with its own wording and line
-            value = _plain_value(self.variables[name])
-            if value is None:
+            size += len(text)
+            if size > MAX_RENDERED:
                 return None
-            parts.append(value)
+            self._values[source] = text
+            parts.append(text)
             pos = m.end()
         tail = template[pos:]
-        if any(x in tail for x in _JINJA_MARKERS):
+        if "{{" in tail:
             return None
         parts.append(tail)
         return Rendered("".join(parts).strip(), None)

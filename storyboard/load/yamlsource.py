@@ -25,6 +25,8 @@ MAX_EXPANDED_NODES = 1_000_000
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _resolver = yaml.resolver.Resolver()
 _constructor = yaml.constructor.SafeConstructor()
+# first characters a plain scalar needs to be anything but a string (bool, null, number...)
+_IMPLICIT_FIRST = frozenset(k for k in _resolver.yaml_implicit_resolvers if k is not None) | {""}
 _STR = "tag:yaml.org,2002:str"
 _MERGE = "tag:yaml.org,2002:merge"
 _SEQ = "tag:yaml.org,2002:seq"
@@ -253,7 +255,7 @@ class _Builder:
     def _scalar(self, ev: Any) -> Any:
         tag = ev.tag
         if tag is None or tag == "!":
-            if not ev.implicit[0]:  # quoted
+            if not ev.implicit[0] or ev.value[:1] not in _IMPLICIT_FIRST:  # quoted, or plainly text
                 return ev.value
             tag = _resolver.resolve(yaml.ScalarNode, ev.value, ev.implicit)
         elif tag not in _STANDARD_SCALAR_TAGS:

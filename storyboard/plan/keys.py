@@ -3,7 +3,8 @@
 The key covers the canonical request with every local file replaced by its content
 hash and every upstream shot by that shot's key. Paths, mtimes and shot ids are not in
 it, so renaming a file or a shot, or touching a file, never regenerates anything.
-The flattened inputs are kept beside the key so ``plan`` can name what changed.
+The flattened inputs (the same facts, one per line) are recorded beside the key when
+a shot is built, so a later ``plan`` can name what changed.
 """
 
 from __future__ import annotations
@@ -11,48 +12,67 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
-from ..compile import CompiledShot
 from ..store import FileHasher
 
 KEY_VERSION = 1
+MEDIA_FIELDS = ("first_frame", "last_frame", "mid_frames", "ref_images", "ref_video", "audio")
+
+Resolve = Callable[[str], Path]
 
 
-def shot_inputs(shot: CompiledShot, hasher: FileHasher, parent_keys: dict[str, str], root: Path) -> dict[str, Any]:
-    """The request as flat ``{path: value}``, with files and parents made content-based."""
-    assert shot.request is not None
-    data = shot.request.model_dump(mode="json", exclude_none=True)
-    flat: dict[str, Any] = {}
-    _flatten(data, "", flat)
-    out: dict[str, Any] = {}
-    for path, value in flat.items():
-        if path.endswith(".file") or path == "file":
-            out[path] = value  # kept for messages; not part of the key
-            out[path[: -len("file")] + "sha256"] = hasher.sha256(root / value)
-        elif path.endswith((".clip_of", ".last_frame_of")):
-            out[path] = value
-            out[path + "@key"] = parent_keys.get(value, "?")
-        else:
-            out[path] = value
-    return out
-
-
-def key_of(inputs: dict[str, Any]) -> str:
-    """sha256 of the inputs minus the names (file paths, parent shot ids)."""
-    material = {
-        k: v
-        for k, v in inputs.items()
-        if not (k.endswith(".file") or k.endswith(".clip_of") or k.endswith(".last_frame_of"))
-    }
+def key_of(request: dict[str, Any], hasher: FileHasher, resolve: Resolve, parent_keys: dict[str, str]) -> str:
+    """sha256 of the request with media made content-based (``request`` is its JSON dump)."""
+    material = dict(request)
+    for name in MEDIA_FIELDS:
+        if name in material:
+            material[name] = _content(material[name], hasher, resolve, parent_keys)
     blob = json.dumps([KEY_VERSION, material], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _content(value: Any, hasher: FileHasher, resolve: Resolve, parent_keys: dict[str, str]) -> Any:
+    if isinstance(value, list):
+        return [_content(v, hasher, resolve, parent_keys) for v in value]
+    if isinstance(value, dict):
+        if "file" in value:
+            return {"sha256": hasher.sha256(resolve(value["file"]))}
+        if "clip_of" in value:
+            return {"clip_of": parent_keys.get(value["clip_of"], "?")}
+        if "last_frame_of" in value:
+            return {"last_frame_of": parent_keys.get(value["last_frame_of"], "?")}
+        return {k: _content(v, hasher, resolve, parent_keys) for k, v in value.items()}
+    return value
+
+
+def flat_inputs(
+    request: dict[str, Any], hasher: FileHasher, resolve: Resolve, parent_keys: dict[str, str]
+) -> dict[str, Any]:
+    """The request as flat ``{path: value}``: what the build record keeps for ``plan``'s reasons.
+
+    File paths and parent ids stay for messages; ``.sha256`` and ``@key`` entries beside
+    them carry what the key actually depends on.
+    """
+    out: dict[str, Any] = {}
+    for name, value in request.items():
+        if isinstance(value, (dict, list)):
+            _flatten(value, name, out)
+        else:
+            out[name] = value
+    for path in [p for p in out if p.endswith((".file", ".clip_of", ".last_frame_of"))]:
+        value = out[path]
+        if path.endswith(".file"):
+            out[path[: -len("file")] + "sha256"] = hasher.sha256(resolve(value))
+        else:
+            out[path + "@key"] = parent_keys.get(value, "?")
+    return out
 
 
 def _flatten(value: Any, prefix: str, out: dict[str, Any]) -> None:
     if isinstance(value, dict):
         for k, v in value.items():
-            _flatten(v, f"{prefix}.{k}" if prefix else k, out)
+            _flatten(v, f"{prefix}.{k}", out)
     elif isinstance(value, list):
         if not value:
             out[prefix] = []

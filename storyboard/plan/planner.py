@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Literal
+from functools import partial
+from pathlib import Path
+from typing import Any, Callable, Literal
 
-from ..compile import Compiled
+from ..compile import Compiled, CompiledShot
 from ..errors import InvalidStoryboard
-from ..store import BuildRecord, FileHasher, Store
-from .keys import key_of, shot_inputs
+from ..store import FileHasher, Store
+from .keys import flat_inputs, key_of
 from .price import price, rate
 
 Action = Literal["generate", "cached"]
@@ -30,8 +32,15 @@ class PlannedShot:
     list_price: Decimal  # what it costs to generate, cached or not
     billed_seconds: float
     estimate: bool
-    inputs: dict[str, Any] = field(repr=False)
     request: dict[str, Any] = field(repr=False)
+    _inputs: Callable[[], dict[str, Any]] | dict[str, Any] = field(repr=False, default_factory=dict)
+
+    @property
+    def inputs(self) -> dict[str, Any]:
+        """The flattened inputs the build record keeps (computed when first needed)."""
+        if callable(self._inputs):
+            self._inputs = self._inputs()
+        return self._inputs
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -99,19 +108,27 @@ def _plan(compiled: Compiled, store: Store) -> Plan:
     planned: dict[str, PlannedShot] = {}
     for sid in compiled.order:
         shot = compiled.shots[sid]
-        assert shot.request is not None
-        inputs = shot_inputs(shot, hasher, keys, compiled.root)
-        key = keys[sid] = key_of(inputs)
         req = shot.request
+        assert req is not None
+        resolve = _resolver(shot, compiled.root)
+        dump = req.model_dump(mode="json", exclude_none=True)
+        key = keys[sid] = key_of(dump, hasher, resolve, keys)
+        inputs: Callable[[], dict[str, Any]] | dict[str, Any] = partial(flat_inputs, dump, hasher, resolve, keys)
         list_price = price(req.provider, req.tier, req.resolution, req.video_input, shot.billed_seconds)
+        record = records.get(sid)
         if store.has_clip(key):
             action: Action = "cached"
-            record = records.get(sid)
             reasons = ["up to date" if record is None or record.key == key else "this exact version is in the store"]
         else:
             action = "generate"
             generating.add(sid)
-            reasons = _reasons(records.get(sid), inputs, key, generating)
+            if record is None:
+                reasons = ["new shot: never built"]
+            elif record.key == key:
+                reasons = ["its clip is missing from the store"]
+            else:
+                inputs = flat_inputs(dump, hasher, resolve, keys)
+                reasons = _reasons(record.inputs, inputs, generating)
         planned[sid] = PlannedShot(
             id=sid,
             action=action,
@@ -122,23 +139,26 @@ def _plan(compiled: Compiled, store: Store) -> Plan:
             list_price=list_price,
             billed_seconds=shot.billed_seconds,
             estimate=shot.estimate,
-            inputs=inputs,
-            request=req.model_dump(mode="json", exclude_none=True),
+            request=dump,
+            _inputs=inputs,
         )
     shots = [planned[sid] for sid in compiled.shots if sid in planned]
     return Plan(compiled, name, compiled.provider, shots)
+
+
+def _resolver(shot: CompiledShot, root: Path) -> Callable[[str], Path]:
+    def resolve(relative: str) -> Path:
+        return shot.files.get(relative) or root / relative
+
+    return resolve
 
 
 _DERIVED = {"model", "width", "height", "mode", "action"}  # follow from other inputs
 _LABELS = {"prompt": "prompt", "duration": "duration", "resolution": "resolution", "aspect_ratio": "aspect ratio"}
 
 
-def _reasons(record: BuildRecord | None, inputs: dict[str, Any], key: str, generating: set[str]) -> list[str]:
-    if record is None:
-        return ["new shot: never built"]
-    if record.key == key:
-        return ["its clip is missing from the store"]
-    old = record.inputs
+def _reasons(old: dict[str, Any], inputs: dict[str, Any], generating: set[str]) -> list[str]:
+    """What differs between the last build's inputs and this one's, in words."""
     reasons: list[str] = []
     seen_files: set[str] = set()
     for path in sorted(set(old) | set(inputs), key=_order):

@@ -22,6 +22,7 @@ import sqlite3
 import tempfile
 import time
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -50,14 +51,14 @@ CREATE TABLE IF NOT EXISTS jobs (
 """
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class BuildRecord:
     """What was last built for one shot of one storyboard."""
 
     storyboard: str
     shot: str
     key: str
-    inputs: dict[str, Any]
+    inputs_json: str
     provider: str
     job: str | None
     status: str  # built | failed | running
@@ -67,6 +68,12 @@ class BuildRecord:
     started: float | None
     finished: float | None
 
+    @cached_property
+    def inputs(self) -> dict[str, Any]:
+        """Parsed only when plan needs the reasons (most records are for cached shots)."""
+        result: dict[str, Any] = json.loads(self.inputs_json)
+        return result
+
 
 class Store:
     """One ``.storyboard/`` folder. Opening it never creates anything unless asked."""
@@ -74,6 +81,7 @@ class Store:
     def __init__(self, folder: Path, *, create: bool = False) -> None:
         self.root = Path(folder) / STORE_DIR
         self.clips = self.root / "clips"
+        self._clips = os.fspath(self.clips)
         self.tmp = self.root / "tmp"
         self._db: sqlite3.Connection | None = None
         self._memory_hashes: dict[str, tuple[int, int, int, str]] = {}
@@ -123,7 +131,8 @@ class Store:
         return self.clips / key[:2] / f"{key}.mp4"
 
     def has_clip(self, key: str) -> bool:
-        return self.clip_path(key).is_file()
+        # plain strings: called once per shot on every plan
+        return os.path.isfile(f"{self._clips}/{key[:2]}/{key}.mp4")
 
     def temp_path(self, suffix: str = ".mp4") -> Path:
         """A fresh path under tmp/ (same filesystem as clips/, so the final rename is atomic)."""
@@ -225,7 +234,7 @@ def _record(row: tuple[Any, ...]) -> BuildRecord:
         storyboard=row[0],
         shot=row[1],
         key=row[2],
-        inputs=json.loads(row[3]),
+        inputs_json=row[3],
         provider=row[4],
         job=row[5],
         status=row[6],

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import json
 import sys
+from decimal import Decimal
 
 import click
 
 from ..options import compile_file, output_format, provider_option, storyboard_file, tier_option
-from ..render import diagnostics_json, print_diagnostics, summary, write_json
+from ..render import diagnostics_json, print_diagnostics, summary
 
 
 @click.command("plan")
@@ -27,7 +29,8 @@ def command(file: str, provider: str | None, tier: str | None, fmt: str) -> None
         sys.exit(1)
     plan = make_plan(compiled)
     if fmt == "json":
-        write_json(plan.to_json())
+        # compact: json's C encoder only runs without indent, and plans can be 10,000 shots
+        click.echo(json.dumps(plan.to_json(), ensure_ascii=False, separators=(",", ":")))
         return
     print_diagnostics(compiled.diagnostics.warnings, loaded.source, err=True)
     click.echo(render_plan(plan, file))
@@ -38,17 +41,23 @@ def render_plan(plan, file: str) -> str:  # type: ignore[no-untyped-def]
     id_width = max([len(s.id) for s in plan.shots] + [4])
     for s in plan.shots:
         r = s.request
-        price = f"${s.list_price:.3f}".rstrip("0").rstrip(".") if s.action == "generate" else "-"
+        price = usd(s.list_price) if s.action == "generate" else "-"
         if s.action == "generate" and s.estimate:
             price = "~" + price
         what = f"{s.billed_seconds:g}s {r['resolution']} {r['tier']}{' +video' if 'ref_video' in r else ''}"
         mark = click.style("generate", fg="yellow") if s.action == "generate" else click.style("cached  ", fg="green")
         rows.append(f"  {mark}  {s.id:<{id_width}}  {what:<22} {price:>8}  {'; '.join(s.reasons)}")
     gen = len(plan.to_generate)
-    total = f"${plan.total:.2f}"
+    total = usd(plan.total)
     lines = [f"Plan for {file} (provider {plan.provider}):", *rows, ""]
     lines.append(
         f"{len(plan.shots)} shots: {gen} to generate, {len(plan.shots) - gen} cached. "
         f"Total: {'~' if plan.has_estimates else ''}{total}"
     )
     return "\n".join(lines)
+
+
+def usd(amount: Decimal) -> str:
+    """Dollars with cents, and a third decimal only where the price has one ($1.375)."""
+    text = f"{amount:.3f}"
+    return "$" + (text[:-1] if text.endswith("0") else text)

@@ -1,0 +1,134 @@
+"""`storyboard plan` wall time for generated 1,000- and 10,000-shot storyboards.
+
+Each figure is a whole `storyboard plan FILE --format json` process (interpreter start
+included), median of several runs: once with no store, once after a recorded build
+(every shot cached). Targets: <= 0.5 s for 1,000 shots, <= 3 s for 10,000.
+
+    python bench/plan_scale.py [--runs 5] [--sizes 1000,10000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6300010000050001"
+    "0d0a2db40000000049454e44ae426082"
+)
+
+
+def write_storyboard(folder: Path, shots: int) -> Path:
+    refs = folder / "refs"
+    refs.mkdir(parents=True)
+    for name in ("mara_a", "mara_b", "leo", "start", "end", "mid"):
+        (refs / f"{name}.png").write_bytes(PNG + name.encode())
+    lines = [
+        "version: 1",
+        f"title: bench {shots}",
+        "settings: {provider: qingbo, resolution: 720p}",
+        "vars: {look: warm amber light, lens: 35mm}",
+        "characters:",
+        "  Mara: {images: [refs/mara_a.png, refs/mara_b.png]}",
+        "  Leo: {images: [refs/leo.png]}",
+        "shots:",
+    ]
+    for i in range(shots):
+        kind = i % 5
+        lines.append(f"  - id: s{i}")
+        if kind == 0:
+            lines.append(f'    prompt: "Scene {i}: the street at dawn, {{{{ look }}}}, {{{{ lens }}}}."')
+        elif kind == 1:
+            lines.append(f'    prompt: "@Mara walks through scene {i}, {{{{ look }}}}."')
+            lines.append("    duration: 6")
+        elif kind == 2:
+            lines.append(f"    extends: s{i - 1}")
+            lines.append(f'    prompt: "@s{i - 1} The camera pulls back on scene {i}."')
+        elif kind == 3:
+            lines.append(f'    prompt: "Scene {i}: the cup turns, {{{{ look | upper }}}}."')
+            lines.append("    first_frame: refs/start.png")
+            lines.append("    last_frame: refs/end.png")
+            lines.append("    keyframes: [{at: 2.5, image: refs/mid.png}]")
+        else:
+            lines.append(f"    continues: s{i - 1}")
+            lines.append(f'    prompt: "Steam fills scene {i} as @Leo watches from afar."'.replace("@Leo", "Leo"))
+    path = folder / "storyboard.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def time_plan(path: Path, runs: int) -> list[float]:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, "-m", "storyboard", "plan", str(path), "--format", "json"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        times.append(time.perf_counter() - start)
+        if done.returncode != 0:
+            raise SystemExit(f"plan failed: {done.stderr.decode()[:2000]}")
+    return times
+
+
+def record_build(path: Path) -> None:
+    """Fill the store as a build would, so the second figure is the all-cached plan."""
+    from storyboard.compile import compile_storyboard
+    from storyboard.load import load
+    from storyboard.plan import make_plan
+    from storyboard.store import Store
+
+    plan = make_plan(compile_storyboard(load(path)))
+    with Store(path.parent, create=True) as store:
+        store.db.execute("BEGIN")
+        for shot in plan.shots:
+            clip = store.clip_path(shot.key)
+            clip.parent.mkdir(parents=True, exist_ok=True)
+            clip.write_bytes(b"")
+            store.record_build(plan.storyboard, shot.id, shot.key, shot.inputs, shot.provider, status="built")
+        store.db.execute("COMMIT")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--sizes", default="1000,10000")
+    args = parser.parse_args()
+    baseline = time_plan_baseline(args.runs)
+    print(f"python -c pass: {baseline * 1000:.0f} ms (interpreter start alone)")
+    print(f"{'shots':>7}  {'store':<12} {'median':>8} {'best':>8}  target")
+    for size in (int(s) for s in args.sizes.split(",")):
+        target = 0.5 if size <= 1000 else 3.0
+        folder = Path(tempfile.mkdtemp(prefix=f"plan{size}-"))
+        try:
+            path = write_storyboard(folder, size)
+            for label in ("none", "all cached"):
+                if label == "all cached":
+                    record_build(path)
+                times = time_plan(path, args.runs)
+                med = statistics.median(times)
+                verdict = "ok" if med <= target else "OVER"
+                print(f"{size:>7}  {label:<12} {med:>7.3f}s {min(times):>7.3f}s  <= {target:g} s {verdict}")
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def time_plan_baseline(runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "pass"], check=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+if __name__ == "__main__":
+    main()

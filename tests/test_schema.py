@@ -1,0 +1,25 @@
+"""schemas/storyboard.schema.json is generated from the model and must stay current."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from storyboard.load.schema import json_schema
+
+SCHEMA_FILE = Path(__file__).resolve().parents[1] / "schemas" / "storyboard.schema.json"
+
+
+def test_committed_schema_is_current():
+    committed = json.loads(SCHEMA_FILE.read_text())
+    assert committed == json_schema(), "run `storyboard schema > schemas/storyboard.schema.json`"
+
+
+def test_schema_describes_the_language():
+    schema = json_schema()
+    assert set(schema["properties"]) == {"version", "title", "settings", "vars", "characters", "assets", "shots", "cut"}
+    assert set(schema["required"]) == {"version", "shots"}
+    shot = schema["$defs"]["Shot"]
+    assert {"id", "prompt"} <= set(shot["required"])
+    assert shot["additionalProperties"] is False
+    assert shot["properties"]["id"]["pattern"] == "^[a-z0-9][a-z0-9_-]*$"
