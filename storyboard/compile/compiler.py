@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -73,11 +74,22 @@ class CompiledShot:
 class Compiled:
     loaded: Loaded
     shots: dict[str, CompiledShot]  # file order
-    graph: "nx.DiGraph"
     order: list[str]  # dependency order
     cut: list[str]
     provider: str
     diagnostics: Diagnostics
+
+    @cached_property
+    def graph(self) -> "nx.DiGraph":
+        """The DAG of shots (edge attribute ``kind``: extends, continues, motion), built on first use."""
+        import networkx as nx
+
+        graph = nx.DiGraph()
+        graph.add_nodes_from(self.shots)
+        for sid, shot in self.shots.items():
+            for edge in shot.edges:
+                graph.add_edge(edge.parent, sid, kind=edge.kind)
+        return graph
 
     @property
     def ok(self) -> bool:
@@ -151,30 +163,23 @@ class _Compiler:
 
     # -- the passes --------------------------------------------------------------------
     def run(self) -> Compiled:
-        import networkx as nx
-
         self.check_names()
         self.check_characters()
         self.check_assets()
-        graph = nx.DiGraph()
-        graph.add_nodes_from(self.shots)
+        parents: dict[str, list[str]] = {sid: [] for sid in self.shots}
         for shot in self.board.shots:
             for kind, parent in self.edges_of(shot):
                 self.shots[shot.id].edges.append(Edge(kind, parent))
-                graph.add_edge(parent, shot.id, kind=kind)
-        in_cycles = self.check_cycles(graph)
-        acyclic = graph
-        if in_cycles:
-            acyclic = graph.copy()
-            acyclic.remove_nodes_from(in_cycles)
+                parents[shot.id].append(parent)
+        order, in_cycles = self.order_and_cycles(parents)
         index = {sid: cs.index for sid, cs in self.shots.items()}
-        order = list(nx.lexicographical_topological_sort(acyclic, key=index.__getitem__))
         for sid in order + sorted(in_cycles, key=index.__getitem__):
             self.compile_shot(self.by_id[sid])
-        cut = self.check_cut(graph)
-        self.check_unused(graph, cut)
+        used_by_others = {p for ps in parents.values() for p in ps}
+        cut = self.check_cut()
+        self.check_unused(used_by_others, cut)
         provider = self.overrides.get("provider") or self.board.settings.provider or DEFAULTS["provider"]
-        return Compiled(self.loaded, self.shots, graph, order, cut, str(provider), self.diag)
+        return Compiled(self.loaded, self.shots, order, cut, str(provider), self.diag)
 
     def effective(self, shot: Shot) -> dict[str, Any]:
         eff = dict(DEFAULTS)
@@ -322,31 +327,38 @@ class _Compiler:
             )
         return out
 
-    def check_cycles(self, graph: "nx.DiGraph") -> set[str]:
-        import networkx as nx
+    def order_and_cycles(self, parents: dict[str, list[str]]) -> tuple[list[str], set[str]]:
+        """Dependency order of the shots, and the shots caught in cycles (each cycle reported once).
 
+        graphlib (stdlib) rather than networkx here: ordering is all ``plan`` needs, and
+        importing networkx costs more than planning a thousand shots.
+        """
+        from graphlib import CycleError, TopologicalSorter
+
+        remaining = {sid: list(ps) for sid, ps in parents.items()}
         members: set[str] = set()
-        for component in nx.strongly_connected_components(graph):
-            if len(component) == 1:
-                (only,) = component
-                if not graph.has_edge(only, only):
-                    continue
-            members |= component
-            first = min(component, key=lambda s: self.shots[s].index)
-            cycle = nx.find_cycle(graph.subgraph(component), source=first)
-            path = " -> ".join([cycle[0][0]] + [v for _, v in cycle])
-            shot = self.by_id[cycle[0][1]]
-            kind = graph.edges[cycle[0]]["kind"]
+        while True:
+            try:
+                return list(TopologicalSorter(remaining).static_order()), members
+            except CycleError as exc:
+                cycle: list[str] = exc.args[1][:-1]  # each node is a parent of the next
+            start = min(range(len(cycle)), key=lambda i: self.shots[cycle[i]].index)
+            cycle = cycle[start:] + cycle[:start]
+            child = cycle[1 % len(cycle)]
+            kind = next(e.kind for e in self.shots[child].edges if e.parent == cycle[0])
             self.error(
                 "R003",
-                f"dependency cycle: {path}",
-                self.shot_at(shot, kind),
-                shot.id,
+                f"dependency cycle: {' -> '.join(cycle + [cycle[0]])}",
+                self.shot_at(self.by_id[child], kind),
+                child,
                 help="every shot must be generatable before the shots that extend, continue or imitate it",
             )
-            for sid in component:
+            for sid in cycle:
                 self.shots[sid].ok = False
-        return members
+                members.add(sid)
+                remaining.pop(sid, None)
+            for ps in remaining.values():
+                ps[:] = [p for p in ps if p not in members]
 
     # -- one shot ----------------------------------------------------------------------
     def compile_shot(self, shot: Shot) -> None:
@@ -930,7 +942,7 @@ class _Compiler:
         return length, billed, guess
 
     # -- the film ----------------------------------------------------------------------
-    def check_cut(self, graph: "nx.DiGraph") -> list[str]:
+    def check_cut(self) -> list[str]:
         if self.board.cut is None:
             return [s.id for s in self.board.shots if s.id in self.shots]
         cut: list[str] = []
@@ -947,7 +959,7 @@ class _Compiler:
                 )
         return cut
 
-    def check_unused(self, graph: "nx.DiGraph", cut: list[str]) -> None:
+    def check_unused(self, used_by_others: set[str], cut: list[str]) -> None:
         for name in self.board.characters:
             if name not in self.used_names:
                 self.error(
@@ -968,7 +980,7 @@ class _Compiler:
         if self.board.cut is None:
             return
         for sid, cs in self.shots.items():
-            if sid not in in_cut and graph.out_degree(sid) == 0:
+            if sid not in in_cut and sid not in used_by_others:
                 self.error(
                     "W002",
                     f"shot `{sid}` is generated (and paid for) but is neither in the cut nor used by another shot",
