@@ -31,3 +31,11 @@ class StoreError(StoryboardError):
 
 class MediaError(StoryboardError):
     """A media file cannot be probed or decoded."""
+
+
+class RenderError(StoryboardError):
+    """A clip could not be produced (the preview renderer or a provider failed)."""
+
+
+class BuildError(StoryboardError):
+    """A build could not run at all (as opposed to single shots failing)."""

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import sys
+from decimal import Decimal
+
+import click
+
+from ..options import compile_file, provider_option, storyboard_file, tier_option
+from ..render import print_diagnostics, summary
+
+
+@click.command("build")
+@storyboard_file
+@provider_option
+@tier_option
+@click.option("--jobs", type=click.IntRange(min=1), default=None, help="Shots at a time (default: the provider's limit).")
+@click.option("--budget", type=click.FloatRange(min=0), default=None, help="Refuse if the plan costs more (USD).")
+@click.option("--yes", is_flag=True, help="Spend without asking (required off a terminal).")
+@click.option("--only", "only", default=None, metavar="SEL", help="Build only: shot, shot+ (and after), +shot (and before).")
+def command(
+    file: str, provider: str | None, tier: str | None, jobs: int | None, budget: float | None, yes: bool, only: str | None
+) -> None:
+    """Run the plan: generate what changed, in dependency order, then cut the film."""
+    from ...plan import make_plan
+    from ...run import build, film_path
+    from ...run.select import SelectionError, select
+    from ...store import Store
+    from ..progress import BuildProgress
+    from .plan import render_plan, usd
+
+    loaded, compiled = compile_file(file, provider, tier)
+    if compiled is None or not compiled.ok:
+        print_diagnostics(loaded.diagnostics, loaded.source, err=True, include_info=False)
+        click.echo(summary(loaded.diagnostics, file), err=True)
+        sys.exit(1)
+    print_diagnostics(compiled.diagnostics.warnings, loaded.source, err=True)
+    try:
+        selection = select(compiled, only) if only else None
+    except SelectionError as exc:
+        raise click.UsageError(str(exc)) from exc
+    with Store(compiled.root) as store:
+        plan = make_plan(compiled, store)
+    todo = [s for s in plan.to_generate if selection is None or s.id in selection]
+    price = sum((s.cost for s in todo), Decimal(0))
+    if price > 0:
+        click.echo(render_plan(plan, file), err=True)
+        if budget is not None and price > Decimal(str(budget)):
+            click.echo(f"storyboard build: the plan costs {usd(price)}, over the budget of {usd(Decimal(str(budget)))}; nothing was sent", err=True)
+            sys.exit(1)
+        if not yes:
+            if not sys.stdin.isatty():
+                click.echo(f"storyboard build: this build costs {usd(price)}; add --yes to spend it (nothing was sent)", err=True)
+                sys.exit(1)
+            if not click.confirm(f"Spend {usd(price)} on {len(todo)} shots?", default=False, err=True):
+                click.echo("nothing was sent", err=True)
+                sys.exit(1)
+    costs = {s.id: s.cost for s in plan.shots}
+    with BuildProgress([s.id for s in plan.shots], costs) as progress:
+        result = build(compiled, jobs=jobs, selection=selection, report=progress, plan=plan)
+    failed = {sid: r for sid, r in result.run.shots.items() if r.status in ("failed", "skipped")}
+    for sid, r in failed.items():
+        click.echo(f"storyboard build: shot `{sid}` {r.status}: {r.error}", err=True)
+    built = sum(1 for r in result.run.shots.values() if r.status == "built")
+    cached = sum(1 for r in result.run.shots.values() if r.status == "cached")
+    click.echo(f"{built} built, {cached} cached, {len(failed)} failed; spent {usd(result.run.spent)}", err=True)
+    if result.film is not None:
+        click.echo(f"film: {result.film} ({result.cut_method})")
+    elif result.missing:
+        click.echo(f"film not cut: no clip for {', '.join(result.missing)} ({film_path(compiled)})", err=True)
+    sys.exit(0 if result.ok else 1)

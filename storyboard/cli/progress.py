@@ -1,0 +1,71 @@
+"""The build's progress: a live table on a terminal, one line per change elsewhere."""
+
+from __future__ import annotations
+
+import time
+from decimal import Decimal
+from typing import Any
+
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+
+_STYLE = {
+    "waiting": "dim",
+    "rendering": "cyan",
+    "submitted": "cyan",
+    "polling": "cyan",
+    "downloading": "cyan",
+    "done": "green",
+    "cached": "green",
+    "failed": "bold red",
+    "skipped": "yellow",
+}
+
+
+class BuildProgress:
+    """Receives the runner's reports: (shot, state, detail)."""
+
+    def __init__(self, shots: list[str], costs: dict[str, Decimal], console: Console | None = None) -> None:
+        self.console = console or Console(stderr=True)
+        self.order = shots
+        self.costs = costs
+        self.states: dict[str, tuple[str, str]] = {s: ("waiting", "") for s in shots}
+        self.started = time.monotonic()
+        self.live: Live | None = None
+
+    @property
+    def spent(self) -> Decimal:
+        return sum((self.costs.get(s, Decimal(0)) for s, (st, _) in self.states.items() if st == "done"), Decimal(0))
+
+    def __enter__(self) -> "BuildProgress":
+        if self.console.is_terminal:
+            self.live = Live(self._table(), console=self.console, refresh_per_second=8, transient=False)
+            self.live.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.live is not None:
+            self.live.update(self._table())
+            self.live.__exit__(*exc)
+
+    def __call__(self, shot: str, state: str, detail: str) -> None:
+        if self.states.get(shot) == (state, detail):
+            return
+        self.states[shot] = (state, detail)
+        if self.live is not None:
+            self.live.update(self._table())
+        elif state != "waiting":
+            note = f" ({detail})" if detail else ""
+            self.console.print(f"{shot}: {state}{note}", highlight=False, markup=False)
+
+    def _table(self) -> Table:
+        elapsed = time.monotonic() - self.started
+        table = Table(title=f"storyboard build  {elapsed:5.1f}s  spent ${self.spent:.2f}", title_justify="left")
+        table.add_column("shot")
+        table.add_column("state")
+        table.add_column("detail", overflow="fold")
+        for shot in self.order:
+            state, detail = self.states[shot]
+            table.add_row(shot, f"[{_STYLE.get(state, '')}]{state}[/]", detail)
+        return table

@@ -1,0 +1,146 @@
+"""cut: the clips of the cut become one film.
+
+When every clip shares codec, size, frame rate, pixel format and audio layout, they are
+joined by ffmpeg's concat demuxer with stream copy: no re-encode, no quality loss, and
+about the cost of copying the bytes. Otherwise each clip is normalised (scaled and
+padded to the film's size, one frame rate, a silent track where audio is missing, audio
+cut to the video's length) and joined by the concat filter, so sound stays in sync.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, Sequence
+
+from ..errors import RenderError
+from ..run.ffmpeg import ffmpeg_exe
+from ..run.frames import ClipInfo, probe_clip
+
+FPS = 32
+AUDIO_RATE = 48000
+
+
+@dataclass(frozen=True)
+class CutResult:
+    film: Path
+    method: Literal["copy", "normalise"]
+    seconds: float
+    clips: int
+
+
+def film_sequence(
+    cut: Sequence[str], extends: dict[str, str], clips: dict[str, Path], infos: dict[str, ClipInfo]
+) -> list[str]:
+    """The shots whose clips make the film, each second shown once.
+
+    ``extends`` maps an extension to its parent. An extension clip that holds the whole
+    video (its length is about the parent's plus its own) replaces its parent; one that
+    holds only the new seconds follows it.
+    """
+    in_cut = set(cut)
+    drop = {
+        parent
+        for child, parent in extends.items()
+        if child in in_cut and parent in in_cut and child in infos and parent in infos
+        and holds_whole_video(infos[child], infos[parent])
+    }
+    return [sid for sid in cut if sid not in drop]
+
+
+def holds_whole_video(child: ClipInfo, parent: ClipInfo, tolerance: float = 0.5) -> bool:
+    """Told apart by duration: at least the parent's length plus a little means it holds it all."""
+    return child.seconds >= parent.seconds + 1.0 - tolerance and child.seconds > parent.seconds
+
+
+def cut_film(clips: Sequence[Path], output: Path, size: tuple[int, int]) -> CutResult:
+    """Join ``clips`` into ``output``; stream copy when they match, else normalise."""
+    if not clips:
+        raise RenderError("the cut is empty: no clip to join")
+    infos = [probe_clip(c) for c in clips]
+    output.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=output.parent, prefix=".cut-", suffix=output.suffix or ".mp4")
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        if len({i.concat_signature() for i in infos}) == 1 and infos[0].audio_codec is not None:
+            method: Literal["copy", "normalise"] = "copy"
+            _concat_copy(clips, tmp)
+        else:
+            method = "normalise"
+            _concat_normalise(clips, infos, tmp, size)
+        os.replace(tmp, output)
+    finally:
+        tmp.unlink(missing_ok=True)
+    seconds = probe_clip(output).seconds
+    return CutResult(output, method, seconds, len(clips))
+
+
+def _run(args: list[str]) -> None:
+    done = subprocess.run(args, stdin=subprocess.DEVNULL, capture_output=True)
+    if done.returncode != 0:
+        tail = done.stderr.decode(errors="replace").strip().splitlines()[-3:]
+        raise RenderError(f"ffmpeg failed cutting the film: {' / '.join(tail)}")
+
+
+def _global() -> list[str]:
+    return [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-nostdin", "-y"]
+
+
+def _concat_copy(clips: Sequence[Path], out: Path) -> None:
+    import ffmpeg
+
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False, dir=out.parent) as listing:
+        for clip in clips:
+            escaped = os.fspath(Path(clip).resolve()).replace("'", "'\\''")
+            listing.write(f"file '{escaped}'\n")
+    try:
+        stream = ffmpeg.input(listing.name, f="concat", safe=0)
+        args = stream.output(os.fspath(out), c="copy", movflags="+faststart", f="mp4").compile(cmd=_global())
+        _run(args)
+    finally:
+        os.unlink(listing.name)
+
+
+def _concat_normalise(clips: Sequence[Path], infos: Sequence[ClipInfo], out: Path, size: tuple[int, int]) -> None:
+    import ffmpeg
+
+    w, h = size
+    parts = []
+    for clip, info in zip(clips, infos):
+        src = ffmpeg.input(os.fspath(clip))
+        video = (
+            src.video.filter("fps", FPS)
+            .filter("scale", w, h, force_original_aspect_ratio="decrease")
+            .filter("pad", w, h, "(ow-iw)/2", "(oh-ih)/2")
+            .filter("setsar", 1)
+            .filter("format", "yuv420p")
+            .filter("trim", duration=f"{info.seconds:.6f}")
+            .filter("setpts", "PTS-STARTPTS")
+        )
+        if info.audio_codec is not None:
+            audio = src.audio.filter("aresample", AUDIO_RATE).filter("aformat", channel_layouts="stereo")
+            audio = audio.filter("apad")
+        else:
+            audio = ffmpeg.input(f"anullsrc=r={AUDIO_RATE}:cl=stereo", f="lavfi").audio
+        audio = audio.filter("atrim", duration=f"{info.seconds:.6f}").filter("asetpts", "PTS-STARTPTS")
+        parts += [video, audio]
+    joined = ffmpeg.concat(*parts, v=1, a=1).node
+    args = ffmpeg.output(
+        joined[0],
+        joined[1],
+        os.fspath(out),
+        vcodec="libx264",
+        preset="veryfast",
+        pix_fmt="yuv420p",
+        r=FPS,
+        acodec="aac",
+        ar=AUDIO_RATE,
+        ac=2,
+        movflags="+faststart",
+        f="mp4",
+    ).compile(cmd=_global())
+    _run(args)

@@ -1,0 +1,104 @@
+"""run: plan -> clips in the store -> the film. The whole of `storyboard build`, as a library."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..compile import Compiled
+from ..compile.request import frame_size
+from ..load.model import DEFAULTS
+from ..plan import Plan, make_plan
+from ..store import Store
+from .job import Job, Provider, Report
+from .runner import RunResult, Runner, ShotResult
+
+__all__ = ["build", "BuildResult", "Job", "Provider", "Report", "RunResult", "ShotResult", "film_path", "providers"]
+
+
+@dataclass
+class BuildResult:
+    plan: Plan
+    run: RunResult
+    film: Path | None
+    cut_method: str | None  # copy | normalise | up to date
+    missing: list[str]  # shots of the cut that have no clip
+
+    @property
+    def ok(self) -> bool:
+        return self.run.ok
+
+
+def providers(jobs: int | None = None) -> dict[str, Provider]:
+    from .local import LocalProvider
+
+    return {"local": LocalProvider(jobs)}
+
+
+def film_path(compiled: Compiled) -> Path:
+    board = compiled.loaded.storyboard
+    assert board is not None
+    output = board.settings.output or f"out/{compiled.loaded.source.path.stem}.mp4"
+    return (compiled.root / output).resolve()
+
+
+def build(
+    compiled: Compiled,
+    *,
+    jobs: int | None = None,
+    selection: set[str] | None = None,
+    report: Report | None = None,
+    available: dict[str, Provider] | None = None,
+    plan: Plan | None = None,
+) -> BuildResult:
+    """Generate what the plan says, in dependency order, then cut the film."""
+    with Store(compiled.root, create=True) as store:
+        plan = plan if plan is not None else make_plan(compiled, store)
+        runner = Runner(
+            plan,
+            store,
+            available if available is not None else providers(jobs),
+            jobs=jobs,
+            selection=selection,
+            report=report or (lambda *a: None),
+        )
+        result = asyncio.run(runner.run())
+        return _cut(compiled, plan, store, result)
+
+
+def _cut(compiled: Compiled, plan: Plan, store: Store, result: RunResult) -> BuildResult:
+    from ..cut import cut_film, film_sequence
+    from .frames import probe_clip
+
+    clips = {sid: r.clip for sid, r in result.shots.items() if r.clip is not None}
+    missing = [sid for sid in compiled.cut if sid not in clips]
+    if missing or not compiled.cut:
+        return BuildResult(plan, result, None, None, missing)
+    extends = {
+        sid: edge.parent for sid, shot in compiled.shots.items() for edge in shot.edges if edge.kind == "extends"
+    }
+    infos = {sid: probe_clip(path) for sid, path in clips.items() if sid in compiled.cut}
+    sequence = film_sequence(compiled.cut, extends, clips, infos)
+    board = compiled.loaded.storyboard
+    assert board is not None
+    size = frame_size(
+        board.settings.resolution or DEFAULTS["resolution"], board.settings.aspect_ratio or DEFAULTS["aspect_ratio"]
+    )
+    output = film_path(compiled)
+    keys = [plan.shot(sid).key for sid in sequence]
+    film_key = hashlib.sha256(repr((keys, size)).encode()).hexdigest()
+    record = f"film:{plan.storyboard}"
+    row = store.db.execute("SELECT value FROM meta WHERE name = ?", (record,)).fetchone()
+    if output.is_file() and row is not None and row[0] == f"{film_key}:{_stamp(output)}":
+        return BuildResult(plan, result, output, "up to date", [])
+    cut = cut_film([clips[sid] for sid in sequence], output, size)
+    store.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (record, f"{film_key}:{_stamp(output)}"))
+    return BuildResult(plan, result, cut.film, cut.method, [])
+
+
+def _stamp(path: Path) -> str:
+    """The film file as last written by us: a changed or replaced file is cut again."""
+    st = path.stat()
+    return f"{st.st_size}:{st.st_mtime_ns}"

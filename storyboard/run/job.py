@@ -1,0 +1,49 @@
+"""What the runner hands a provider: one shot's request with every input made concrete."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Protocol
+
+from ..compile.request import MediaRef, Request
+
+# (shot id, state, detail): waiting, rendering, submitted, polling, downloading, done, cached, failed, skipped
+Report = Callable[[str, str, str], None]
+
+
+@dataclass(frozen=True)
+class Job:
+    shot: str
+    key: str
+    request: Request
+    files: dict[str, Path]  # a request's relative file path -> the file
+    parent_clips: dict[str, Path] = field(default_factory=dict)  # shot id -> its clip (at most the last 15 s)
+    parent_frames: dict[str, Path] = field(default_factory=dict)  # shot id -> PNG of its clip's last frame
+    work: Path = Path(".")  # a private folder for temporary files
+    expected_seconds: float = 0.0  # new seconds the clip should hold
+
+    def local_path(self, ref: MediaRef | None) -> Path | None:
+        """The local file behind a media reference, or None (a URL the previewer cannot fetch)."""
+        if ref is None:
+            return None
+        if ref.file is not None:
+            return self.files.get(ref.file)
+        if ref.clip_of is not None:
+            return self.parent_clips.get(ref.clip_of)
+        if ref.last_frame_of is not None:
+            return self.parent_frames.get(ref.last_frame_of)
+        return None
+
+
+class Provider(Protocol):
+    """One way to turn a job into a clip (the local previewer, or a hosted API)."""
+
+    id: str
+
+    @property
+    def concurrency(self) -> int: ...
+
+    async def generate(self, job: Job, report: Report) -> Path:
+        """Produce the clip and return its path (inside ``job.work``)."""
+        ...

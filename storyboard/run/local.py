@@ -1,0 +1,185 @@
+"""The `local` provider: an honest offline preview (animatic) of a shot, rendered with ffmpeg.
+
+It is not AI generation. It makes every feature of the tool usable with no key and no
+network: each clip has the requested length, size and frame rate, shows the shot id,
+the prompt and a timecode, puts the first/last frame images at the ends and each
+keyframe image at its time, shows reference images as labelled thumbnails and a motion
+reference in a corner, starts an extension or a continuation from its parent's last
+frame, and carries silence (or, with ``sound``, a tone).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import textwrap
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from ..errors import RenderError
+from .ffmpeg import ffmpeg_exe
+from .job import Job, Report
+
+FPS = 32
+AUDIO_RATE = 48000
+HOLD = 0.75  # seconds an end frame or keyframe image stays on screen
+_FONT_CANDIDATES = (
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/TTF/DejaVuSans.ttf",
+    "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
+    "/Library/Fonts/Arial.ttf",
+    "/System/Library/Fonts/Supplemental/Arial.ttf",
+    "C:/Windows/Fonts/arial.ttf",
+)
+
+
+@lru_cache(maxsize=1)
+def font_file() -> str | None:
+    """A TrueType font for drawtext; None lets fontconfig pick one."""
+    for candidate in _FONT_CANDIDATES:
+        if os.path.isfile(candidate):
+            return candidate
+    return None
+
+
+class LocalProvider:
+    id = "local"
+
+    def __init__(self, concurrency: int | None = None) -> None:
+        self._concurrency = concurrency or os.cpu_count() or 2
+
+    @property
+    def concurrency(self) -> int:
+        return self._concurrency
+
+    async def generate(self, job: Job, report: Report) -> Path:
+        report(job.shot, "rendering", "ffmpeg preview")
+        out = job.work / f"{job.shot}.mp4"
+        args = preview_args(job, out, threads=max(1, (os.cpu_count() or 2) // max(1, self._concurrency)))
+        proc = await asyncio.create_subprocess_exec(
+            *args, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
+        )
+        _, err = await proc.communicate()
+        if proc.returncode != 0:
+            tail = err.decode(errors="replace").strip().splitlines()[-3:]
+            raise RenderError(f"ffmpeg failed rendering the preview: {' / '.join(tail)}")
+        return out
+
+
+def preview_args(job: Job, out: Path, *, threads: int = 0) -> list[str]:
+    """The ffmpeg command line that renders ``job``'s preview into ``out``."""
+    import ffmpeg
+
+    req = job.request
+    w, h = req.width, req.height
+    seconds = job.expected_seconds or float(req.duration)
+    bg = _colour(job.key)
+    video: Any = ffmpeg.input(f"color=c={bg}:s={w}x{h}:r={FPS}:d={seconds:.6f}", f="lavfi")
+    video = video.filter("format", "yuv420p")
+
+    def still(path: Path, start: float, hold: float) -> Any:
+        img = ffmpeg.input(str(path), loop=1, t=f"{hold:.6f}", framerate=FPS)
+        img = img.filter("scale", w, h, force_original_aspect_ratio="decrease")
+        img = img.filter("pad", w, h, "(ow-iw)/2", "(oh-ih)/2", color=bg).filter("setsar", 1)
+        return img.filter("setpts", f"PTS+{start:.6f}/TB")
+
+    # reference images: labelled thumbnails along the bottom
+    thumb_h = max(16, h // 5)
+    x = 16
+    for group in req.ref_images:
+        for ref in group.images[:2]:
+            path = job.local_path(ref)
+            if path is None:
+                continue
+            thumb = ffmpeg.input(str(path), loop=1, t=f"{seconds:.6f}", framerate=FPS)
+            thumb = thumb.filter("scale", -2, thumb_h).filter("setsar", 1)
+            video = ffmpeg.overlay(video, thumb, x=x, y=h - thumb_h - 16 - h // 20, eof_action="pass")
+            video = _text(video, group.tag + (" (grid)" if group.type == "grid" else ""), x, h - 12 - h // 20, h // 28)
+            x += int(thumb_h * 16 / 9) + 16
+    # a motion reference in the top-right corner
+    if req.ref_video is not None and req.ref_video.type == "reference":
+        path = job.local_path(req.ref_video.video)
+        if path is not None:
+            corner = ffmpeg.input(str(path), stream_loop=-1).video
+            corner = corner.filter("scale", -2, max(16, h // 4)).filter("setsar", 1).filter("fps", FPS)
+            video = ffmpeg.overlay(video, corner, x=f"W-w-16", y=16, shortest=1)
+            video = _text(video, f"motion {req.ref_video.tag}", f"w-tw-16", 16 + h // 4 + 8, h // 28)
+    # frames: first (or the parent's last frame), keyframes at their times, last
+    first = job.local_path(req.first_frame)
+    if first is None and req.ref_video is not None and req.ref_video.type == "extend":
+        first = job.parent_frames.get(req.ref_video.video.clip_of or "")
+    if first is not None:
+        video = ffmpeg.overlay(video, still(first, 0.0, min(HOLD, seconds)), eof_action="pass")
+    for mid in req.mid_frames:
+        path = job.local_path(mid.image)
+        if path is not None:
+            start = max(0.0, min(seconds - HOLD, mid.time - HOLD / 2))
+            video = ffmpeg.overlay(video, still(path, start, HOLD), eof_action="pass")
+    last = job.local_path(req.last_frame)
+    if last is not None:
+        video = ffmpeg.overlay(video, still(last, max(0.0, seconds - HOLD), HOLD), eof_action="pass")
+    # the words: shot id, the prompt, what it is, a timecode
+    big, small = max(12, h // 12), max(10, h // 26)
+    video = _text(video, job.shot, 24, 20, big)
+    mode = {"t2v": "text to video", "i2v": "image to video", "omni": "omni reference"}[req.mode]
+    video = _text(video, f"PREVIEW  {req.model}  {req.resolution} {req.aspect_ratio}  {mode}", 24, 28 + big, small)
+    width_chars = max(20, int(w / (small * 0.62)) - 4)
+    prompt = "\n".join(textwrap.wrap(req.prompt, width_chars)[:8])
+    prompt_file = job.work / f"{job.shot}.prompt.txt"
+    prompt_file.write_text(prompt, encoding="utf-8")
+    video = video.drawtext(
+        textfile=str(prompt_file), x=24, y=f"{40 + big + small * 2}", fontsize=small, fontcolor="white",
+        line_spacing=small // 3, **_font()
+    )
+    timecode_file = job.work / f"{job.shot}.timecode.txt"
+    timecode_file.write_text("%{pts:hms}", encoding="utf-8")  # a file: no filtergraph escaping of % and :
+    video = video.drawtext(
+        textfile=str(timecode_file), x="w-tw-24", y="h-th-16", fontsize=small, fontcolor="white", box=1,
+        boxcolor="black@0.5", **_font()
+    )
+    # audio: the audio asset, a tone with sound, or silence
+    audio_path = job.local_path(req.audio)
+    if audio_path is not None:
+        audio = ffmpeg.input(str(audio_path), stream_loop=-1).audio
+    elif req.sound:
+        audio = ffmpeg.input(f"sine=f=440:r={AUDIO_RATE}:d={seconds:.6f}", f="lavfi").filter("volume", 0.2)
+    else:
+        audio = ffmpeg.input(f"anullsrc=r={AUDIO_RATE}:cl=stereo:d={seconds:.6f}", f="lavfi")
+    audio = audio.filter("aresample", AUDIO_RATE).filter("atrim", duration=f"{seconds:.6f}")
+    output = ffmpeg.output(
+        video,
+        audio,
+        str(out),
+        t=f"{seconds:.6f}",
+        r=FPS,
+        vcodec="libx264",
+        preset="ultrafast",
+        pix_fmt="yuv420p",
+        acodec="aac",
+        ac=2,
+        ar=AUDIO_RATE,
+        **{"b:a": "96k", "movflags": "+faststart", "threads": threads or 0},
+    )
+    # global options before the inputs: ffmpeg ignores trailing ones (and would then ask on stdin)
+    args: list[str] = output.compile(cmd=[ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-nostdin", "-y"])
+    return args
+
+
+def _font() -> dict[str, str]:
+    font = font_file()
+    return {"fontfile": font} if font else {}
+
+
+def _text(stream: Any, text: str, x: Any, y: Any, size: int) -> Any:
+    safe = text.replace("%", "%%")
+    return stream.drawtext(text=safe, x=x, y=y, fontsize=size, fontcolor="white", expansion="none", **_font())
+
+
+def _colour(key: str) -> str:
+    """A dark background colour from the key, so neighbouring shots are told apart."""
+    digest = hashlib.sha256(key.encode()).digest()
+    r, g, b = (40 + digest[i] % 60 for i in range(3))
+    return f"0x{r:02x}{g:02x}{b:02x}"

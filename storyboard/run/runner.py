@@ -1,0 +1,209 @@
+"""run: execute a plan over the DAG, in dependency order, as many shots at a time as allowed.
+
+A shot starts as soon as its parents' clips exist. A failed shot fails only its
+descendants: every other shot still finishes and is stored. Clips enter the store by
+atomic rename and the build record is written per shot as it completes, so an
+interrupted build keeps everything it finished.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Literal
+
+from ..errors import BuildError, MediaError, StoryboardError
+from ..plan import Plan, PlannedShot
+from ..store import Store
+from .frames import probe_clip, tail_clip, write_last_frame
+from .job import Job, Provider, Report
+
+Status = Literal["built", "cached", "failed", "skipped", "unselected"]
+EXTEND_MAX_SECONDS = 15.0
+
+
+@dataclass
+class ShotResult:
+    id: str
+    status: Status
+    clip: Path | None = None
+    error: str | None = None
+    cost: Decimal = Decimal(0)
+    wall_seconds: float = 0.0
+
+
+@dataclass
+class RunResult:
+    shots: dict[str, ShotResult] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not any(r.status in ("failed", "skipped") for r in self.shots.values())
+
+    @property
+    def spent(self) -> Decimal:
+        return sum((r.cost for r in self.shots.values()), Decimal(0))
+
+    def clip(self, shot_id: str) -> Path | None:
+        result = self.shots.get(shot_id)
+        return result.clip if result is not None else None
+
+
+def _silent(shot: str, state: str, detail: str) -> None:
+    return None
+
+
+class Runner:
+    def __init__(
+        self,
+        plan: Plan,
+        store: Store,
+        providers: dict[str, Provider],
+        *,
+        jobs: int | None = None,
+        selection: set[str] | None = None,
+        report: Report = _silent,
+    ) -> None:
+        self.plan = plan
+        self.store = store
+        self.providers = providers
+        self.jobs = jobs
+        self.selection = selection
+        self.report = report
+        self.result = RunResult()
+        self._done: dict[str, asyncio.Event] = {}
+        self._limits: dict[str, asyncio.Semaphore] = {}
+        self._total: asyncio.Semaphore | None = None
+
+    def _provider(self, shot: PlannedShot) -> Provider:
+        provider = self.providers.get(shot.provider)
+        if provider is None:
+            raise BuildError(f"no provider `{shot.provider}` is available for shot `{shot.id}`")
+        return provider
+
+    async def run(self) -> RunResult:
+        compiled = self.plan.compiled
+        todo = [s for s in self.plan.shots if s.action == "generate" and self._selected(s.id)]
+        for shot in todo:
+            self._provider(shot)  # fail before any work when a provider is missing
+        self.store.ensure()
+        self._total = asyncio.Semaphore(self.jobs) if self.jobs else None
+        for shot in self.plan.shots:
+            self._done[shot.id] = asyncio.Event()
+            if shot.action == "cached":
+                self.result.shots[shot.id] = ShotResult(shot.id, "cached", self.store.clip_path(shot.key))
+                self.report(shot.id, "cached", "in the store")
+                self._done[shot.id].set()
+            elif not self._selected(shot.id):
+                self.result.shots[shot.id] = ShotResult(shot.id, "unselected")
+                self._done[shot.id].set()
+        for shot in todo:
+            self.report(shot.id, "waiting", "")
+        await asyncio.gather(*(self._one(shot) for shot in todo))
+        assert all(sid in self.result.shots for sid in compiled.shots)
+        return self.result
+
+    def _selected(self, shot_id: str) -> bool:
+        return self.selection is None or shot_id in self.selection
+
+    def _limit(self, provider: Provider) -> asyncio.Semaphore:
+        if provider.id not in self._limits:
+            n = min(self.jobs, provider.concurrency) if self.jobs else provider.concurrency
+            self._limits[provider.id] = asyncio.Semaphore(max(1, n))
+        return self._limits[provider.id]
+
+    async def _one(self, shot: PlannedShot) -> None:
+        compiled = self.plan.compiled
+        edges = compiled.shots[shot.id].edges
+        try:
+            for edge in edges:
+                await self._done[edge.parent].wait()
+            for edge in edges:
+                parent = self.result.shots[edge.parent]
+                if parent.clip is None:
+                    why = (
+                        f"upstream shot `{edge.parent}` {parent.status}"
+                        if parent.status != "unselected"
+                        else f"upstream shot `{edge.parent}` has no clip and is not selected (select it with +{shot.id})"
+                    )
+                    self.result.shots[shot.id] = ShotResult(shot.id, "skipped", error=why)
+                    self.report(shot.id, "skipped", why)
+                    return
+            provider = self._provider(shot)
+            async with self._limit(provider):
+                if self._total is not None:
+                    async with self._total:
+                        await self._generate(shot, provider)
+                else:
+                    await self._generate(shot, provider)
+        except Exception as exc:  # one shot's failure must not stop the others
+            message = str(exc) if isinstance(exc, StoryboardError) else f"{type(exc).__name__}: {exc}"
+            self.result.shots[shot.id] = ShotResult(shot.id, "failed", error=message)
+            self.report(shot.id, "failed", message)
+        finally:
+            self._done[shot.id].set()
+
+    async def _generate(self, shot: PlannedShot, provider: Provider) -> None:
+        compiled = self.plan.compiled
+        cs = compiled.shots[shot.id]
+        assert cs.request is not None
+        started = time.time()
+        self.store.tmp.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix=f"{shot.id}-", dir=self.store.tmp))
+        try:
+            clips: dict[str, Path] = {}
+            frames: dict[str, Path] = {}
+            for edge in cs.edges:
+                parent_clip = self.result.shots[edge.parent].clip
+                assert parent_clip is not None
+                if edge.kind in ("continues", "extends"):
+                    frames[edge.parent] = await asyncio.to_thread(
+                        write_last_frame, parent_clip, work / f"{edge.parent}.last.png"
+                    )
+                if edge.kind in ("extends", "motion"):
+                    clips[edge.parent] = await asyncio.to_thread(self._handed_clip, edge.kind, parent_clip, work)
+            job = Job(
+                shot=shot.id,
+                key=shot.key,
+                request=cs.request,
+                files=dict(cs.files),
+                parent_clips=clips,
+                parent_frames=frames,
+                work=work,
+                expected_seconds=cs.seconds,
+            )
+            produced = await provider.generate(job, self.report)
+            info = await asyncio.to_thread(probe_clip, produced)
+            if info.seconds <= 0:
+                raise MediaError(f"the clip of `{shot.id}` has no length")
+            final = await asyncio.to_thread(self.store.put_clip, shot.key, produced)
+            cost = shot.cost
+            self.store.record_build(
+                self.plan.storyboard,
+                shot.id,
+                shot.key,
+                shot.inputs,
+                shot.provider,
+                status="built",
+                clip=str(final.relative_to(self.store.root)),
+                cost_usd=float(cost),
+                list_cost_usd=float(shot.list_price),
+                started=started,
+                finished=time.time(),
+            )
+            self.result.shots[shot.id] = ShotResult(shot.id, "built", final, cost=cost, wall_seconds=time.time() - started)
+            self.report(shot.id, "done", f"{info.seconds:.2f} s")
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+    @staticmethod
+    def _handed_clip(kind: str, clip: Path, work: Path) -> Path:
+        """An extension gets at most the last 15 s of its parent; a motion reference the clip."""
+        if kind == "extends" and probe_clip(clip).seconds > EXTEND_MAX_SECONDS + 0.01:
+            return tail_clip(clip, EXTEND_MAX_SECONDS, work / "extend-source.mp4")
+        return clip
