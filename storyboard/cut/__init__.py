@@ -79,8 +79,11 @@ def cut_film(clips: Sequence[Path], output: Path, size: tuple[int, int]) -> CutR
     return CutResult(output, method, seconds, len(clips))
 
 
-def _run(args: list[str]) -> None:
-    done = subprocess.run(args, stdin=subprocess.DEVNULL, capture_output=True)
+def _run(args: list[str], timeout: float = 3600) -> None:
+    try:
+        done = subprocess.run(args, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout)
+    except subprocess.TimeoutExpired as exc:
+        raise RenderError(f"ffmpeg took longer than {timeout:.0f} s cutting the film and was stopped") from exc
     if done.returncode != 0:
         tail = done.stderr.decode(errors="replace").strip().splitlines()[-3:]
         raise RenderError(f"ffmpeg failed cutting the film: {' / '.join(tail)}")
@@ -142,5 +145,6 @@ def _concat_normalise(clips: Sequence[Path], infos: Sequence[ClipInfo], out: Pat
         ac=2,
         movflags="+faststart",
         f="mp4",
+        shortest=None,  # see run/local.py: ffmpeg can hang at the end of a generated audio input
     ).compile(cmd=_global())
     _run(args)

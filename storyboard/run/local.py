@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import math
 import os
 import textwrap
 from functools import lru_cache
@@ -25,6 +26,8 @@ from .job import Job, Report
 FPS = 32
 AUDIO_RATE = 48000
 HOLD = 0.75  # seconds an end frame or keyframe image stays on screen
+RENDER_TIMEOUT_BASE = 60.0
+RENDER_TIMEOUT_PER_SECOND = 20.0
 _FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
     "/usr/share/fonts/dejavu/DejaVuSans.ttf",
@@ -57,12 +60,19 @@ class LocalProvider:
 
     async def generate(self, job: Job, report: Report) -> Path:
         report(job.shot, "rendering", "ffmpeg preview")
+        await asyncio.to_thread(_check_images, job)
         out = job.work / f"{job.shot}.mp4"
         args = preview_args(job, out, threads=max(1, (os.cpu_count() or 2) // max(1, self._concurrency)))
         proc = await asyncio.create_subprocess_exec(
             *args, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
         )
-        _, err = await proc.communicate()
+        limit = RENDER_TIMEOUT_BASE + RENDER_TIMEOUT_PER_SECOND * (job.expected_seconds or job.request.duration)
+        try:
+            _, err = await asyncio.wait_for(proc.communicate(), timeout=limit)
+        except (asyncio.TimeoutError, asyncio.CancelledError):
+            proc.kill()
+            await proc.wait()
+            raise RenderError(f"the preview render took longer than {limit:.0f} s and was stopped")
         if proc.returncode != 0:
             tail = err.decode(errors="replace").strip().splitlines()[-3:]
             raise RenderError(f"ffmpeg failed rendering the preview: {' / '.join(tail)}")
@@ -103,9 +113,10 @@ def preview_args(job: Job, out: Path, *, threads: int = 0) -> list[str]:
     if req.ref_video is not None and req.ref_video.type == "reference":
         path = job.local_path(req.ref_video.video)
         if path is not None:
-            corner = ffmpeg.input(str(path), stream_loop=-1).video
+            corner = ffmpeg.input(str(path), stream_loop=_loops(path, seconds)).video
             corner = corner.filter("scale", -2, max(16, h // 4)).filter("setsar", 1).filter("fps", FPS)
-            video = ffmpeg.overlay(video, corner, x=f"W-w-16", y=16, shortest=1)
+            corner = corner.filter("trim", duration=f"{seconds:.6f}")
+            video = ffmpeg.overlay(video, corner, x="W-w-16", y=16, eof_action="pass")
             video = _text(video, f"motion {req.ref_video.tag}", f"w-tw-16", 16 + h // 4 + 8, h // 28)
     # frames: first (or the parent's last frame), keyframes at their times, last
     first = job.local_path(req.first_frame)
@@ -143,7 +154,7 @@ def preview_args(job: Job, out: Path, *, threads: int = 0) -> list[str]:
     # audio: the audio asset, a tone with sound, or silence
     audio_path = job.local_path(req.audio)
     if audio_path is not None:
-        audio = ffmpeg.input(str(audio_path), stream_loop=-1).audio
+        audio = ffmpeg.input(str(audio_path), stream_loop=_loops(audio_path, seconds)).audio.filter("apad")
     elif req.sound:
         audio = ffmpeg.input(f"sine=f=440:r={AUDIO_RATE}:d={seconds:.6f}", f="lavfi").filter("volume", 0.2)
     else:
@@ -161,7 +172,9 @@ def preview_args(job: Job, out: Path, *, threads: int = 0) -> list[str]:
         acodec="aac",
         ac=2,
         ar=AUDIO_RATE,
-        **{"b:a": "96k", "movflags": "+faststart", "threads": threads or 0},
+        # -shortest: without it ffmpeg 9 sometimes never finishes when an audio source
+        # input ends with the video (seen in about 1 of 20 parallel renders)
+        **{"b:a": "96k", "movflags": "+faststart", "threads": threads or 0, "shortest": None},
     )
     # global options before the inputs: ffmpeg ignores trailing ones (and would then ask on stdin)
     args: list[str] = output.compile(cmd=[ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-nostdin", "-y"])
@@ -183,3 +196,33 @@ def _colour(key: str) -> str:
     digest = hashlib.sha256(key.encode()).digest()
     r, g, b = (40 + digest[i] % 60 for i in range(3))
     return f"0x{r:02x}{g:02x}{b:02x}"
+
+
+def _check_images(job: Job) -> None:
+    """Decode every still the preview loops; ffmpeg spins forever on a looped unreadable image."""
+    import av
+
+    req = job.request
+    refs = [req.first_frame, req.last_frame, *(m.image for m in req.mid_frames)]
+    refs += [img for group in req.ref_images for img in group.images[:2]]
+    for ref in refs:
+        path = job.local_path(ref)
+        if path is None:
+            continue
+        try:
+            with av.open(os.fspath(path)) as container:
+                next(container.decode(video=0))
+        except Exception as exc:  # PyAV raises FFmpeg's many error classes
+            name = ref.file if ref is not None and ref.file else path.name
+            raise RenderError(f"cannot decode the image `{name}`: {exc}") from exc
+
+
+def _loops(path: Path, seconds: float) -> int:
+    """How many extra plays of a media file cover ``seconds`` (finite: an endless
+    ``-stream_loop -1`` input can leave ffmpeg running after the output is done)."""
+    from ..compile.media import Probe, probe_file
+
+    probe = probe_file(path)
+    if not isinstance(probe, Probe) or probe.seconds <= 0:
+        return 0
+    return max(0, math.ceil(seconds / probe.seconds) - 1)
