@@ -28,6 +28,8 @@ AUDIO_RATE = 48000
 HOLD = 0.75  # seconds an end frame or keyframe image stays on screen
 RENDER_TIMEOUT_BASE = 60.0
 RENDER_TIMEOUT_PER_SECOND = 20.0
+RENDER_ATTEMPTS = 3
+STALL_SECONDS = 8.0  # no progress for this long: ffmpeg is stuck, not slow
 _FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
     "/usr/share/fonts/dejavu/DejaVuSans.ttf",
@@ -63,20 +65,64 @@ class LocalProvider:
         await asyncio.to_thread(_check_images, job)
         out = job.work / f"{job.shot}.mp4"
         args = preview_args(job, out, threads=max(1, (os.cpu_count() or 2) // max(1, self._concurrency)))
-        proc = await asyncio.create_subprocess_exec(
-            *args, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
-        )
-        limit = RENDER_TIMEOUT_BASE + RENDER_TIMEOUT_PER_SECOND * (job.expected_seconds or job.request.duration)
+        for attempt in range(1, RENDER_ATTEMPTS + 1):
+            try:
+                await _render(args, job.expected_seconds or float(job.request.duration))
+                return out
+            except _Stalled:
+                # ffmpeg 9 occasionally stops making progress at the end of a render
+                # (about 1 in 250 under load); a fresh run finishes normally
+                report(job.shot, "rendering", f"ffmpeg stalled, attempt {attempt + 1}")
+        raise RenderError(f"the preview render stalled {RENDER_ATTEMPTS} times")
+
+
+class _Stalled(Exception):
+    pass
+
+
+async def _render(args: list[str], seconds: float) -> None:
+    """Run ffmpeg, watching its progress; a render that stops advancing is killed."""
+    proc = await asyncio.create_subprocess_exec(
+        *args[:1], "-progress", "pipe:1", "-stats_period", "0.25", *args[1:],
+        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    errors = asyncio.ensure_future(proc.stderr.read())
+    limit = RENDER_TIMEOUT_BASE + RENDER_TIMEOUT_PER_SECOND * seconds
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limit
+    last_time, last_change = "", loop.time()
+    try:
+        while True:
+            try:
+                line = await asyncio.wait_for(proc.stdout.readline(), timeout=STALL_SECONDS)
+            except asyncio.TimeoutError:
+                raise _Stalled from None
+            if not line:
+                break
+            text = line.decode(errors="replace").strip()
+            if text.startswith("out_time_us=") and text != last_time:
+                last_time, last_change = text, loop.time()
+            elif text == "progress=end":
+                last_change = loop.time()
+            if loop.time() - last_change > STALL_SECONDS:
+                raise _Stalled
+            if loop.time() > deadline:
+                raise RenderError(f"the preview render took longer than {limit:.0f} s and was stopped")
         try:
-            _, err = await asyncio.wait_for(proc.communicate(), timeout=limit)
-        except (asyncio.TimeoutError, asyncio.CancelledError):
+            await asyncio.wait_for(proc.wait(), timeout=STALL_SECONDS)
+        except asyncio.TimeoutError:
+            raise _Stalled from None
+    except BaseException:
+        if proc.returncode is None:
             proc.kill()
             await proc.wait()
-            raise RenderError(f"the preview render took longer than {limit:.0f} s and was stopped")
-        if proc.returncode != 0:
-            tail = err.decode(errors="replace").strip().splitlines()[-3:]
-            raise RenderError(f"ffmpeg failed rendering the preview: {' / '.join(tail)}")
-        return out
+        errors.cancel()
+        raise
+    err = await errors
+    if proc.returncode != 0:
+        tail = err.decode(errors="replace").strip().splitlines()[-3:]
+        raise RenderError(f"ffmpeg failed rendering the preview: {' / '.join(tail)}")
 
 
 def preview_args(job: Job, out: Path, *, threads: int = 0) -> list[str]:
@@ -87,8 +133,14 @@ def preview_args(job: Job, out: Path, *, threads: int = 0) -> list[str]:
     w, h = req.width, req.height
     seconds = job.expected_seconds or float(req.duration)
     bg = _colour(job.key)
-    video: Any = ffmpeg.input(f"color=c={bg}:s={w}x{h}:r={FPS}:d={seconds:.6f}", f="lavfi")
-    video = video.filter("format", "yuv420p")
+    # One lavfi input makes both the canvas and the base audio: ffmpeg 9 sometimes never
+    # finishes when two generated inputs end together (about 1 render in 50 under load).
+    if req.sound:
+        tone = f"sine=f=440:r={AUDIO_RATE}:d={seconds:.6f},volume=0.2,aformat=channel_layouts=stereo"
+    else:
+        tone = f"anullsrc=r={AUDIO_RATE}:cl=stereo:d={seconds:.6f}"
+    canvas = ffmpeg.input(f"color=c={bg}:s={w}x{h}:r={FPS}:d={seconds:.6f}[out0];{tone}[out1]", f="lavfi")
+    video: Any = canvas.video.filter("format", "yuv420p")
 
     def still(path: Path, start: float, hold: float) -> Any:
         img = ffmpeg.input(str(path), loop=1, t=f"{hold:.6f}", framerate=FPS)
@@ -151,15 +203,14 @@ def preview_args(job: Job, out: Path, *, threads: int = 0) -> list[str]:
         textfile=str(timecode_file), x="w-tw-24", y="h-th-16", fontsize=small, fontcolor="white", box=1,
         boxcolor="black@0.5", **_font()
     )
-    # audio: the audio asset, a tone with sound, or silence
+    # audio: silence or a tone from the canvas input, with the audio asset mixed over it
+    audio = canvas.audio
     audio_path = job.local_path(req.audio)
     if audio_path is not None:
-        audio = ffmpeg.input(str(audio_path), stream_loop=_loops(audio_path, seconds)).audio.filter("apad")
-    elif req.sound:
-        audio = ffmpeg.input(f"sine=f=440:r={AUDIO_RATE}:d={seconds:.6f}", f="lavfi").filter("volume", 0.2)
-    else:
-        audio = ffmpeg.input(f"anullsrc=r={AUDIO_RATE}:cl=stereo:d={seconds:.6f}", f="lavfi")
-    audio = audio.filter("aresample", AUDIO_RATE).filter("atrim", duration=f"{seconds:.6f}")
+        asset = ffmpeg.input(str(audio_path), stream_loop=_loops(audio_path, seconds)).audio
+        asset = asset.filter("aresample", AUDIO_RATE).filter("aformat", channel_layouts="stereo")
+        audio = ffmpeg.filter([audio, asset], "amix", inputs=2, duration="first", normalize=0)
+    audio = audio.filter("atrim", duration=f"{seconds:.6f}")
     output = ffmpeg.output(
         video,
         audio,
@@ -172,9 +223,7 @@ def preview_args(job: Job, out: Path, *, threads: int = 0) -> list[str]:
         acodec="aac",
         ac=2,
         ar=AUDIO_RATE,
-        # -shortest: without it ffmpeg 9 sometimes never finishes when an audio source
-        # input ends with the video (seen in about 1 of 20 parallel renders)
-        **{"b:a": "96k", "movflags": "+faststart", "threads": threads or 0, "shortest": None},
+        **{"b:a": "96k", "movflags": "+faststart", "threads": threads or 0},
     )
     # global options before the inputs: ffmpeg ignores trailing ones (and would then ask on stdin)
     args: list[str] = output.compile(cmd=[ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-nostdin", "-y"])
