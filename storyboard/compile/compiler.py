@@ -163,6 +163,8 @@ class _Compiler:
 
     # -- the passes --------------------------------------------------------------------
     def run(self) -> Compiled:
+        if not self.board.shots and not self.loaded.broken_names:
+            self.error("S006", "the storyboard has no shots", self.at("shots"), help="add at least one shot under `shots:`")
         self.check_names()
         self.check_characters()
         self.check_assets()
