@@ -33,27 +33,27 @@ class CutResult:
 
 
 def film_sequence(
-    cut: Sequence[str], extends: dict[str, str], clips: dict[str, Path], infos: dict[str, ClipInfo]
+    cut: Sequence[str], extends: dict[str, str], infos: dict[str, ClipInfo], new_seconds: dict[str, float]
 ) -> list[str]:
     """The shots whose clips make the film, each second shown once.
 
-    ``extends`` maps an extension to its parent. An extension clip that holds the whole
-    video (its length is about the parent's plus its own) replaces its parent; one that
-    holds only the new seconds follows it.
+    ``extends`` maps an extension to its parent, ``new_seconds`` an extension to the
+    seconds it was asked to add. An extension clip that holds the whole video replaces
+    its parent in the cut; one that holds only the new seconds follows it.
     """
     in_cut = set(cut)
     drop = {
         parent
         for child, parent in extends.items()
         if child in in_cut and parent in in_cut and child in infos and parent in infos
-        and holds_whole_video(infos[child], infos[parent])
+        and holds_whole_video(infos[child].seconds, infos[parent].seconds, new_seconds.get(child, 0.0))
     }
     return [sid for sid in cut if sid not in drop]
 
 
-def holds_whole_video(child: ClipInfo, parent: ClipInfo, tolerance: float = 0.5) -> bool:
-    """Told apart by duration: at least the parent's length plus a little means it holds it all."""
-    return child.seconds >= parent.seconds + 1.0 - tolerance and child.seconds > parent.seconds
+def holds_whole_video(child: float, parent: float, new_seconds: float) -> bool:
+    """Told apart by duration: nearer parent + new seconds than the new seconds alone."""
+    return abs(child - (parent + new_seconds)) < abs(child - new_seconds)
 
 
 def cut_film(clips: Sequence[Path], output: Path, size: tuple[int, int]) -> CutResult:

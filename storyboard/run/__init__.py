@@ -80,7 +80,7 @@ def _cut(compiled: Compiled, plan: Plan, store: Store, result: RunResult) -> Bui
         sid: edge.parent for sid, shot in compiled.shots.items() for edge in shot.edges if edge.kind == "extends"
     }
     infos = {sid: probe_clip(path) for sid, path in clips.items() if sid in compiled.cut}
-    sequence = film_sequence(compiled.cut, extends, clips, infos)
+    sequence = film_sequence(compiled.cut, extends, infos, {sid: compiled.shots[sid].seconds for sid in extends})
     board = compiled.loaded.storyboard
     assert board is not None
     size = frame_size(

@@ -106,10 +106,12 @@ class Store:
             self.root.mkdir(parents=True, exist_ok=True)
             try:
                 db = sqlite3.connect(self.root / "state.db", timeout=30, isolation_level=None)
-                db.execute("PRAGMA journal_mode=WAL")
                 db.execute("PRAGMA synchronous=NORMAL")
-                db.executescript(_SCHEMA)
-                db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+                if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+                    # only a new store is written to on open: plan reads without taking the write lock
+                    db.execute("PRAGMA journal_mode=WAL")
+                    db.executescript(_SCHEMA)
+                    db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             except sqlite3.Error as exc:
                 raise StoreError(f"cannot open {self.root / 'state.db'}: {exc}") from exc
             self._db = db
