@@ -56,11 +56,13 @@ def holds_whole_video(child: float, parent: float, new_seconds: float) -> bool:
     return abs(child - (parent + new_seconds)) < abs(child - new_seconds)
 
 
-def cut_film(clips: Sequence[Path], output: Path, size: tuple[int, int]) -> CutResult:
+def cut_film(
+    clips: Sequence[Path], output: Path, size: tuple[int, int], infos: Sequence[ClipInfo] | None = None
+) -> CutResult:
     """Join ``clips`` into ``output``; stream copy when they match, else normalise."""
     if not clips:
         raise RenderError("the cut is empty: no clip to join")
-    infos = [probe_clip(c) for c in clips]
+    infos = list(infos) if infos is not None else [probe_clip(c) for c in clips]
     output.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=output.parent, prefix=".cut-", suffix=output.suffix or ".mp4")
     os.close(fd)
@@ -75,8 +77,7 @@ def cut_film(clips: Sequence[Path], output: Path, size: tuple[int, int]) -> CutR
         os.replace(tmp, output)
     finally:
         tmp.unlink(missing_ok=True)
-    seconds = probe_clip(output).seconds
-    return CutResult(output, method, seconds, len(clips))
+    return CutResult(output, method, sum(i.seconds for i in infos), len(clips))
 
 
 def _run(args: list[str], timeout: float = 3600) -> None:

@@ -93,7 +93,7 @@ def _cut(compiled: Compiled, plan: Plan, store: Store, result: RunResult) -> Bui
     row = store.db.execute("SELECT value FROM meta WHERE name = ?", (record,)).fetchone()
     if output.is_file() and row is not None and row[0] == f"{film_key}:{_stamp(output)}":
         return BuildResult(plan, result, output, "up to date", [])
-    cut = cut_film([clips[sid] for sid in sequence], output, size)
+    cut = cut_film([clips[sid] for sid in sequence], output, size, [infos[sid] for sid in sequence])
     store.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (record, f"{film_key}:{_stamp(output)}"))
     return BuildResult(plan, result, cut.film, cut.method, [])
 
