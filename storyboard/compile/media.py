@@ -48,6 +48,10 @@ class Probe:
     height: int | None
 
 
+def _refused(kind: Kind | None, code: str, message: str, help: str | None) -> Resolved:
+    return Resolved(None, kind, None, MediaProblem(code, message, help))
+
+
 def kind_of(value: str) -> Kind | None:
     suffix = PurePosixPath(urlparse(value).path if "://" in value else value).suffix.lower()
     return _BY_EXT.get(suffix)
@@ -72,55 +76,39 @@ class MediaResolver:
         if "://" in value or value.startswith(("data:", "file:")):
             parsed = urlparse(value)
             if parsed.scheme != "https" or not parsed.netloc:
-                return Resolved(
-                    None,
+                return _refused(
                     kind,
-                    None,
-                    MediaProblem(
-                        "M003",
-                        f"expected a relative path or an https:// URL, found `{value}`",
-                        "providers fetch media over https; use an https URL or a file inside the project",
-                    ),
+                    "M003",
+                    f"expected a relative path or an https:// URL, found `{value}`",
+                    "providers fetch media over https; use an https URL or a file inside the project",
                 )
             return Resolved(MediaRef(url=value), kind, None)
         if value.startswith(("/", "~", "\\")) or (len(value) > 1 and value[1] == ":"):
-            return Resolved(
-                None,
+            return _refused(
                 kind,
-                None,
-                MediaProblem(
-                    "M003",
-                    f"expected a path relative to the storyboard file, found the absolute path `{value}`",
-                    "copy the file into the project and refer to it relative to the storyboard",
-                ),
+                "M003",
+                f"expected a path relative to the storyboard file, found the absolute path `{value}`",
+                "copy the file into the project and refer to it relative to the storyboard",
             )
         full = (self.root / value).resolve()
         try:
             rel = full.relative_to(self.root)
         except ValueError:
-            return Resolved(
-                None,
+            return _refused(
                 kind,
-                None,
-                MediaProblem(
-                    "M002",
-                    f"`{value}` resolves outside the storyboard's folder ({self.root})",
-                    "media must live inside the storyboard's folder tree; copy the file into it",
-                ),
+                "M002",
+                f"`{value}` resolves outside the storyboard's folder ({self.root})",
+                "media must live inside the storyboard's folder tree; copy the file into it",
             )
         if not full.is_file():
             near = _nearby(full)
-            return Resolved(
-                None,
+            return _refused(
                 kind,
-                None,
-                MediaProblem(
-                    "M001",
-                    f"media file `{value}` not found",
-                    f"did you mean `{PurePosixPath(value).with_name(near)}`?"
-                    if near
-                    else "check the path; it is relative to the storyboard file",
-                ),
+                "M001",
+                f"media file `{value}` not found",
+                f"did you mean `{PurePosixPath(value).with_name(near)}`?"
+                if near
+                else "check the path; it is relative to the storyboard file",
             )
         return Resolved(MediaRef(file=rel.as_posix()), kind, full)
 

@@ -169,7 +169,7 @@ def preview_args(job: Job, out: Path, *, threads: int = 0) -> list[str]:
             corner = corner.filter("scale", -2, max(16, h // 4)).filter("setsar", 1).filter("fps", FPS)
             corner = corner.filter("trim", duration=f"{seconds:.6f}")
             video = ffmpeg.overlay(video, corner, x="W-w-16", y=16, eof_action="pass")
-            video = _text(video, f"motion {req.ref_video.tag}", f"w-tw-16", 16 + h // 4 + 8, h // 28)
+            video = _text(video, f"motion {req.ref_video.tag}", "w-tw-16", 16 + h // 4 + 8, h // 28)
     # frames: first (or the parent's last frame), keyframes at their times, last
     first = job.local_path(req.first_frame)
     if first is None and req.ref_video is not None and req.ref_video.type == "extend":
