@@ -7,7 +7,6 @@ setting) so the compiler can still check everything else in the same run.
 
 from __future__ import annotations
 
-import difflib
 import types
 import typing
 from typing import Any
@@ -60,6 +59,8 @@ def describe(value: Any) -> str:
 
 def suggest(word: str, candidates: typing.Iterable[str]) -> str | None:
     """A did-you-mean for ``word``, case-insensitively, or None."""
+    import difflib
+
     pool = list(candidates)
     lowered = {c.lower(): c for c in pool}
     if word.lower() in lowered:

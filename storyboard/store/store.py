@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sqlite3
-import tempfile
 import time
 from dataclasses import dataclass
 from functools import cached_property
@@ -138,6 +136,8 @@ class Store:
 
     def temp_path(self, suffix: str = ".mp4") -> Path:
         """A fresh path under tmp/ (same filesystem as clips/, so the final rename is atomic)."""
+        import tempfile
+
         self.tmp.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(dir=self.tmp, suffix=suffix)
         os.close(fd)
@@ -149,6 +149,8 @@ class Store:
         final.parent.mkdir(parents=True, exist_ok=True)
         staged = source
         if not move or Path(source).parent.resolve() != self.tmp.resolve():
+            import shutil
+
             staged = self.temp_path(final.suffix)
             shutil.copyfile(source, staged)
         with open(staged, "rb+") as fh:
