@@ -74,10 +74,17 @@ def cut_film(
         else:
             method = "normalise"
             _concat_normalise(clips, infos, tmp, size)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; the film is an ordinary file
         os.replace(tmp, output)
     finally:
         tmp.unlink(missing_ok=True)
     return CutResult(output, method, sum(i.seconds for i in infos), len(clips))
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _run(args: list[str], timeout: float = 3600) -> None:
