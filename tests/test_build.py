@@ -228,3 +228,26 @@ def test_paid_plans_are_not_built_without_consent(project):
     over = project.cli("build", str(path), "--budget", "0.5", "--yes")
     assert over.exit_code == 1 and "over the budget" in over.output
     assert not (project.root / ".storyboard" / "clips").exists() or not any((project.root / ".storyboard" / "clips").rglob("*.mp4"))
+
+
+def test_a_provider_without_adapter_is_refused_before_anything_runs(project):
+    path = project.write(BOARD.replace("settings: {", "settings: {provider: qingbo, "))
+    result = project.cli("build", str(path), "--yes")
+    assert result.exit_code == 1
+    assert "no adapter for qingbo" in result.output and "Traceback" not in result.output
+    assert not (project.root / ".storyboard").exists()
+
+
+def test_console_script_turns_errors_into_messages(project, monkeypatch, capsys):
+    from storyboard.cli.main import main
+    from storyboard.errors import BuildError
+
+    def boom(*args, **kwargs):
+        raise BuildError("the store is read-only")
+
+    monkeypatch.setattr("storyboard.run.build", boom)
+    path = project.write(BOARD)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["build", str(path)])
+    assert exit_info.value.code == 1
+    assert "storyboard: the store is read-only" in capsys.readouterr().err

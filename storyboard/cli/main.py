@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 import sys
 from typing import Any
 
@@ -54,8 +55,30 @@ def cli() -> None:
 
 
 def main(argv: list[str] | None = None) -> Any:
+    """The console script: a user sees a message, never a traceback (STORYBOARD_DEBUG=1 shows it)."""
+    from ..errors import StoryboardError
+
     try:
-        return cli.main(args=argv, prog_name="storyboard", standalone_mode=True)
+        return cli.main(args=argv, prog_name="storyboard", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("storyboard: aborted", err=True)
+        sys.exit(1)
     except KeyboardInterrupt:
         click.echo("storyboard: interrupted", err=True)
         sys.exit(130)
+    except StoryboardError as exc:
+        if os.environ.get("STORYBOARD_DEBUG"):
+            raise
+        click.echo(f"storyboard: {exc}", err=True)
+        sys.exit(1)
+    except Exception as exc:  # a bug: say so plainly, keep the traceback for a debug run
+        if os.environ.get("STORYBOARD_DEBUG"):
+            raise
+        click.echo(f"storyboard: internal error: {type(exc).__name__}: {exc}", err=True)
+        click.echo("storyboard: please report it; STORYBOARD_DEBUG=1 shows the traceback", err=True)
+        sys.exit(70)

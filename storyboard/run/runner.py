@@ -83,7 +83,7 @@ class Runner:
     def _provider(self, shot: PlannedShot) -> Provider:
         provider = self.providers.get(shot.provider)
         if provider is None:
-            raise BuildError(f"no provider `{shot.provider}` is available for shot `{shot.id}`")
+            raise BuildError(f"no adapter for provider `{shot.provider}` (shot `{shot.id}`); nothing was sent")
         return provider
 
     async def run(self) -> RunResult:

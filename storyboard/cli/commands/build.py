@@ -22,7 +22,7 @@ def command(
 ) -> None:
     """Run the plan: generate what changed, in dependency order, then cut the film."""
     from ...plan import make_plan
-    from ...run import build, film_path
+    from ...run import build, film_path, providers
     from ...run.select import SelectionError, select
     from ...store import Store
     from ..progress import BuildProgress
@@ -54,9 +54,18 @@ def command(
             if not click.confirm(f"Spend {usd(price)} on {len(todo)} shots?", default=False, err=True):
                 click.echo("nothing was sent", err=True)
                 sys.exit(1)
+    available = providers(jobs)
+    missing = sorted({s.provider for s in todo} - set(available))
+    if missing:
+        click.echo(
+            f"storyboard build: no adapter for {', '.join(missing)} in this version; nothing was sent "
+            "(`--provider local` builds an offline preview)",
+            err=True,
+        )
+        sys.exit(1)
     costs = {s.id: s.cost for s in plan.shots}
     with BuildProgress([s.id for s in plan.shots], costs) as progress:
-        result = build(compiled, jobs=jobs, selection=selection, report=progress, plan=plan)
+        result = build(compiled, jobs=jobs, selection=selection, report=progress, plan=plan, available=available)
     failed = {sid: r for sid, r in result.run.shots.items() if r.status in ("failed", "skipped")}
     for sid, r in failed.items():
         click.echo(f"storyboard build: shot `{sid}` {r.status}: {r.error}", err=True)
