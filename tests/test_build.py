@@ -251,3 +251,14 @@ def test_console_script_turns_errors_into_messages(project, monkeypatch, capsys)
         main(["build", str(path)])
     assert exit_info.value.code == 1
     assert "storyboard: the store is read-only" in capsys.readouterr().err
+
+
+def test_a_no_op_build_probes_no_clip(built, monkeypatch):
+    project, path, _ = built
+
+    def no_probe(clip):
+        raise AssertionError(f"probed {clip}")
+
+    monkeypatch.setattr("storyboard.run.frames.probe_clip", no_probe)
+    again = build(compiled_of(path))
+    assert set(statuses(again).values()) == {"cached"} and again.cut_method == "up to date"

@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..compile import Compiled
 from ..compile.request import frame_size
@@ -13,6 +14,9 @@ from ..load.model import DEFAULTS
 from ..plan import Plan, make_plan
 from ..store import Store
 from .job import Job, Provider, Report
+
+if TYPE_CHECKING:
+    from .frames import ClipInfo
 from .runner import RunResult, Runner, ShotResult
 
 __all__ = ["build", "BuildResult", "Job", "Provider", "Report", "RunResult", "ShotResult", "film_path", "providers"]
@@ -70,7 +74,6 @@ def build(
 
 def _cut(compiled: Compiled, plan: Plan, store: Store, result: RunResult) -> BuildResult:
     from ..cut import cut_film, film_sequence
-    from .frames import probe_clip
 
     clips = {sid: r.clip for sid, r in result.shots.items() if r.clip is not None}
     missing = [sid for sid in compiled.cut if sid not in clips]
@@ -79,7 +82,7 @@ def _cut(compiled: Compiled, plan: Plan, store: Store, result: RunResult) -> Bui
     extends = {
         sid: edge.parent for sid, shot in compiled.shots.items() for edge in shot.edges if edge.kind == "extends"
     }
-    infos = {sid: probe_clip(path) for sid, path in clips.items() if sid in compiled.cut}
+    infos = {sid: _info(store, plan.shot(sid).key, path) for sid, path in clips.items() if sid in compiled.cut}
     sequence = film_sequence(compiled.cut, extends, infos, {sid: compiled.shots[sid].seconds for sid in extends})
     board = compiled.loaded.storyboard
     assert board is not None
@@ -102,3 +105,14 @@ def _stamp(path: Path) -> str:
     """The film file as last written by us: a changed or replaced file is cut again."""
     st = path.stat()
     return f"{st.st_size}:{st.st_mtime_ns}"
+
+
+def _info(store: Store, key: str, clip: Path) -> "ClipInfo":
+    from .frames import ClipInfo, probe_clip
+
+    known = store.clip_info(key)
+    if known is not None:
+        return ClipInfo.from_json(known)
+    info = probe_clip(clip)
+    store.remember_clip_info(key, info.to_json())
+    return info

@@ -30,6 +30,17 @@ class ClipInfo:
     audio_rate: int | None
     audio_channels: int | None
 
+    def to_json(self) -> dict[str, object]:
+        data = dict(self.__dict__)
+        data["fps"] = [self.fps.numerator, self.fps.denominator]
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> "ClipInfo":
+        values = dict(data)
+        num, den = values.pop("fps")  # type: ignore[misc]
+        return cls(fps=Fraction(int(num), int(den)), **values)  # type: ignore[arg-type]
+
     def concat_signature(self) -> tuple[object, ...]:
         """What must match for clips to be joined by stream copy."""
         return (

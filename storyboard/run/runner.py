@@ -182,6 +182,7 @@ class Runner:
             if info.seconds <= 0:
                 raise MediaError(f"the clip of `{shot.id}` has no length")
             final = await asyncio.to_thread(self.store.put_clip, shot.key, produced)
+            self.store.remember_clip_info(shot.key, info.to_json())
             cost = shot.cost
             self.store.record_build(
                 self.plan.storyboard,

@@ -27,7 +27,7 @@ from typing import Any, Iterator
 from ..errors import StoreError
 
 STORE_DIR = ".storyboard"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -41,6 +41,7 @@ CREATE TABLE IF NOT EXISTS builds (
     clip TEXT, cost_usd REAL, list_cost_usd REAL, started REAL, finished REAL,
     PRIMARY KEY (storyboard, shot)
 );
+CREATE TABLE IF NOT EXISTS clip_info (key TEXT PRIMARY KEY, info TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS jobs (
     key TEXT PRIMARY KEY, provider TEXT NOT NULL, job_id TEXT, status TEXT NOT NULL,
     request TEXT NOT NULL, result_urls TEXT, error TEXT, cost_usd REAL,
@@ -163,6 +164,16 @@ class Store:
 
     def remove_clip(self, key: str) -> None:
         self.clip_path(key).unlink(missing_ok=True)
+
+    def clip_info(self, key: str) -> dict[str, Any] | None:
+        """What probing the clip said when it was stored (so a no-op build probes nothing)."""
+        if not self.exists:
+            return None
+        row = self.db.execute("SELECT info FROM clip_info WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def remember_clip_info(self, key: str, info: dict[str, Any]) -> None:
+        self.db.execute("INSERT OR REPLACE INTO clip_info VALUES (?, ?)", (key, json.dumps(info)))
 
     # -- file hashes -------------------------------------------------------------------
     def cached_hash(self, path: str, size: int, mtime_ns: int, inode: int) -> str | None:
