@@ -148,19 +148,20 @@ def preview_args(job: Job, out: Path, *, threads: int = 0) -> list[str]:
         img = img.filter("pad", w, h, "(ow-iw)/2", "(oh-ih)/2", color=bg).filter("setsar", 1)
         return img.filter("setpts", f"PTS+{start:.6f}/TB")
 
-    # reference images: labelled thumbnails along the bottom
+    # reference images: labelled thumbnails along the bottom, in fixed boxes that fit the frame
     thumb_h = max(16, h // 5)
-    x = 16
-    for group in req.ref_images:
-        for ref in group.images[:2]:
-            path = job.local_path(ref)
-            if path is None:
-                continue
-            thumb = ffmpeg.input(str(path), loop=1, t=f"{seconds:.6f}", framerate=FPS)
-            thumb = thumb.filter("scale", -2, thumb_h).filter("setsar", 1)
-            video = ffmpeg.overlay(video, thumb, x=x, y=h - thumb_h - 16 - h // 20, eof_action="pass")
-            video = _text(video, group.tag + (" (grid)" if group.type == "grid" else ""), x, h - 12 - h // 20, h // 28)
-            x += int(thumb_h * 16 / 9) + 16
+    thumb_w = max(16, min(w // 3 - 16, int(thumb_h * 16 / 9)))
+    slots = [16 + i * (thumb_w + 16) for i in range(max(1, (w - 16) // (thumb_w + 16)))]
+    shown = [(g, ref) for g in req.ref_images for ref in g.images[:2]]
+    for (group, ref), x in zip(shown, slots):
+        path = job.local_path(ref)
+        if path is None:
+            continue
+        thumb = ffmpeg.input(str(path), loop=1, t=f"{seconds:.6f}", framerate=FPS)
+        thumb = thumb.filter("scale", thumb_w, thumb_h, force_original_aspect_ratio="decrease").filter("setsar", 1)
+        video = ffmpeg.overlay(video, thumb, x=x, y=h - thumb_h - 16 - h // 20, eof_action="pass")
+        label = group.tag + (" (grid)" if group.type == "grid" else "")
+        video = _text(video, label, x, h - 12 - h // 20, max(10, min(h // 28, thumb_w // max(4, len(label)))))
     # a motion reference in the top-right corner
     if req.ref_video is not None and req.ref_video.type == "reference":
         path = job.local_path(req.ref_video.video)
@@ -188,7 +189,8 @@ def preview_args(job: Job, out: Path, *, threads: int = 0) -> list[str]:
     big, small = max(12, h // 12), max(10, h // 26)
     video = _text(video, job.shot, 24, 20, big)
     mode = {"t2v": "text to video", "i2v": "image to video", "omni": "omni reference"}[req.mode]
-    video = _text(video, f"PREVIEW  {req.model}  {req.resolution} {req.aspect_ratio}  {mode}", 24, 28 + big, small)
+    info = f"PREVIEW  {req.model}  {req.resolution} {req.aspect_ratio}  {mode}"
+    video = _text(video, info, 24, 28 + big, max(8, min(small, int((w - 48) / (len(info) * 0.6)))))
     width_chars = max(20, int(w / (small * 0.62)) - 4)
     prompt = "\n".join(textwrap.wrap(req.prompt, width_chars)[:8])
     prompt_file = job.work / f"{job.shot}.prompt.txt"
