@@ -25,11 +25,11 @@ def format_diagnostic(d: Diagnostic, source: Source | None) -> str:
     text = _source_line(source, loc.line)
     if text is not None:
         gutter = " " * len(str(loc.line))
-        shown = text.expandtabs(1)
-        width = max(1, min(loc.length, max(1, len(shown) - loc.column + 1)))
+        shown, column = _excerpt(text.expandtabs(1), loc.column)
+        width = max(1, min(loc.length, max(1, len(shown) - column + 1)))
         lines.append(f"{gutter} |")
         lines.append(f"{loc.line} | {shown}")
-        lines.append(f"{gutter} | " + " " * (loc.column - 1) + click.style("^" * width, fg=_COLOURS[d.severity], bold=True))
+        lines.append(f"{gutter} | " + " " * (column - 1) + click.style("^" * width, fg=_COLOURS[d.severity], bold=True))
         if d.help:
             lines.append(f"{gutter} = help: {d.help}")
     elif d.help:
@@ -42,9 +42,25 @@ def _source_line(source: Source | None, line: int) -> str | None:
         return None
     lines = source.lines
     if 1 <= line <= len(lines):
-        text = lines[line - 1]
-        return text if len(text) <= 300 else text[:300] + "..."
+        return lines[line - 1]
     return None
+
+
+def _excerpt(text: str, column: int, width: int = 300) -> tuple[str, int]:
+    """At most ``width`` characters of a long line around ``column``, and the column in them.
+
+    A minified or generated file can hold megabytes on one line; the caret must still
+    land under the mistake without printing the whole line (or as many spaces).
+    """
+    if len(text) <= width:
+        return text, column
+    start = max(0, min(column - 1 - width // 5, len(text) - width))
+    piece = text[start : start + width]
+    if start + width < len(text):
+        piece += "..."
+    if start > 0:
+        return "..." + piece, column - start + 3
+    return piece, column
 
 
 def summary(diagnostics: Diagnostics, name: str) -> str:

@@ -545,9 +545,9 @@ class _Compiler:
         if result.problem is not None:
             p = result.problem
             where: Where | Location = self.at("shots", self.ix(shot), "prompt")
-            if p.line > 1:
-                start = self.at("shots", self.ix(shot), "prompt").resolve()
-                where = Location(start.file, start.line + p.line, start.column, 1)
+            if "\n" in shot.prompt:  # a multi-line prompt: point at the template's line, not past the value
+                offset = sum(len(line) + 1 for line in shot.prompt.split("\n")[: p.line - 1])
+                where = self.src.locate_in_value(("shots", self.ix(shot), "prompt"), offset, 1)
             help_text = p.help
             if p.code == "T002" and p.name:
                 guess = suggest(p.name, self.board.vars)
@@ -674,17 +674,16 @@ class _Compiler:
         if any(g.audio for g in groups):
             if not prof.group_audio:
                 self.unsupported(shot, prof, "voice", "voices bound to reference groups", where)
-            elif prof.group_audio_max_seconds is not None:
+            else:
                 for name in (g.tag[1:] for g in groups if g.audio):
-                    path = self.media.resolve(self.board.characters[name].voice or "").path
-                    if path is None:
-                        continue
-                    probe = self.media.probe(path)
-                    if isinstance(probe, Probe) and probe.seconds > prof.group_audio_max_seconds:
+                    voice = self.board.characters[name].voice or ""
+                    probe = self.readable_audio(voice, self.at("characters", name, "voice"), sid)
+                    limit = prof.group_audio_max_seconds
+                    if probe is not None and limit is not None and probe.seconds > limit:
                         self.error(
                             "V017",
                             f"character `{name}`'s voice is {probe.seconds:.1f} s; {prof.id} takes at most "
-                            f"{prof.group_audio_max_seconds:g} s (shot `{sid}`)",
+                            f"{limit:g} s (shot `{sid}`)",
                             self.at("characters", name, "voice"),
                             sid,
                             help="trim the voice sample",
@@ -703,6 +702,7 @@ class _Compiler:
         if not shot.keyframes:
             return []
         sid = shot.id
+        total = len(shot.keyframes) + (shot.first_frame is not None or shot.continues is not None) + (shot.last_frame is not None)
         if prof.max_mid_frames == 0:
             self.unsupported(shot, prof, "keyframes", "mid-frame keyframes")
         elif len(shot.keyframes) > prof.max_mid_frames:
@@ -713,16 +713,14 @@ class _Compiler:
                 sid,
                 help="drop some keyframes or split the shot",
             )
-        if prof.max_frame_images is not None:
-            total = len(shot.keyframes) + (shot.first_frame is not None or shot.continues is not None) + (shot.last_frame is not None)
-            if total > prof.max_frame_images:
-                self.error(
-                    "V014",
-                    f"shot `{sid}` has {total} frame images (first, last and keyframes); {prof.id} takes at most {prof.max_frame_images}",
-                    self.shot_at(shot, "keyframes", key=True),
-                    sid,
-                    help="drop some keyframes",
-                )
+        elif prof.max_frame_images is not None and total > prof.max_frame_images:  # one V014 per shot, not two
+            self.error(
+                "V014",
+                f"shot `{sid}` has {total} frame images (first, last and keyframes); {prof.id} takes at most {prof.max_frame_images}",
+                self.shot_at(shot, "keyframes", key=True),
+                sid,
+                help="drop some keyframes",
+            )
         mids: list[MidFrame] = []
         previous = 0.0
         for i, kf in enumerate(shot.keyframes):
@@ -792,7 +790,19 @@ class _Compiler:
             return None
         if not prof.shot_audio:
             self.unsupported(shot, prof, "audio", "audio-driven generation from a standalone audio file")
+        self.readable_audio(self.board.assets[name], self.at("assets", name), sid)
         return name
+
+    def readable_audio(self, value: str, where: "Where", sid: str) -> Probe | None:
+        """Probe a local audio input (M005 if it is not audio), so a broken file fails here, not at the provider."""
+        path = self.media.resolve(value).path
+        if path is None:
+            return None  # a URL, or a path already reported
+        probe = self.media.probe(path)
+        if isinstance(probe, str):
+            self.error("M005", f"cannot read `{value}` as audio: {probe}", where, sid, help="re-encode it as WAV or MP3")
+            return None
+        return probe
 
     def motion_video(self, shot: Shot, prof: Profile, motion_shot: str | None, motion_asset: str | None) -> RefVideo | None:
         if motion_asset:

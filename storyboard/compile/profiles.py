@@ -108,7 +108,7 @@ PROFILES: dict[str, Profile] = {
         prompt_max_chars=5120,
         max_groups=3,
         group_audio_max_seconds=15.0,
-        max_mid_frames=6,
+        max_mid_frames=8,  # its page caps frame images at 8 in all, not mid frames at 6 (seed 003's limit)
         max_frame_images=8,
         mid_frame_tags=False,
         reference_video_max_seconds=15.0,
@@ -118,7 +118,7 @@ PROFILES: dict[str, Profile] = {
         sources={
             "tier": "seed 002: one model skywork:skyreels@v4, no fast/std switch",
             "referenceImages": "seed 002: 1-3 groups, 1-5 images each, optional audio max 15 s",
-            "frameImages": "seed 002: 1-8 frame images",
+            "frameImages": "seed 002: 1-8 frame images, each a plain image or one with a target position",
             "referenceVideos": "seed 002: 1 video, max 15 s, at least 1,866,240 pixels",
             "positivePrompt": "seed 002: max 5120",
             "size": "seed 002: width and height in pixels, no aspect ratio",

@@ -183,7 +183,9 @@ def _report(err: Any, data: Any, source: Source, diagnostics: Diagnostics) -> No
         if want is None:
             message = f"invalid value at `{where}`: {err['msg']}; found {describe(found)}"
         else:
-            message = f"`{loc[-1] if loc else 'storyboard'}` must be {want}; found {describe(found)}"
+            # a list item has no key to name: "shot #2", not "`1`"
+            subject = f"`{loc[-1]}`" if loc and isinstance(loc[-1], str) else _where(loc, shot)
+            message = f"{subject} must be {want}; found {describe(found)}"
             if not loc:
                 message = f"expected the storyboard to be {want} of keys, found {describe(found)}"
         hint = None

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import yaml
 
@@ -98,27 +99,47 @@ class Source:
         return self._span(target)
 
     def locate_in_value(self, path: Path_, offset: int, length: int) -> Location:
-        """The position of character ``offset`` inside the scalar at ``path``."""
+        """The position of character ``offset`` inside the scalar at ``path``.
+
+        The value is what YAML made of the text (escapes decoded, lines folded, block
+        indentation removed), so its characters are matched back to the written ones.
+        """
         _, node = self.node_at(path)
         if not isinstance(node, yaml.ScalarNode):
             return self.locate(path)
-        mark = node.start_mark
-        if node.style in (None, "", '"', "'"):
-            text = node.value
-            quote = 1 if node.style in ('"', "'") else 0
-            if mark.line == node.end_mark.line and offset <= len(text):
-                return self.at(mark.line + 1, mark.column + 1 + quote + offset, length)
+        if 0 <= offset <= len(node.value):
+            place = self._direct_place(node, offset)
+            if place is not None:
+                return self.at(place[0] + 1, place[1] + 1, length)
+        places = _value_places(node, self.lines, offset + max(1, length))
+        if offset >= len(places):
             return self._span(node)
-        # block scalar (| or >): content starts on the next line, at the block's indent
-        before = node.value[:offset]
-        line_in_block = before.count("\n")
-        col_in_line = len(before) - (before.rfind("\n") + 1)
-        line_no = mark.line + 2 + line_in_block
-        if 1 <= line_no <= len(self.lines):
-            src = self.lines[line_no - 1]
-            indent = len(src) - len(src.lstrip(" "))
-            return self.at(line_no, indent + 1 + col_in_line, length)
-        return self._span(node)
+        line, column = places[offset]
+        last = places[min(len(places), offset + max(1, length)) - 1]
+        if last[0] == line and last[1] >= column:
+            length = last[1] - column + 1
+        return self.at(line + 1, column + 1, length)
+
+    def _direct_place(self, node: Any, offset: int) -> tuple[int, int] | None:
+        """The common layouts by arithmetic (a prompt can hold thousands of tags): a
+        one-line scalar without escapes, or a literal block; None for anything else."""
+        mark, end, value, lines = node.start_mark, node.end_mark, node.value, self.lines
+        if node.style in (None, "", '"', "'") and mark.line == end.line < len(lines):
+            quote = node.style or ""
+            if lines[mark.line][mark.column : end.column].endswith(quote + value + quote):
+                return mark.line, end.column - len(quote) - len(value) + offset
+            return None
+        if node.style == "|":
+            row = value.count("\n", 0, offset)
+            start = value.rfind("\n", 0, offset) + 1
+            stop = value.find("\n", offset)
+            text = value[start : stop if stop >= 0 else len(value)]
+            line = mark.line + 1 + row
+            written = lines[line] if line < len(lines) else ""
+            indent = len(written) - len(text)
+            if text and written.endswith(text) and not written[:indent].strip(" "):  # indentation, then the text
+                return line, indent + offset - start
+        return None
 
     def _span(self, node: Any) -> Location:
         s, e = node.start_mark, node.end_mark
@@ -147,9 +168,101 @@ def _child(node: Any, part: str | int) -> tuple[Any, Any] | None:
     return None
 
 
+_ESCAPES = {
+    "0": "\0", "a": "\x07", "b": "\x08", "t": "\t", "\t": "\t", "n": "\n", "v": "\x0b", "f": "\x0c",
+    "r": "\r", "e": "\x1b", " ": " ", '"': '"', "/": "/", "\\": "\\", "N": "\x85", "_": "\xa0",
+    "L": "\u2028", "P": "\u2029",
+}
+_HEX_ESCAPES = {"x": 2, "u": 4, "U": 8}
+
+
+def _written(node: Any, lines: list[str]) -> Iterator[tuple[str, int, int]]:
+    """The characters of a scalar as written, a line break as ``\\n``, escapes decoded."""
+    chars = _raw(node, lines)
+    ch, li, ci = next(chars, ("", 0, 0))
+    while ch and ch in "&!":  # an anchor or a tag before the value
+        while ch and not ch.isspace():
+            ch, li, ci = next(chars, ("", 0, 0))
+        while ch and ch.isspace():
+            ch, li, ci = next(chars, ("", 0, 0))
+    style = node.style
+    if style in ("|", ">"):  # the header line, then the content
+        while ch and ch != "\n":
+            ch, li, ci = next(chars, ("", 0, 0))
+        yield from chars
+        return
+    if style not in ('"', "'"):
+        if ch:
+            yield ch, li, ci
+        yield from chars
+        return
+    pending: tuple[str, int, int] | None = None  # one character of look-ahead
+    for ch, li, ci in chars:  # after the opening quote
+        if pending is not None:
+            (prev, pli, pci), pending = pending, None
+            if prev == "\\":
+                if ch == "\n":  # an escaped line break joins the lines
+                    continue
+                size = _HEX_ESCAPES.get(ch)
+                if size:
+                    digits = "".join(c for c, _, _ in islice(chars, size))
+                    try:
+                        yield chr(int(digits, 16)), pli, pci
+                    except ValueError:
+                        return
+                else:
+                    yield _ESCAPES.get(ch, ch), pli, pci
+                continue
+            if ch != "'":  # a lone closing quote
+                return
+            yield "'", pli, pci  # '' is one quote
+            continue
+        if ch == style or (ch == "\\" and style == '"'):
+            pending = (ch, li, ci)
+        else:
+            yield ch, li, ci
+
+
+def _raw(node: Any, lines: list[str]) -> Iterator[tuple[str, int, int]]:
+    """The characters between a node's marks with their 0-based line and column."""
+    end = (node.end_mark.line, node.end_mark.column)
+    for li in range(node.start_mark.line, min(end[0], len(lines) - 1) + 1):
+        text = lines[li]
+        first = node.start_mark.column if li == node.start_mark.line else 0
+        last = end[1] if li == end[0] else len(text)
+        for ci in range(first, min(last, len(text))):
+            yield text[ci], li, ci
+        if li < end[0]:
+            yield "\n", li, len(text)
+
+
+def _value_places(node: Any, lines: list[str], count: int) -> list[tuple[int, int]]:
+    """Where the first ``count`` characters of a scalar's value are written (0-based).
+
+    Every character of the value appears in the written text in order, except that a
+    folded line break reads as a space; the written text has extra characters only
+    where YAML drops them (indentation, folding, quotes), so a greedy match is exact
+    for everything but whitespace. Stops early if the value cannot be matched.
+    """
+    places: list[tuple[int, int]] = []
+    written = _written(node, lines)
+    for ch in node.value[:count]:
+        for w, li, ci in written:
+            if w == ch or (ch == " " and w == "\n"):
+                places.append((li, ci))
+                break
+        else:
+            break
+    return places
+
+
 def _mark_location(source: Source, mark: Any) -> Location:
     if mark is None:
         return source.start()
+    lines = source.lines
+    if lines and mark.line >= len(lines) and not source.text.endswith(("\n", "\r")):
+        # libyaml puts the end of a file without a final newline on a line of its own
+        return source.at(len(lines), len(lines[-1]) + 1)
     return source.at(mark.line + 1, mark.column + 1)
 
 
@@ -248,6 +361,7 @@ class _Builder:
         self.diagnostics = diagnostics
         self.anchors: dict[str, tuple[Any, int]] = {}
         self.expanded = 0
+        self.aliased = False  # whether any alias was used, for the Y004 wording
 
     def _loc(self, mark: Any) -> Location:
         return _mark_location(self.source, mark)
@@ -272,18 +386,20 @@ class _Builder:
         try:
             return _constructor.construct_object(node, deep=True)
         except (yaml.YAMLError, ValueError) as exc:
-            self.diagnostics.add("Y001", f"invalid {tag.rsplit(':', 1)[-1]} value `{ev.value}`: {exc}", self._loc(ev.start_mark))
+            shown = ev.value if len(ev.value) <= 40 else ev.value[:37] + "..."  # a 5,000-digit number
+            self.diagnostics.add("Y001", f"invalid {tag.rsplit(':', 1)[-1]} value `{shown}`: {exc}", self._loc(ev.start_mark))
             return ev.value
 
     def _count(self, n: int, mark: Any) -> None:
         self.expanded += n
         if self.expanded > MAX_EXPANDED_NODES:
-            self.diagnostics.add(
-                "Y004",
-                f"the document expands to more than {MAX_EXPANDED_NODES:,} values through aliases",
-                self._loc(mark),
-                help="this looks like an alias bomb; write the values out or use fewer nested aliases",
-            )
+            if self.aliased:
+                message = f"the document expands to more than {MAX_EXPANDED_NODES:,} values through aliases"
+                hint = "this looks like an alias bomb; write the values out or use fewer nested aliases"
+            else:  # a huge file without a single alias is no bomb: say what it is
+                message = f"the document holds more than {MAX_EXPANDED_NODES:,} values"
+                hint = "a storyboard needs far fewer; split the film into several storyboards"
+            self.diagnostics.add("Y004", message, self._loc(mark), help=hint)
             raise _Abort
 
     def run(self) -> Any:
@@ -309,6 +425,7 @@ class _Builder:
                     self.anchors[ev.anchor] = (value, 1)
                 result = self._attach(stack, value, 1, ev.start_mark)
             elif cls is yaml.AliasEvent:
+                self.aliased = True
                 if ev.anchor not in self.anchors:
                     self.diagnostics.add("Y001", f"unknown alias `*{ev.anchor}`", self._loc(ev.start_mark))
                     raise _Abort
