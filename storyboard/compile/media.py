@@ -90,8 +90,12 @@ class MediaResolver:
                 f"expected a path relative to the storyboard file, found the absolute path `{value}`",
                 "copy the file into the project and refer to it relative to the storyboard",
             )
-        full = (self.root / value).resolve()
+        if "\x00" in value or len(value) > 1024:
+            return _refused(
+                kind, "M003", "expected a file path, found a value with a NUL byte or over 1,024 characters", None
+            )
         try:
+            full = (self.root / value).resolve()
             rel = full.relative_to(self.root)
         except ValueError:
             return _refused(
@@ -100,7 +104,11 @@ class MediaResolver:
                 f"`{value}` resolves outside the storyboard's folder ({self.root})",
                 "media must live inside the storyboard's folder tree; copy the file into it",
             )
-        if not full.is_file():
+        try:
+            exists = full.is_file()
+        except OSError:  # a name the filesystem cannot hold (too long)
+            exists = False
+        if not exists:
             near = _nearby(full)
             return _refused(
                 kind,

@@ -84,8 +84,8 @@ class PromptRenderer:
             if evaluate is None:
                 try:
                     evaluate = self._environment().compile_expression(source, undefined_to_none=False)
-                except TemplateSyntaxError:
-                    return None
+                except (TemplateSyntaxError, RecursionError):
+                    return None  # the full path reports it
                 self._expressions[source] = evaluate
             try:
                 text = str(evaluate({**self.variables, "range": _RangeBudget()}))
@@ -120,6 +120,8 @@ class PromptRenderer:
                 self._cache[template] = compiled
         except jinja2.TemplateSyntaxError as exc:
             return Rendered(None, TemplateProblem("T001", f"template syntax error: {exc.message}", exc.lineno or 1))
+        except RecursionError:
+            return Rendered(None, TemplateProblem("T004", "the prompt template nests too deeply to compile", 1))
         budget = _RangeBudget()
         out: list[str] = []
         size = 0
@@ -181,6 +183,8 @@ def _make_environment() -> Any:
             if operator_name == "**":
                 if isinstance(right, (int, float)) and abs(right) > 100:
                     raise SecurityError("exponent too large")
+                if isinstance(left, int) and isinstance(right, int) and left.bit_length() * max(right, 0) > 4096:
+                    raise SecurityError("power too large")  # bound the result, not only the exponent
                 return operator.pow(left, right)
             if operator_name == "*":
                 for seq, n in ((left, right), (right, left)):
