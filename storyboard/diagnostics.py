@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
-from typing import Iterable, Iterator, Protocol
+from typing import Iterator, Protocol
 
 
 class Severity(str, Enum):
@@ -185,13 +185,6 @@ class Diagnostics:
             return
         self._seen.add(key)
         self._items.append(Diagnostic(code, message, location, shot, help, RULES[code].severity))
-
-    def extend(self, other: Iterable[Diagnostic]) -> None:
-        for d in other:
-            key = (d.code, d.message, _place(d._where))
-            if key not in self._seen:
-                self._seen.add(key)
-                self._items.append(d)
 
     def __iter__(self) -> Iterator[Diagnostic]:
         return iter(self.sorted())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Iterable, TextIO
+from typing import Iterable
 
 import click
 
@@ -87,7 +87,3 @@ def print_diagnostics(
 
 def diagnostics_json(diagnostics: Diagnostics, ok: bool) -> str:
     return json.dumps({"ok": ok, "diagnostics": [d.to_json() for d in diagnostics]}, indent=2, ensure_ascii=False)
-
-
-def write_json(data: object, stream: TextIO | None = None) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False))

@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from ..errors import StoreError
 
@@ -237,11 +237,6 @@ class Store:
                 finished,
             ),
         )
-
-    def records(self) -> Iterator[BuildRecord]:
-        if not self.exists:
-            return iter(())
-        return (_record(r) for r in self.db.execute("SELECT * FROM builds ORDER BY storyboard, shot"))
 
 
 def _record(row: tuple[Any, ...]) -> BuildRecord:
