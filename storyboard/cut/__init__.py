@@ -110,7 +110,7 @@ def _concat_copy(clips: Sequence[Path], out: Path) -> None:
             listing.write(f"file '{escaped}'\n")
     try:
         stream = ffmpeg.input(listing.name, f="concat", safe=0)
-        args = stream.output(os.fspath(out), c="copy", movflags="+faststart", f="mp4").compile(cmd=_global())
+        args = stream.output(os.fspath(out), c="copy", f="mp4").compile(cmd=_global())
         _run(args)
     finally:
         os.unlink(listing.name)
