@@ -39,3 +39,23 @@ class RenderError(StoryboardError):
 
 class BuildError(StoryboardError):
     """A build could not run at all (as opposed to single shots failing)."""
+
+
+class StagingError(StoryboardError):
+    """A local file could not be put where a provider can fetch it (the upload bucket)."""
+
+
+class ProviderError(StoryboardError):
+    """A hosted provider refused or failed a job; the message is the provider's own, key redacted."""
+
+
+class TransientError(ProviderError):
+    """A provider answer worth retrying: 429, 5xx, a dropped connection before the request was sent."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class UnknownOutcome(ProviderError):
+    """A submit was sent but no answer came back: the job may exist and be billed, so it is not resent."""

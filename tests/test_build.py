@@ -220,7 +220,9 @@ def test_only_selectors(project):
     assert up.exit_code == 0, up.output
 
 
-def test_paid_plans_are_not_built_without_consent(project):
+def test_paid_plans_are_not_built_without_consent(project, monkeypatch):
+    monkeypatch.setenv("QINGBO_API_KEY", "k-consent")
+    monkeypatch.setenv("QINGBO_BASE_URL", "http://127.0.0.1:9")  # nothing listens: nothing may be sent
     path = project.write(BOARD.replace("settings: {", "settings: {provider: qingbo, "))
     result = project.cli("build", str(path))
     assert result.exit_code == 1
@@ -230,11 +232,12 @@ def test_paid_plans_are_not_built_without_consent(project):
     assert not (project.root / ".storyboard" / "clips").exists() or not any((project.root / ".storyboard" / "clips").rglob("*.mp4"))
 
 
-def test_a_provider_without_adapter_is_refused_before_anything_runs(project):
+def test_a_provider_without_its_key_is_refused_before_anything_runs(project, monkeypatch):
+    monkeypatch.delenv("QINGBO_API_KEY", raising=False)
     path = project.write(BOARD.replace("settings: {", "settings: {provider: qingbo, "))
     result = project.cli("build", str(path), "--yes")
     assert result.exit_code == 1
-    assert "no adapter for qingbo" in result.output and "Traceback" not in result.output
+    assert "QINGBO_API_KEY is not set" in result.output and "Traceback" not in result.output
     assert not (project.root / ".storyboard").exists()
 
 

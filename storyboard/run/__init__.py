@@ -6,20 +6,20 @@ import asyncio
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Mapping
 
 from ..compile import Compiled
 from ..compile.request import frame_size
 from ..load.model import DEFAULTS
 from ..plan import Plan, make_plan
 from ..store import Store
-from .job import Job, Provider, Report
+from .job import Generated, Job, Provider, Report
 
 if TYPE_CHECKING:
     from .frames import ClipInfo
 from .runner import RunResult, Runner, ShotResult
 
-__all__ = ["build", "BuildResult", "Job", "Provider", "Report", "RunResult", "ShotResult", "film_path", "providers"]
+__all__ = ["build", "check_ready", "BuildResult", "Generated", "Job", "Provider", "Report", "RunResult", "ShotResult", "film_path", "providers"]
 
 
 @dataclass
@@ -35,10 +35,28 @@ class BuildResult:
         return self.run.ok
 
 
-def providers(jobs: int | None = None) -> dict[str, Provider]:
+def providers(
+    ids: set[str], store: Store, jobs: int | None = None, environ: Mapping[str, str] | None = None
+) -> dict[str, Provider]:
+    """The clients a build needs; a missing key or bad setting is a BuildError before anything is sent."""
     from .local import LocalProvider
 
-    return {"local": LocalProvider(jobs)}
+    out: dict[str, Provider] = {"local": LocalProvider(jobs)} if "local" in ids else {}
+    hosted = ids - {"local"}
+    if hosted:
+        from .hosted import hosted_providers
+
+        out.update(hosted_providers(hosted, store, environ))
+    return out
+
+
+def check_ready(ids: set[str], environ: Mapping[str, str] | None = None) -> None:
+    """Raise BuildError naming every provider key or setting a build of ``ids`` lacks."""
+    hosted = ids - {"local"}
+    if hosted:
+        from .hosted import settings_for
+
+        settings_for(hosted, environ)
 
 
 def film_path(compiled: Compiled) -> Path:
@@ -56,14 +74,24 @@ def build(
     report: Report | None = None,
     available: dict[str, Provider] | None = None,
     plan: Plan | None = None,
+    resubmit: bool = False,
+    environ: Mapping[str, str] | None = None,
 ) -> BuildResult:
-    """Generate what the plan says, in dependency order, then cut the film."""
+    """Generate what the plan says, in dependency order, then cut the film.
+
+    ``resubmit`` forgets the journalled jobs of the selected shots (a submit that got no
+    answer, a result that can no longer be fetched) so they are sent anew.
+    """
     with Store(compiled.root, create=True) as store:
         plan = plan if plan is not None else make_plan(compiled, store)
+        todo = [s for s in plan.to_generate if selection is None or s.id in selection]
+        if resubmit:
+            for shot in todo:
+                store.journal_forget(shot.key)
         runner = Runner(
             plan,
             store,
-            available if available is not None else providers(jobs),
+            available if available is not None else providers({s.provider for s in todo}, store, jobs, environ),
             jobs=jobs,
             selection=selection,
             report=report or (lambda *a: None),

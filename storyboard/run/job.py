@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Callable, Protocol
 
@@ -20,6 +21,7 @@ class Job:
     files: dict[str, Path]  # a request's relative file path -> the file
     parent_clips: dict[str, Path] = field(default_factory=dict)  # shot id -> its clip (at most the last 15 s)
     parent_frames: dict[str, Path] = field(default_factory=dict)  # shot id -> PNG of its clip's last frame
+    parent_keys: dict[str, str] = field(default_factory=dict)  # shot id -> its key (to find its provider job)
     work: Path = Path(".")  # a private folder for temporary files
     expected_seconds: float = 0.0  # new seconds the clip should hold
 
@@ -36,6 +38,13 @@ class Job:
         return None
 
 
+@dataclass(frozen=True)
+class Generated:
+    clip: Path  # inside ``job.work``; the runner moves it into the store
+    cost_usd: Decimal | None = None  # what the provider reported charging, when it does
+    job_id: str | None = None
+
+
 class Provider(Protocol):
     """One way to turn a job into a clip (the local previewer, or a hosted API)."""
 
@@ -44,6 +53,10 @@ class Provider(Protocol):
     @property
     def concurrency(self) -> int: ...
 
-    async def generate(self, job: Job, report: Report) -> Path:
-        """Produce the clip and return its path (inside ``job.work``)."""
+    async def generate(self, job: Job, report: Report) -> Generated:
+        """Produce the clip (inside ``job.work``)."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release connections at the end of a build."""
         ...

@@ -21,7 +21,7 @@ from typing import Any
 
 from ..errors import RenderError
 from .ffmpeg import ffmpeg_exe
-from .job import Job, Report
+from .job import Generated, Job, Report
 
 FPS = 32
 AUDIO_RATE = 48000
@@ -60,7 +60,10 @@ class LocalProvider:
     def concurrency(self) -> int:
         return self._concurrency
 
-    async def generate(self, job: Job, report: Report) -> Path:
+    async def aclose(self) -> None:
+        return None
+
+    async def generate(self, job: Job, report: Report) -> Generated:
         report(job.shot, "rendering", "ffmpeg preview")
         await asyncio.to_thread(_check_images, job)
         out = job.work / f"{job.shot}.mp4"
@@ -68,7 +71,7 @@ class LocalProvider:
         for attempt in range(1, RENDER_ATTEMPTS + 1):
             try:
                 await _render(args, job.expected_seconds or float(job.request.duration))
-                return out
+                return Generated(out)
             except _Stalled:
                 # ffmpeg 9 occasionally stops making progress at the end of a render
                 # (about 1 in 250 under load); a fresh run finishes normally

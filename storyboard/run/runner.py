@@ -104,7 +104,11 @@ class Runner:
                 self._done[shot.id].set()
         for shot in todo:
             self.report(shot.id, "waiting", "")
-        await asyncio.gather(*(self._one(shot) for shot in todo))
+        try:
+            await asyncio.gather(*(self._one(shot) for shot in todo))
+        finally:
+            for provider in self.providers.values():
+                await provider.aclose()
         assert all(sid in self.result.shots for sid in compiled.shots)
         return self.result
 
@@ -174,16 +178,17 @@ class Runner:
                 files=dict(cs.files),
                 parent_clips=clips,
                 parent_frames=frames,
+                parent_keys={edge.parent: self.plan.shot(edge.parent).key for edge in cs.edges},
                 work=work,
                 expected_seconds=cs.seconds,
             )
             produced = await provider.generate(job, self.report)
-            info = await asyncio.to_thread(probe_clip, produced)
+            info = await asyncio.to_thread(probe_clip, produced.clip)
             if info.seconds <= 0:
                 raise MediaError(f"the clip of `{shot.id}` has no length")
-            final = await asyncio.to_thread(self.store.put_clip, shot.key, produced)
+            final = await asyncio.to_thread(self.store.put_clip, shot.key, produced.clip)
             self.store.remember_clip_info(shot.key, info.to_json())
-            cost = shot.cost
+            cost = produced.cost_usd if produced.cost_usd is not None else shot.cost
             self.store.record_build(
                 self.plan.storyboard,
                 shot.id,
@@ -191,6 +196,7 @@ class Runner:
                 shot.inputs,
                 shot.provider,
                 status="built",
+                job=produced.job_id,
                 clip=str(final.relative_to(self.store.root)),
                 cost_usd=float(cost),
                 list_cost_usd=float(shot.list_price),

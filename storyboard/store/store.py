@@ -204,6 +204,45 @@ class Store:
         rows = self.db.execute("SELECT * FROM builds WHERE storyboard = ?", (storyboard,)).fetchall()
         return {row[1]: _record(row) for row in rows}
 
+    # -- the job journal -----------------------------------------------------------------
+    # Written before a paid request and right after its answer, so a crash never loses a
+    # job the provider accepted: a rebuild polls it instead of paying for it again.
+    def journal(self, key: str) -> JournalEntry | None:
+        if not self.exists:
+            return None
+        row = self.db.execute("SELECT * FROM jobs WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            return None
+        urls = tuple(json.loads(row[5])) if row[5] else ()
+        return JournalEntry(row[0], row[1], row[2], row[3], row[4], urls, row[6], row[7], row[8], row[9])
+
+    def journal_intent(self, key: str, provider: str, job_id: str | None, request: str) -> None:
+        """Before the submit: the job about to be sent (with its id when the client chooses it)."""
+        now = time.time()
+        self.db.execute(
+            "INSERT OR REPLACE INTO jobs VALUES (?, ?, ?, 'submitting', ?, NULL, NULL, NULL, ?, ?)",
+            (key, provider, job_id, request, now, now),
+        )
+
+    def journal_update(
+        self,
+        key: str,
+        status: str,
+        *,
+        job_id: str | None = None,
+        result_urls: tuple[str, ...] | None = None,
+        error: str | None = None,
+        cost_usd: float | None = None,
+    ) -> None:
+        self.db.execute(
+            "UPDATE jobs SET status = ?, job_id = COALESCE(?, job_id), result_urls = COALESCE(?, result_urls),"
+            " error = ?, cost_usd = COALESCE(?, cost_usd), updated = ? WHERE key = ?",
+            (status, job_id, json.dumps(list(result_urls)) if result_urls is not None else None, error, cost_usd, time.time(), key),
+        )
+
+    def journal_forget(self, key: str) -> None:
+        self.db.execute("DELETE FROM jobs WHERE key = ?", (key,))
+
     def record_build(
         self,
         storyboard: str,
@@ -237,6 +276,27 @@ class Store:
                 finished,
             ),
         )
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    """One job sent (or about to be sent) to a hosted provider, by shot key.
+
+    status: ``submitting`` (intent recorded, no answer yet), ``submitted`` (the provider
+    gave its job id), ``done`` (finished; result URLs known), ``failed``, ``unknown``
+    (sent, but the answer was lost: it may be running and billed).
+    """
+
+    key: str
+    provider: str
+    job_id: str | None
+    status: str
+    request: str
+    result_urls: tuple[str, ...]
+    error: str | None
+    cost_usd: float | None
+    created: float
+    updated: float
 
 
 def _record(row: tuple[Any, ...]) -> BuildRecord:

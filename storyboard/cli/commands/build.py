@@ -17,12 +17,23 @@ from ..render import print_diagnostics, summary
 @click.option("--budget", type=click.FloatRange(min=0), default=None, help="Refuse if the plan costs more (USD).")
 @click.option("--yes", is_flag=True, help="Spend without asking (required off a terminal).")
 @click.option("--only", "only", default=None, metavar="SEL", help="Build only: shot, shot+ (and after), +shot (and before).")
+@click.option(
+    "--resubmit", is_flag=True, help="Send anew the selected shots' jobs whose outcome is unknown (see the journal)."
+)
 def command(
-    file: str, provider: str | None, tier: str | None, jobs: int | None, budget: float | None, yes: bool, only: str | None
+    file: str,
+    provider: str | None,
+    tier: str | None,
+    jobs: int | None,
+    budget: float | None,
+    yes: bool,
+    only: str | None,
+    resubmit: bool,
 ) -> None:
     """Run the plan: generate what changed, in dependency order, then cut the film."""
+    from ...errors import BuildError
     from ...plan import make_plan
-    from ...run import build, film_path, providers
+    from ...run import build, check_ready, film_path
     from ...run.select import SelectionError, select
     from ...store import Store
     from ..progress import BuildProgress
@@ -41,6 +52,11 @@ def command(
     with Store(compiled.root) as store:
         plan = make_plan(compiled, store)
     todo = [s for s in plan.to_generate if selection is None or s.id in selection]
+    try:
+        check_ready({s.provider for s in todo})  # a missing key is found before asking to spend
+    except BuildError as exc:
+        click.echo(f"storyboard build: {exc}", err=True)
+        sys.exit(1)
     price = sum((s.cost for s in todo), Decimal(0))
     if price > 0:
         click.echo(render_plan(plan, file), err=True)
@@ -54,18 +70,9 @@ def command(
             if not click.confirm(f"Spend {usd(price)} on {len(todo)} shots?", default=False, err=True):
                 click.echo("nothing was sent", err=True)
                 sys.exit(1)
-    available = providers(jobs)
-    missing = sorted({s.provider for s in todo} - set(available))
-    if missing:
-        click.echo(
-            f"storyboard build: no adapter for {', '.join(missing)} in this version; nothing was sent "
-            "(`--provider local` builds an offline preview)",
-            err=True,
-        )
-        sys.exit(1)
     costs = {s.id: s.cost for s in plan.shots}
     with BuildProgress([s.id for s in plan.shots], costs) as progress:
-        result = build(compiled, jobs=jobs, selection=selection, report=progress, plan=plan, available=available)
+        result = build(compiled, jobs=jobs, selection=selection, report=progress, plan=plan, resubmit=resubmit)
     failed = {sid: r for sid, r in result.run.shots.items() if r.status in ("failed", "skipped")}
     for sid, r in failed.items():
         click.echo(f"storyboard build: shot `{sid}` {r.status}: {r.error}", err=True)

@@ -1,0 +1,60 @@
+"""hosted: the five SkyReels V4 APIs, each one adapter module behind :class:`.api.Adapter`.
+
+Importing this package costs httpx, tenacity and aiolimiter; only a build that sends
+something to a provider does it.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Mapping
+
+from .api import Adapter
+
+if TYPE_CHECKING:
+    from ...store import Store
+    from .client import HostedProvider, Settings
+
+
+def adapters() -> dict[str, Adapter]:
+    from .apimart import Apimart
+    from .eachlabs import Eachlabs
+    from .qingbo import Qingbo
+    from .runware import Runware
+    from .wavespeed import WaveSpeed
+
+    return {a.id: a for a in (WaveSpeed(), Eachlabs(), Runware(), Qingbo(), Apimart())}
+
+
+def settings_for(ids: set[str], environ: Mapping[str, str] | None = None) -> dict[str, "Settings"]:
+    """Each provider's key, base URL and limits; every missing key or bad setting named at once."""
+    from ...errors import BuildError
+    from .client import Settings
+    from .stage import stager_from_env
+
+    environ = os.environ if environ is None else environ
+    known = adapters()
+    settings: dict[str, Settings] = {}
+    problems: list[str] = []
+    for pid in sorted(ids):
+        try:
+            settings[pid] = Settings.from_env(known[pid], environ)
+        except BuildError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise BuildError("; ".join(problems))
+    if ids:
+        stager_from_env(environ)  # a malformed upload setting is found before anything is sent
+    return settings
+
+
+def hosted_providers(ids: set[str], store: "Store", environ: Mapping[str, str] | None = None) -> dict[str, "HostedProvider"]:
+    """Ready clients for the providers a build will use."""
+    from .client import HostedProvider
+    from .stage import stager_from_env
+
+    environ = os.environ if environ is None else environ
+    settings = settings_for(ids, environ)
+    stager = stager_from_env(environ) if ids else None
+    known = adapters()
+    return {pid: HostedProvider(known[pid], store, settings[pid], stager) for pid in sorted(ids)}

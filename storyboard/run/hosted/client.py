@@ -1,0 +1,478 @@
+"""The client every hosted provider shares: submit, poll, download, with a journal.
+
+Money rules, in the order a job meets them:
+
+* The intent to submit is journalled before the request; the job id right after the
+  answer, before any polling. A rebuild after a crash polls the journalled job.
+* A submit is retried only when the provider certainly did not take it (no connection,
+  429, 5xx). When a submit was sent but no answer came back, it is never resent blindly:
+  with a client-chosen id (Runware) the job is looked up by that id; otherwise the shot
+  fails, saying so, until the user checks and asks for ``--resubmit``.
+* Results are downloaded as soon as the job is done (their URLs expire), checked to be
+  video of the expected length, and only then handed to the store.
+
+Keys live in this object only; every message that leaves it has the key scrubbed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import email.utils
+import hashlib
+import json
+import mimetypes
+import time
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterator, Mapping
+
+import httpx
+from aiolimiter import AsyncLimiter
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
+
+from ...compile.request import MediaRef, Request
+from ...errors import BuildError, MediaError, ProviderError, StagingError, TransientError, UnknownOutcome
+from ...store import JournalEntry, Store
+from ..frames import probe_clip
+from ..job import Generated, Job, Report
+from .api import Adapter, Call, JobState, MediaKind
+
+if TYPE_CHECKING:
+    from .stage import Stager
+
+DURATION_TOLERANCE = 1.0  # seconds a provider's clip may differ from the asked length
+LOOPBACK = ("127.", "::1", "[::1]", "localhost")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What a user may tune per provider, from the environment (``<ID>_...``) or defaults."""
+
+    base_url: str
+    key: str
+    concurrency: int
+    submits_per_minute: int | None
+    poll_seconds: float = 2.0  # first poll interval; grows by half up to poll_max_seconds
+    poll_max_seconds: float = 15.0
+    http_timeout: float = 60.0
+    retry_seconds: float = 1.0  # first backoff; exponential with jitter
+    attempts: int = 6
+    job_timeout: float = 3 * 3600.0
+
+    @classmethod
+    def from_env(cls, adapter: Adapter, environ: Mapping[str, str]) -> "Settings":
+        prefix = adapter.id.upper()
+        key = environ.get(adapter.key_env, "").strip()
+        if not key:
+            raise BuildError(f"{adapter.key_env} is not set: export your {adapter.id} API key to build with it; nothing was sent")
+        base = environ.get(f"{prefix}_BASE_URL", adapter.default_base_url).rstrip("/")
+        check_base_url(base, f"{prefix}_BASE_URL")
+        per_minute = _number(environ, f"{prefix}_SUBMITS_PER_MINUTE", adapter.submits_per_minute, int)
+        return cls(
+            base_url=base,
+            key=key,
+            concurrency=_number(environ, f"{prefix}_CONCURRENCY", adapter.concurrency, int) or adapter.concurrency,
+            submits_per_minute=per_minute or None,
+            poll_seconds=_number(environ, "STORYBOARD_POLL_SECONDS", 2.0, float) or 2.0,
+            http_timeout=_number(environ, "STORYBOARD_HTTP_TIMEOUT", 60.0, float) or 60.0,
+            retry_seconds=_number(environ, "STORYBOARD_RETRY_SECONDS", 1.0, float) or 1.0,
+            job_timeout=_number(environ, "STORYBOARD_JOB_TIMEOUT", 3 * 3600.0, float) or 3 * 3600.0,
+        )
+
+
+def _number(environ: Mapping[str, str], name: str, default: Any, kind: type) -> Any:
+    raw = environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise BuildError(f"{name}={raw!r} is not a {'whole ' if kind is int else ''}number") from None
+    if value < 0:
+        raise BuildError(f"{name}={raw!r} must not be negative")
+    return value
+
+
+def check_base_url(url: str, name: str) -> None:
+    """https anywhere; plain http only to this machine, where nothing can overhear the key."""
+    parsed = httpx.URL(url)
+    host = parsed.host or ""
+    if parsed.scheme == "https" and host:
+        return
+    if parsed.scheme == "http" and host.startswith(LOOPBACK):
+        return
+    raise BuildError(f"{name}={url!r}: use https:// (plain http only to 127.0.0.1, ::1 or localhost)")
+
+
+class HostedProvider:
+    """One adapter plus the shared machinery: the runner's view of a hosted API."""
+
+    def __init__(self, adapter: Adapter, store: Store, settings: Settings, stager: "Stager | None" = None) -> None:
+        self.adapter = adapter
+        self.id = adapter.id
+        self.store = store
+        self.settings = settings
+        self.stager = stager
+        self._client: httpx.AsyncClient | None = None
+        self._limiter: AsyncLimiter | None = None
+
+    @property
+    def concurrency(self) -> int:
+        return self.settings.concurrency
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    # -- the job -------------------------------------------------------------------------
+    async def generate(self, job: Job, report: Report) -> Generated:
+        try:
+            return await self._generate(job, report)
+        except ProviderError as exc:
+            raise type(exc)(self.redact(str(exc))) from None
+
+    async def _generate(self, job: Job, report: Report) -> Generated:
+        entry = self.store.journal(job.key)
+        if entry is not None and (entry.provider != self.id or entry.status == "failed"):
+            self.store.journal_forget(job.key)
+            entry = None
+        state: JobState | None = None
+        if entry is None:
+            job_id = await self._submit(job, report)
+        elif entry.status == "done" and entry.result_urls:
+            job_id = entry.job_id or ""
+            report(job.shot, "downloading", f"resuming finished job {job_id}")
+            state = JobState("done", entry.result_urls, Decimal(str(entry.cost_usd)) if entry.cost_usd is not None else None)
+        elif entry.status in ("submitting", "unknown"):
+            job_id = await self._recover(job, entry, report)
+        else:
+            assert entry.job_id is not None
+            job_id = entry.job_id
+            report(job.shot, "polling", f"resuming job {job_id}")
+        if state is None:
+            state = await self._until_done(job, job_id, report)
+        if state.state == "failed":
+            self.store.journal_update(job.key, "failed", error=state.error)
+            raise ProviderError(f"{self.id} job {job_id} failed: {state.error}")
+        if not state.urls:
+            self.store.journal_update(job.key, "failed", error="no result URL")
+            raise ProviderError(f"{self.id} job {job_id} finished without a result URL")
+        self.store.journal_update(
+            job.key, "done", result_urls=state.urls, cost_usd=float(state.cost_usd) if state.cost_usd is not None else None
+        )
+        report(job.shot, "downloading", state.urls[0].split("?")[0][-40:])
+        clip = await self._download(job, state.urls[0])
+        await asyncio.to_thread(self._check_clip, job, clip)
+        return Generated(clip, state.cost_usd, job_id)
+
+    async def _submit(self, job: Job, report: Report, task_id: str | None = None, *, retry: bool = True) -> str:
+        reuse = {p: url for p in job.parent_keys if (url := self._reusable_url(job, p))}
+        resolved = await asyncio.to_thread(self._resolve_media, job, reuse)
+        task_id = task_id or self.adapter.new_task_id()
+        body = self.adapter.body(job.request, lambda ref, kind: resolved[(ref, kind)], task_id)
+        async with self._rate():
+            # the intent first: a crash from here on leaves a trace the next build reads
+            self.store.journal_intent(job.key, self.id, task_id, _journal_body(body))
+            report(job.shot, "submitted", "sending")
+            try:
+                status, answer = await self._request(self.adapter.submit(body), submit=True)
+            except UnknownOutcome as exc:
+                entry = self.store.journal(job.key)
+                if task_id is not None and retry and entry is not None:
+                    return await self._recover(job, entry, report, retry=False)  # ours to look up by id
+                self.store.journal_update(job.key, "unknown", error=str(exc))
+                raise UnknownOutcome(self._unknown_message(job, str(exc))) from None
+            except TransientError as exc:
+                self.store.journal_forget(job.key)  # every attempt was refused: no job exists
+                raise ProviderError(f"{self.id} kept refusing the submit: {exc}") from None
+        if status >= 400:
+            if task_id is not None and self.adapter.is_duplicate(answer):
+                return task_id  # an earlier attempt with this id got through
+            self.store.journal_forget(job.key)
+            raise ProviderError(self._refusal(status, answer, "the job"))
+        job_id = self.adapter.submitted(answer, task_id)
+        self.store.journal_update(job.key, "submitted", job_id=job_id)
+        report(job.shot, "submitted", job_id)
+        return job_id
+
+    async def _recover(self, job: Job, entry: JournalEntry, report: Report, *, retry: bool = True) -> str:
+        """A submit that got no answer: look it up by our id, or refuse to pay twice."""
+        if entry.job_id is None or not self.adapter.client_task_ids:
+            raise UnknownOutcome(self._unknown_message(job, entry.error or "the build stopped before the answer"))
+        status, answer = await self._request(self.adapter.poll(entry.job_id), submit=False)
+        if status < 400 or not self.adapter.is_unknown_job(status, answer):
+            self.store.journal_update(job.key, "submitted", job_id=entry.job_id)
+            report(job.shot, "polling", f"resuming job {entry.job_id}")
+            return entry.job_id
+        report(job.shot, "submitted", f"job {entry.job_id} never arrived; sending it now")
+        return await self._submit(job, report, task_id=entry.job_id, retry=retry)
+
+    def _unknown_message(self, job: Job, why: str) -> str:
+        return (
+            f"the submit of `{job.shot}` to {self.id} got no answer ({why}), so the job may exist and be billed; "
+            f"it is not sent again blindly. Check your {self.id} dashboard, then rerun with "
+            f"`--only {job.shot} --resubmit` to send it anew"
+        )
+
+    async def _until_done(self, job: Job, job_id: str, report: Report) -> JobState:
+        delay = self.settings.poll_seconds
+        deadline = time.monotonic() + self.settings.job_timeout
+        while True:
+            await asyncio.sleep(delay)
+            status, answer = await self._request(self.adapter.poll(job_id), submit=False)
+            if status >= 400:
+                if self.adapter.is_unknown_job(status, answer):
+                    self.store.journal_forget(job.key)
+                    raise ProviderError(f"{self.id} no longer knows job {job_id}; the next build submits it anew")
+                raise ProviderError(self._refusal(status, answer, f"polling job {job_id}"))
+            state = self.adapter.polled(answer)
+            if state.state != "running":
+                return state
+            report(job.shot, "polling", f"{job_id} {state.detail}".strip())
+            if time.monotonic() > deadline:
+                raise ProviderError(
+                    f"{self.id} job {job_id} still running after {self.settings.job_timeout:.0f} s; "
+                    "build again later to pick it up (it is journalled, not resent)"
+                )
+            delay = min(delay * 1.5, max(self.settings.poll_max_seconds, self.settings.poll_seconds))
+
+    # -- HTTP ----------------------------------------------------------------------------
+    @property
+    def client(self) -> httpx.AsyncClient:
+        if self._client is None:
+            t = self.settings.http_timeout
+            self._client = httpx.AsyncClient(
+                timeout=httpx.Timeout(t, connect=min(t, 15.0)),
+                limits=httpx.Limits(max_connections=max(4, self.concurrency * 2)),
+                follow_redirects=True,
+            )
+        return self._client
+
+    def _rate(self) -> AsyncLimiter:
+        if self._limiter is None:
+            per_minute = self.settings.submits_per_minute or 1_000_000
+            self._limiter = AsyncLimiter(per_minute, 60)
+        return self._limiter
+
+    def _retrying(self) -> AsyncRetrying:
+        backoff = wait_exponential_jitter(initial=self.settings.retry_seconds, max=60)
+
+        def wait(state: RetryCallState) -> float:
+            exc = state.outcome.exception() if state.outcome else None
+            pause = backoff(state)
+            if isinstance(exc, TransientError) and exc.retry_after is not None:
+                return max(min(exc.retry_after, 600.0), pause if exc.retry_after == 0 else 0.0)
+            return pause
+
+        return AsyncRetrying(
+            retry=retry_if_exception_type(TransientError),
+            stop=stop_after_attempt(self.settings.attempts),
+            wait=wait,
+            reraise=True,
+        )
+
+    async def _request(self, call: Call, *, submit: bool) -> tuple[int, Any]:
+        """One API call with retries; 4xx come back as (status, answer) for the caller to read."""
+        async for attempt in self._retrying():
+            with attempt:
+                return await self._once(call, submit)
+        raise AssertionError("unreachable")  # pragma: no cover - reraise=True
+
+    async def _once(self, call: Call, submit: bool) -> tuple[int, Any]:
+        url = self.settings.base_url + call.path
+        headers = self.adapter.headers(self.settings.key)
+        try:
+            response = await self.client.request(call.method, url, json=call.json, headers=headers)
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            raise TransientError(f"cannot reach {self.id} at {self.settings.base_url}: {_why(exc)}") from None
+        except httpx.TransportError as exc:
+            if submit:
+                raise UnknownOutcome(f"the connection failed after the request was sent: {_why(exc)}") from None
+            raise TransientError(f"{self.id} dropped the connection: {_why(exc)}") from None
+        status = response.status_code
+        if status == 429 or status >= 500:
+            raise TransientError(
+                f"{self.id} answered {status}: {self._message(response) or response.reason_phrase}",
+                retry_after=_retry_after(response.headers.get("Retry-After")),
+            )
+        try:
+            answer = response.json()
+        except ValueError:
+            if status < 400 and submit:
+                raise UnknownOutcome(f"{self.id} answered {status} with a body that is not JSON") from None
+            if status < 400:
+                raise TransientError(f"{self.id} answered {status} with a body that is not JSON") from None
+            answer = None
+        if status == 401 or status == 403:
+            raise ProviderError(
+                f"{self.id} refused the key in {self.adapter.key_env} ({status}): {self.adapter.error_message(answer) or 'unauthorised'}"
+            )
+        return status, answer
+
+    def _message(self, response: httpx.Response) -> str | None:
+        try:
+            return self.adapter.error_message(response.json())
+        except ValueError:
+            return None
+
+    def _refusal(self, status: int, answer: Any, what: str) -> str:
+        message = self.adapter.error_message(answer) or (json.dumps(answer)[:300] if answer is not None else "no message")
+        return f"{self.id} refused {what} ({status}): {message}"
+
+    def redact(self, text: str) -> str:
+        return text.replace(self.settings.key, "***") if self.settings.key else text
+
+    # -- media ---------------------------------------------------------------------------
+    def _reusable_url(self, job: Job, parent: str) -> str | None:
+        """The provider's own result URL of a parent clip, while it is fresh and is the whole clip."""
+        key = job.parent_keys[parent]
+        entry = self.store.journal(key)
+        if entry is None or entry.provider != self.id or entry.status != "done" or not entry.result_urls:
+            return None
+        if time.time() - entry.updated > self.adapter.result_url_seconds:
+            return None
+        if job.parent_clips.get(parent) != self.store.clip_path(key):
+            return None  # the extension gets a tail of the parent, not the parent
+        return entry.result_urls[0]
+
+    def _resolve_media(self, job: Job, reuse: dict[str, str]) -> dict[tuple[MediaRef, MediaKind], str]:
+        return {(ref, kind): self._media_value(job, ref, kind, reuse) for ref, kind in media_kinds(job.request)}
+
+    def _media_value(self, job: Job, ref: MediaRef, kind: MediaKind, reuse: dict[str, str]) -> str:
+        if ref.url is not None:
+            return ref.url
+        if ref.clip_of is not None and ref.clip_of in reuse:
+            return reuse[ref.clip_of]
+        path = job.local_path(ref)
+        if path is None:
+            raise StagingError(f"shot `{job.shot}`: no file for {_describe(ref)}")
+        if kind in self.adapter.data_uri_kinds:
+            mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode()}"
+        if self.stager is None:
+            raise StagingError(
+                f"shot `{job.shot}`: {_describe(ref)} is a local file and {self.id} takes only URLs; "
+                "set STORYBOARD_UPLOAD_URL=s3://bucket/prefix so storyboard can upload it"
+            )
+        return self.stager.url_for(path, _sha256(path))
+
+    # -- the result ----------------------------------------------------------------------
+    async def _download(self, job: Job, url: str) -> Path:
+        if httpx.URL(url).scheme not in ("http", "https"):
+            raise ProviderError(f"{self.id} gave a result URL that is not http(s): {url[:80]}")
+        out = job.work / "result.mp4"
+        async for attempt in self._retrying():
+            with attempt:
+                await self._fetch(url, out)
+        return out
+
+    async def _fetch(self, url: str, out: Path) -> None:
+        short = url.split("?")[0]
+        try:
+            async with self.client.stream("GET", url) as response:  # no key: result URLs are public
+                if response.status_code == 429 or response.status_code >= 500:
+                    raise TransientError(f"downloading {short} answered {response.status_code}")
+                if response.status_code >= 400:
+                    raise ProviderError(
+                        f"downloading the result {short} answered {response.status_code} (the URL may have expired); "
+                        "rerun with --resubmit for this shot to generate it again"
+                    )
+                expected = response.headers.get("Content-Length")
+                received = 0
+                with open(out, "wb") as fh:
+                    async for chunk in response.aiter_bytes(1 << 20):
+                        fh.write(chunk)
+                        received += len(chunk)
+        except httpx.TransportError as exc:
+            raise TransientError(f"downloading {short} failed: {_why(exc)}") from None
+        if expected is not None and expected.isdigit() and int(expected) != received:
+            raise TransientError(f"downloading {short} stopped at {received} of {expected} bytes")
+
+    def _check_clip(self, job: Job, clip: Path) -> None:
+        try:
+            info = probe_clip(clip)
+        except MediaError as exc:
+            raise ProviderError(f"{self.id} returned something that is not a video: {exc}") from None
+        expected = job.expected_seconds or float(job.request.duration)
+        allowed = [expected]
+        video = job.request.ref_video
+        if video is not None and video.type == "extend" and video.video.clip_of in job.parent_clips:
+            allowed.append(expected + probe_clip(job.parent_clips[video.video.clip_of]).seconds)
+        if not any(abs(info.seconds - s) <= DURATION_TOLERANCE for s in allowed):
+            raise ProviderError(
+                f"{self.id} returned a clip of {info.seconds:.2f} s for `{job.shot}`; expected "
+                + " or ".join(f"{s:.2f} s" for s in allowed)
+            )
+
+
+def media_kinds(request: Request) -> Iterator[tuple[MediaRef, MediaKind]]:
+    """Every media input with the kind of file it is."""
+    for frame in (request.first_frame, request.last_frame):
+        if frame is not None:
+            yield frame, "image"
+    for mid in request.mid_frames:
+        yield mid.image, "image"
+    for group in request.ref_images:
+        for image in group.images:
+            yield image, "image"
+        if group.audio is not None:
+            yield group.audio, "audio"
+    if request.ref_video is not None:
+        yield request.ref_video.video, "video"
+    if request.audio is not None:
+        yield request.audio, "audio"
+
+
+def _describe(ref: MediaRef) -> str:
+    if ref.file is not None:
+        return f"`{ref.file}`"
+    if ref.clip_of is not None:
+        return f"the clip of `{ref.clip_of}`"
+    if ref.last_frame_of is not None:
+        return f"the last frame of `{ref.last_frame_of}`"
+    return f"`{ref.url}`"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _journal_body(body: Any) -> str:
+    """The body as sent, with inline media shortened to their hash (the journal stays small)."""
+
+    def shorten(value: Any) -> Any:
+        if isinstance(value, str) and value.startswith("data:") and len(value) > 80:
+            return f"{value[:30]}...sha256={hashlib.sha256(value.encode()).hexdigest()[:16]}"
+        if isinstance(value, list):
+            return [shorten(v) for v in value]
+        if isinstance(value, dict):
+            return {k: shorten(v) for k, v in value.items()}
+        return value
+
+    return json.dumps(shorten(body), sort_keys=True)
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Retry-After in seconds: a number, or an HTTP date (RFC 9110)."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _why(exc: Exception) -> str:
+    return str(exc) or type(exc).__name__
