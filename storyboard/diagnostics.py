@@ -92,6 +92,7 @@ RULES: dict[str, Rule] = {
         Rule("P001", E, "the provider does not offer this feature", "provider seed page"),
         Rule("P002", E, "the provider does not accept this value", "provider seed page"),
         Rule("P003", E, "fast mode requires sound off on this provider", "seed 000"),
+        Rule("P004", E, "a local file for a provider that takes only URLs, and no upload bucket", "seeds 000-004"),
         # W: legal but probably not what was meant
         Rule("W001", W, "character or asset is never used", _DESIGN),
         Rule("W002", W, "shot is generated but never shown in the cut nor used by another shot", _DESIGN),

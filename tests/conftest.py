@@ -51,6 +51,14 @@ MEDIA: dict[str, list[str]] = {
 }
 
 
+@pytest.fixture(autouse=True)
+def upload_bucket_configured(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Most tests are about other rules: give them an upload bucket so local files may go to
+    URL-only providers (P004). Tests of P004 and of staging set or unset it themselves; no
+    test reaches this bucket (a build that uploads points at a moto server)."""
+    monkeypatch.setenv("STORYBOARD_UPLOAD_URL", "s3://storyboard-tests-unreachable/uploads")
+
+
 @pytest.fixture(scope="session")
 def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("media")
@@ -96,3 +104,33 @@ def project(tmp_path: Path, media_dir: Path) -> Project:
 
 def codes(diags: list[Diagnostic], severity: str | None = "error") -> list[str]:
     return [d.code for d in diags if severity is None or d.severity.value == severity]
+
+
+# -- loopback fakes of the hosted providers (tests/fakes) --------------------------------
+from collections.abc import Callable, Iterator  # noqa: E402 - appended with the fixture below
+
+from tests.fakes import FakeServer, start_fake  # noqa: E402
+
+
+@pytest.fixture
+def fake_provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., FakeServer]]:
+    """Start loopback fakes of hosted providers: ``fake_provider("runware", latency=0.2)``.
+
+    Clips are cached once per session (shared by every fake); each server is closed at
+    teardown, and a bug inside a fake (an internal 500) fails the test.
+    """
+    cache = tmp_path_factory.getbasetemp() / "fake-clips"
+    cache.mkdir(exist_ok=True)
+    servers: list[FakeServer] = []
+
+    def start(provider_id: str, **options: Any) -> FakeServer:
+        options.setdefault("cache_dir", cache)
+        server = start_fake(provider_id, **options)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.close()
+    bugs = [e for server in servers for e in server.errors]
+    assert not bugs, "a fake server raised:\n" + "\n".join(bugs)

@@ -40,6 +40,7 @@ class Case:
     message: str | None = None  # a piece of the message (the provider, the field, ...)
     shot: str | None = None  # the shot the diagnostic names, where it names one
     files: tuple[tuple[str, bytes], ...] = ()  # extra files the case needs beside refs/
+    staging: bool = True  # an upload bucket is configured (P004 cases say False)
 
     @property
     def id(self) -> str:
@@ -62,7 +63,12 @@ def marked_line(content: str | bytes) -> int:
 
 
 def run(
-    project: Project, content: str | bytes, provider: str | None = None, tier: str | None = None, files: tuple[tuple[str, bytes], ...] = ()
+    project: Project,
+    content: str | bytes,
+    provider: str | None = None,
+    tier: str | None = None,
+    files: tuple[tuple[str, bytes], ...] = (),
+    staging: bool = True,
 ) -> list[Diagnostic]:
     """Load and, when the file loads, compile; every diagnostic of both stages, sorted."""
     for name, data in files:
@@ -74,7 +80,7 @@ def run(
         path.write_text(content, encoding="utf-8")
     loaded = load(path)
     if loaded.storyboard is not None:
-        compile_storyboard(loaded, provider=provider, tier=tier)
+        compile_storyboard(loaded, provider=provider, tier=tier, staging=staging)
     return list(loaded.diagnostics)
 
 
@@ -929,6 +935,30 @@ CASES: list[Case] = [
           sound: true  # <-
         shots: [{id: a, prompt: x}]
         """, provider="wavespeed", col=10),
+    Case("P004", "image-file-without-bucket", """
+        version: 1
+        characters:
+          Mara:
+            images: [refs/a.png, refs/b.png]  # <-
+        shots: [{id: a, prompt: "@Mara waves"}]
+        """, provider="eachlabs", col=14, staging=False, shot="a", message="`refs/a.png` to eachlabs",
+         help="STORYBOARD_UPLOAD_URL"),
+    Case("P004", "voice-for-runware-without-bucket", """
+        version: 1
+        characters:
+          Mara:
+            images: [refs/a.png]
+            voice: refs/voice.wav  # <-
+        shots: [{id: a, prompt: "@Mara sings"}]
+        """, provider="runware", col=12, staging=False, message="audios only as URLs"),
+    Case("P004", "continuity-frame-without-bucket", """
+        version: 1
+        shots:
+          - {id: a, prompt: x}
+          - id: b
+            continues: a  # <-
+            prompt: y
+        """, provider="qingbo", col=16, staging=False, shot="b", message="the last frame of `a`"),
     # W: warnings -------------------------------------------------------------------------
     Case("W001", "unused-character", """
         version: 1
@@ -1019,7 +1049,7 @@ EXPLICIT_LINES = {"Y002-empty-file": 1, "Y002-blank-lines": 1, "Y005-utf-16": 1}
 def test_rule(project: Project, case: Case) -> None:
     content = normalize(case.text)
     line = EXPLICIT_LINES.get(case.id) or marked_line(content)
-    diags = run(project, content, case.provider, case.tier, case.files)
+    diags = run(project, content, case.provider, case.tier, case.files, case.staging)
 
     found = [d for d in diags if d.code == case.code]
     assert found, f"expected {case.code}, got {shown(diags)}"

@@ -9,7 +9,9 @@ serves all six providers.
 from __future__ import annotations
 
 import math
+import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -100,13 +102,21 @@ class Compiled:
         return self.loaded.root
 
 
-def compile_storyboard(loaded: Loaded, *, provider: str | None = None, tier: str | None = None) -> Compiled:
-    """Compile ``loaded``; ``provider`` and ``tier`` override every shot (the CLI flags)."""
-    return _Compiler(loaded, provider, tier).run()
+def compile_storyboard(
+    loaded: Loaded, *, provider: str | None = None, tier: str | None = None, staging: bool | None = None
+) -> Compiled:
+    """Compile ``loaded``; ``provider`` and ``tier`` override every shot (the CLI flags).
+
+    ``staging`` says whether local files can be uploaded for providers that take only
+    URLs; by default, whether ``STORYBOARD_UPLOAD_URL`` is set.
+    """
+    if staging is None:
+        staging = bool(os.environ.get("STORYBOARD_UPLOAD_URL"))
+    return _Compiler(loaded, provider, tier, staging).run()
 
 
 class _Compiler:
-    def __init__(self, loaded: Loaded, provider: str | None, tier: str | None) -> None:
+    def __init__(self, loaded: Loaded, provider: str | None, tier: str | None, staging: bool = True) -> None:
         assert loaded.storyboard is not None, "compile needs a storyboard that loaded"
         self.loaded = loaded
         self.board = loaded.storyboard
@@ -114,6 +124,7 @@ class _Compiler:
         self.diag = loaded.diagnostics
         self.overrides = {k: v for k, v in (("provider", provider), ("tier", tier)) if v is not None}
         self.media = MediaResolver(loaded.root)
+        self.staging = staging
         self.renderer = PromptRenderer(self.board.vars)
         self.shots: dict[str, CompiledShot] = {}
         self.by_id: dict[str, Shot] = {}
@@ -485,6 +496,51 @@ class _Compiler:
         for _, ref in cs.request.media():
             if ref.file is not None:
                 cs.files[ref.file] = self.media.resolve_file(ref.file)
+        if prof.paid and not self.staging:
+            self.check_reachable(shot, prof, cs.request)
+
+    def check_reachable(self, shot: Shot, prof: Profile, request: Request) -> None:
+        """P004: every local input must reach a URL-only provider somehow (an upload bucket)."""
+        sid = shot.id
+        for ref, kind, where in self.local_inputs(shot, request):
+            if ref.url is not None or kind in prof.inline_media:
+                continue
+            if ref.clip_of is not None and self.shots[ref.clip_of].settings.get("provider") == prof.id:
+                continue  # the parent's own result URL is handed over
+            what = f"`{ref.file}`" if ref.file else f"the {'clip' if ref.clip_of else 'last frame'} of `{ref.shot}`"
+            self.error(
+                "P004",
+                f"shot `{sid}` sends {what} to {prof.id}, which takes {kind}s only as URLs, and no upload bucket is set",
+                where,
+                sid,
+                help="set STORYBOARD_UPLOAD_URL=s3://bucket/prefix (files are uploaded once and sent as presigned URLs), "
+                "or use an https:// URL here",
+            )
+
+    def local_inputs(self, shot: Shot, request: Request) -> Iterator[tuple[MediaRef, str, "Where"]]:
+        """Each input that is a file on this machine, its kind, and where the YAML names it."""
+        ix = self.ix(shot)
+        if request.first_frame is not None:
+            yield request.first_frame, "image", self.shot_at(shot, "continues" if shot.continues else "first_frame")
+        if request.last_frame is not None:
+            yield request.last_frame, "image", self.shot_at(shot, "last_frame")
+        for i, mid in enumerate(request.mid_frames):
+            yield mid.image, "image", self.at("shots", ix, "keyframes", i, "image")
+        for group in request.ref_images:
+            name = group.tag[1:]
+            for j, image in enumerate(group.images):
+                place = ("grid",) if group.type == "grid" else ("images", j)
+                yield image, "image", self.at("characters", name, *place)
+            if group.audio is not None:
+                yield group.audio, "audio", self.at("characters", name, "voice")
+        if request.ref_video is not None:
+            field_name = "extends" if request.ref_video.type == "extend" else "motion"
+            place = self.shot_at(shot, field_name)
+            if shot.motion in self.board.assets and field_name == "motion":
+                place = self.at("assets", shot.motion)
+            yield request.ref_video.video, "video", place
+        if request.audio is not None and shot.audio is not None:
+            yield request.audio, "audio", self.at("assets", shot.audio)
 
     def check_settings(self, shot: Shot, prof: Profile) -> None:
         eff = self.shots[shot.id].settings

@@ -45,6 +45,7 @@ class Profile:
     reference_video_with_grid: bool = True
     shot_audio: bool = True  # audio-driven generation from a standalone audio file
     tags_must_appear_in_prompt: bool = False
+    inline_media: frozenset[str] = frozenset()  # media kinds accepted inline (data URI) rather than by URL
     sources: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -115,12 +116,14 @@ PROFILES: dict[str, Profile] = {
         extend_video_max_seconds=15.0,
         ref_video_min_pixels=1_866_240,
         shot_audio=False,
+        inline_media=frozenset({"image"}),
         sources={
             "tier": "seed 002: one model skywork:skyreels@v4, no fast/std switch",
             "referenceImages": "seed 002: 1-3 groups, 1-5 images each, optional audio max 15 s",
             "frameImages": "seed 002: 1-8 frame images, each a plain image or one with a target position",
             "referenceVideos": "seed 002: 1 video, max 15 s, at least 1,866,240 pixels",
             "positivePrompt": "seed 002: max 5120",
+            "inline": "seed 002: images take UUID, URL, Data URI or Base64; audio and video only UUID or URL",
             "size": "seed 002: width and height in pixels, no aspect ratio",
         },
     ),
