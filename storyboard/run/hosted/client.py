@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
 import httpx
 from aiolimiter import AsyncLimiter
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt, wait_exponential, wait_random
 
 from ...compile.request import MediaRef, Request
 from ...errors import BuildError, MediaError, ProviderError, StagingError, TransientError, UnknownOutcome
@@ -258,7 +258,8 @@ class HostedProvider:
         return self._limiter
 
     def _retrying(self) -> AsyncRetrying:
-        backoff = wait_exponential_jitter(initial=self.settings.retry_seconds, max=60)
+        first = self.settings.retry_seconds
+        backoff = wait_exponential(multiplier=first, max=60) + wait_random(0, first)  # exponential, with jitter
 
         def wait(state: RetryCallState) -> float:
             exc = state.outcome.exception() if state.outcome else None

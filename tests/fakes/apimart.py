@@ -1,0 +1,160 @@
+"""Fake apimart, SkyReels V4 with auto-routing T2V / I2V / Omni (seed 004).
+
+Submit ``POST /v1/videos/generations`` -> ``{code, data: [{status, task_id}]}``; poll
+``GET /v1/tasks/{task_id}`` -> ``{code, data: {id, status, progress, result}}``. Errors
+are ``{"error": {code, message, type}}``: 400 for a malformed field, 422 for the page's
+combination rules (its only stated code, 004:15).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from typing import Any
+
+from .server import (
+    ASPECT_RATIOS,
+    PROBE_TOLERANCE,
+    REFERENCE_MAX_SECONDS,
+    REQUIRED_URL,
+    RESOLUTIONS,
+    URL,
+    ClipSpec,
+    Endpoint,
+    FakeServer,
+    Field,
+    Invalid,
+    Job,
+    Reply,
+    Request,
+    Rule,
+    check_fields,
+    check_rules,
+    frame_size,
+    media_kind,
+    tag_in_prompt,
+)
+
+SUBMIT_PATH = "/v1/videos/generations"
+POLL_PATH = re.compile(r"/v1/tasks/(?P<id>[^/]+)")
+MODELS = ("skyreels-v4-fast", "skyreels-v4-std")
+
+TAG = Field("string", required=True)  # 004:16 each element must declare a tag (the @ is checked below, 422)
+MID_FRAME = Field("object", fields={"tag": TAG, "image_url": REQUIRED_URL, "time_stamp": Field("number", required=True)})
+REF_GROUP = Field(
+    "object",
+    fields={
+        "tag": TAG,
+        "type": Field("string", required=True, enum=("image", "grid")),  # 004:13 subject reference, grid collage
+        "image_urls": Field("array", required=True, min=1, items=URL),
+        "audio_url": URL,  # 004:13 audio sync
+    },
+)
+REF_VIDEO = Field(
+    "object",
+    fields={
+        "tag": TAG,
+        "type": Field("string", required=True, enum=("reference", "extend")),  # 004:21-22
+        "video_url": REQUIRED_URL,
+    },
+)
+# The request (fields per the wire contract; the page's own words where it has them).
+FIELDS: dict[str, Field] = {
+    "model": Field("string", required=True, enum=MODELS),  # 004:17 must be explicitly provided, no default
+    "prompt": Field("string", required=True, min=1, max=4000),  # 004:19 max 1280 tokens (~4000 characters, 001:25)
+    "duration": Field("integer", min=3, max=15),
+    "resolution": Field("string", enum=RESOLUTIONS),  # 004:18
+    "aspect_ratio": Field("string", enum=ASPECT_RATIOS),
+    "sound": Field("boolean"),
+    "prompt_optimizer": Field("boolean"),
+    "first_frame_image": URL,  # 004:10
+    "end_frame_image": URL,  # 004:20
+    "mid_frame_images": Field("array", items=MID_FRAME),  # 004:10
+    "ref_images": Field("array", items=REF_GROUP),  # 004:13
+    "ref_videos": Field("array", items=REF_VIDEO),  # 004:13
+    "audio_urls": Field("array", items=URL),
+}
+
+I2V = ("first_frame_image", "end_frame_image", "mid_frame_images")  # 004:10
+OMNI = ("ref_images", "ref_videos")  # 004:13
+
+
+def _used(b: dict[str, Any], names: tuple[str, ...]) -> bool:
+    return any(b.get(n) not in (None, []) for n in names)
+
+
+def _tags(b: dict[str, Any]) -> list[str]:
+    return [item["tag"] for n in ("mid_frame_images", "ref_images", "ref_videos") for item in b.get(n) or []]
+
+
+def _video_types(b: dict[str, Any]) -> set[str]:
+    return {v["type"] for v in b.get("ref_videos") or []}
+
+
+RULES: list[Rule] = [
+    # 004:15 I2V fields and Omni fields cannot be used together -> 422
+    Rule("ref_images", "I2V fields (first_frame_image / end_frame_image / mid_frame_images) and Omni fields (ref_images / ref_videos) cannot be used together", lambda b: _used(b, I2V) and _used(b, OMNI), 422),
+    # 004:16 each element must declare a tag starting with @
+    Rule("tag", "every tag must start with @", lambda b: any(not t.startswith("@") or len(t) < 2 for t in _tags(b)), 422),
+    # 004:16, 004:19 the tag must appear in the prompt
+    Rule("prompt", "every declared @tag must appear in the prompt", lambda b: any(not tag_in_prompt(t, b["prompt"]) for t in _tags(b)), 422),
+    # 004:22 extend cannot be combined with ref_images
+    Rule("ref_videos", "an extend video cannot be combined with ref_images", lambda b: "extend" in _video_types(b) and _used(b, ("ref_images",)), 422),
+    # 004:21 reference can be combined with ref_images.type=image (not grid)
+    Rule("ref_images", "a reference video combines only with ref_images of type image", lambda b: "reference" in _video_types(b) and any(g["type"] != "image" for g in b.get("ref_images") or []), 422),
+]  # fmt: skip
+
+DEFAULTS: dict[str, Any] = {"duration": 5, "resolution": "1080p", "aspect_ratio": "16:9"}
+ERROR_TYPES = {400: "invalid_request_error", 401: "authentication_error", 404: "not_found_error",
+               422: "invalid_request_error", 429: "rate_limit_error", 500: "server_error", 503: "server_error"}  # fmt: skip
+
+
+class ApimartFake(FakeServer):
+    provider = "apimart"
+
+    def endpoint(self, req: Request) -> Endpoint | None:
+        if req.method == "POST" and req.path == SUBMIT_PATH:
+            return "submit"
+        if req.method == "GET" and POLL_PATH.fullmatch(req.path):
+            return "poll"
+        return None
+
+    def error(self, status: int, message: str, *, parameter: str | None = None, code: str | None = None) -> Reply:
+        return Reply.json(status, {"error": {"code": status, "message": message, "type": ERROR_TYPES.get(status, "api_error")}})
+
+    def submit(self, req: Request) -> Reply:
+        body = req.json_object()
+        check_fields(body, FIELDS)
+        check_rules(body, RULES)
+        video = (body.get("ref_videos") or [None])[0]
+        if video is not None and video["type"] == "reference" and media_kind(video["video_url"]) == "url":
+            # 004:21 a reference video sets the length, max 10 seconds
+            seconds = self.probe(video["video_url"], "ref_videos[0].video_url", 422).seconds
+            if seconds > REFERENCE_MAX_SECONDS + PROBE_TOLERANCE:
+                raise Invalid("ref_videos", f"a reference video may be at most 10 seconds, found {seconds:.2f} s", 422)
+        eff = {**DEFAULTS, **body}
+        width, height = frame_size(eff["resolution"], eff["aspect_ratio"])
+        seconds = self.clip_seconds(
+            eff["duration"], video and video["type"], video and video["video_url"], "ref_videos[0].video_url"
+        )
+        job = self.new_job(req, [ClipSpec.of(width, height, seconds)], job_id=f"task_{secrets.token_hex(12)}")
+        return Reply.json(200, {"code": 200, "data": [{"status": "submitted", "task_id": job.id}]})
+
+    def poll(self, req: Request) -> Reply:
+        match = POLL_PATH.fullmatch(req.path)
+        assert match is not None
+        job = self.jobs.get(match["id"])
+        if job is None:
+            raise Invalid("task_id", f"task {match['id']} not found", 404)
+        state = self.advance(job, req)
+        return Reply.json(200, {"code": 200, "data": self._data(job, state)})
+
+    def _data(self, job: Job, state: str) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": job.id}
+        if state == "pending":
+            data |= {"status": "processing", "progress": min(99, 100 * job.polls // (self.min_polls + 1))}
+        elif state == "failed":
+            data |= {"status": "failed", "progress": 100, "error": {"message": job.error}}
+        else:
+            data |= {"status": "completed", "progress": 100, "result": {"videos": [{"url": list(job.urls)}]}}
+        return data

@@ -1,0 +1,321 @@
+"""Builds through the five hosted providers, against loopback fakes written from their pages.
+
+Real HTTP on 127.0.0.1, real mp4s, a real S3 (moto) for uploads. Each test counts what
+the provider received: a shot is never submitted twice unless its first job failed or
+the user asked for it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from storyboard.run.frames import probe_clip
+from tests.conftest import Project
+from tests.fakes import FakeServer
+
+KEY = "sk-live-3f9c2e71d6a84b0c9e5f"  # a key that must never reach disk, logs or messages
+BUCKET = "storyboard-e2e"
+
+BOARD = """
+version: 1
+settings: {{provider: {provider}, resolution: {resolution}, duration: 3, output: out/film.mp4}}
+characters:
+  Mara: {{images: [refs/a.png]}}
+shots:
+  - {{id: open, prompt: The cafe at dawn.}}
+  - {{id: pour, prompt: "@Mara pours latte art."}}
+  - {{id: move, motion: pour, prompt: "@Mara repeats the move in @pour."}}
+"""
+TEXT_ONLY = """
+version: 1
+settings: {{provider: {provider}, resolution: 480p, duration: 3, output: out/film.mp4}}
+shots:
+  - {{id: one, prompt: First.}}
+  - {{id: two, prompt: Second.}}
+  - {{id: three, prompt: Third.}}
+"""
+RESOLUTION = {"runware": "1080p"}  # its page: a reference video has at least 1,866,240 pixels
+
+
+@dataclass
+class S3:
+    endpoint: str
+
+
+@pytest.fixture(scope="module")
+def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3]:
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    nowhere = tmp_path_factory.mktemp("aws") / "none"
+    with pytest.MonkeyPatch.context() as mp:
+        for name in [n for n in os.environ if n.startswith("AWS_")]:
+            mp.delenv(name)
+        for name, value in aws_env(nowhere).items():
+            mp.setenv(name, value)
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        server.start()
+        host, port = server.get_host_and_port()
+        endpoint = f"http://{host}:{port}"
+        boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket=BUCKET)
+        try:
+            yield S3(endpoint)
+        finally:
+            server.stop()
+
+
+def aws_env(nowhere: Path) -> dict[str, str]:
+    return {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing-secret",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_CONFIG_FILE": str(nowhere),
+        "AWS_SHARED_CREDENTIALS_FILE": str(nowhere),
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+
+
+@dataclass
+class Hosted:
+    project: Project
+    server: FakeServer
+    provider: str
+    env: dict[str, str]
+
+    def build(self, *args: str) -> tuple[int, str]:
+        result = self.project.cli("build", str(self.project.root / "storyboard.yaml"), "--yes", *args)
+        assert "Traceback" not in result.output, result.output
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        return result.exit_code, result.output
+
+    def journal(self) -> dict[str, tuple[str, str | None]]:
+        db = sqlite3.connect(self.project.root / ".storyboard" / "state.db")
+        try:
+            rows = db.execute("SELECT b.shot, j.status, j.job_id FROM jobs j JOIN builds b ON b.key = j.key").fetchall()
+            pending = db.execute("SELECT status, job_id FROM jobs").fetchall()
+        finally:
+            db.close()
+        found = {shot: (status, job) for shot, status, job in rows}
+        found.update({f"?{i}": row for i, row in enumerate(pending) if row[1] not in {j for _, j in found.values()}})
+        return found
+
+    def film_seconds(self) -> float:
+        return probe_clip(self.project.root / "out" / "film.mp4").seconds
+
+    def subprocess_build(self, *args: str) -> subprocess.Popen[bytes]:
+        env = {**os.environ, **self.env}
+        return subprocess.Popen(
+            [sys.executable, "-m", "storyboard", "build", str(self.project.root / "storyboard.yaml"), "--yes", *args],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )
+
+
+@pytest.fixture
+def hosted(
+    project: Project, fake_provider: Callable[..., FakeServer], s3: S3, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Callable[..., Hosted]:
+    def start(provider: str, board: str = BOARD, **options: object) -> Hosted:
+        server = fake_provider(provider, key=KEY, **options)
+        prefix = provider.upper()
+        env = {
+            f"{prefix}_BASE_URL": server.base_url,
+            f"{prefix}_API_KEY": KEY,
+            "STORYBOARD_POLL_SECONDS": "0.01",
+            "STORYBOARD_RETRY_SECONDS": "0.01",
+            "STORYBOARD_UPLOAD_URL": f"s3://{BUCKET}/{provider}",
+            "STORYBOARD_UPLOAD_ENDPOINT": s3.endpoint,
+            **aws_env(tmp_path / "no-aws"),
+        }
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        project.write(board.format(provider=provider, resolution=RESOLUTION.get(provider, "480p")))
+        return Hosted(project, server, provider, env)
+
+    return start
+
+
+def secrets_in(root: Path, *texts: str) -> list[str]:
+    """Every file under root and every text that holds the key."""
+    found = [str(p) for p in root.rglob("*") if p.is_file() and KEY.encode() in p.read_bytes()]
+    return found + [t[:80] for t in texts if KEY in t]
+
+
+# -- a film through each provider -------------------------------------------------------------
+@pytest.mark.parametrize("provider", ["wavespeed", "eachlabs", "runware", "qingbo", "apimart"])
+def test_a_film_through_each_provider(hosted: Callable[..., Hosted], provider: str) -> None:
+    h = hosted(provider)
+    code, output = h.build()
+    assert code == 0, output
+    assert h.server.submit_count() == 3 and h.server.submit_count(created=True) == 3
+    assert abs(h.film_seconds() - 9.0) < 0.2  # open 3 + pour 3 + move (follows pour's 3 s clip)
+    bodies = {json.dumps(s.body) for s in h.server.submits}
+    move = next(b for b in bodies if "repeats the move" in b)
+    assert h.server.base_url + "/files/" in move  # pour's own result URL, not an upload of it
+    pour = next(b for b in bodies if "pours latte" in b)
+    if provider == "runware":
+        assert "data:image/png;base64," in pour  # its page takes images inline
+    else:
+        assert f"/{BUCKET}/{provider}/" in pour and "X-Amz-Signature" in pour  # a presigned upload
+    journal = h.journal()
+    assert {journal[s][0] for s in ("open", "pour", "move")} == {"done"}
+
+    again, output = h.build()
+    assert again == 0 and "0 built, 3 cached" in output
+    assert h.server.submit_count() == 3
+    assert not secrets_in(h.project.root, output)
+
+
+def test_runware_reported_cost_is_recorded_beside_the_list_price(hosted: Callable[..., Hosted]) -> None:
+    h = hosted("runware", TEXT_ONLY, min_polls=10**9)
+    process = h.subprocess_build()
+    h.server.wait_for(lambda: len(h.server.jobs) == 3, timeout=60)
+    for i, job in enumerate(h.server.jobs.values()):
+        job.extra["cost"] = 0.3 + i / 100  # a discount the list price does not know
+    h.server.min_polls = 1
+    assert process.wait(timeout=60) == 0
+    db = sqlite3.connect(h.project.root / ".storyboard" / "state.db")
+    rows = db.execute("SELECT cost_usd, list_cost_usd FROM builds").fetchall()
+    db.close()
+    assert sorted(rows) == [(0.3, 0.33), (0.31, 0.33), (0.32, 0.33)]  # std 480p: $0.11 x 3 s
+
+
+# -- faults -----------------------------------------------------------------------------------
+def test_429_with_retry_after_is_waited_out_and_retried(hosted: Callable[..., Hosted]) -> None:
+    h = hosted("eachlabs", TEXT_ONLY)
+    h.server.inject("submit", "429", retry_after=1)
+    import time
+
+    started = time.monotonic()
+    code, output = h.build()
+    assert code == 0, output
+    assert time.monotonic() - started >= 1.0  # Retry-After honoured
+    assert h.server.submit_count(created=True) == 3 and h.server.submit_count() == 4
+
+
+@pytest.mark.parametrize("endpoint, fault, times", [
+    ("submit", "500", 2), ("submit", "503", 1), ("poll", "500", 2), ("poll", "reset", 1), ("poll", "malformed", 1),
+    ("poll", "timeout", 1), ("download", "truncate", 1), ("download", "500", 1),
+])
+def test_transient_faults_are_retried_without_a_second_job(
+    hosted: Callable[..., Hosted], endpoint: str, fault: str, times: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    h = hosted("qingbo", TEXT_ONLY)
+    monkeypatch.setenv("STORYBOARD_HTTP_TIMEOUT", "0.5")
+    h.server.inject(endpoint, fault, times=times)  # type: ignore[arg-type]
+    code, output = h.build()
+    assert code == 0, output
+    assert h.server.faults_left() == 0
+    assert h.server.submit_count(created=True) == 3
+    assert abs(h.film_seconds() - 9.0) < 0.2
+
+
+@pytest.mark.parametrize("fault", ["reset", "timeout", "malformed"])
+def test_a_submit_without_an_answer_is_not_resent_blindly(
+    hosted: Callable[..., Hosted], fault: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    h = hosted("wavespeed", TEXT_ONLY)
+    monkeypatch.setenv("STORYBOARD_HTTP_TIMEOUT", "0.5")
+    h.server.inject("submit", fault, created=True)  # type: ignore[arg-type]
+    code, output = h.build("--jobs", "1")
+    assert code == 1
+    assert "got no answer" in output and "--resubmit" in output
+    assert h.server.submit_count() == 3  # one lost answer, two clean submits: nothing repeated
+    assert sum(1 for status, _ in h.journal().values() if status == "unknown") == 1
+    code, output = h.build()
+    assert code == 1 and h.server.submit_count() == 3  # still not resent
+    lost = h.server.submits[0].body["prompt"]  # --jobs 1: the first submit met the fault
+    shot = {"First.": "one", "Second.": "two", "Third.": "three"}[lost]
+    code, output = h.build("--only", shot, "--resubmit")
+    assert code == 0, output
+    assert h.server.submit_count() == 4
+    assert abs(h.film_seconds() - 9.0) < 0.2
+
+
+def test_runware_looks_a_lost_submit_up_by_its_own_task_uuid(hosted: Callable[..., Hosted]) -> None:
+    h = hosted("runware", TEXT_ONLY)
+    h.server.inject("submit", "reset", created=True)
+    code, output = h.build()
+    assert code == 0, output
+    assert h.server.submit_count() == 3  # the lost one was found by its taskUUID, not sent again
+
+
+def test_a_job_that_fails_fails_its_shot_and_descendants_only(hosted: Callable[..., Hosted]) -> None:
+    h = hosted("apimart")
+    h.server.inject("poll", "failed")
+    code, output = h.build("--jobs", "1")
+    assert code == 1
+    assert "content policy violation (injected)" in output
+    statuses = {line.split("`")[1]: line for line in output.splitlines() if line.startswith("storyboard build: shot `")}
+    assert len(statuses) >= 1
+    built = [s for s in ("open", "pour", "move") if s not in statuses]
+    assert built  # the others finished and are stored
+    code, output = h.build()
+    assert code == 0, output  # a failed job is submitted anew on the next build
+
+
+def test_a_404_on_download_keeps_the_job_and_the_next_build_downloads_it(hosted: Callable[..., Hosted]) -> None:
+    h = hosted("qingbo", TEXT_ONLY)
+    h.server.inject("download", "404")
+    code, output = h.build()
+    assert code == 1 and "answered 404" in output
+    assert h.server.submit_count() == 3
+    code, output = h.build()
+    assert code == 0, output
+    assert h.server.submit_count() == 3  # the finished job was downloaded, not paid for again
+
+
+def test_a_refused_request_fails_with_the_providers_own_message(hosted: Callable[..., Hosted], monkeypatch: pytest.MonkeyPatch) -> None:
+    h = hosted("qingbo", TEXT_ONLY)
+    monkeypatch.setenv("QINGBO_API_KEY", "sk-wrong")
+    code, output = h.build()
+    assert code == 1 and "refused the key in QINGBO_API_KEY (401)" in output
+    assert "sk-wrong" not in output
+    assert h.server.submit_count(created=True) == 0
+
+
+def test_budget_refuses_before_any_request(hosted: Callable[..., Hosted]) -> None:
+    h = hosted("wavespeed", TEXT_ONLY)
+    code, output = h.build("--budget", "0.10")
+    assert code == 1 and "over the budget" in output
+    assert h.server.requests == []
+
+
+# -- crashes ----------------------------------------------------------------------------------
+def test_kill_9_mid_flight_then_rebuild_submits_each_shot_once(hosted: Callable[..., Hosted]) -> None:
+    h = hosted("wavespeed", TEXT_ONLY, min_polls=10**9)  # the jobs stay running until released
+    process = h.subprocess_build()
+    polled = lambda: {path.split("/")[-2] for method, path, _ in h.server.requests if path.endswith("/result")}  # noqa: E731
+    h.server.wait_for(lambda: len(polled()) == 3, timeout=60)  # every job id journalled (polling follows it)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    assert h.server.submit_count() == 3
+    h.server.min_polls = 1
+    code, output = h.build()
+    assert code == 0, output
+    assert h.server.submit_count() == 3  # resumed, not resubmitted
+    assert abs(h.film_seconds() - 9.0) < 0.2
+    assert not secrets_in(h.project.root, output)
+
+
+def test_kill_9_between_request_and_answer(hosted: Callable[..., Hosted]) -> None:
+    h = hosted("runware", TEXT_ONLY)
+    hold = h.server.hold("submit")
+    process = h.subprocess_build("--jobs", "1")
+    h.server.wait_for(lambda: h.server.submit_count(created=True) == 1, timeout=60)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    hold.release()
+    code, output = h.build()
+    assert code == 0, output
+    assert h.server.submit_count() == 3  # the job made before the crash was found by its taskUUID
