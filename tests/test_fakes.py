@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import ssl
 import subprocess
 import threading
 import time
@@ -25,8 +26,15 @@ import httpx
 import pytest
 
 from tests.fakes import FakeServer
-from tests.fakes.server import FAILED_MESSAGE, FAULT_MESSAGES, ClipSpec, frame_size, make_clip
+from tests.fakes.server import (
+    FAILED_MESSAGE,
+    FAULT_MESSAGES,
+    ClipSpec,
+    frame_size,
+    make_clip,
+)
 
+SSL = ssl.create_default_context()  # shared: building one per client costs ~30 ms
 PROVIDERS = ["wavespeed", "eachlabs", "runware", "qingbo", "apimart"]
 DROP = object()  # a body override that removes the field
 PROMPT = "@hero walks through the rain"
@@ -197,7 +205,7 @@ def fake(fake_provider: Callable[..., FakeServer]) -> Iterator[Callable[..., Wir
 
     def start(pid: str, **options: Any) -> Wire:
         server = fake_provider(pid, **options)
-        client = httpx.Client(base_url=server.base_url, timeout=20)
+        client = httpx.Client(base_url=server.base_url, timeout=20, verify=SSL)
         clients.append(client)
         return Wire(server, client)
 
@@ -249,14 +257,14 @@ def test_valid_request_completes_with_a_clip_of_the_requested_length(fake: Calla
     (url,) = w.urls(done)
     assert url.startswith(w.server.base_url + "/files/")
 
-    clip = httpx.get(url)  # no auth on downloads, like a CDN
+    clip = w.client.get(url)  # no auth on downloads, like a CDN
     assert clip.status_code == 200 and clip.headers["content-type"] == "video/mp4"
     assert int(clip.headers["content-length"]) == len(clip.content)
     seconds, width, height, channels, rate = probe(clip.content)
     assert seconds == pytest.approx(3.0, abs=0.05)
     assert (width, height) == (854, 480)  # 480p 16:9: long side 853.3 rounded to even
     assert (channels, rate) == (2, 48000)
-    head = httpx.head(url)
+    head = w.client.head(url)
     assert head.status_code == 200 and head.headers["content-length"] == clip.headers["content-length"]
     assert head.content == b""
 
@@ -553,7 +561,7 @@ def test_rich_valid_requests_are_accepted(fake: Callable[..., Wire], media_dir: 
 
 def _clip(w: Wire, **fields: Any) -> tuple[float, int, int]:
     _, done = w.run_to_completion(**fields)
-    seconds, width, height, _, _ = probe(httpx.get(w.urls(done)[0]).content)
+    seconds, width, height, _, _ = probe(w.client.get(w.urls(done)[0]).content)
     return seconds, width, height
 
 
@@ -596,7 +604,7 @@ def test_runware_results_size_format_count_and_cost(fake: Callable[..., Wire]) -
     assert len(items) == 2 and len({i["videoUUID"] for i in items}) == 2 and len({i["videoURL"] for i in items}) == 2
     assert all(i["taskUUID"] == job and i["status"] == "success" for i in items)
     assert items[0]["cost"] == pytest.approx(0.11 * 3)  # std 480p list price, 3 s
-    clip = httpx.get(items[0]["videoURL"])
+    clip = w.client.get(items[0]["videoURL"])
     assert clip.headers["content-type"] == "video/quicktime"
     seconds, width, height, _, _ = probe(clip.content)
     assert (width, height) == (640, 360) and seconds == pytest.approx(3.0, abs=0.05)
@@ -736,7 +744,7 @@ def test_malformed_is_a_200_that_is_not_json(fake: Callable[..., Wire], endpoint
     w = fake("runware")
     job, done = w.run_to_completion()
     w.server.inject(endpoint, "malformed")
-    r = {"submit": lambda: w.submit(), "poll": lambda: w.poll(job), "download": lambda: httpx.get(w.urls(done)[0])}[endpoint]()
+    r = {"submit": lambda: w.submit(), "poll": lambda: w.poll(job), "download": lambda: w.client.get(w.urls(done)[0])}[endpoint]()
     assert r.status_code == 200 and r.headers["content-type"] == "application/json" and r.content == b'{"data": ['
     with pytest.raises(json.JSONDecodeError):
         r.json()
@@ -780,29 +788,29 @@ def test_download_faults(fake: Callable[..., Wire]) -> None:
     w = fake("qingbo")
     _, done = w.run_to_completion()
     url = w.urls(done)[0]
-    full = httpx.get(url).content
+    full = w.client.get(url).content
 
     w.server.inject("download", "404")
-    assert httpx.get(url).status_code == 404
+    assert w.client.get(url).status_code == 404
 
     w.server.inject("download", "truncate")
-    with httpx.Client() as c, c.stream("GET", url) as r:
+    with httpx.Client(verify=SSL) as c, c.stream("GET", url) as r:
         assert int(r.headers["content-length"]) == len(full)
         with pytest.raises(httpx.RemoteProtocolError):
             r.read()
 
     w.server.inject("download", "503", retry_after=1)
-    r = httpx.get(url)
+    r = w.client.get(url)
     assert r.status_code == 503 and r.headers["retry-after"] == "1"
 
     w.server.inject("download", "reset")
     with pytest.raises(httpx.TransportError):
-        httpx.get(url)
+        w.client.get(url)
 
     w.server.inject("download", "404")
-    assert httpx.head(url).status_code == 200  # a HEAD draws no fault
-    assert httpx.get(url).status_code == 404
-    assert httpx.get(url).content == full  # every fault consumed, FIFO
+    assert w.client.head(url).status_code == 200  # a HEAD draws no fault
+    assert w.client.get(url).status_code == 404
+    assert w.client.get(url).content == full  # every fault consumed, FIFO
 
 
 def test_faults_are_fifo_per_endpoint(fake: Callable[..., Wire]) -> None:

@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import TYPE_CHECKING, Callable, Protocol
 
 from ..compile.request import MediaRef, Request
+
+if TYPE_CHECKING:
+    from .frames import ClipInfo
 
 # (shot id, state, detail): waiting, rendering, submitted, polling, downloading, done, cached, failed, skipped
 Report = Callable[[str, str, str], None]
@@ -43,6 +46,7 @@ class Generated:
     clip: Path  # inside ``job.work``; the runner moves it into the store
     cost_usd: Decimal | None = None  # what the provider reported charging, when it does
     job_id: str | None = None
+    info: "ClipInfo | None" = None  # the clip's probe, when the provider already made it
 
 
 class Provider(Protocol):

@@ -183,7 +183,7 @@ class Runner:
                 expected_seconds=cs.seconds,
             )
             produced = await provider.generate(job, self.report)
-            info = await asyncio.to_thread(probe_clip, produced.clip)
+            info = produced.info or await asyncio.to_thread(probe_clip, produced.clip)
             if info.seconds <= 0:
                 raise MediaError(f"the clip of `{shot.id}` has no length")
             final = await asyncio.to_thread(self.store.put_clip, shot.key, produced.clip)

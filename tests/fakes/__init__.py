@@ -13,7 +13,7 @@ from .apimart import ApimartFake
 from .eachlabs import EachlabsFake
 from .qingbo import QingboFake
 from .runware import RunwareFake
-from .server import ClipSpec, Fault, FakeServer, Hold, Job, SubmitRecord
+from .server import ClipSpec, FakeServer, Fault, Hold, Job, SubmitRecord
 from .wavespeed import WavespeedFake
 
 PROVIDERS: dict[str, type[FakeServer]] = {

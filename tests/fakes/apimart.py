@@ -31,7 +31,6 @@ from .server import (
     check_fields,
     check_rules,
     frame_size,
-    media_kind,
     tag_in_prompt,
 )
 
@@ -127,11 +126,11 @@ class ApimartFake(FakeServer):
         check_fields(body, FIELDS)
         check_rules(body, RULES)
         video = (body.get("ref_videos") or [None])[0]
-        if video is not None and video["type"] == "reference" and media_kind(video["video_url"]) == "url":
+        if video is not None and video["type"] == "reference":
             # 004:21 a reference video sets the length, max 10 seconds
-            seconds = self.probe(video["video_url"], "ref_videos[0].video_url", 422).seconds
-            if seconds > REFERENCE_MAX_SECONDS + PROBE_TOLERANCE:
-                raise Invalid("ref_videos", f"a reference video may be at most 10 seconds, found {seconds:.2f} s", 422)
+            info = self.probe(video["video_url"], "ref_videos[0].video_url", 422)
+            if info is not None and info.seconds > REFERENCE_MAX_SECONDS + PROBE_TOLERANCE:
+                raise Invalid("ref_videos", f"a reference video may be at most 10 seconds, found {info.seconds:.2f} s", 422)
         eff = {**DEFAULTS, **body}
         width, height = frame_size(eff["resolution"], eff["aspect_ratio"])
         seconds = self.clip_seconds(

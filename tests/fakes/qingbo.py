@@ -113,7 +113,7 @@ RULES: list[Rule] = [
     # 003:81 time_stamp must lie in (0, duration)
     Rule("mid_frame_images", "time_stamp must lie in (0, duration)", lambda b: any(not 0 < t < b.get("duration", DEFAULT_DURATION) for t in _stamps(b))),
     # 003:81 time_stamps must be strictly increasing
-    Rule("mid_frame_images", "time_stamp must be strictly increasing", lambda b: any(a >= c for a, c in zip(_stamps(b), _stamps(b)[1:]))),
+    Rule("mid_frame_images", "time_stamp must be strictly increasing", lambda b: any(a >= c for a, c in zip(_stamps(b), _stamps(b)[1:], strict=False))),
     # 003:20-52 an explicit action needs its key fields
     *(Rule("action", f"action {a} needs {what}", lambda b, a=a, ok=ok: b.get("action") == a and not ok(b)) for a, (what, ok) in ACTION_NEEDS.items()),
 ]  # fmt: skip

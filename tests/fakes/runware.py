@@ -12,6 +12,7 @@ import uuid
 from typing import Any
 
 from .server import (
+    PROBE_TOLERANCE,
     RESOLUTIONS,
     ClipSpec,
     Endpoint,
@@ -22,6 +23,7 @@ from .server import (
     Reply,
     Request,
     Rule,
+    at_tag_form,
     check_fields,
     check_rules,
     check_value,
@@ -36,7 +38,6 @@ MODEL = "skywork:skyreels@v4"  # seed 002:94-95
 REFERENCE_VIDEO_MAX_SECONDS = 15.0  # seed 002:89
 REFERENCE_VIDEO_MIN_PIXELS = 1_866_240  # seed 002:89 (e.g. 1920x972)
 AUDIO_MAX_SECONDS = 15.0  # seed 002:68
-PROBE_TOLERANCE = 0.1  # seconds: container rounding and AAC priming, not a real overrun
 CONTAINERS = {"MP4": "mp4", "WEBM": "webm", "MOV": "mov"}  # seed 002:18-20
 # USD per second: runware's page prints no price, so the SkyReels V4 std list price
 # (seeds 000:70-91, 001:11), with the video-input rate when referenceVideos is used.
@@ -57,10 +58,6 @@ def _uuid_or_url_form(value: str) -> str | None:
     return "must be a UUID or a URL (not a data URI)"
 
 
-def _at_tag_form(value: str) -> str | None:
-    return None if value.startswith("@") and len(value) > 1 else "must start with @"
-
-
 IMAGE = Field("string", form=_image_form)
 REFERENCE_GROUP = Field(
     "object",
@@ -68,7 +65,7 @@ REFERENCE_GROUP = Field(
         "type": Field("string", required=True, enum=("image", "grid")),  # 002:62-66
         "audio": Field("string", form=_uuid_or_url_form),  # 002:67-68 UUID or URL, max 15 s (probed)
         "images": Field("array", required=True, min=1, max=5, items=IMAGE),  # 002:69-70
-        "tag": Field("string", required=True, form=_at_tag_form),  # 002:71-72 must start with @
+        "tag": Field("string", required=True, form=at_tag_form),  # 002:71-72 must start with @
     },
 )
 FRAME_IMAGE = Field(  # 002:73-77 a plain image input, or {image, frame}
@@ -83,7 +80,7 @@ REFERENCE_VIDEO = Field(
     "object",
     fields={
         "type": Field("string", required=True, enum=("reference", "extend")),  # 002:81-85
-        "tag": Field("string", required=True, form=_at_tag_form),  # 002:86-87 must start with @
+        "tag": Field("string", required=True, form=at_tag_form),  # 002:86-87 must start with @
         "video": Field("string", required=True, form=_uuid_or_url_form),  # 002:88-89 UUID or URL
     },
 )
@@ -238,14 +235,14 @@ class RunwareFake(FakeServer):
         inputs = task.get("inputs") or {}
         for i, group in enumerate(inputs.get("referenceImages") or []):
             audio = group.get("audio")
-            if audio is not None and media_kind(audio) == "url":  # 002:68 max 15 seconds
-                where = f"inputs.referenceImages[{i}].audio"
-                if self.probe(audio, where).seconds > AUDIO_MAX_SECONDS + PROBE_TOLERANCE:
-                    raise Invalid(where, f"{where} must be at most 15 seconds long")
+            where = f"inputs.referenceImages[{i}].audio"
+            sound = self.probe(audio, where) if audio is not None else None
+            if sound is not None and sound.seconds > AUDIO_MAX_SECONDS + PROBE_TOLERANCE:  # 002:68 max 15 seconds
+                raise Invalid(where, f"{where} must be at most 15 seconds long, found {sound.seconds:.2f} s")
         video = (inputs.get("referenceVideos") or [None])[0]
-        if video is not None and media_kind(video["video"]) == "url":  # 002:89
-            where = "inputs.referenceVideos[0].video"
-            info = self.probe(video["video"], where)
+        where = "inputs.referenceVideos[0].video"
+        info = self.probe(video["video"], where) if video is not None else None
+        if info is not None:  # 002:89 max 15 seconds, at least 1,866,240 total pixels
             if info.seconds > REFERENCE_VIDEO_MAX_SECONDS + PROBE_TOLERANCE:
                 raise Invalid(where, f"{where} must be at most 15 seconds long, found {info.seconds:.2f} s")
             if info.pixels < REFERENCE_VIDEO_MIN_PIXELS:

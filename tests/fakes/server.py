@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import ipaddress
 import json
 import math
@@ -22,6 +23,7 @@ import re
 import select
 import shutil
 import socket
+import ssl
 import struct
 import subprocess
 import tempfile
@@ -32,7 +34,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -512,6 +514,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
+        # headers and body leave in two writes; with Nagle on, keep-alive answers wait ~40 ms for a delayed ACK
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.server.fake._track(self, add=True)
 
     def finish(self) -> None:
@@ -522,7 +526,7 @@ class _Handler(BaseHTTPRequestHandler):
         finally:
             self.server.fake._track(self, add=False)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def _dispatch(self) -> None:
@@ -546,8 +550,14 @@ def _read_body(h: BaseHTTPRequestHandler) -> bytes:
     return h.rfile.read(length) if length > 0 else b""
 
 
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
+    """One context for every fetcher: building one per client costs ~30 ms."""
+    return ssl.create_default_context()
+
+
 def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 # -- the server ------------------------------------------------------------------------
@@ -560,7 +570,8 @@ class FakeServer:
     (seconds from submit before a job may complete), ``min_polls`` (in-progress poll
     answers before it may complete), ``extend_whole`` (an extension clip holds the
     source video too, not only the new seconds), ``cache_dir`` (where clips are kept;
-    share one across servers to render each size once).
+    share one across servers to render each size once), ``fetch_remote`` (also fetch
+    non-loopback media URLs for the rules that need the media; off: tests are offline).
     """
 
     provider: ClassVar[str] = ""
@@ -575,11 +586,13 @@ class FakeServer:
         min_polls: int = 1,
         extend_whole: bool = False,
         cache_dir: Path | str | None = None,
+        fetch_remote: bool = False,
     ) -> None:
         self.key = key or f"sk-test-{self.provider}-0123456789"
         self.latency = latency
         self.min_polls = min_polls
         self.extend_whole = extend_whole
+        self.fetch_remote = fetch_remote
         self._tmp = Path(tempfile.mkdtemp(prefix=f"fake-{self.provider}-"))
         self.cache_dir = Path(cache_dir) if cache_dir is not None else self._tmp / "clips"
         self.cache_dir.mkdir(parents=True, exist_ok=True)
@@ -598,6 +611,7 @@ class FakeServer:
         self._wake_r, self._wake_w = socket.socketpair()
         self._closed = False
         self._httpd: _HTTPServer | None = None
+        self._fetcher: httpx.Client | None = None  # fetches media for the rules that need it
         self._serve_thread: threading.Thread | None = None
         self.base_url = ""
 
@@ -607,11 +621,30 @@ class FakeServer:
         httpd.fake = self
         self._httpd = httpd
         self.base_url = f"http://127.0.0.1:{httpd.server_address[1]}"
-        self._serve_thread = threading.Thread(
-            target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, name=f"fake-{self.provider}", daemon=True
-        )
+        self._serve_thread = threading.Thread(target=self._serve, name=f"fake-{self.provider}", daemon=True)
         self._serve_thread.start()
         return self
+
+    def _serve(self) -> None:
+        """Accept until close() writes to the wake socket (serve_forever would poll for that)."""
+        httpd = self._httpd
+        assert httpd is not None
+        while True:
+            try:
+                ready, _, _ = select.select([httpd.socket, self._wake_r], [], [])
+            except (OSError, ValueError):
+                return
+            if self._wake_r in ready:
+                return
+            try:
+                request, address = httpd.get_request()
+            except OSError:
+                continue
+            try:
+                httpd.process_request(request, address)  # a thread per connection
+            except Exception:
+                httpd.handle_error(request, address)
+                httpd.shutdown_request(request)
 
     def close(self) -> None:
         """Stop serving: withheld and stalled answers end, open connections are closed."""
@@ -621,11 +654,12 @@ class FakeServer:
             self._closed = True
             holds = list(self._holds.values())
             self._cond.notify_all()
-        self._wake_w.send(b"x")  # wakes every stalled ("timeout") request
+        self._wake_w.send(b"x")  # wakes the accept loop and every stalled ("timeout") request
         for hold in holds:
             hold.release()
+        if self._serve_thread is not None:
+            self._serve_thread.join(timeout=10)
         if self._httpd is not None:
-            self._httpd.shutdown()
             self._httpd.server_close()
         with self._cond:
             conns, threads = list(self._conns), list(self._threads)
@@ -638,6 +672,8 @@ class FakeServer:
             t.join(timeout=10)
         self._wake_r.close()
         self._wake_w.close()
+        if self._fetcher is not None:
+            self._fetcher.close()
         shutil.rmtree(self._tmp, ignore_errors=True)
 
     def __enter__(self) -> FakeServer:
@@ -781,15 +817,28 @@ class FakeServer:
         with self._cond:
             return sum(1 for j in self.jobs.values() if j.status == "pending")
 
-    def probe(self, url: str, parameter: str, status: int = 400) -> MediaInfo:
-        """Fetch a media URL and read it with PyAV; Invalid at ``parameter`` when that fails."""
+    def fetchable(self, value: str) -> bool:
+        """Whether the fake reads this media: a loopback URL (any URL with ``fetch_remote``).
+
+        An upload UUID, or a remote URL while the tests run offline, is taken on trust.
+        """
+        if media_kind(value) != "url":
+            return False
+        return self.fetch_remote or _loopback(urlsplit(value).hostname or "")
+
+    def probe(self, url: str, parameter: str, status: int = 400) -> MediaInfo | None:
+        """Fetch a media URL and read it with PyAV (None: not ``fetchable``); Invalid when that fails."""
+        if not self.fetchable(url):
+            return None
         cached = self._probes.get(url)
         if cached is not None:
             return cached
-        if media_kind(url) != "url":
-            raise Invalid(parameter, f"{parameter}: only a URL can be fetched", status)
+        with self._cond:
+            if self._fetcher is None:
+                self._fetcher = httpx.Client(timeout=15, follow_redirects=True, verify=_ssl_context())
+            fetcher = self._fetcher
         try:
-            r = httpx.get(url, timeout=15, follow_redirects=True)
+            r = fetcher.get(url)
         except httpx.HTTPError as e:
             raise Invalid(parameter, f"{parameter}: cannot fetch {url} ({type(e).__name__})", status) from None
         if r.status_code != 200:
@@ -809,12 +858,13 @@ class FakeServer:
     def clip_seconds(self, duration: float, video_type: str | None, video_url: str | None, parameter: str) -> float:
         """How long the result is: a `reference` video sets it (at most 10 s); an `extend`
         clip holds the new seconds, or source + new seconds with ``extend_whole``."""
-        if video_url is None or media_kind(video_url) != "url":
-            return float(duration)  # no reference, or an upload id the fake cannot fetch
+        info = self.probe(video_url, parameter) if video_url is not None and video_type is not None else None
+        if info is None:
+            return float(duration)  # no video, or one the fake does not read
         if video_type == "reference":
-            return min(self.probe(video_url, parameter).seconds, REFERENCE_MAX_SECONDS)
+            return min(info.seconds, REFERENCE_MAX_SECONDS)
         if video_type == "extend" and self.extend_whole:
-            return self.probe(video_url, parameter).seconds + float(duration)
+            return info.seconds + float(duration)
         return float(duration)
 
     # -- request handling --------------------------------------------------------------

@@ -22,6 +22,7 @@ import email.utils
 import hashlib
 import json
 import mimetypes
+import ssl
 import time
 from dataclasses import dataclass
 from decimal import Decimal
@@ -35,13 +36,14 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, sto
 from ...compile.request import MediaRef, Request
 from ...errors import BuildError, MediaError, ProviderError, StagingError, TransientError, UnknownOutcome
 from ...store import JournalEntry, Store
-from ..frames import probe_clip
+from ..frames import ClipInfo, probe_clip
 from ..job import Generated, Job, Report
 from .api import Adapter, Call, JobState, MediaKind
 
 if TYPE_CHECKING:
     from .stage import Stager
 
+POLL_FRACTION = 0.02
 DURATION_TOLERANCE = 1.0  # seconds a provider's clip may differ from the asked length
 LOOPBACK = ("127.", "::1", "[::1]", "localhost")
 
@@ -54,7 +56,7 @@ class Settings:
     key: str
     concurrency: int
     submits_per_minute: int | None
-    poll_seconds: float = 2.0  # first poll interval; grows by half up to poll_max_seconds
+    poll_seconds: float = 2.0  # the shortest poll interval; it grows with the job's age up to poll_max_seconds
     poll_max_seconds: float = 15.0
     http_timeout: float = 60.0
     retry_seconds: float = 1.0  # first backoff; exponential with jitter
@@ -117,6 +119,8 @@ class HostedProvider:
         self.stager = stager
         self._client: httpx.AsyncClient | None = None
         self._limiter: AsyncLimiter | None = None
+        self._tls: ssl.SSLContext | bool = True
+        self._tls_loading: asyncio.Future[ssl.SSLContext] | None = None
 
     @property
     def concurrency(self) -> int:
@@ -135,6 +139,7 @@ class HostedProvider:
             raise type(exc)(self.redact(str(exc))) from None
 
     async def _generate(self, job: Job, report: Report) -> Generated:
+        await self._ready()
         entry = self.store.journal(job.key)
         if entry is not None and (entry.provider != self.id or entry.status == "failed"):
             self.store.journal_forget(job.key)
@@ -165,8 +170,8 @@ class HostedProvider:
         )
         report(job.shot, "downloading", state.urls[0].split("?")[0][-40:])
         clip = await self._download(job, state.urls[0])
-        await asyncio.to_thread(self._check_clip, job, clip)
-        return Generated(clip, state.cost_usd, job_id)
+        info = await asyncio.to_thread(self._check_clip, job, clip)
+        return Generated(clip, state.cost_usd, job_id, info)
 
     async def _submit(self, job: Job, report: Report, task_id: str | None = None, *, retry: bool = True) -> str:
         reuse = {p: url for p in job.parent_keys if (url := self._reusable_url(job, p))}
@@ -218,10 +223,12 @@ class HostedProvider:
         )
 
     async def _until_done(self, job: Job, job_id: str, report: Report) -> JobState:
-        delay = self.settings.poll_seconds
-        deadline = time.monotonic() + self.settings.job_timeout
+        started = time.monotonic()
+        deadline = started + self.settings.job_timeout
         while True:
-            await asyncio.sleep(delay)
+            # a finished job waits at most ~2% of its age (or the floor) for the poll that sees it
+            age = time.monotonic() - started
+            await asyncio.sleep(max(self.settings.poll_seconds, min(age * POLL_FRACTION, self.settings.poll_max_seconds)))
             status, answer = await self._request(self.adapter.poll(job_id), submit=False)
             if status >= 400:
                 if self.adapter.is_unknown_job(status, answer):
@@ -237,7 +244,6 @@ class HostedProvider:
                     f"{self.id} job {job_id} still running after {self.settings.job_timeout:.0f} s; "
                     "build again later to pick it up (it is journalled, not resent)"
                 )
-            delay = min(delay * 1.5, max(self.settings.poll_max_seconds, self.settings.poll_seconds))
 
     # -- HTTP ----------------------------------------------------------------------------
     @property
@@ -248,8 +254,19 @@ class HostedProvider:
                 timeout=httpx.Timeout(t, connect=min(t, 15.0)),
                 limits=httpx.Limits(max_connections=max(4, self.concurrency * 2)),
                 follow_redirects=True,
+                verify=self._tls,
             )
         return self._client
+
+    async def _ready(self) -> None:
+        """Load the CA bundle in a thread: done on the event loop it stalls every shot for ~0.1 s."""
+        if self._tls_loading is None:
+            import certifi
+
+            self._tls_loading = asyncio.ensure_future(
+                asyncio.to_thread(ssl.create_default_context, cafile=certifi.where())
+            )
+        self._tls = await self._tls_loading
 
     def _rate(self) -> AsyncLimiter:
         if self._limiter is None:
@@ -392,7 +409,7 @@ class HostedProvider:
         if expected is not None and expected.isdigit() and int(expected) != received:
             raise TransientError(f"downloading {short} stopped at {received} of {expected} bytes")
 
-    def _check_clip(self, job: Job, clip: Path) -> None:
+    def _check_clip(self, job: Job, clip: Path) -> ClipInfo:
         try:
             info = probe_clip(clip)
         except MediaError as exc:
@@ -407,6 +424,7 @@ class HostedProvider:
                 f"{self.id} returned a clip of {info.seconds:.2f} s for `{job.shot}`; expected "
                 + " or ".join(f"{s:.2f} s" for s in allowed)
             )
+        return info
 
 
 def media_kinds(request: Request) -> Iterator[tuple[MediaRef, MediaKind]]:
