@@ -230,6 +230,7 @@ def probe(data: bytes) -> tuple[float, int, int, int, int]:
     """(seconds, width, height, audio channels, audio rate) of a clip held in memory."""
     with av.open(io.BytesIO(data)) as c:
         v, a = c.streams.video[0], c.streams.audio[0]
+        assert v.codec_context.name == "h264" and v.average_rate == 32 and v.format.name == "yuv420p"
         return c.duration / av.time_base, v.width, v.height, a.channels, a.rate
 
 
@@ -431,7 +432,7 @@ RULE_CASES: list[Any] = [
     ("runware", "outputQuality 20-99 (002:23)", fields(outputQuality=19), 400, "invalidOutputQuality"),
     ("runware", "outputFormat (002:18-20)", fields(outputFormat="AVI"), 400, "invalidOutputFormat"),
     ("runware", "deliveryMethod async (002:30)", fields(deliveryMethod="sync"), 400, "invalidDeliveryMethod"),
-    ("runware", "outputType URL (002:14)", fields(outputType="base64Data"), 400, "invalidOutputType"),
+    ("runware", "outputType URL (002:15)", fields(outputType="base64Data"), 400, "invalidOutputType"),
     ("runware", "duration 3-15 (002:104)", fields(duration=15.5), 400, "invalidDuration"),
     ("runware", "resolution (002:102)", fields(resolution="2k"), 400, "invalidResolution"),
     ("runware", "1-3 reference groups (002:60)", fields(inputs={"referenceImages": [rw_group(f"@g{i}") for i in range(4)]}), 400, "invalidReferenceImages"),
@@ -613,6 +614,18 @@ def test_runware_results_size_format_count_and_cost(fake: Callable[..., Wire]) -
     assert "cost" not in done.json()["data"][0]  # only with includeCost (002:55)
 
 
+def test_media_the_fake_cannot_read_is_taken_on_trust(fake: Callable[..., Wire], media_dir: Path, hd_long: Path) -> None:
+    """Only loopback media is fetched (the tests are offline); an upload UUID or a remote URL is not read."""
+    w = fake("runware")
+    m = host(w.server, media_dir, hd_long)
+    for where in ("https://cdn.example/motion.mp4", str(uuid.uuid4())):
+        job, done = w.run_to_completion(inputs={"referenceVideos": [video(where, key="video")]})
+        assert w.server.jobs[job].seconds == 3.0  # the requested duration: the length is unknown
+    small = w.submit(inputs={"referenceVideos": [video(m.dance, key="video")]})  # read, and too small
+    assert "1,866,240" in w.error(small, 400)
+    assert [p for _, p, _ in w.server.requests if p.startswith("/files/dance")] == ["/files/dance.mp4"]
+
+
 def test_clips_are_cached_per_size_and_length(tmp_path: Path) -> None:
     spec = ClipSpec.of(321, 180, 3)  # an odd side is rounded up for yuv420p
     assert (spec.width, spec.height, spec.seconds) == (322, 180, 3.0)
@@ -694,7 +707,7 @@ def test_server_errors_on_submit_make_no_job_unless_told(fake: Callable[..., Wir
 def test_a_reset_after_submit_leaves_the_job_created(fake: Callable[..., Wire], pid: str) -> None:
     w = fake(pid)
     w.server.inject("submit", "reset")
-    with pytest.raises((httpx.ReadError, httpx.RemoteProtocolError)):
+    with pytest.raises(httpx.ReadError, match="reset by peer"):  # an RST, not a clean close
         w.submit()
     assert len(w.server.jobs) == 1 and w.server.submits[0].created and w.server.submits[0].status == 0
     assert w.submit().status_code == 200  # the connection pool recovers

@@ -319,3 +319,50 @@ def test_kill_9_between_request_and_answer(hosted: Callable[..., Hosted]) -> Non
     code, output = h.build()
     assert code == 0, output
     assert h.server.submit_count() == 3  # the job made before the crash was found by its taskUUID
+
+
+# -- limits -----------------------------------------------------------------------------------
+FIVE = """
+version: 1
+settings: {{provider: {provider}, resolution: 480p, duration: 3, output: out/film.mp4}}
+shots:
+""" + "".join(f"  - {{{{id: s{i}, prompt: Shot {i}.}}}}\n" for i in range(5))
+
+
+def test_concurrency_limit_keeps_under_the_providers_own(hosted: Callable[..., Hosted], monkeypatch: pytest.MonkeyPatch) -> None:
+    h = hosted("eachlabs", FIVE, max_concurrent=2, latency=0.3)
+    monkeypatch.setenv("EACHLABS_CONCURRENCY", "2")
+    code, output = h.build()
+    assert code == 0, output
+    assert [r for r in h.server.requests if r[2] == 429] == []  # never over eachlabs' concurrent jobs
+    assert h.server.submit_count() == 5
+
+
+def test_over_the_concurrency_limit_the_provider_429s_and_the_client_waits(
+    hosted: Callable[..., Hosted], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    h = hosted("eachlabs", FIVE, max_concurrent=2, latency=0.3)
+    monkeypatch.setenv("EACHLABS_CONCURRENCY", "4")  # more than the key allows
+    monkeypatch.setenv("STORYBOARD_RETRY_SECONDS", "0.1")  # backoff long enough for a job to finish
+    code, output = h.build()
+    assert code == 0, output
+    assert [r for r in h.server.requests if r[2] == 429]  # refused, retried with backoff
+    assert h.server.submit_count(created=True) == 5
+
+
+def test_default_limits_are_the_documented_ones(hosted: Callable[..., Hosted]) -> None:
+    from storyboard.run.hosted import hosted_providers
+    from storyboard.store import Store
+
+    hosted("eachlabs", TEXT_ONLY)
+    with Store(Path(".")) as store:
+        provider = hosted_providers({"eachlabs"}, store)["eachlabs"]
+    assert provider.concurrency == 10 and provider._rate().max_rate == 100  # seed 001: 10 concurrent, 100 creates/min
+
+
+def test_plan_shows_no_key_and_sends_nothing(hosted: Callable[..., Hosted]) -> None:
+    h = hosted("wavespeed", TEXT_ONLY)
+    result = h.project.cli("plan", str(h.project.root / "storyboard.yaml"), "--format", "json")
+    assert result.exit_code == 0 and KEY not in result.output
+    assert json.loads(result.output)["total_cost_usd"] > 0
+    assert h.server.requests == []

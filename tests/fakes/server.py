@@ -34,7 +34,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timezone
+from datetime import UTC, datetime
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -311,7 +311,7 @@ def frame_size(resolution: str, aspect_ratio: str) -> tuple[int, int]:
     """Short side = the p number, long side from the ratio rounded to even (480p 16:9 -> 854x480)."""
     short = int(resolution.removesuffix("p"))
     a, b = (int(x) for x in aspect_ratio.split(":"))
-    long_side = int(round(short * max(a, b) / min(a, b) / 2)) * 2
+    long_side = round(short * max(a, b) / min(a, b) / 2) * 2
     return (long_side, short) if a >= b else (short, long_side)
 
 
