@@ -366,3 +366,27 @@ def test_plan_shows_no_key_and_sends_nothing(hosted: Callable[..., Hosted]) -> N
     assert result.exit_code == 0 and KEY not in result.output
     assert json.loads(result.output)["total_cost_usd"] > 0
     assert h.server.requests == []
+
+
+CHAIN = """
+version: 1
+settings: {{provider: {provider}, resolution: 480p, duration: 3, output: out/film.mp4}}
+shots:
+  - {{id: pour, prompt: Latte art.}}
+  - {{id: wide, extends: pour, prompt: "@pour The camera pulls back."}}
+  - {{id: steam, continues: wide, prompt: Steam fills the frame.}}
+"""
+
+
+@pytest.mark.parametrize("whole", [False, True])
+def test_extension_and_continuity_through_a_provider(hosted: Callable[..., Hosted], whole: bool) -> None:
+    h = hosted("qingbo", CHAIN, extend_whole=whole)
+    code, output = h.build()
+    assert code == 0, output
+    wide = next(s.body for s in h.server.submits if s.body["prompt"].startswith("@pour"))
+    assert wide["ref_videos"][0]["type"] == "extend"
+    assert wide["ref_videos"][0]["video_url"].startswith(h.server.base_url + "/files/")  # pour's own result URL
+    steam = next(s.body for s in h.server.submits if s.body["prompt"].startswith("Steam"))
+    assert "X-Amz-Signature" in steam["first_frame_image"]  # wide's last frame, uploaded
+    # an extension that holds the whole video replaces its parent in the cut: every second once
+    assert abs(h.film_seconds() - 9.0) < 0.2
