@@ -619,7 +619,7 @@ def test_media_the_fake_cannot_read_is_taken_on_trust(fake: Callable[..., Wire],
     w = fake("runware")
     m = host(w.server, media_dir, hd_long)
     for where in ("https://cdn.example/motion.mp4", str(uuid.uuid4())):
-        job, done = w.run_to_completion(inputs={"referenceVideos": [video(where, key="video")]})
+        job, _ = w.run_to_completion(inputs={"referenceVideos": [video(where, key="video")]})
         assert w.server.jobs[job].seconds == 3.0  # the requested duration: the length is unknown
     small = w.submit(inputs={"referenceVideos": [video(m.dance, key="video")]})  # read, and too small
     assert "1,866,240" in w.error(small, 400)
