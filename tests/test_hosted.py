@@ -390,3 +390,24 @@ def test_extension_and_continuity_through_a_provider(hosted: Callable[..., Hoste
     assert "X-Amz-Signature" in steam["first_frame_image"]  # wide's last frame, uploaded
     # an extension that holds the whole video replaces its parent in the cut: every second once
     assert abs(h.film_seconds() - 9.0) < 0.2
+
+
+def test_a_4xx_refusal_fails_the_shot_with_the_providers_message_and_is_not_retried(
+    hosted: Callable[..., Hosted], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from storyboard.run.hosted.qingbo import Qingbo
+
+    h = hosted("qingbo", TEXT_ONLY)
+    body = Qingbo.body
+
+    def with_negative_prompt(self: Qingbo, *args: object) -> object:
+        return {**body(self, *args), "negative_prompt": "no people"}  # seed 003: V4 has no negative prompt
+
+    monkeypatch.setattr(Qingbo, "body", with_negative_prompt)
+    code, output = h.build()
+    assert code == 1 and "qingbo refused the job (400)" in output and "negative_prompt" in output
+    assert h.server.submit_count() == 3 and h.server.submit_count(created=True) == 0  # one try each, no retry
+    assert h.journal() == {}  # nothing was created, so nothing is journalled
+    monkeypatch.setattr(Qingbo, "body", body)
+    code, output = h.build()
+    assert code == 0, output
