@@ -20,7 +20,6 @@ from .server import (
     RESOLUTIONS,
     URL,
     ClipSpec,
-    Endpoint,
     FakeServer,
     Field,
     Invalid,
@@ -111,12 +110,8 @@ ERROR_TYPES = {400: "invalid_request_error", 401: "authentication_error", 404: "
 class ApimartFake(FakeServer):
     provider = "apimart"
 
-    def endpoint(self, req: Request) -> Endpoint | None:
-        if req.method == "POST" and req.path == SUBMIT_PATH:
-            return "submit"
-        if req.method == "GET" and POLL_PATH.fullmatch(req.path):
-            return "poll"
-        return None
+    submit_paths = (SUBMIT_PATH,)
+    poll_path = POLL_PATH
 
     def error(self, status: int, message: str, *, parameter: str | None = None, code: str | None = None) -> Reply:
         return Reply.json(status, {"error": {"code": status, "message": message, "type": ERROR_TYPES.get(status, "api_error")}})

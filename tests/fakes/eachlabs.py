@@ -20,7 +20,6 @@ from .server import (
     RESOLUTIONS,
     URL,
     ClipSpec,
-    Endpoint,
     FakeServer,
     Field,
     Invalid,
@@ -103,12 +102,8 @@ class EachlabsFake(FakeServer):
         self.creates_per_minute = creates_per_minute  # 001:85 100 creates / min
         self._creates: deque[float] = deque()
 
-    def endpoint(self, req: Request) -> Endpoint | None:
-        if req.method == "POST" and req.path in SUBMIT_PATHS:
-            return "submit"
-        if req.method == "GET" and POLL_PATH.fullmatch(req.path):
-            return "poll"
-        return None
+    submit_paths = SUBMIT_PATHS
+    poll_path = POLL_PATH
 
     def error(self, status: int, message: str, *, parameter: str | None = None, code: str | None = None) -> Reply:
         details = {400: "Invalid input", 401: "Missing / invalid X-API-Key", 404: "Unknown model or prediction id",

@@ -18,7 +18,6 @@ from .server import (
     RESOLUTIONS,
     URL,
     ClipSpec,
-    Endpoint,
     FakeServer,
     Field,
     Invalid,
@@ -126,12 +125,8 @@ ERROR_CODES = {400: "invalid_request", 401: "invalid_api_key", 404: "not_found",
 class QingboFake(FakeServer):
     provider = "qingbo"
 
-    def endpoint(self, req: Request) -> Endpoint | None:
-        if req.method == "POST" and req.path == SUBMIT_PATH:
-            return "submit"
-        if req.method == "GET" and POLL_PATH.fullmatch(req.path):
-            return "poll"
-        return None
+    submit_paths = (SUBMIT_PATH,)
+    poll_path = POLL_PATH
 
     def error(self, status: int, message: str, *, parameter: str | None = None, code: str | None = None) -> Reply:
         return Reply.json(status, {"error": {"code": code or ERROR_CODES.get(status, "error"), "message": message}})

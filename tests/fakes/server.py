@@ -756,9 +756,17 @@ class FakeServer:
         return self.base_url + path
 
     # -- for provider modules ----------------------------------------------------------
+    # the routes of a REST-style API (Runware, which POSTs everything to /v1, overrides endpoint)
+    submit_paths: ClassVar[tuple[str, ...]] = ()
+    poll_path: ClassVar[re.Pattern[str] | None] = None
+
     def endpoint(self, req: Request) -> Endpoint | None:
         """Which endpoint a (non-download) request is for; None: no such route."""
-        raise NotImplementedError
+        if req.method == "POST" and req.path in self.submit_paths:
+            return "submit"
+        if req.method == "GET" and self.poll_path is not None and self.poll_path.fullmatch(req.path):
+            return "poll"
+        return None
 
     def submit(self, req: Request) -> Reply:
         raise NotImplementedError

@@ -15,7 +15,6 @@ from .server import (
     RESOLUTIONS,
     URL,
     ClipSpec,
-    Endpoint,
     FakeServer,
     Field,
     Invalid,
@@ -56,12 +55,8 @@ DEFAULTS: dict[str, Any] = {"aspect_ratio": "16:9", "duration": 5, "resolution":
 class WavespeedFake(FakeServer):
     provider = "wavespeed"
 
-    def endpoint(self, req: Request) -> Endpoint | None:
-        if req.method == "POST" and req.path == SUBMIT_PATH:
-            return "submit"
-        if req.method == "GET" and POLL_PATH.fullmatch(req.path):
-            return "poll"
-        return None
+    submit_paths = (SUBMIT_PATH,)
+    poll_path = POLL_PATH
 
     def error(self, status: int, message: str, *, parameter: str | None = None, code: str | None = None) -> Reply:
         return Reply.json(status, {"code": status, "message": message})
