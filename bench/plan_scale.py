@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import shutil
 import statistics
+import os
 import subprocess
 import sys
 import tempfile
@@ -72,6 +73,8 @@ def time_plan(path: Path, runs: int) -> list[float]:
             [sys.executable, "-m", "storyboard", "plan", str(path), "--format", "json"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
+            # a paid provider with local files needs an upload bucket (P004); plan never contacts it
+            env={**os.environ, "STORYBOARD_UPLOAD_URL": "s3://bench-bucket/uploads"},
         )
         times.append(time.perf_counter() - start)
         if done.returncode != 0:
@@ -86,7 +89,7 @@ def record_build(path: Path) -> None:
     from storyboard.plan import make_plan
     from storyboard.store import Store
 
-    plan = make_plan(compile_storyboard(load(path)))
+    plan = make_plan(compile_storyboard(load(path), staging=True))
     with Store(path.parent, create=True) as store:
         store.db.execute("BEGIN")
         for shot in plan.shots:
