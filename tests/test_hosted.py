@@ -300,9 +300,13 @@ def test_kill_9_mid_flight_then_rebuild_submits_each_shot_once(hosted: Callable[
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
     assert h.server.submit_count() == 3
+    plan = json.loads(h.project.cli("plan", str(h.project.root / "storyboard.yaml"), "--format", "json").output)
+    assert all(s["resumes_job"] and s["cost_usd"] == 0 for s in plan["shots"])  # already paid: the plan says so
+    assert plan["total_cost_usd"] == 0
     h.server.min_polls = 1
     code, output = h.build()
     assert code == 0, output
+    assert "spent $0.00" in output
     assert h.server.submit_count() == 3  # resumed, not resubmitted
     assert abs(h.film_seconds() - 9.0) < 0.2
     assert not secrets_in(h.project.root, output)
@@ -411,3 +415,21 @@ def test_a_4xx_refusal_fails_the_shot_with_the_providers_message_and_is_not_retr
     monkeypatch.setattr(Qingbo, "body", body)
     code, output = h.build()
     assert code == 0, output
+
+
+def test_kill_9_between_request_and_answer_without_a_client_id_is_not_resent(hosted: Callable[..., Hosted]) -> None:
+    h = hosted("wavespeed", TEXT_ONLY)
+    hold = h.server.hold("submit")
+    process = h.subprocess_build("--jobs", "1")
+    h.server.wait_for(lambda: h.server.submit_count(created=True) == 1, timeout=60)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    hold.release()
+    plan = h.project.cli("plan", str(h.project.root / "storyboard.yaml"))
+    assert "got no answer" in plan.output
+    code, output = h.build()
+    assert code == 1 and "may exist and be billed" in output and "--only one --resubmit" in output
+    assert h.server.submit_count() == 3  # `one` was not sent again
+    code, output = h.build("--only", "one", "--resubmit")
+    assert code == 0, output
+    assert h.server.submit_count() == 4

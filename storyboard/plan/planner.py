@@ -33,6 +33,7 @@ class PlannedShot:
     billed_seconds: float
     estimate: bool
     request: dict[str, Any] = field(repr=False)
+    resumes: str | None = None  # the journalled provider job this build picks up instead of paying again
     _inputs: Callable[[], dict[str, Any]] | dict[str, Any] = field(repr=False, default_factory=dict)
 
     @property
@@ -53,6 +54,7 @@ class PlannedShot:
             "list_cost_usd": float(self.list_price),
             "billed_seconds": self.billed_seconds,
             "estimate": self.estimate,
+            "resumes_job": self.resumes,
         }
 
 
@@ -103,6 +105,7 @@ def _plan(compiled: Compiled, store: Store) -> Plan:
     hasher = FileHasher(store)
     name = compiled.loaded.source.path.name
     records = store.last_built(name)
+    journal = store.journal_entries()
     keys: dict[str, str] = {}
     generating: set[str] = set()
     planned: dict[str, PlannedShot] = {}
@@ -129,17 +132,26 @@ def _plan(compiled: Compiled, store: Store) -> Plan:
             else:
                 inputs = flat_inputs(dump, hasher, resolve, keys)
                 reasons = _reasons(record.inputs, inputs, generating)
+        cost = list_price if action == "generate" else Decimal(0)
+        resumes = None
+        entry = journal.get(key) if action == "generate" else None
+        if entry is not None and entry.provider == req.provider and entry.job_id and entry.status in ("submitted", "done"):
+            resumes, cost = entry.job_id, Decimal(0)
+            reasons = [f"resumes {entry.provider} job {entry.job_id} ({entry.status}): already paid, not sent again"]
+        elif entry is not None and entry.status in ("submitting", "unknown"):
+            reasons.append(f"a submit to {entry.provider} got no answer: the build looks it up or asks for --resubmit")
         planned[sid] = PlannedShot(
             id=sid,
             action=action,
             reasons=reasons,
             key=key,
             provider=req.provider,
-            cost=list_price if action == "generate" else Decimal(0),
+            cost=cost,
             list_price=list_price,
             billed_seconds=shot.billed_seconds,
             estimate=shot.estimate,
             request=dump,
+            resumes=resumes,
             _inputs=inputs,
         )
     shots = [planned[sid] for sid in compiled.shots if sid in planned]

@@ -188,7 +188,8 @@ class Runner:
                 raise MediaError(f"the clip of `{shot.id}` has no length")
             final = await asyncio.to_thread(self.store.put_clip, shot.key, produced.clip)
             self.store.remember_clip_info(shot.key, info.to_json())
-            cost = produced.cost_usd if produced.cost_usd is not None else shot.cost
+            # what the clip cost (reported, else the list price); a resumed job was paid by an earlier build
+            cost = produced.cost_usd if produced.cost_usd is not None else shot.list_price
             self.store.record_build(
                 self.plan.storyboard,
                 shot.id,
@@ -203,7 +204,8 @@ class Runner:
                 started=started,
                 finished=time.time(),
             )
-            self.result.shots[shot.id] = ShotResult(shot.id, "built", final, cost=cost, wall_seconds=time.time() - started)
+            spent = cost if shot.resumes is None else Decimal(0)
+            self.result.shots[shot.id] = ShotResult(shot.id, "built", final, cost=spent, wall_seconds=time.time() - started)
             self.report(shot.id, "done", f"{info.seconds:.2f} s")
         finally:
             shutil.rmtree(work, ignore_errors=True)

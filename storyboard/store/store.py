@@ -216,6 +216,13 @@ class Store:
         urls = tuple(json.loads(row[5])) if row[5] else ()
         return JournalEntry(row[0], row[1], row[2], row[3], row[4], urls, row[6], row[7], row[8], row[9])
 
+    def journal_entries(self) -> dict[str, JournalEntry]:
+        """Every journalled job by key (plan reads them once: which shots resume a paid job)."""
+        if not self.exists:
+            return {}
+        rows = self.db.execute("SELECT key FROM jobs").fetchall()
+        return {key: entry for (key,) in rows if (entry := self.journal(key)) is not None}
+
     def journal_intent(self, key: str, provider: str, job_id: str | None, request: str) -> None:
         """Before the submit: the job about to be sent (with its id when the client chooses it)."""
         now = time.time()
