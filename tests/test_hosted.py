@@ -300,7 +300,9 @@ def test_kill_9_mid_flight_then_rebuild_submits_each_shot_once(hosted: Callable[
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
     assert h.server.submit_count() == 3
-    plan = json.loads(h.project.cli("plan", str(h.project.root / "storyboard.yaml"), "--format", "json").output)
+    shown = h.project.cli("plan", str(h.project.root / "storyboard.yaml"), "--format", "json")
+    assert shown.stderr == "", shown.stderr
+    plan = json.loads(shown.stdout)
     assert all(s["resumes_job"] and s["cost_usd"] == 0 for s in plan["shots"])  # already paid: the plan says so
     assert plan["total_cost_usd"] == 0
     h.server.min_polls = 1

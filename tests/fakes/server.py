@@ -23,6 +23,7 @@ import re
 import select
 import shutil
 import socket
+import sys
 import ssl
 import struct
 import subprocess
@@ -506,6 +507,12 @@ class Hold:
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     fake: FakeServer
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that goes away mid-request (a killed build) is normal, not a traceback on stderr."""
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
