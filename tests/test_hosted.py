@@ -435,3 +435,22 @@ def test_kill_9_between_request_and_answer_without_a_client_id_is_not_resent(hos
     code, output = h.build("--only", "one", "--resubmit")
     assert code == 0, output
     assert h.server.submit_count() == 4
+
+
+def test_a_clip_of_the_wrong_length_is_refused_not_stored(hosted: Callable[..., Hosted]) -> None:
+    from tests.fakes import ClipSpec
+
+    h = hosted("apimart", TEXT_ONLY, min_polls=10**9)
+    process = h.subprocess_build("--jobs", "3")
+    h.server.wait_for(lambda: len(h.server.jobs) == 3, timeout=60)
+    job = next(j for j in h.server.jobs.values() if j.body["prompt"] == "Second.")
+    job.clips = (ClipSpec.of(854, 480, 7.0),)  # asked for 3 s
+    h.server.min_polls = 1
+    assert process.wait(timeout=60) == 1
+    stderr = process.stderr.read().decode() if process.stderr else ""
+    assert "returned a clip of 7.00 s for `two`; expected 3.00 s" in stderr
+    db = sqlite3.connect(h.project.root / ".storyboard" / "state.db")
+    built = {shot for (shot,) in db.execute("SELECT shot FROM builds WHERE status = 'built'")}
+    db.close()
+    statuses = sorted(status for (status,) in sqlite3.connect(h.project.root / ".storyboard" / "state.db").execute("SELECT status FROM jobs"))
+    assert built == {"one", "three"} and statuses == ["done", "done", "failed"]  # the next build generates it anew

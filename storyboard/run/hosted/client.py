@@ -170,7 +170,11 @@ class HostedProvider:
         )
         report(job.shot, "downloading", state.urls[0].split("?")[0][-40:])
         clip = await self._download(job, state.urls[0])
-        info = await asyncio.to_thread(self._check_clip, job, clip)
+        try:
+            info = await asyncio.to_thread(self._check_clip, job, clip)
+        except ProviderError as exc:
+            self.store.journal_update(job.key, "failed", error=str(exc))  # a bad result is not fetched again
+            raise
         return Generated(clip, state.cost_usd, job_id, info)
 
     async def _submit(self, job: Job, report: Report, task_id: str | None = None, *, retry: bool = True) -> str:
