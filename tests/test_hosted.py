@@ -282,6 +282,9 @@ def test_a_refused_request_fails_with_the_providers_own_message(hosted: Callable
     assert code == 1 and "refused the key in QINGBO_API_KEY (401)" in output
     assert "sk-wrong" not in output
     assert h.server.submit_count(created=True) == 0
+    monkeypatch.setenv("QINGBO_API_KEY", KEY)
+    code, output = h.build()
+    assert code == 0, output  # a refused submit left nothing behind that blocks the next build
 
 
 def test_budget_refuses_before_any_request(hosted: Callable[..., Hosted]) -> None:

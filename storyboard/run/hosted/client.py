@@ -197,6 +197,9 @@ class HostedProvider:
             except TransientError as exc:
                 self.store.journal_forget(job.key)  # every attempt was refused: no job exists
                 raise ProviderError(f"{self.id} kept refusing the submit: {exc}") from None
+            except ProviderError:
+                self.store.journal_forget(job.key)  # refused outright (a bad key): no job exists
+                raise
         if status >= 400:
             if task_id is not None and self.adapter.is_duplicate(answer):
                 return task_id  # an earlier attempt with this id got through
