@@ -96,6 +96,14 @@ HOSTILE = [
     Hostile("huge-loop", prompt("{% for i in range(10**9) %}{% endfor %}x"), "T003"),
     Hostile("nested-loops", prompt("{% for i in range(10**5) %}{% for j in range(10**5) %}{% endfor %}{% endfor %}x"), "T003"),
     Hostile("long-output", prompt("{% set a = 'x' * 90000 %}{{ a ~ a ~ a }}"), "T003"),
+    # a size in the arguments allocates before any output check sees it: refused before the call
+    Hostile("center-filter", prompt("{{ 'x'|center(10**9) }}"), "T003"),
+    Hostile("zfill-method", prompt("{{ 'x'.zfill(10**9) }}"), "T003"),
+    Hostile("ljust-method", prompt("{{ 'ab'.ljust(10**9) }}"), "T003"),
+    Hostile("replace-chain", prompt("{{ ('x'*1000)|replace('x', 'y'*1000)|replace('y', 'z'*1000) }}"), "T003"),
+    Hostile("percent-width", prompt("{{ '%1000000000d' % 1 }}"), "T003"),
+    Hostile("format-width", prompt("{{ '{:>999999999}'.format('x') }}"), "T003"),
+    Hostile("format-nested-width", prompt("{{ '{:>{w}}'.format('x', w=10**9) }}"), "T003"),
     Hostile("recursive-macro", prompt("{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}"), "T004"),
     Hostile("include", prompt("{% include '/etc/passwd' %}"), "T004"),
     Hostile("undefined", prompt("{{ lok }}"), "T002", help="did you mean `look`?"),
@@ -323,3 +331,23 @@ def test_random_text_never_crashes(project: Project, text: str) -> None:
 @given(data=st.binary(max_size=300))
 def test_random_bytes_never_crash(project: Project, data: bytes) -> None:
     check_json(project, data)
+
+
+SIZED = ["center-filter", "zfill-method", "ljust-method", "replace-chain", "percent-width", "format-width", "format-nested-width"]
+
+
+@pytest.mark.parametrize("name", SIZED)
+def test_a_size_in_the_arguments_is_refused_before_it_allocates(project: Project, name: str) -> None:
+    """With 800 MB of address space, a gigabyte-sized string could not even be made: T003, not a MemoryError."""
+    import resource
+
+    def small() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (800 * 2**20, 800 * 2**20))
+
+    path = write(project, BY_NAME[name].data)
+    done = subprocess.run(
+        [sys.executable, "-m", "storyboard", "check", str(path), "--format", "json"],
+        capture_output=True, text=True, timeout=60, preexec_fn=small,
+    )
+    assert done.returncode == 1, done.stderr[-500:]
+    assert [d["code"] for d in json.loads(done.stdout)["diagnostics"]] == ["T003"], done.stdout[:500]

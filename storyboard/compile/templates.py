@@ -4,12 +4,14 @@ Most prompts are plain text or text with ``{{ expressions }}``; those do not com
 template per prompt (Jinja's compiler costs ~0.3 ms a template, most of a 10,000-shot
 plan): each distinct expression is compiled once, in the same sandbox, and the result
 is exactly what the template would print. Everything else goes through the sandbox,
-with string repetition, exponentiation and ``range`` bounded so a prompt can neither
+with string repetition, exponentiation, ``range`` and size-taking calls (``center``,
+``zfill``, ``replace``, format widths...) bounded before they run, so a prompt can neither
 reach Python internals nor exhaust memory or time.
 """
 
 from __future__ import annotations
 
+import functools
 import operator
 import re
 from dataclasses import dataclass
@@ -177,7 +179,7 @@ def _make_environment() -> Any:
     from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
     class PromptEnvironment(SandboxedEnvironment):
-        intercepted_binops = frozenset(["*", "**"])
+        intercepted_binops = frozenset(["*", "**", "%"])
 
         def call_binop(self, context: Any, operator_name: str, left: Any, right: Any) -> Any:
             if operator_name == "**":
@@ -192,11 +194,73 @@ def _make_environment() -> Any:
                         if len(seq) * n > MAX_RENDERED:
                             raise SecurityError("repetition produces too long a value")
                 return operator.mul(left, right)
+            if operator_name == "%" and isinstance(left, str):
+                _check_arguments("format", left, right if isinstance(right, tuple) else (right,), {})
+                return operator.mod(left, right)
             return super().call_binop(context, operator_name, left, right)
+
+        def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - Jinja's signature
+            if not isinstance(__obj, _RangeBudget):  # range keeps its own, shared budget
+                owner = getattr(__obj, "__self__", None)
+                _check_arguments(getattr(__obj, "__name__", "call"), owner, args, kwargs)
+            return super().call(__context, __obj, *args, **kwargs)
+
+        def getattr(self, obj: Any, attribute: str) -> Any:
+            # str.format comes back wrapped by the sandbox: check the format string here
+            if attribute in ("format", "format_map") and isinstance(obj, str):
+                _check_arguments(attribute, obj, (), {})
+            return super().getattr(obj, attribute)
 
     env = PromptEnvironment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False)
     env.globals.pop("lipsum", None)
+    env.filters = {name: _bounded(f, name) for name, f in env.filters.items()}
     return env
+
+
+_WIDE = re.compile(r"\d{7,}")  # a width or precision of a million or more inside a format string
+
+
+def _check_arguments(name: str, target: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    """Refuse, before it runs, a call whose result could be enormous: the size is in its arguments.
+
+    ``'x'|center(10**9)`` or ``'ab'.zfill(10**9)`` allocate a gigabyte before any output
+    check could see it; no prompt needs a number that large, or a replacement that
+    multiplies a text past the prompt limit.
+    """
+    from jinja2.sandbox import SecurityError
+
+    values = (*args, *kwargs.values())
+    if any(isinstance(v, int) and not isinstance(v, bool) and abs(v) > MAX_RENDERED for v in values):
+        raise SecurityError(f"{name}() was given a number larger than {MAX_RENDERED:,}")
+    if name in ("format", "format_map") and isinstance(target, str) and _WIDE.search(target):
+        raise SecurityError("a format width or precision is too large")
+    if name == "replace" and isinstance(target, str) and len(args) >= 2 and isinstance(args[0], str):
+        old, new = args[0], str(args[1])
+        hits = target.count(old) if old else len(target) + 1
+        if len(target) + hits * (len(new) - len(old)) > MAX_RENDERED:
+            raise SecurityError("replace() would make too long a value")
+
+
+def _bounded(f: Any, name: str) -> Any:
+    """A Jinja filter that checks its arguments first (keeps Jinja's pass_context markers)."""
+
+    @functools.wraps(f)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        values = [a for a in args if not _is_jinja_state(a)]
+        target = values[0] if values else None
+        _check_arguments(name, target, tuple(values[1:]), kwargs)
+        return f(*args, **kwargs)
+
+    return checked
+
+
+def _is_jinja_state(value: Any) -> bool:
+    from jinja2.nodes import EvalContext
+    from jinja2.runtime import Context
+
+    from jinja2 import Environment
+
+    return isinstance(value, (Context, EvalContext, Environment))
 
 
 def _undefined_name(message: str) -> str | None:
