@@ -1253,3 +1253,12 @@ def test_independent_mistakes_are_all_reported(project: Project) -> None:
     )
     found = sorted((d.code, d.location.line) for d in errors(run(project, text, "eachlabs")))
     assert found == [("P001", 15), ("R001", 9), ("S001", 7), ("V001", 12), ("V002", 13)]
+
+
+def test_a_mistake_in_settings_is_one_diagnostic_naming_the_shots(project: Project) -> None:
+    shots = "".join(f"  - {{id: s{i}, prompt: x}}\n" for i in range(8))
+    diags = run(project, f"version: 1\nsettings: {{provider: wavespeed, aspect_ratio: '4:3'}}\nshots:\n{shots}")
+    (found,) = [d for d in diags if d.code == "P002"]
+    assert (found.location.line, found.location.column) == (2, 47)
+    assert found.message.startswith("shots `s0`, `s1`, `s2`, `s3`, `s4` and 3 more: wavespeed does not accept aspect ratio 4:3")
+    assert found.shot == "s0"

@@ -125,6 +125,7 @@ class _Compiler:
         self.overrides = {k: v for k, v in (("provider", provider), ("tier", tier)) if v is not None}
         self.media = MediaResolver(loaded.root)
         self.staging = staging
+        self.from_settings: dict[tuple[str, tuple[str | int, ...], str, str | None], tuple[Where, list[str]]] = {}
         self.renderer = PromptRenderer(self.board.vars)
         self.shots: dict[str, CompiledShot] = {}
         self.by_id: dict[str, Shot] = {}
@@ -168,9 +169,20 @@ class _Compiler:
         self, code: str, message: str, where: "Where | Location", shot: str | None = None, help: str | None = None
     ) -> None:
         """Report a diagnostic; any code, errors also mark the shot as not buildable."""
-        self.diag.add(code, message, where, shot=shot, help=help)
         if shot is not None and shot in self.shots and code[0] not in "WI":
             self.shots[shot].ok = False
+        prefix = f"shot `{shot}`: "
+        if isinstance(where, Where) and where.path[:1] == ("settings",) and message.startswith(prefix):
+            # one mistake in `settings` is one diagnostic, naming every shot it breaks
+            entry = self.from_settings.setdefault((code, where.path, message[len(prefix):], help), (where, []))
+            entry[1].append(shot or "")
+            return
+        self.diag.add(code, message, where, shot=shot, help=help)
+
+    def report_settings_errors(self) -> None:
+        for (code, _, message, help), (where, shots) in self.from_settings.items():
+            names = ", ".join(f"`{s}`" for s in shots[:5]) + (f" and {len(shots) - 5} more" if len(shots) > 5 else "")
+            self.diag.add(code, f"shot{'s' if len(shots) > 1 else ''} {names}: {message}", where, shot=shots[0], help=help)
 
     # -- the passes --------------------------------------------------------------------
     def run(self) -> Compiled:
@@ -188,6 +200,7 @@ class _Compiler:
         index = {sid: cs.index for sid, cs in self.shots.items()}
         for sid in order + sorted(in_cycles, key=index.__getitem__):
             self.compile_shot(self.by_id[sid])
+        self.report_settings_errors()
         used_by_others = {p for ps in parents.values() for p in ps}
         cut = self.check_cut()
         self.check_unused(used_by_others, cut)
