@@ -29,6 +29,8 @@ class BuildResult:
     film: Path | None
     cut_method: str | None  # copy | normalise | up to date
     missing: list[str]  # shots of the cut that have no clip
+    timeline: Path | None = None  # the cut as OpenTimelineIO, beside the film
+    review: Path | None = None  # the review page, beside the film
 
     @property
     def ok(self) -> bool:
@@ -122,11 +124,46 @@ def _cut(compiled: Compiled, plan: Plan, store: Store, result: RunResult) -> Bui
     film_key = hashlib.sha256(repr((keys, size)).encode()).hexdigest()
     record = f"film:{plan.storyboard}"
     row = store.db.execute("SELECT value FROM meta WHERE name = ?", (record,)).fetchone()
+    timeline, review = output.with_suffix(".otio"), output.with_suffix(".html")
     if output.is_file() and row is not None and row[0] == f"{film_key}:{_stamp(output)}":
-        return BuildResult(plan, result, output, "up to date", [])
+        if not (timeline.is_file() and review.is_file()):
+            _sidecars(compiled, plan, result, sequence, clips, infos, output)
+        return BuildResult(plan, result, output, "up to date", [], timeline, review)
     cut = cut_film([clips[sid] for sid in sequence], output, size, [infos[sid] for sid in sequence])
     store.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (record, f"{film_key}:{_stamp(output)}"))
-    return BuildResult(plan, result, cut.film, cut.method, [])
+    _sidecars(compiled, plan, result, sequence, clips, infos, output)
+    return BuildResult(plan, result, cut.film, cut.method, [], timeline, review)
+
+
+def _sidecars(
+    compiled: Compiled,
+    plan: Plan,
+    result: RunResult,
+    sequence: list[str],
+    clips: dict[str, Path],
+    infos: dict[str, "ClipInfo"],
+    film: Path,
+) -> None:
+    """The timeline and the review page, written beside the film whenever it is cut."""
+    from ..cut.review import write_review
+    from ..cut.timeline import FilmShot, write_timeline
+
+    shots: list[FilmShot] = []
+    start = 0.0
+    for sid in sequence:
+        request = compiled.shots[sid].request
+        assert request is not None
+        planned = plan.shot(sid)
+        info = infos[sid]
+        shots.append(
+            FilmShot(sid, clips[sid], start, info.seconds, info.fps, request.prompt, planned.provider, planned.key,
+                     planned.list_price, result.shots[sid].status)
+        )  # fmt: skip
+        start += info.seconds
+    board = compiled.loaded.storyboard
+    title = (board.title if board is not None else None) or compiled.loaded.source.path.stem
+    write_timeline(shots, film.with_suffix(".otio"), title)
+    write_review(shots, film, film.with_suffix(".html"), title)
 
 
 def _stamp(path: Path) -> str:

@@ -81,6 +81,7 @@ def command(
     click.echo(f"{built} built, {cached} cached, {len(failed)} failed; spent {usd(result.run.spent)}", err=True)
     if result.film is not None:
         click.echo(f"film: {result.film} ({result.cut_method})")
+        click.echo(f"timeline: {result.timeline}  review: {result.review}", err=True)
     elif result.missing:
         click.echo(f"film not cut: no clip for {', '.join(result.missing)} ({film_path(compiled)})", err=True)
     sys.exit(0 if result.ok else 1)

@@ -1,0 +1,111 @@
+"""A review page beside the film: the film, and every shot with its frame, prompt and price.
+
+One static HTML file a director can open or an agency can send: click a shot to jump to
+it in the film. Thumbnails are named by shot key, so a rebuild makes only the new ones.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from decimal import Decimal
+from pathlib import Path
+
+from ..errors import RenderError
+from ..run.ffmpeg import ffmpeg_exe
+from .timeline import FilmShot
+
+PAGE = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>{{ title }} — review</title>
+<style>
+body { font: 15px/1.4 system-ui, sans-serif; margin: 2rem auto; max-width: 72rem; padding: 0 1rem; color: #222; }
+video { width: 100%; background: #000; }
+table { border-collapse: collapse; width: 100%; margin-top: 1.5rem; }
+td, th { border-bottom: 1px solid #ddd; padding: .5rem; text-align: left; vertical-align: top; }
+td img { width: 12rem; display: block; cursor: pointer; }
+.num { text-align: right; white-space: nowrap; }
+.built { color: #1a7f37; } .cached { color: #666; }
+code { font-size: 85%; }
+</style>
+</head>
+<body>
+<h1>{{ title }}</h1>
+<p>{{ shots|length }} shots, {{ "%.2f"|format(seconds) }} s, list price ${{ "%.2f"|format(total) }}</p>
+<video id="film" src="{{ film }}" controls preload="metadata"></video>
+<table>
+<tr><th>frame</th><th>shot</th><th class="num">at</th><th class="num">length</th><th>prompt</th><th>provider</th><th class="num">price</th></tr>
+{% for shot in shots %}
+<tr id="{{ shot.id }}">
+<td><img src="{{ shot.thumb }}" alt="{{ shot.id }}" onclick="var v=document.getElementById('film');v.currentTime={{ shot.start }};v.play()"></td>
+<td><b>{{ shot.id }}</b><br><span class="{{ shot.status }}">{{ shot.status }}</span><br><code>{{ shot.key[:12] }}</code></td>
+<td class="num">{{ shot.at }}</td>
+<td class="num">{{ "%.2f"|format(shot.seconds) }} s</td>
+<td>{{ shot.prompt }}</td>
+<td>{{ shot.provider }}</td>
+<td class="num">${{ "%.3f"|format(shot.cost) }}</td>
+</tr>
+{% endfor %}
+</table>
+</body>
+</html>
+"""
+
+
+def write_review(shots: list[FilmShot], film: Path, path: Path, title: str) -> Path:
+    """Write ``path`` (HTML) and its thumbnails folder beside it; paths in the page are relative."""
+    import jinja2
+
+    thumbs = path.with_suffix(".thumbs")
+    thumbs.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for shot in shots:
+        thumb = thumbs / f"{shot.key[:20]}.jpg"
+        if not thumb.is_file():
+            _thumbnail(shot.clip, shot.seconds / 2, thumb)
+        rows.append(
+            {
+                "id": shot.id,
+                "thumb": os.path.relpath(thumb, path.parent),
+                "start": round(shot.start, 3),
+                "at": _timecode(shot.start),
+                "seconds": shot.seconds,
+                "prompt": shot.prompt,
+                "provider": shot.provider,
+                "cost": shot.cost_usd,
+                "status": shot.status,
+                "key": shot.key,
+            }
+        )
+    env = jinja2.Environment(autoescape=True)  # prompts are user text: escaped
+    html = env.from_string(PAGE).render(
+        title=title,
+        film=os.path.relpath(film, path.parent),
+        shots=rows,
+        seconds=sum(s.seconds for s in shots),
+        total=sum((s.cost_usd for s in shots), Decimal(0)),
+    )
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(html, encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def _thumbnail(clip: Path, at: float, out: Path) -> None:
+    tmp = out.with_name(f".{out.name}.tmp.jpg")
+    done = subprocess.run(
+        [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-ss", f"{at:.3f}", "-i", os.fspath(clip),
+         "-frames:v", "1", "-vf", "scale=320:-2", "-q:v", "4", os.fspath(tmp)],
+        capture_output=True, timeout=120,
+    )  # fmt: skip
+    if done.returncode != 0 or not tmp.is_file():
+        tmp.unlink(missing_ok=True)
+        raise RenderError(f"ffmpeg could not take a frame of {clip.name}: {done.stderr.decode(errors='replace')[-200:]}")
+    tmp.replace(out)
+
+
+def _timecode(seconds: float) -> str:
+    minutes, rest = divmod(seconds, 60)
+    return f"{int(minutes)}:{rest:05.2f}"
