@@ -113,6 +113,15 @@ class Hosted:
     def film_seconds(self) -> float:
         return probe_clip(self.project.root / "out" / "film.mp4").seconds
 
+    def crash_between_request_and_answer(self) -> None:
+        """kill -9 a build after the provider made its first job but before the answer reached it."""
+        hold = self.server.hold("submit")
+        process = self.subprocess_build("--jobs", "1")
+        self.server.wait_for(lambda: self.server.submit_count(created=True) == 1, timeout=60)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+        hold.release()
+
     def subprocess_build(self, *args: str) -> subprocess.Popen[bytes]:
         env = {**os.environ, **self.env}
         return subprocess.Popen(
@@ -319,12 +328,7 @@ def test_kill_9_mid_flight_then_rebuild_submits_each_shot_once(hosted: Callable[
 
 def test_kill_9_between_request_and_answer(hosted: Callable[..., Hosted]) -> None:
     h = hosted("runware", TEXT_ONLY)
-    hold = h.server.hold("submit")
-    process = h.subprocess_build("--jobs", "1")
-    h.server.wait_for(lambda: h.server.submit_count(created=True) == 1, timeout=60)
-    process.send_signal(signal.SIGKILL)
-    process.wait(timeout=30)
-    hold.release()
+    h.crash_between_request_and_answer()
     code, output = h.build()
     assert code == 0, output
     assert h.server.submit_count() == 3  # the job made before the crash was found by its taskUUID
@@ -424,12 +428,7 @@ def test_a_4xx_refusal_fails_the_shot_with_the_providers_message_and_is_not_retr
 
 def test_kill_9_between_request_and_answer_without_a_client_id_is_not_resent(hosted: Callable[..., Hosted]) -> None:
     h = hosted("wavespeed", TEXT_ONLY)
-    hold = h.server.hold("submit")
-    process = h.subprocess_build("--jobs", "1")
-    h.server.wait_for(lambda: h.server.submit_count(created=True) == 1, timeout=60)
-    process.send_signal(signal.SIGKILL)
-    process.wait(timeout=30)
-    hold.release()
+    h.crash_between_request_and_answer()
     plan = h.project.cli("plan", str(h.project.root / "storyboard.yaml"))
     assert "got no answer" in plan.output
     code, output = h.build()

@@ -243,24 +243,15 @@ def _check_arguments(name: str, target: Any, args: tuple[Any, ...], kwargs: dict
 
 def _bounded(f: Any, name: str) -> Any:
     """A Jinja filter that checks its arguments first (keeps Jinja's pass_context markers)."""
+    state = 1 if hasattr(f, "jinja_pass_arg") else 0  # a context/environment comes before the value
 
     @functools.wraps(f)
     def checked(*args: Any, **kwargs: Any) -> Any:
-        values = [a for a in args if not _is_jinja_state(a)]
-        target = values[0] if values else None
-        _check_arguments(name, target, tuple(values[1:]), kwargs)
+        target = args[state] if len(args) > state else None
+        _check_arguments(name, target, args[state + 1 :], kwargs)
         return f(*args, **kwargs)
 
     return checked
-
-
-def _is_jinja_state(value: Any) -> bool:
-    from jinja2.nodes import EvalContext
-    from jinja2.runtime import Context
-
-    from jinja2 import Environment
-
-    return isinstance(value, (Context, EvalContext, Environment))
 
 
 def _undefined_name(message: str) -> str | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import partial
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any, Callable, Literal
 
@@ -78,7 +78,12 @@ class Plan:
         return any(s.estimate for s in self.to_generate)
 
     def shot(self, shot_id: str) -> PlannedShot:
-        return next(s for s in self.shots if s.id == shot_id)
+        return self._by_id[shot_id]
+
+    @cached_property
+    def _by_id(self) -> dict[str, PlannedShot]:
+        """The runner and the cut look shots up per edge and per cut entry: by id, not by scan."""
+        return {s.id: s for s in self.shots}
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -211,17 +211,13 @@ class Store:
         if not self.exists:
             return None
         row = self.db.execute("SELECT * FROM jobs WHERE key = ?", (key,)).fetchone()
-        if row is None:
-            return None
-        urls = tuple(json.loads(row[5])) if row[5] else ()
-        return JournalEntry(row[0], row[1], row[2], row[3], row[4], urls, row[6], row[7], row[8], row[9])
+        return _journal_entry(row) if row is not None else None
 
     def journal_entries(self) -> dict[str, JournalEntry]:
         """Every journalled job by key (plan reads them once: which shots resume a paid job)."""
         if not self.exists:
             return {}
-        rows = self.db.execute("SELECT key FROM jobs").fetchall()
-        return {key: entry for (key,) in rows if (entry := self.journal(key)) is not None}
+        return {row[0]: _journal_entry(row) for row in self.db.execute("SELECT * FROM jobs")}
 
     def journal_intent(self, key: str, provider: str, job_id: str | None, request: str) -> None:
         """Before the submit: the job about to be sent (with its id when the client chooses it)."""
@@ -304,6 +300,11 @@ class JournalEntry:
     cost_usd: float | None
     created: float
     updated: float
+
+
+def _journal_entry(row: tuple[Any, ...]) -> JournalEntry:
+    urls = tuple(json.loads(row[5])) if row[5] else ()
+    return JournalEntry(row[0], row[1], row[2], row[3], row[4], urls, row[6], row[7], row[8], row[9])
 
 
 def _record(row: tuple[Any, ...]) -> BuildRecord:

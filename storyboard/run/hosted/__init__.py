@@ -14,6 +14,7 @@ from .api import Adapter
 if TYPE_CHECKING:
     from ...store import Store
     from .client import HostedProvider, Settings
+    from .stage import Stager
 
 
 def adapters() -> dict[str, Adapter]:
@@ -28,6 +29,20 @@ def adapters() -> dict[str, Adapter]:
 
 def settings_for(ids: set[str], environ: Mapping[str, str] | None = None) -> dict[str, "Settings"]:
     """Each provider's key, base URL and limits; every missing key or bad setting named at once."""
+    return _configure(ids, environ)[0]
+
+
+def hosted_providers(ids: set[str], store: "Store", environ: Mapping[str, str] | None = None) -> dict[str, "HostedProvider"]:
+    """Ready clients for the providers a build will use."""
+    from .client import HostedProvider
+
+    settings, stager = _configure(ids, environ)
+    known = adapters()
+    return {pid: HostedProvider(known[pid], store, settings[pid], stager) for pid in sorted(ids)}
+
+
+def _configure(ids: set[str], environ: Mapping[str, str] | None) -> tuple[dict[str, "Settings"], "Stager | None"]:
+    """Read every provider's settings and the upload bucket once; raise BuildError naming every problem."""
     from ...errors import BuildError
     from .client import Settings
     from .stage import stager_from_env
@@ -43,18 +58,5 @@ def settings_for(ids: set[str], environ: Mapping[str, str] | None = None) -> dic
             problems.append(str(exc))
     if problems:
         raise BuildError("; ".join(problems))
-    if ids:
-        stager_from_env(environ)  # a malformed upload setting is found before anything is sent
-    return settings
-
-
-def hosted_providers(ids: set[str], store: "Store", environ: Mapping[str, str] | None = None) -> dict[str, "HostedProvider"]:
-    """Ready clients for the providers a build will use."""
-    from .client import HostedProvider
-    from .stage import stager_from_env
-
-    environ = os.environ if environ is None else environ
-    settings = settings_for(ids, environ)
-    stager = stager_from_env(environ) if ids else None
-    known = adapters()
-    return {pid: HostedProvider(known[pid], store, settings[pid], stager) for pid in sorted(ids)}
+    # a malformed upload setting is found here, before anything is sent
+    return settings, stager_from_env(environ) if ids else None
