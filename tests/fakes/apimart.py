@@ -135,11 +135,7 @@ class ApimartFake(FakeServer):
         return Reply.json(200, {"code": 200, "data": [{"status": "submitted", "task_id": job.id}]})
 
     def poll(self, req: Request) -> Reply:
-        match = POLL_PATH.fullmatch(req.path)
-        assert match is not None
-        job = self.jobs.get(match["id"])
-        if job is None:
-            raise Invalid("task_id", f"task {match['id']} not found", 404)
+        job = self.polled_job(req, "task_id", "task")
         state = self.advance(job, req)
         return Reply.json(200, {"code": 200, "data": self._data(job, state)})
 

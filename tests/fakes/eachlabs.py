@@ -143,11 +143,7 @@ class EachlabsFake(FakeServer):
         return None
 
     def poll(self, req: Request) -> Reply:
-        match = POLL_PATH.fullmatch(req.path)
-        assert match is not None
-        job = self.jobs.get(match["id"])
-        if job is None:
-            raise Invalid("id", f"prediction {match['id']} not found", 404)  # 001:84
+        job = self.polled_job(req, "id", "prediction")  # 001:84
         state = self.advance(job, req)
         if state == "pending":
             return Reply.json(200, {"status": "processing", "predictionID": job.id})  # 001:64

@@ -146,11 +146,7 @@ class QingboFake(FakeServer):
         return Reply.json(200, {"task_id": job.id, "status": "queued"})
 
     def poll(self, req: Request) -> Reply:
-        match = POLL_PATH.fullmatch(req.path)
-        assert match is not None
-        job = self.jobs.get(match["id"])
-        if job is None:
-            raise Invalid("task_id", f"task {match['id']} not found", 404)
+        job = self.polled_job(req, "task_id", "task")
         state = self.advance(job, req)
         if state == "pending":
             return Reply.json(200, {"task_id": job.id, "status": "processing"})

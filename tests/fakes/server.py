@@ -775,6 +775,16 @@ class FakeServer:
             return "poll"
         return None
 
+    def polled_job(self, req: Request, parameter: str, noun: str) -> Job:
+        """The job a REST-style poll names (its id is the poll path's `id` group), or that page's 404."""
+        assert self.poll_path is not None
+        match = self.poll_path.fullmatch(req.path)
+        assert match is not None
+        job = self.jobs.get(match["id"])
+        if job is None:
+            raise Invalid(parameter, f"{noun} {match['id']} not found", 404)
+        return job
+
     def submit(self, req: Request) -> Reply:
         raise NotImplementedError
 

@@ -17,7 +17,6 @@ from .server import (
     ClipSpec,
     FakeServer,
     Field,
-    Invalid,
     Job,
     Reply,
     Request,
@@ -74,11 +73,7 @@ class WavespeedFake(FakeServer):
         return Reply.json(200, self._envelope(job, "created"))
 
     def poll(self, req: Request) -> Reply:
-        match = POLL_PATH.fullmatch(req.path)
-        assert match is not None
-        job = self.jobs.get(match["id"])
-        if job is None:
-            raise Invalid("id", f"prediction {match['id']} not found", 404)
+        job = self.polled_job(req, "id", "prediction")
         state = self.advance(job, req)
         return Reply.json(200, self._envelope(job, "processing" if state == "pending" else state))
 
