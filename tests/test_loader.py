@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -305,6 +306,33 @@ def test_nesting_at_the_limit_reads_and_beyond_it_is_refused(tmp_path: Path) -> 
     _, data, diagnostics = read(tmp_path, "a: " + "[" * MAX_DEPTH + "]" * MAX_DEPTH + "\n")
     assert data is None and [d.code for d in diagnostics] == ["Y004"]
     assert diagnostics.errors[0].location.column == 3 + MAX_DEPTH  # the first bracket too many
+
+
+def test_depth_is_our_rule_even_when_libyaml_stops_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """libyaml 0.2.6 caps nesting itself (and reads ahead): whoever notices, the answer is Y004 at our limit."""
+    from storyboard.load import yamlsource
+
+    real = yaml.parse
+
+    def libyaml_capped(stream: Any, Loader: Any = None) -> Any:
+        if Loader is yaml.SafeLoader:  # the pure-Python re-read of the window
+            yield from real(stream, Loader=Loader)
+            return
+        opened = 0
+        for ev in real(stream, Loader=Loader):
+            opened += isinstance(ev, yaml.SequenceStartEvent)
+            if opened == 200:  # its cap, found while reading ahead of the events it gave
+                raise yaml.scanner.ScannerError("while scanning", ev.start_mark, "nesting cap (libyaml's own)", ev.start_mark)
+            if opened < 10:
+                yield ev
+
+    monkeypatch.setattr(yamlsource.yaml, "parse", libyaml_capped)
+    _, data, diagnostics = read(tmp_path, "x: 1\na: " + "[" * 500 + "]" * 500 + "\n")
+    assert data is None and [d.code for d in diagnostics] == ["Y004"]
+    assert (diagnostics.errors[0].location.line, diagnostics.errors[0].location.column) == (2, 3 + MAX_DEPTH)
+    # a real syntax error in shallow brackets stays a syntax error
+    _, data, diagnostics = read(tmp_path, "a: " + "[" * 30 + "b c: d, ]]\n")
+    assert data is None and [d.code for d in diagnostics] == ["Y001"]
 
 
 def test_block_nesting_is_limited_too(tmp_path: Path) -> None:

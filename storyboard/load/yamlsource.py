@@ -266,6 +266,40 @@ def _mark_location(source: Source, mark: Any) -> Location:
     return source.at(mark.line + 1, mark.column + 1)
 
 
+_DEPTH_HELP = "a storyboard needs only a few levels of nesting"
+_DEPTH_WINDOW = 8192  # libyaml's scanner runs at most ~1 KiB ahead of the events we count
+
+
+def _too_deep_before(source: Source, mark: Any) -> Location | None:
+    """Where the nesting passes MAX_DEPTH just before libyaml stopped, if it does.
+
+    libyaml (0.2.6 on) caps nesting itself and its scanner reads a little ahead of the
+    events, so a compact ``[[[[...`` can stop it before our own count in
+    :class:`_Builder` reaches MAX_DEPTH. The line up to where it stopped is re-read with
+    PyYAML's pure-Python parser (no cap of its own), counting depth as the builder does;
+    the window is small, so this costs milliseconds and only on the error path.
+    """
+    if mark is None or not isinstance(getattr(mark, "index", None), int):
+        return None
+    end = min(mark.index + 1, len(source.text))
+    begin = max(source.text.rfind("\n", 0, end) + 1, end - _DEPTH_WINDOW)
+    depth = 0
+    try:
+        for ev in yaml.parse(source.text[begin:end], Loader=yaml.SafeLoader):
+            if isinstance(ev, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    before = source.text[:begin]
+                    line = before.count("\n") + ev.start_mark.line
+                    column = ev.start_mark.column + (begin - before.rfind("\n") - 1 if ev.start_mark.line == 0 else 0)
+                    return source.at(line + 1, column + 1)
+            elif isinstance(ev, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+    except yaml.YAMLError:
+        pass  # the window ends where libyaml stopped: an error here is expected
+    return None
+
+
 def read_source(path: str | os.PathLike[str], diagnostics: Diagnostics, display: str | None = None) -> tuple[Source, Any]:
     """Read and parse ``path``. Returns the source and its data (``None`` when unusable)."""
     p = Path(path)
@@ -338,6 +372,10 @@ def parse_text(source: Source, diagnostics: Diagnostics) -> Any:
         return None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        deep = _too_deep_before(source, mark)
+        if deep is not None:  # libyaml's own nesting cap noticed it first: the rule is still ours
+            diagnostics.add("Y004", f"the document nests deeper than {MAX_DEPTH} levels", deep, help=_DEPTH_HELP)
+            return None
         what = exc.problem or "invalid YAML"
         if exc.context:
             what = f"{what} ({exc.context})"
@@ -443,10 +481,7 @@ class _Builder:
                     self._bad_key(ev.start_mark)
                 if len(stack) >= MAX_DEPTH:
                     self.diagnostics.add(
-                        "Y004",
-                        f"the document nests deeper than {MAX_DEPTH} levels",
-                        self._loc(ev.start_mark),
-                        help="a storyboard needs only a few levels of nesting",
+                        "Y004", f"the document nests deeper than {MAX_DEPTH} levels", self._loc(ev.start_mark), help=_DEPTH_HELP
                     )
                     raise _Abort
                 if ev.tag not in (None, "!", _SEQ, _MAP):
