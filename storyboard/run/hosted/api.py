@@ -9,6 +9,7 @@ correction to one provider's protocol is a change to one table in one module.
 
 from __future__ import annotations
 
+import uuid
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from decimal import Decimal
@@ -29,9 +30,12 @@ class Call:
     json: Any = None
 
 
+State = Literal["running", "done", "failed", "cancelled", "unknown"]
+
+
 @dataclass(frozen=True)
 class JobState:
-    state: Literal["running", "done", "failed"]
+    state: State  # "unknown": a status word outside the provider's table (the client stops after a few)
     urls: tuple[str, ...] = ()
     cost_usd: Decimal | None = None  # what the provider says it charged, when it says
     error: str | None = None
@@ -47,14 +51,19 @@ class Adapter(ABC):
     concurrency: ClassVar[int]  # jobs in flight at once per key
     submits_per_minute: ClassVar[int | None] = None
     data_uri_kinds: ClassVar[frozenset[str]] = frozenset()  # media kinds the page accepts inline
-    client_task_ids: ClassVar[bool] = False  # the client chooses the job id (resumable before the answer)
+    # The client chooses an id that makes sending the same submit again safe: the provider
+    # answers with the job it already has (Runware's taskUUID, an Idempotency-Key header).
+    # Only then is a submit whose answer was lost (a dropped connection, a 5xx) sent again;
+    # without it such a submit is an unknown outcome and waits for the user's --resubmit.
+    client_task_ids: ClassVar[bool] = False
     result_url_seconds: ClassVar[float] = 3600.0  # how long a result URL is trusted for reuse
 
-    def headers(self, key: str) -> dict[str, str]:
+    def headers(self, key: str, task_id: str | None = None) -> dict[str, str]:
+        """Every request's headers; ``task_id`` is set on a submit when the client chose one."""
         return {"Authorization": f"Bearer {key}"}
 
     def new_task_id(self) -> str | None:
-        return None
+        return str(uuid.uuid4()) if self.client_task_ids else None
 
     @abstractmethod
     def body(self, request: Request, media: Media, task_id: str | None) -> Any:
@@ -90,8 +99,74 @@ class Adapter(ABC):
         return False
 
     def is_unknown_job(self, status: int, answer: Any) -> bool:
-        """A poll answered: no such job."""
+        """A poll answered: no such job. Asked of every poll answer, 2xx included (Runware
+        answers an unknown taskUUID inside a 200). The client believes it only after a few
+        polls in a row: a job just accepted may not be visible yet."""
         return status == 404
+
+
+@dataclass(frozen=True)
+class Statuses:
+    """A provider's status words, each cited from its reference or SDK in the adapter's table.
+
+    ``read`` is the one tolerant reading every adapter shares: a listed word means what
+    the table says; an item that carries a result URL is done even with no status at all
+    (real services omit it); any other word is ``unknown``, which the client polls a few
+    times and then reports, instead of waiting hours for a word it will never understand.
+    """
+
+    finished: frozenset[str]
+    failed: frozenset[str]
+    running: frozenset[str]
+    cancelled: frozenset[str] = frozenset()
+
+    def read(self, status: Any, urls: tuple[str, ...]) -> State:
+        word = str(status).strip().lower() if status is not None else ""
+        if word in self.finished:
+            return "done"
+        if word in self.failed:
+            return "failed"
+        if word in self.cancelled:
+            return "cancelled"
+        if word in self.running:
+            return "running"
+        if urls and (not word or word not in self.running):
+            return "done"
+        return "unknown"
+
+    def state(self, status: Any, urls: tuple[str, ...], *, cost_usd: Decimal | None = None, error: str | None = None,
+              detail: str | None = None) -> JobState:
+        """The JobState for a status word and what came with it."""
+        state = self.read(status, urls)
+        word = str(status or "")
+        if state in ("failed", "cancelled"):
+            return JobState(state, error=error or f"the job was {word or state}", detail=word)
+        return JobState(state, urls if state == "done" else (), cost_usd if state == "done" else None,
+                        detail=detail if detail is not None else word)  # fmt: skip
+
+
+def result_urls(value: Any) -> tuple[str, ...]:
+    """Every result URL in ``value``: a string, a list of strings, or objects with a ``url`` of either.
+
+    Providers differ (and change): WaveSpeed's ``outputs`` is a list of strings, qingbo's
+    ``videos[].url`` is a list even for one video, apimart nests the same, eachlabs'
+    ``output`` may be a string. A non-string is never turned into one ("['https://…']").
+    """
+    found: list[str] = []
+    stack = [value]
+    while stack:
+        item = stack.pop(0)
+        if isinstance(item, str):
+            if item.strip():
+                found.append(item.strip())
+        elif isinstance(item, list):
+            stack[0:0] = item
+        elif isinstance(item, dict):
+            for name in ("url", "urls", "video_url", "videoURL"):
+                if name in item:
+                    stack.insert(0, item[name])
+                    break
+    return tuple(dict.fromkeys(found))
 
 
 def first(items: Any) -> Any:

@@ -35,7 +35,7 @@ class Eachlabs(Adapter):
     concurrency = 10
     submits_per_minute = 100
 
-    def headers(self, key: str) -> dict[str, str]:
+    def headers(self, key: str, task_id: str | None = None) -> dict[str, str]:
         return {"X-API-Key": key}
 
     def body(self, request: Request, media: Media, task_id: str | None) -> Any:
