@@ -213,7 +213,7 @@ def test_429_with_retry_after_is_waited_out_and_retried(hosted: Callable[..., Ho
 
 
 @pytest.mark.parametrize("endpoint, fault, times", [
-    ("submit", "500", 2), ("submit", "503", 1), ("poll", "500", 2), ("poll", "reset", 1), ("poll", "malformed", 1),
+    ("submit", "429", 2), ("poll", "500", 2), ("poll", "reset", 1), ("poll", "malformed", 1),
     ("poll", "timeout", 1), ("download", "truncate", 1), ("download", "500", 1),
 ])
 def test_transient_faults_are_retried_without_a_second_job(
@@ -256,7 +256,8 @@ def test_runware_looks_a_lost_submit_up_by_its_own_task_uuid(hosted: Callable[..
     h.server.inject("submit", "reset", created=True)
     code, output = h.build()
     assert code == 0, output
-    assert h.server.submit_count() == 3  # the lost one was found by its taskUUID, not sent again
+    # the lost one was sent again under its own taskUUID and refused as a duplicate: three jobs, three paid
+    assert h.server.submit_count(created=True) == 3 and h.server.submit_count() == 4
 
 
 def test_a_job_that_fails_fails_its_shot_and_descendants_only(hosted: Callable[..., Hosted]) -> None:
@@ -331,7 +332,8 @@ def test_kill_9_between_request_and_answer(hosted: Callable[..., Hosted]) -> Non
     h.crash_between_request_and_answer()
     code, output = h.build()
     assert code == 0, output
-    assert h.server.submit_count() == 3  # the job made before the crash was found by its taskUUID
+    # the job made before the crash was claimed again by its taskUUID (a duplicate): no second job
+    assert h.server.submit_count(created=True) == 3
 
 
 # -- limits -----------------------------------------------------------------------------------
@@ -455,4 +457,11 @@ def test_a_clip_of_the_wrong_length_is_refused_not_stored(hosted: Callable[..., 
     built = {shot for (shot,) in db.execute("SELECT shot FROM builds WHERE status = 'built'")}
     db.close()
     statuses = sorted(status for (status,) in sqlite3.connect(h.project.root / ".storyboard" / "state.db").execute("SELECT status FROM jobs"))
-    assert built == {"one", "three"} and statuses == ["done", "done", "failed"]  # the next build generates it anew
+    # the paid job stays journalled: the next build fetches it again at $0 instead of paying twice
+    assert built == {"one", "three"} and statuses == ["done", "done", "done"]
+    code, output = h.build()
+    assert code == 1 and "stays journalled" in output and "--resubmit" in output
+    assert h.server.submit_count(created=True) == 3
+    code, output = h.build("--only", "two", "--resubmit")  # the one way to pay again
+    assert code == 0, output
+    assert h.server.submit_count(created=True) == 4

@@ -145,6 +145,8 @@ def _plan(compiled: Compiled, store: Store) -> Plan:
             reasons = [f"resumes {entry.provider} job {entry.job_id} ({entry.status}): already paid, not sent again"]
         elif entry is not None and entry.status in ("submitting", "unknown"):
             reasons.append(f"a submit to {entry.provider} got no answer: the build looks it up or asks for --resubmit")
+        elif entry is not None and entry.status == "lost":
+            reasons.append(f"{entry.provider} says it has no job {entry.job_id}: the build asks for --resubmit")
         planned[sid] = PlannedShot(
             id=sid,
             action=action,

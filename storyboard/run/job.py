@@ -47,6 +47,7 @@ class Generated:
     cost_usd: Decimal | None = None  # what the provider reported charging, when it does
     job_id: str | None = None
     info: "ClipInfo | None" = None  # the clip's probe, when the provider already made it
+    paid_here: bool = True  # False: the clip came from a job an earlier build submitted (and paid for)
 
 
 class Provider(Protocol):

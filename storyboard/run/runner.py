@@ -19,12 +19,13 @@ from typing import Literal
 
 from ..errors import BuildError, MediaError, StoryboardError
 from ..plan import Plan, PlannedShot
-from ..store import Store
+from ..store import Claim, Store
 from .frames import probe_clip, tail_clip, write_last_frame
 from .job import Job, Provider, Report
 
 Status = Literal["built", "cached", "failed", "skipped", "unselected"]
 EXTEND_MAX_SECONDS = 15.0
+CLAIM_POLL_SECONDS = 0.2  # how often a build waiting on another's claim looks again
 
 
 @dataclass
@@ -139,18 +140,36 @@ class Runner:
                     self.report(shot.id, "skipped", why)
                     return
             provider = self._provider(shot)
-            async with self._limit(provider):
-                if self._total is not None:
-                    async with self._total:
+            claim = await self._claim(shot)
+            try:
+                if self.store.has_clip(shot.key):  # another build made it while this one waited
+                    self.result.shots[shot.id] = ShotResult(shot.id, "cached", self.store.clip_path(shot.key))
+                    self.report(shot.id, "cached", "made by another build meanwhile")
+                    return
+                async with self._limit(provider):
+                    if self._total is not None:
+                        async with self._total:
+                            await self._generate(shot, provider)
+                    else:
                         await self._generate(shot, provider)
-                else:
-                    await self._generate(shot, provider)
+            finally:
+                claim.release()
         except Exception as exc:  # one shot's failure must not stop the others
             message = str(exc) if isinstance(exc, StoryboardError) else f"{type(exc).__name__}: {exc}"
             self.result.shots[shot.id] = ShotResult(shot.id, "failed", error=message)
             self.report(shot.id, "failed", message)
         finally:
             self._done[shot.id].set()
+
+    async def _claim(self, shot: PlannedShot) -> Claim:
+        """The store's claim on the shot's key: one build at a time generates a key."""
+        claim = self.store.try_claim(shot.key)
+        if claim is None:
+            self.report(shot.id, "waiting", "another build is generating this shot")
+        while claim is None:
+            await asyncio.sleep(CLAIM_POLL_SECONDS)
+            claim = self.store.try_claim(shot.key)
+        return claim
 
     async def _generate(self, shot: PlannedShot, provider: Provider) -> None:
         compiled = self.plan.compiled
@@ -204,7 +223,7 @@ class Runner:
                 started=started,
                 finished=time.time(),
             )
-            spent = cost if shot.resumes is None else Decimal(0)
+            spent = cost if produced.paid_here else Decimal(0)  # a resumed job was paid by an earlier build
             self.result.shots[shot.id] = ShotResult(shot.id, "built", final, cost=spent, wall_seconds=time.time() - started)
             self.report(shot.id, "done", f"{info.seconds:.2f} s")
         finally:

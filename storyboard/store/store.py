@@ -15,6 +15,7 @@ the folder; the build record is kept per storyboard file and shot, which is what
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import sqlite3
@@ -246,6 +247,28 @@ class Store:
     def journal_forget(self, key: str) -> None:
         self.db.execute("DELETE FROM jobs WHERE key = ?", (key,))
 
+    # -- claims ------------------------------------------------------------------------
+    def try_claim(self, key: str) -> "Claim | None":
+        """The exclusive right to generate ``key`` now, or None while another build holds it.
+
+        Two builds sharing this store must never submit the same key twice: whoever holds
+        the claim submits (or resumes the journalled job); the other waits, then finds the
+        clip stored. An advisory ``flock`` on ``locks/<key>.lock``: the kernel drops it when
+        its holder exits, kill -9 included, so no claim outlives a dead build.
+        """
+        locks = self.root / "locks"
+        try:
+            locks.mkdir(parents=True, exist_ok=True)
+            fd = os.open(locks / f"{key}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise StoreError(f"cannot claim a shot in {locks}: {exc.strerror or exc}") from exc
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return None
+        return Claim(fd)
+
     def record_build(
         self,
         storyboard: str,
@@ -281,13 +304,27 @@ class Store:
         )
 
 
+class Claim:
+    """A held claim on one key (see :meth:`Store.try_claim`); release it when the clip is stored or the shot failed."""
+
+    def __init__(self, fd: int) -> None:
+        self._fd: int | None = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing the descriptor drops the flock
+            self._fd = None
+
+
 @dataclass(frozen=True)
 class JournalEntry:
     """One job sent (or about to be sent) to a hosted provider, by shot key.
 
     status: ``submitting`` (intent recorded, no answer yet), ``submitted`` (the provider
-    gave its job id), ``done`` (finished; result URLs known), ``failed``, ``unknown``
-    (sent, but the answer was lost: it may be running and billed).
+    gave its job id), ``done`` (finished; result URLs known, kept until the clip is
+    stored), ``failed`` (the provider ended it without a clip), ``unknown`` (sent, but
+    the answer was lost: it may be running and billed), ``lost`` (the provider says it
+    has no such job, poll after poll: only ``--resubmit`` sends it again).
     """
 
     key: str

@@ -1,12 +1,40 @@
 """apimart, seed 004: SkyReels V4 with auto-routing (T2V / I2V / Omni).
 
-The body uses V4's native names (see :mod:`.v4`), with `end_frame_image` for the last
-frame, as this page names it. `model` is always sent ("no default value").
+Sources:
 
-| step   | call                              | answer |
-| ------ | --------------------------------- | ------ |
-| submit | POST /v1/videos/generations       | {code, data: [{status, task_id}]} |
-| poll   | GET /v1/tasks/{task_id}           | {code, data: {status, progress, result: {videos: [{url: [...]}]}}} |
+- A1 https://docs.apimart.ai/en/api-reference/videos/skyreels-v4/generation (= seed 004; ko/cn the same)
+- A2 https://docs.apimart.ai/en/api-reference/tasks/status (two stored versions: `url` a string, and an array)
+- A3 apimart's cn docs compilation, "获取任务状态": the error object and each status code's body
+- A4 apimart-ai/apimart-skills skills/apimart-generate-media/references/api-contract.md and
+  scripts/apimart-media.mjs @5a49d91 (apimart's own agent client)
+- A5 clients typed from the cn SkyReels page (secondary): a TS `ApimartSkyReelsV4Request`, `martianzhang/apimart-cli`
+
+| what               | wire                                              | source | change from seed 004 / the old adapter |
+| ------------------ | ------------------------------------------------- | ------ | ------------------------------------ |
+| base URL, auth     | https://api.apimart.ai, Authorization: Bearer <key> | A1, A2 | none |
+| submit             | POST /v1/videos/generations                       | A1     | none |
+| submit answer      | {code: 200, data: [{status: submitted, task_id}]} | A1     | none |
+| idempotency        | not sent; client_task_ids stays False             | A1/A2 silent. Only A4 (apimart's agent client) sends Idempotency-Key, together with X-APIMart-Response-Version: 2026-07-27, which changes `data` to an object; no API reference page documents a server-side replay, so a lost submit stays an unknown outcome | none |
+| model              | model (required, no default)                      | A1 "must be explicitly provided" | none |
+| prompt             | prompt; every @tag in it                          | A1 "max 1280 tokens", "@tag mechanism" | none |
+| duration, resolution, aspect_ratio, prompt_optimizer | same names      | A1 example body; A5 ranges | none |
+| first/last frame   | first_frame_image, end_frame_image                | A1 (I2V fields) | none |
+| mid frames         | mid_frame_images [{tag @…, image_url, time_stamp}] | A1, A5 (max 6) | none |
+| reference images   | ref_images [{tag @…, type image|grid, image_urls, audio_url?}] | A1, A5 | none |
+| reference video    | ref_videos [{tag, type reference|extend, video_url}] (max 1) | A1 (seed 004:21-22), A5 | none |
+| sound              | not sent                                          | not in A1's fields or examples, not in A5's typed request ("the docs are contradictory about sound", A5 note); SkyReels V4 returns audio with the picture | was always sent; `sound: true` is now a `check` error (P001) |
+| standalone audio   | not sent (ProviderError if asked)                 | no `audio_urls` in A1 or A5; audio rides on ref_images[].audio_url (A5 "≤15s") | was audio_urls; now a `check` error (P001) |
+| poll               | GET /v1/tasks/{task_id} -> {code, data: {id, status, progress, result, error}} | A2, A3 | none |
+| status submitted, pending, processing | running                        | A1 (submit answer), A2 "pending - Queued for processing; processing - In progress" | `submitted`/`pending` named |
+| status completed   | done; urls from result.videos[].url (a string or a list) | A2 (both versions), A3 | through api.result_urls |
+| status failed      | failed; text from error.message (+ error.type)    | A2/A3 "error … only present when status is failed": {code: integer, message, type} | the type is added to the text |
+| status cancelled   | cancelled                                         | A2 "cancelled - Cancelled by user" | was read as failed |
+| any other word     | unknown (the client polls a few times, then stops; the job stays journalled) | api.Statuses | `succeeded`, `success`, `error` (never documented) were guesses; now unknown |
+| progress           | shown as "<status> <n>%"                          | A2 "Task progress percentage (0–100)" | none |
+| cost               | not read                                          | A2/A3 have no cost field (A5 reads data.cost / credits_cost, unit unstated) | none |
+| HTTP errors        | {"error": {code: int, message, type}}: 400 invalid_request_error, 401 authentication_error, 402 payment_required, 403 permission_error, 422 (I2V + Omni), 429 rate_limit_error, 500 server_error, 502 bad_gateway | A1 (422), A3 | the type is added to the text |
+| unknown job        | 404                                               | reference silent (A3 shows 400 "无效的任务ID" for a bad id) | none |
+| concurrency, rate  | 5 in flight, 60 submits a minute                  | assumption: the pages state no limits | none |
 """
 
 from __future__ import annotations
@@ -15,19 +43,32 @@ from typing import Any
 
 from ...compile.request import Request
 from ...errors import ProviderError
-from .api import Adapter, Call, JobState, Media, first
+from .api import Adapter, Call, JobState, Media, Statuses, first, result_urls
 from .v4 import v4_body
+
+STATUSES = Statuses(
+    finished=frozenset({"completed"}),  # A2 "completed - Finished successfully"
+    failed=frozenset({"failed"}),  # A2 "failed - Failed"
+    running=frozenset({"submitted", "pending", "processing"}),  # A1 submit answer; A2 "pending", "processing"
+    cancelled=frozenset({"cancelled"}),  # A2 "cancelled - Cancelled by user"
+)
 
 
 class Apimart(Adapter):
     id = "apimart"
     key_env = "APIMART_API_KEY"
     default_base_url = "https://api.apimart.ai"
-    concurrency = 5  # the page states no limit: a safe default
+    concurrency = 5  # the pages state no limit: a safe default
     submits_per_minute = 60
 
     def body(self, request: Request, media: Media, task_id: str | None) -> Any:
-        return v4_body(request, media, last_frame_field="end_frame_image")
+        if request.audio is not None:  # `storyboard check` refuses it first (P001)
+            raise ProviderError("apimart documents no standalone audio field; audio goes on a reference image group")
+        body = v4_body(request, media)
+        if request.ref_video is not None:
+            v = request.ref_video
+            body["ref_videos"] = [{"tag": v.tag, "type": v.type, "video_url": media(v.video, "video")}]
+        return body
 
     def submit(self, body: Any) -> Call:
         return Call("POST", "/v1/videos/generations", body)
@@ -45,15 +86,27 @@ class Apimart(Adapter):
         data = answer.get("data") if isinstance(answer, dict) else None
         if not isinstance(data, dict):
             raise ProviderError(f"apimart answered a poll with {answer!r:.200}")
-        status = str(data.get("status", ""))
+        status = data.get("status")
         progress = data.get("progress")
-        detail = f"{status} {progress}%" if isinstance(progress, (int, float)) else status
-        if status in ("completed", "succeeded", "success"):
-            urls: list[str] = []
-            for video in (data.get("result") or {}).get("videos") or []:
-                found = video.get("url") if isinstance(video, dict) else None
-                urls += [str(u) for u in (found if isinstance(found, list) else [found]) if u]
-            return JobState("done", tuple(urls), detail=status)
-        if status in ("failed", "cancelled", "error"):
-            return JobState("failed", error=self.error_message(data) or f"the task {status}", detail=status)
-        return JobState("running", detail=detail)
+        detail = f"{status} {progress}%" if isinstance(progress, (int, float)) and not isinstance(progress, bool) else str(status or "")
+        result = data.get("result")
+        urls = result_urls(result.get("videos")) if isinstance(result, dict) else ()
+        return STATUSES.state(status, urls, error=_error_text(data.get("error")), detail=detail)
+
+    def error_message(self, answer: Any) -> str | None:
+        if isinstance(answer, dict) and isinstance(answer.get("error"), dict):
+            return _error_text(answer["error"])  # A3: {"error": {code, message, type}}
+        return super().error_message(answer)
+
+
+def _error_text(error: Any) -> str | None:
+    """`error.message`, with `error.type` (A2, A3)."""
+    if isinstance(error, str):
+        return error or None
+    if not isinstance(error, dict):
+        return None
+    message = error.get("message") if isinstance(error.get("message"), str) else ""
+    kind = error.get("type") if isinstance(error.get("type"), str) else ""
+    if message and kind:
+        return f"{message} ({kind})"
+    return message or kind or (f"error {error['code']}" if "code" in error else None)

@@ -44,6 +44,8 @@ if TYPE_CHECKING:
     from .stage import Stager
 
 POLL_FRACTION = 0.02
+UNKNOWN_JOB_POLLS = 3  # "no such job" this many polls in a row before it is believed
+UNKNOWN_STATUS_POLLS = 5  # a status word outside the table this many polls in a row ends the wait
 DURATION_TOLERANCE = 1.0  # seconds a provider's clip may differ from the asked length
 LOOPBACK = ("127.", "::1", "[::1]", "localhost")
 
@@ -62,6 +64,7 @@ class Settings:
     retry_seconds: float = 1.0  # first backoff; exponential with jitter
     attempts: int = 6
     job_timeout: float = 3 * 3600.0
+    submit_grace: float = 10.0  # Ctrl-C during a submit waits this long for its answer (the job id)
 
     @classmethod
     def from_env(cls, adapter: Adapter, environ: Mapping[str, str]) -> "Settings":
@@ -145,39 +148,66 @@ class HostedProvider:
             self.store.journal_forget(job.key)
             entry = None
         state: JobState | None = None
+        resumed = entry is not None
         if entry is None:
             job_id = await self._submit(job, report)
         elif entry.status == "done" and entry.result_urls:
             job_id = entry.job_id or ""
-            report(job.shot, "downloading", f"resuming finished job {job_id}")
+            report(job.shot, "downloading", f"fetching the result of job {job_id} again (already paid)")
             state = JobState("done", entry.result_urls, Decimal(str(entry.cost_usd)) if entry.cost_usd is not None else None)
         elif entry.status in ("submitting", "unknown"):
             job_id = await self._recover(job, entry, report)
+        elif entry.status == "lost":
+            raise UnknownOutcome(self._unknown_message(job, entry.error or f"{self.id} no longer knows job {entry.job_id}"))
         else:
             assert entry.job_id is not None
             job_id = entry.job_id
-            report(job.shot, "polling", f"resuming job {job_id}")
+            report(job.shot, "polling", f"resuming job {job_id} (already paid)")
         if state is None:
             state = await self._until_done(job, job_id, report)
-        if state.state == "failed":
+        if state.state in ("failed", "cancelled"):
+            # the provider ended the job without a clip: it is not paid, the next build sends it anew
             self.store.journal_update(job.key, "failed", error=state.error)
-            raise ProviderError(f"{self.id} job {job_id} failed: {state.error}")
-        if not state.urls:
-            self.store.journal_update(job.key, "failed", error="no result URL")
-            raise ProviderError(f"{self.id} job {job_id} finished without a result URL")
+            ended = "was cancelled" if state.state == "cancelled" else "failed"
+            raise ProviderError(f"{self.id} job {job_id} {ended}: {state.error}; the next build submits it anew")
         self.store.journal_update(
             job.key, "done", result_urls=state.urls, cost_usd=float(state.cost_usd) if state.cost_usd is not None else None
         )
-        report(job.shot, "downloading", state.urls[0].split("?")[0][-40:])
-        clip = await self._download(job, state.urls[0])
-        try:
-            info = await asyncio.to_thread(self._check_clip, job, clip)
-        except ProviderError as exc:
-            self.store.journal_update(job.key, "failed", error=str(exc))  # a bad result is not fetched again
-            raise
-        return Generated(clip, state.cost_usd, job_id, info)
+        clip, info = await self._result(job, job_id, state.urls, report, resumed=resumed)
+        return Generated(clip, state.cost_usd, job_id, info, paid_here=not resumed)
 
-    async def _submit(self, job: Job, report: Report, task_id: str | None = None, *, retry: bool = True) -> str:
+    async def _result(
+        self, job: Job, job_id: str, urls: tuple[str, ...], report: Report, *, resumed: bool
+    ) -> tuple[Path, ClipInfo]:
+        """Download and verify a finished job's clip. Whatever goes wrong, the paid job stays journalled."""
+        try:
+            return await self._fetch_checked(job, urls[0], report)
+        except ProviderError as exc:
+            first = exc
+        if resumed and job_id:
+            # URLs kept from an earlier build may have expired: the provider may hand out fresh ones
+            try:
+                status, answer = await self._request(self.adapter.poll(job_id), submit=False)
+                fresh = self.adapter.polled(answer) if status < 400 else None
+            except ProviderError:
+                fresh = None
+            if fresh is not None and fresh.state == "done" and fresh.urls and fresh.urls != urls:
+                self.store.journal_update(job.key, "done", result_urls=fresh.urls)
+                try:
+                    return await self._fetch_checked(job, fresh.urls[0], report)
+                except ProviderError as exc:
+                    first = exc
+        raise ProviderError(
+            f"{first}. Job {job_id} finished and is paid for, so it stays journalled: the next build fetches "
+            f"its result again at $0; to pay for a new clip instead, run `--only {job.shot} --resubmit`"
+        )
+
+    async def _fetch_checked(self, job: Job, url: str, report: Report) -> tuple[Path, ClipInfo]:
+        report(job.shot, "downloading", url.split("?")[0][-40:])
+        clip = await self._download(job, url)
+        return clip, await asyncio.to_thread(self._check_clip, job, clip)
+
+    async def _submit(self, job: Job, report: Report, task_id: str | None = None) -> str:
         reuse = {p: url for p in job.parent_keys if (url := self._reusable_url(job, p))}
         resolved = await asyncio.to_thread(self._resolve_media, job, reuse)
         task_id = task_id or self.adapter.new_task_id()
@@ -186,41 +216,64 @@ class HostedProvider:
             # the intent first: a crash from here on leaves a trace the next build reads
             self.store.journal_intent(job.key, self.id, task_id, _journal_body(body))
             report(job.shot, "submitted", "sending")
+            sending = asyncio.ensure_future(self._request(self.adapter.submit(body), submit=True, task_id=task_id))
             try:
-                status, answer = await self._request(self.adapter.submit(body), submit=True)
+                status, answer = await asyncio.shield(sending)
+            except asyncio.CancelledError:
+                await self._answer_before_leaving(job, sending, task_id)
+                raise
             except UnknownOutcome as exc:
-                entry = self.store.journal(job.key)
-                if task_id is not None and retry and entry is not None:
-                    return await self._recover(job, entry, report, retry=False)  # ours to look up by id
                 self.store.journal_update(job.key, "unknown", error=str(exc))
                 raise UnknownOutcome(self._unknown_message(job, str(exc))) from None
             except TransientError as exc:
-                self.store.journal_forget(job.key)  # every attempt was refused: no job exists
+                if self.adapter.client_task_ids:
+                    # one of the attempts may have got through: the next build sends the same id again, safely
+                    self.store.journal_update(job.key, "unknown", error=str(exc))
+                else:
+                    self.store.journal_forget(job.key)  # every attempt was refused (429, no connection): no job exists
                 raise ProviderError(f"{self.id} kept refusing the submit: {exc}") from None
             except ProviderError:
                 self.store.journal_forget(job.key)  # refused outright (a bad key): no job exists
                 raise
+        return self._accepted(job, status, answer, task_id, report)
+
+    def _accepted(self, job: Job, status: int, answer: Any, task_id: str | None, report: Report) -> str:
+        """Read a submit's answer into the journal: the job id, or a refusal that leaves no job."""
         if status >= 400:
             if task_id is not None and self.adapter.is_duplicate(answer):
+                self.store.journal_update(job.key, "submitted", job_id=task_id)
                 return task_id  # an earlier attempt with this id got through
             self.store.journal_forget(job.key)
             raise ProviderError(self._refusal(status, answer, "the job"))
-        job_id = self.adapter.submitted(answer, task_id)
+        try:
+            job_id = self.adapter.submitted(answer, task_id)
+        except ProviderError as exc:
+            # a 2xx that names no job: it may exist all the same, so it is not resent blindly
+            self.store.journal_update(job.key, "unknown", error=str(exc))
+            raise UnknownOutcome(self._unknown_message(job, str(exc))) from None
         self.store.journal_update(job.key, "submitted", job_id=job_id)
         report(job.shot, "submitted", job_id)
         return job_id
 
-    async def _recover(self, job: Job, entry: JournalEntry, report: Report, *, retry: bool = True) -> str:
-        """A submit that got no answer: look it up by our id, or refuse to pay twice."""
+    async def _answer_before_leaving(self, job: Job, sending: "asyncio.Future[tuple[int, Any]]", task_id: str | None) -> None:
+        """Ctrl-C during a submit: wait briefly for its answer, so a job the provider took is journalled."""
+        done, _ = await asyncio.wait({sending}, timeout=self.settings.submit_grace)
+        if sending in done and not sending.cancelled() and sending.exception() is None:
+            status, answer = sending.result()
+            try:
+                self._accepted(job, status, answer, task_id, lambda *a: None)
+            except ProviderError:
+                pass  # refused, or journalled as unknown: either way the journal says so
+            return
+        sending.cancel()
+        self.store.journal_update(job.key, "unknown", error="the build was interrupted before the submit's answer came")
+
+    async def _recover(self, job: Job, entry: JournalEntry, report: Report) -> str:
+        """A submit that got no answer: send it again under the same id where that is safe, else refuse."""
         if entry.job_id is None or not self.adapter.client_task_ids:
             raise UnknownOutcome(self._unknown_message(job, entry.error or "the build stopped before the answer"))
-        status, answer = await self._request(self.adapter.poll(entry.job_id), submit=False)
-        if status < 400 or not self.adapter.is_unknown_job(status, answer):
-            self.store.journal_update(job.key, "submitted", job_id=entry.job_id)
-            report(job.shot, "polling", f"resuming job {entry.job_id}")
-            return entry.job_id
-        report(job.shot, "submitted", f"job {entry.job_id} never arrived; sending it now")
-        return await self._submit(job, report, task_id=entry.job_id, retry=retry)
+        report(job.shot, "submitted", f"sending again under its id {entry.job_id} (the provider keeps one job per id)")
+        return await self._submit(job, report, task_id=entry.job_id)
 
     def _unknown_message(self, job: Job, why: str) -> str:
         return (
@@ -232,19 +285,38 @@ class HostedProvider:
     async def _until_done(self, job: Job, job_id: str, report: Report) -> JobState:
         started = time.monotonic()
         deadline = started + self.settings.job_timeout
+        missing = strange = 0  # polls in a row that found no such job / a status word outside the table
         while True:
             # a finished job waits at most ~2% of its age (or the floor) for the poll that sees it
             age = time.monotonic() - started
             await asyncio.sleep(max(self.settings.poll_seconds, min(age * POLL_FRACTION, self.settings.poll_max_seconds)))
             status, answer = await self._request(self.adapter.poll(job_id), submit=False)
+            if self.adapter.is_unknown_job(status, answer):
+                missing += 1  # a job just accepted may not be visible yet: believe it only after a few polls
+                if missing < UNKNOWN_JOB_POLLS:
+                    continue
+                # never resent on its own, even under a client id: the job may have run (and be billed)
+                self.store.journal_update(job.key, "lost", error=f"{self.id} answered that it has no job {job_id}")
+                raise UnknownOutcome(self._unknown_message(job, f"{self.id} answered {missing} polls in a row that it has no job {job_id}"))
+            missing = 0
             if status >= 400:
-                if self.adapter.is_unknown_job(status, answer):
-                    self.store.journal_forget(job.key)
-                    raise ProviderError(f"{self.id} no longer knows job {job_id}; the next build submits it anew")
-                raise ProviderError(self._refusal(status, answer, f"polling job {job_id}"))
+                raise ProviderError(self._refusal(status, answer, f"polling job {job_id}") + "; the job stays journalled")
             state = self.adapter.polled(answer)
-            if state.state != "running":
+            if state.state == "done" and not state.urls:
+                raise ProviderError(
+                    f"{self.id} job {job_id} finished without a result URL; it stays journalled and the next build asks again"
+                )
+            if state.state == "unknown":
+                strange += 1
+                if strange >= UNKNOWN_STATUS_POLLS:
+                    raise ProviderError(
+                        f"{self.id} job {job_id} answered status {state.detail!r} {strange} times, a word storyboard does not "
+                        "know; it stays journalled (it may be paid) and the next build polls it again"
+                    )
+            elif state.state != "running":
                 return state
+            else:
+                strange = 0
             report(job.shot, "polling", f"{job_id} {state.detail}".strip())
             if time.monotonic() > deadline:
                 raise ProviderError(
@@ -299,25 +371,35 @@ class HostedProvider:
             reraise=True,
         )
 
-    async def _request(self, call: Call, *, submit: bool) -> tuple[int, Any]:
+    async def _request(self, call: Call, *, submit: bool, task_id: str | None = None) -> tuple[int, Any]:
         """One API call with retries; 4xx come back as (status, answer) for the caller to read."""
         async for attempt in self._retrying():
             with attempt:
-                return await self._once(call, submit)
+                return await self._once(call, submit, task_id)
         raise AssertionError("unreachable")  # pragma: no cover - reraise=True
 
-    async def _once(self, call: Call, submit: bool) -> tuple[int, Any]:
+    async def _once(self, call: Call, submit: bool, task_id: str | None) -> tuple[int, Any]:
+        """One HTTP exchange, its outcome sorted for the money rules.
+
+        A submit's outcome is unknown once the request may have reached the provider: a
+        connection lost after sending, a 5xx (WaveSpeed's SDK: "the task may already have
+        been created"), a 2xx that is not JSON. Only where the client chose an id that makes
+        a resend safe is that retried; elsewhere it is UnknownOutcome, never resent blindly.
+        """
         url = self.settings.base_url + call.path
-        headers = self.adapter.headers(self.settings.key)
+        headers = self.adapter.headers(self.settings.key, task_id if submit else None)
+        unsafe = submit and not self.adapter.client_task_ids
         try:
             response = await self.client.request(call.method, url, json=call.json, headers=headers)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             raise TransientError(f"cannot reach {self.id} at {self.settings.base_url}: {_why(exc)}") from None
         except httpx.TransportError as exc:
-            if submit:
+            if unsafe:
                 raise UnknownOutcome(f"the connection failed after the request was sent: {_why(exc)}") from None
             raise TransientError(f"{self.id} dropped the connection: {_why(exc)}") from None
         status = response.status_code
+        if status >= 500 and unsafe:
+            raise UnknownOutcome(f"{self.id} answered {status}: {self._message(response) or response.reason_phrase}")
         if status == 429 or status >= 500:
             raise TransientError(
                 f"{self.id} answered {status}: {self._message(response) or response.reason_phrase}",
@@ -326,7 +408,7 @@ class HostedProvider:
         try:
             answer = response.json()
         except ValueError:
-            if status < 400 and submit:
+            if status < 400 and unsafe:
                 raise UnknownOutcome(f"{self.id} answered {status} with a body that is not JSON") from None
             if status < 400:
                 raise TransientError(f"{self.id} answered {status} with a body that is not JSON") from None

@@ -1,16 +1,19 @@
-"""SkyReels V4's native field names, which qingbo (seed 003) and apimart (seed 004) both use.
+"""SkyReels V4's native field names, the part qingbo and apimart share.
 
-| canonical            | wire                                                  | seed line |
-| -------------------- | ----------------------------------------------------- | --------- |
-| model                | model (skyreels-v4-std / skyreels-v4-fast)            | 003 tiers; 004 "model must be explicitly provided" |
-| prompt               | prompt                                                | 003, 004 |
-| duration, resolution, aspect_ratio, sound, prompt_optimizer | same names | 003 |
-| first_frame          | first_frame_image                                     | 003 image2video |
-| last_frame           | last_frame_image (qingbo) / end_frame_image (apimart) | 003 first_last_frame; 004 end_frame_image |
-| mid_frames           | mid_frame_images [{tag, image_url, time_stamp}]       | 003 composite fields |
-| ref_images           | ref_images [{tag, type, image_urls, audio_url?}]      | 003 ref_images, type image or grid |
-| ref_video            | ref_videos [{tag, type, video_url}]                   | 003 ref_videos type reference / extend |
-| audio                | audio_urls [url]                                      | 003 reference_audio mode |
+Each adapter adds what differs (the reference video, `action`); see the mapping table
+at the top of :mod:`.qingbo` and :mod:`.apimart` for every field and its source.
+
+| canonical            | wire                                                  | qingbo (Q5) | apimart (A1, A5) |
+| -------------------- | ----------------------------------------------------- | ----------- | ---------------- |
+| model                | model (skyreels-v4-std / skyreels-v4-fast)            | yes         | yes, "no default value" |
+| prompt               | prompt                                                | yes         | yes |
+| duration, resolution, aspect_ratio, prompt_optimizer | same names            | yes         | yes |
+| first_frame          | first_frame_image                                     | yes         | yes |
+| last_frame           | end_frame_image                                       | yes (was last_frame_image in seed 003) | yes |
+| mid_frames           | mid_frame_images [{tag, image_url, time_stamp}]       | yes         | yes |
+| ref_images           | ref_images [{tag, type, image_urls, audio_url?}]      | yes         | yes |
+| sound                | not sent: neither page has the parameter (qingbo: "Any other parameter returns 400") | | |
+| audio (standalone)   | not sent: no `audio_urls` on either page; audio rides on ref_images[].audio_url | | |
 """
 
 from __future__ import annotations
@@ -21,31 +24,26 @@ from ...compile.request import Request
 from .api import Media
 
 
-def v4_body(request: Request, media: Media, *, last_frame_field: str) -> dict[str, Any]:
+def v4_body(request: Request, media: Media) -> dict[str, Any]:
+    """The fields both pages name alike (no sound, no standalone audio, no video: see the table)."""
     body: dict[str, Any] = {
         "model": request.model,
         "prompt": request.prompt,
         "duration": request.duration,
         "resolution": request.resolution,
         "aspect_ratio": request.aspect_ratio,
-        "sound": request.sound,
         "prompt_optimizer": request.prompt_optimizer,
     }
     if request.first_frame is not None:
         body["first_frame_image"] = media(request.first_frame, "image")
     if request.last_frame is not None:
-        body[last_frame_field] = media(request.last_frame, "image")
+        body["end_frame_image"] = media(request.last_frame, "image")
     if request.mid_frames:
         body["mid_frame_images"] = [
             {"tag": m.tag, "image_url": media(m.image, "image"), "time_stamp": m.time} for m in request.mid_frames
         ]
     if request.ref_images:
         body["ref_images"] = [group_body(g, media, images_field="image_urls", audio_field="audio_url") for g in request.ref_images]
-    if request.ref_video is not None:
-        v = request.ref_video
-        body["ref_videos"] = [{"tag": v.tag, "type": v.type, "video_url": media(v.video, "video")}]
-    if request.audio is not None:
-        body["audio_urls"] = [media(request.audio, "audio")]
     return body
 
 
