@@ -34,7 +34,7 @@ characters:
 shots:
   - {{id: open, prompt: The cafe at dawn.}}
   - {{id: pour, prompt: "@Mara pours latte art."}}
-  - {{id: move, motion: pour, prompt: "@Mara repeats the move in @pour."}}
+  - {{id: move, motion: pour, prompt: "A dancer repeats the move in @pour."}}
 """
 TEXT_ONLY = """
 version: 1

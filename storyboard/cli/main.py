@@ -65,7 +65,10 @@ def main(argv: list[str] | None = None) -> Any:
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as exc:
+        if isinstance(exc.__cause__, KeyboardInterrupt):  # click turns Ctrl-C into Abort
+            click.echo("storyboard: interrupted", err=True)
+            sys.exit(130)
         click.echo("storyboard: aborted", err=True)
         sys.exit(1)
     except KeyboardInterrupt:

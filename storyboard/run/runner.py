@@ -106,7 +106,9 @@ class Runner:
         for shot in todo:
             self.report(shot.id, "waiting", "")
         try:
-            await asyncio.gather(*(self._one(shot) for shot in todo))
+            # return_exceptions: on Ctrl-C gather then waits for every shot to finish its own
+            # cleanup (a submit waits for its answer) instead of ending at the first cancellation
+            await asyncio.gather(*(self._one(shot) for shot in todo), return_exceptions=True)
         finally:
             for provider in self.providers.values():
                 await provider.aclose()

@@ -49,13 +49,21 @@ from storyboard.run.ffmpeg import ffmpeg_exe
 
 Endpoint = Literal["submit", "poll", "download"]
 FaultKind = Literal["429", "500", "503", "reset", "timeout", "malformed", "failed", "404", "truncate"]
+# A poll fault "status:<word>" ends the polled job with the provider's own terminal status word
+# (WaveSpeed "status:cancelled", "status:timeout", "status:deleted"): a job outcome, unlike the
+# network fault "timeout". Each fake lists the words it has in ``status_faults``.
+STATUS_FAULT = "status:"
 
 ENDPOINTS: tuple[str, ...] = ("submit", "poll", "download")
 FAULTS_FOR: dict[str, frozenset[str]] = {
     "submit": frozenset({"429", "500", "503", "reset", "timeout", "malformed"}),
-    "poll": frozenset({"429", "500", "503", "reset", "timeout", "malformed", "failed"}),
-    "download": frozenset({"429", "500", "503", "reset", "timeout", "malformed", "404", "truncate"}),
+    "poll": frozenset({"429", "500", "503", "reset", "timeout", "malformed", "failed", "404"}),
+    "download": frozenset({"429", "500", "503", "reset", "timeout", "malformed", "404", "truncate", "html"}),
 }
+# A poll fault "word:<w>" answers that poll as usual but with the status word <w> (one the
+# provider's table does not list); the job itself goes on. "html" serves a web page, 200 OK.
+WORD_FAULT = "word:"
+HTML_PAGE = b"<!doctype html><html><body><h1>Access denied</h1></body></html>"
 # faults after which the provider has (by default) already taken the job: the lost-answer case
 CREATED_BY_DEFAULT = frozenset({"reset", "timeout", "malformed"})
 FAULT_MESSAGES = {
@@ -404,6 +412,7 @@ class Job:
     status: Literal["pending", "completed", "failed"] = "pending"
     polls: int = 0  # in-progress answers given
     error: str = ""
+    ended: str = ""  # the terminal status word of a "status:<word>" fault (status is then "failed")
     files: list[str] = field(default_factory=list)  # names under /files/, once completed
     urls: list[str] = field(default_factory=list)
     finished_at: float | None = None
@@ -412,6 +421,24 @@ class Job:
     @property
     def seconds(self) -> float:
         return self.clips[0].seconds if self.clips else 0.0
+
+
+def _with_status_word(reply: "Reply", word: str) -> "Reply":
+    """The same answer with every string ``status`` in it replaced by ``word``."""
+    try:
+        payload = json.loads(reply.body)
+    except ValueError:
+        return reply
+    stack = [payload]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if isinstance(item.get("status"), str):
+                item["status"] = word
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return Reply.json(reply.status, payload)
 
 
 @dataclass
@@ -441,6 +468,7 @@ class Request:
     headers: Message
     raw: bytes
     fail: bool = False  # an injected "failed" fault: the polled job ends failed
+    end_status: str = ""  # an injected "status:<word>" fault: the polled job ends with that word
     truncate: bool = False  # an injected "truncate" fault: send half the file
     record: SubmitRecord | None = None
     _parsed: Any = field(default=_UNPARSED, repr=False)
@@ -582,6 +610,7 @@ class FakeServer:
     """
 
     provider: ClassVar[str] = ""
+    status_faults: ClassVar[frozenset[str]] = frozenset()  # the words a "status:<word>" poll fault may end a job with
     auth_header: ClassVar[str] = "Authorization"
     auth_scheme: ClassVar[str] = "Bearer"  # "" when the header holds the bare key
 
@@ -695,7 +724,7 @@ class FakeServer:
     def inject(
         self,
         endpoint: Endpoint,
-        fault: FaultKind,
+        fault: FaultKind | str,  # str: a "status:<word>" poll fault
         times: int = 1,
         retry_after: int | None = None,
         created: bool | None = None,
@@ -703,8 +732,11 @@ class FakeServer:
         """Queue ``fault`` for the next ``times`` requests to ``endpoint`` (FIFO per endpoint)."""
         if endpoint not in FAULTS_FOR:
             raise ValueError(f"unknown endpoint {endpoint!r}; one of {', '.join(ENDPOINTS)}")
-        if fault not in FAULTS_FOR[endpoint]:
-            raise ValueError(f"fault {fault!r} does not apply to {endpoint}; one of {sorted(FAULTS_FOR[endpoint])}")
+        ending = endpoint == "poll" and fault.startswith(STATUS_FAULT) and fault[len(STATUS_FAULT):] in self.status_faults
+        ending = ending or (endpoint == "poll" and fault.startswith(WORD_FAULT) and len(fault) > len(WORD_FAULT))
+        if fault not in FAULTS_FOR[endpoint] and not ending:
+            kinds = sorted(FAULTS_FOR[endpoint]) + (sorted(STATUS_FAULT + w for w in self.status_faults) if endpoint == "poll" else [])
+            raise ValueError(f"fault {fault!r} does not apply to {endpoint}; one of {kinds}")
         if created is not None and endpoint != "submit":
             raise ValueError("`created` applies to submit faults only")
         made = (fault in CREATED_BY_DEFAULT) if created is None else created
@@ -826,6 +858,9 @@ class FakeServer:
                 if req.fail:
                     req.fail = False  # one injected failure ends one job
                     job.status, job.error, job.finished_at = "failed", FAILED_MESSAGE, now
+                elif req.end_status:
+                    job.status, job.ended, job.finished_at = "failed", req.end_status, now
+                    req.end_status = ""
                 elif now - job.created_at >= self.latency and job.polls >= self.min_polls:
                     job.status, job.finished_at = "completed", now
                     for i, spec in enumerate(job.clips):
@@ -951,10 +986,16 @@ class FakeServer:
         fault = self._take_fault(endpoint, req)
         if fault is not None and fault.kind == "failed":
             req.fail, fault = True, None
+        elif fault is not None and fault.kind.startswith(STATUS_FAULT):
+            req.end_status, fault = fault.kind[len(STATUS_FAULT):], None
         elif fault is not None and fault.kind == "truncate":
             req.truncate, fault = True, None
         elif fault is not None and fault.kind == "404":
-            return Reply.text(404, "not found (injected)")
+            return Reply.text(404, "not found (injected)") if endpoint == "download" else self.error(404, "not found (injected)")
+        elif fault is not None and fault.kind == "html":
+            return Reply(200, HTML_PAGE, {"Content-Type": "text/html; charset=utf-8"})
+        elif fault is not None and fault.kind.startswith(WORD_FAULT):
+            return _with_status_word(self._process(endpoint, req), fault.kind[len(WORD_FAULT):])
         if fault is None:
             reply = self._process(endpoint, req)
             hold = self._holds.get(endpoint)

@@ -142,6 +142,7 @@ class Statuses:
         if state in ("failed", "cancelled"):
             return JobState(state, error=error or f"the job was {word or state}", detail=word)
         return JobState(state, urls if state == "done" else (), cost_usd if state == "done" else None,
+                        error=word if state == "unknown" else None,
                         detail=detail if detail is not None else word)  # fmt: skip
 
 

@@ -220,6 +220,7 @@ class HostedProvider:
             try:
                 status, answer = await asyncio.shield(sending)
             except asyncio.CancelledError:
+                report(job.shot, "submitted", f"interrupted: waiting up to {self.settings.submit_grace:g} s for the answer")
                 await self._answer_before_leaving(job, sending, task_id)
                 raise
             except UnknownOutcome as exc:
@@ -310,7 +311,7 @@ class HostedProvider:
                 strange += 1
                 if strange >= UNKNOWN_STATUS_POLLS:
                     raise ProviderError(
-                        f"{self.id} job {job_id} answered status {state.detail!r} {strange} times, a word storyboard does not "
+                        f"{self.id} job {job_id} answered status {state.error or state.detail!r} {strange} times, a word storyboard does not "
                         "know; it stays journalled (it may be paid) and the next build polls it again"
                     )
             elif state.state != "running":

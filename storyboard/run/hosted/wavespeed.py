@@ -32,6 +32,7 @@ shared/api-result, error-codes, account-levels); the official Python SDK `wavesp
 | data.has_nsfw_contents, timings, urls, created_at, model | not read              | shared/api-result; SDK never reads them                        | - |
 | not found               | HTTP 404, or an envelope whose code is 404              | shared/api-result (code = HTTP status)                        | envelope code new |
 | limits                  | 2 jobs at once, 2 submits a minute: Bronze, the default level; WAVESPEED_CONCURRENCY / WAVESPEED_SUBMITS_PER_MINUTE raise them (Silver: 300 / 500, Gold: 3,000 / 3,000) | account-levels ("Bronze ... 2 ... 2 ... Default for new users"; "if you submit a 3rd, it will wait until one finishes") | was 5 / 60 ("the page states no limit") |
+| poll interval           | not the adapter's: the client's STORYBOARD_POLL_SECONDS (2 s floor, growing with the job's age) | get-result "Video tasks: At least 5 seconds between checks" | - (a per-provider floor is the client's to add) |
 | submit retries          | not the adapter's: the SDK sends a submit once, even after a 5xx ("the task may already have been created") | SDK api/client.py:196-208, :371-383; config.py:50-51 | - (client) |
 """
 
