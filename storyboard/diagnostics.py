@@ -29,6 +29,7 @@ class Rule:
 E, W, I = Severity.error, Severity.warning, Severity.info
 _DESIGN = "DESIGN.md"
 _V4 = "SkyReels V4 pages (seeds 001, 003, 004)"
+_RUNWARE = "runware reference (docs/models/skywork-skyreels-v4), beyond seed 002"
 
 RULES: dict[str, Rule] = {
     r.code: r
@@ -88,11 +89,15 @@ RULES: dict[str, Rule] = {
         Rule("V017", E, "voice audio too long", "seed 002"),
         Rule("V018", E, "reference video of type reference cannot combine with grid groups", "seed 004"),
         Rule("V019", E, "too many reference images for a provider that takes a flat list", "seed 000"),
+        Rule("V020", E, "reference video cannot combine with reference images on this provider", _RUNWARE),
+        Rule("V021", E, "a grid group must be the shot's only reference group on this provider", _RUNWARE),
         # P: what a provider's own page offers
         Rule("P001", E, "the provider does not offer this feature", "provider seed page"),
         Rule("P002", E, "the provider does not accept this value", "provider seed page"),
         Rule("P003", E, "fast mode requires sound off on this provider", "seed 000"),
         Rule("P004", E, "a local file for a provider that takes only URLs, and no upload bucket", "seeds 000-004"),
+        Rule("P005", E, "no sound generation with a motion reference video on this provider", _RUNWARE),
+        Rule("P006", E, "resolution and aspect ratio outside the provider's width x height table", _RUNWARE),
         # W: legal but probably not what was meant
         Rule("W001", W, "character or asset is never used", _DESIGN),
         Rule("W002", W, "shot is generated but never shown in the cut nor used by another shot", _DESIGN),

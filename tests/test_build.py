@@ -221,9 +221,9 @@ def test_only_selectors(project):
 
 
 def test_paid_plans_are_not_built_without_consent(project, monkeypatch):
-    monkeypatch.setenv("QINGBO_API_KEY", "k-consent")
-    monkeypatch.setenv("QINGBO_BASE_URL", "http://127.0.0.1:9")  # nothing listens: nothing may be sent
-    path = project.write(BOARD.replace("settings: {", "settings: {provider: qingbo, "))
+    monkeypatch.setenv("APIMART_API_KEY", "k-consent")
+    monkeypatch.setenv("APIMART_BASE_URL", "http://127.0.0.1:9")  # nothing listens: nothing may be sent
+    path = project.write(BOARD.replace("settings: {", "settings: {provider: apimart, ").replace("    sound: true\n", ""))
     result = project.cli("build", str(path))
     assert result.exit_code == 1
     assert "add --yes" in result.output
@@ -233,11 +233,11 @@ def test_paid_plans_are_not_built_without_consent(project, monkeypatch):
 
 
 def test_a_provider_without_its_key_is_refused_before_anything_runs(project, monkeypatch):
-    monkeypatch.delenv("QINGBO_API_KEY", raising=False)
-    path = project.write(BOARD.replace("settings: {", "settings: {provider: qingbo, "))
+    monkeypatch.delenv("APIMART_API_KEY", raising=False)
+    path = project.write(BOARD.replace("settings: {", "settings: {provider: apimart, ").replace("    sound: true\n", ""))
     result = project.cli("build", str(path), "--yes")
     assert result.exit_code == 1
-    assert "QINGBO_API_KEY is not set" in result.output and "Traceback" not in result.output
+    assert "APIMART_API_KEY is not set" in result.output and "Traceback" not in result.output
     assert not (project.root / ".storyboard").exists()
 
 

@@ -212,14 +212,15 @@ def test_plan_json_form_sends_nothing_and_needs_no_key(project: Project) -> None
     listener = Listener()
     env = {**NO_KEYS, **{f"{p.upper()}_BASE_URL": listener.url for p in ("wavespeed", "eachlabs", "runware", "qingbo", "apimart")}}
     try:
-        result = invoke("plan", str(path), "--format", "json", "--provider", "qingbo", env=env)
+        result = invoke("plan", str(path), "--format", "json", "--provider", "apimart", env=env)
         assert result.exit_code == 0, result.output
         assert listener.connections() == 0
     finally:
         listener.sock.close()
     assert not (project.root / ".storyboard").exists()  # nor writes anything
     plan = json.loads(result.stdout)
-    assert set(plan) == {"provider", "shots", "total_cost_usd"} and plan["provider"] == "qingbo"
+    assert set(plan) == {"provider", "shots", "total_cost_usd", "needs"} and plan["provider"] == "apimart"
+    assert plan["needs"] == ["APIMART_API_KEY: your apimart API key"]  # the bucket is set (conftest)
     assert [s["id"] for s in plan["shots"]] == ["pour", "pour-wide", "cup", "steam", "copy"]
     for shot in plan["shots"]:
         assert {"id", "action", "reasons", "cost_usd", "request"} <= set(shot)
@@ -231,27 +232,28 @@ def test_plan_json_form_sends_nothing_and_needs_no_key(project: Project) -> None
 
 
 def test_plan_overrides_provider_and_tier(project: Project) -> None:
-    path = project.write(BOARD.replace("version: 1\n", "version: 1\nsettings: {provider: qingbo, resolution: 720p}\n"))
-    default = json.loads(invoke("plan", str(path), "--format", "json", env=NO_KEYS).stdout)
-    assert default["provider"] == "qingbo" and {s["request"]["tier"] for s in default["shots"]} == {"std"}
+    path = project.write(BOARD.replace("version: 1\n", "version: 1\nsettings: {provider: local, resolution: 720p}\n"))
+    local = json.loads(invoke("plan", str(path), "--format", "json", env=NO_KEYS).stdout)
+    assert local["provider"] == "local" and local["total_cost_usd"] == 0
+    std = json.loads(invoke("plan", str(path), "--format", "json", "--provider", "apimart", env=NO_KEYS).stdout)
+    assert std["provider"] == "apimart" and {s["request"]["tier"] for s in std["shots"]} == {"std"}
     result = invoke("plan", str(path), "--format", "json", "--provider", "apimart", "--tier", "fast", env=NO_KEYS)
     assert result.exit_code == 0, result.output
     fast = json.loads(result.stdout)
     assert fast["provider"] == "apimart" and {s["request"]["tier"] for s in fast["shots"]} == {"fast"}
-    assert fast["total_cost_usd"] < default["total_cost_usd"]  # fast is cheaper per second
-    local = json.loads(invoke("plan", str(path), "--format", "json", "--provider", "local").stdout)
-    assert local["provider"] == "local" and local["total_cost_usd"] == 0
+    assert 0 < fast["total_cost_usd"] < std["total_cost_usd"]  # fast is cheaper per second
 
 
 def test_plan_text(project: Project) -> None:
     path = project.write(BOARD)
-    result = invoke("plan", str(path), "--provider", "qingbo", env=NO_KEYS)
+    result = invoke("plan", str(path), "--provider", "apimart", env=NO_KEYS)
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[0] == f"Plan for {path} (provider qingbo):"
+    assert lines[0] == f"Plan for {path} (provider apimart):"
     assert [line.split()[1] for line in lines[1:6]] == ["pour", "pour-wide", "cup", "steam", "copy"]
     assert all(line.split()[0] == "generate" for line in lines[1:6])
-    assert lines[-1].startswith("5 shots: 5 to generate, 0 cached. Total: ")
+    assert lines[6] == "" and lines[7].startswith("5 shots: 5 to generate, 0 cached. Total: ")
+    assert lines[8:] == ["Before building, set:", "  APIMART_API_KEY: your apimart API key"]
 
 
 def test_plan_on_an_invalid_file_exits_1_with_the_diagnostics(project: Project) -> None:

@@ -56,7 +56,7 @@ class Wire:
 
     def auth(self, key: str | None = None) -> dict[str, str]:
         key = self.server.key if key is None else key
-        return {"X-API-Key": key} if self.pid == "eachlabs" else {"Authorization": f"Bearer {key}"}
+        return {"Authorization": f"Bearer {key}"}  # eachlabs too, since 2026-07-27 (its authentication page)
 
     def body(self, **fields: Any) -> Any:
         """A valid 3 s 480p request with ``fields`` merged where the provider keeps its parameters."""
@@ -77,7 +77,7 @@ class Wire:
         return merge({"model": "skyreels-v4-fast", "prompt": PROMPT, "duration": 3, "resolution": "480p"})
 
     def submit_path(self) -> str:
-        return {"wavespeed": "/api/v3/skywork-ai/skyreels-v4/reference-to-video", "eachlabs": "/v1/prediction/",
+        return {"wavespeed": "/api/v3/skywork-ai/skyreels-v4/reference-to-video", "eachlabs": "/v1/prediction",
                 "runware": "/v1", "qingbo": "/v1/tasks", "apimart": "/v1/videos/generations"}[self.pid]  # fmt: skip
 
     def submit(self, body: Any = None, headers: dict[str, str] | None = None, **fields: Any) -> httpx.Response:
@@ -110,7 +110,7 @@ class Wire:
         status = {
             "wavespeed": lambda: j["data"]["status"],
             "eachlabs": lambda: j["status"],
-            "runware": lambda: j["data"][0]["status"],
+            "runware": lambda: j["data"][0].get("status") or ("success" if j["data"][0].get("videoURL") else "?"),
             "qingbo": lambda: j["status"],
             "apimart": lambda: j["data"]["status"],
         }[self.pid]()
@@ -118,7 +118,9 @@ class Wire:
             return "completed"
         if status in ("failed", "error"):
             return "failed"
-        assert status in ("created", "processing", "queued", "submitted"), status
+        if status == "cancelled":  # qingbo Q6, apimart A2
+            return "cancelled"
+        assert status in ("created", "starting", "processing", "queued", "submitted", "pending"), status
         return "pending"
 
     def urls(self, r: httpx.Response) -> list[str]:
@@ -127,7 +129,7 @@ class Wire:
             "wavespeed": lambda: j["data"]["outputs"],
             "eachlabs": lambda: [j["output"]],
             "runware": lambda: [d["videoURL"] for d in j["data"]],
-            "qingbo": lambda: [v["url"] for v in j["result"]["videos"]],
+            "qingbo": lambda: [u for v in j["result"]["videos"] for u in v["url"]],  # Q6: always a string array
             "apimart": lambda: [u for v in j["data"]["result"]["videos"] for u in v["url"]],
         }[self.pid]()
 
@@ -136,8 +138,8 @@ class Wire:
         j = r.json()
         return {
             "wavespeed": lambda: j["data"]["error"],
-            "eachlabs": lambda: j["message"],
-            "runware": lambda: j["data"][0]["message"],
+            "eachlabs": lambda: j["output"]["error_message"],  # errors.mdx: the error envelope in output
+            "runware": lambda: j["data"][0]["error"]["message"],
             "qingbo": lambda: j["error"]["message"],
             "apimart": lambda: j["data"]["error"]["message"],
         }[self.pid]()
@@ -149,9 +151,10 @@ class Wire:
         if self.pid == "wavespeed":
             assert set(j) == {"code", "message"} and j["code"] == status
             return j["message"]
-        if self.pid == "eachlabs":
-            assert set(j) == {"status", "message", "details"} and j["status"] == "error"
-            return j["message"]
+        if self.pid == "eachlabs":  # errors.mdx: {"error"}; 400, 402, 429 add status and details
+            assert set(j) <= {"status", "error", "details"} and isinstance(j["error"], str), j
+            assert j.get("status", status) == status
+            return f"{j['error']}: {j['details']}" if j.get("details") else j["error"]
         if self.pid == "runware":
             assert isinstance(j["errors"], list) and j["errors"]
             assert all(isinstance(e["code"], str) and isinstance(e["message"], str) for e in j["errors"])
@@ -263,7 +266,8 @@ def test_valid_request_completes_with_a_clip_of_the_requested_length(fake: Calla
     assert int(clip.headers["content-length"]) == len(clip.content)
     seconds, width, height, channels, rate = probe(clip.content)
     assert seconds == pytest.approx(3.0, abs=0.05)
-    assert (width, height) == (854, 480)  # 480p 16:9: long side 853.3 rounded to even
+    # 480p 16:9: long side 853.3 rounded to even; runware's own size table says 848x480
+    assert (width, height) == ((848, 480) if pid == "runware" else (854, 480))
     assert (channels, rate) == (2, 48000)
     head = w.client.head(url)
     assert head.status_code == 200 and head.headers["content-length"] == clip.headers["content-length"]
@@ -279,6 +283,7 @@ def test_submit_answers_follow_each_page(fake: Callable[..., Wire]) -> None:
     j = ws.submit().json()
     assert j["code"] == 200 and j["message"] == "success"
     assert j["data"]["status"] == "created" and j["data"]["outputs"] == [] and j["data"]["error"] == ""
+    assert j["data"]["has_nsfw_contents"] == [] and j["data"]["code"] == 0  # shared/api-result, error-codes
     assert j["data"]["model"] == "skywork-ai/skyreels-v4/reference-to-video"
     assert j["data"]["urls"]["get"] == ws.server.url(f"/api/v3/predictions/{j['data']['id']}/result")
     assert j["data"]["created_at"].endswith("Z") and j["data"]["timings"] == {"inference": 0}
@@ -291,15 +296,17 @@ def test_submit_answers_follow_each_page(fake: Callable[..., Wire]) -> None:
     body = rw.body()
     assert rw.submit(body).json() == {"data": [{"taskType": "videoInference", "taskUUID": body[0]["taskUUID"]}]}
 
-    qb = fake("qingbo")
+    qb = fake("qingbo")  # Q7's answer, field for field
     j = qb.submit().json()
-    assert j == {"task_id": j["task_id"], "status": "queued"}
+    assert j == {"task_id": j["task_id"], "model": "skyreels-v4-fast", "action": "generate", "status": "queued",
+                 "created_at": j["created_at"], "progress": 0, "pre_consumed_cost": 120_000}  # fast 480p $0.08 x 3 s  # fmt: skip
+    assert j["task_id"].startswith("task-wave") and isinstance(j["created_at"], int)
 
     am = fake("apimart")
     j = am.submit().json()
     assert j == {"code": 200, "data": [{"status": "submitted", "task_id": j["data"][0]["task_id"]}]}
     poll = am.poll(j["data"][0]["task_id"]).json()
-    assert poll["data"]["status"] == "processing" and 0 <= poll["data"]["progress"] < 100
+    assert poll["data"]["status"] == "pending" and poll["data"]["progress"] == 0  # A2 "pending - Queued for processing"
 
 
 def test_min_polls_and_latency_decide_when_a_job_completes(fake: Callable[..., Wire]) -> None:
@@ -339,8 +346,11 @@ def test_a_missing_or_wrong_key_is_401_in_the_envelope(fake: Callable[..., Wire]
 
 
 def test_the_key_goes_where_each_page_says(fake: Callable[..., Wire]) -> None:
-    el = fake("eachlabs")  # X-API-Key, not a bearer token (seed 001:94)
-    el.error(el.submit(headers={"Authorization": f"Bearer {el.server.key}"}), 401)
+    el = fake("eachlabs")  # a bearer token (authentication page); the seed's X-API-Key still works (undocumented)
+    assert el.submit(headers={"Authorization": f"Bearer {el.server.key}"}).status_code == 200
+    assert el.submit(headers={"X-API-Key": el.server.key}).status_code == 200
+    assert el.error(el.submit(headers={"X-API-Key": "wrong"}), 401) == "Invalid or missing API key"
+    el.error(el.submit(headers={"Authorization": el.server.key}), 401)  # no scheme
     ws = fake("wavespeed")  # a bearer token, not X-API-Key
     ws.error(ws.submit(headers={"X-API-Key": ws.server.key}), 401)
     assert ws.submit(headers={"Authorization": f"bearer {ws.server.key}"}).status_code == 200  # scheme is case-insensitive
@@ -352,7 +362,7 @@ def test_an_unknown_job_id_is_not_found(fake: Callable[..., Wire], pid: str) -> 
     unknown = str(uuid.uuid4())
     if pid == "runware":
         message = w.error(w.poll(unknown), 400)
-        assert "taskNotFound" in message and unknown in message
+        assert "taskFailedOrNotFound" in message and unknown in message
     else:
         w.error(w.poll(unknown), 404)
 
@@ -423,6 +433,8 @@ RULE_CASES: list[Any] = [
     ("eachlabs", "https only (001:95)", fields(ref_images=[{**group(), "image_urls": ["http://cdn.example/a.png"]}]), 400, "https URL"),
     ("eachlabs", "unknown input field", fields(sound=True), 400, "input.sound is not a parameter"),
     ("eachlabs", "webhook is a URL (001:68)", lambda w, m: {**w.body(), "webhook_url": "not a url"}, 400, "webhook_url"),
+    ("eachlabs", "version is a string (OpenAPI)", lambda w, m: {**w.body(), "version": 1}, 400, "version must be string"),
+    ("eachlabs", "input required (create-prediction)", lambda w, m: {"model": "skyreels-v4-reference-to-video"}, 400, "input is required"),
     # runware, seed 002
     ("runware", "taskUUID is v4 (002:12)", fields(taskUUID=str(uuid.uuid1())), 400, "invalidTaskUUID"),
     ("runware", "model (002:95)", fields(model="skywork:skyreels@v3"), 400, "invalidModel"),
@@ -451,23 +463,47 @@ RULE_CASES: list[Any] = [
     ("runware", "video max 15 s (002:89)", media(lambda m: {"inputs": {"referenceVideos": [video(m.hd_long, key="video")]}}), 400, "at most 15 seconds"),
     ("runware", "unknown settings (002:105)", fields(settings={"audio": True, "seed": 1}), 400, "settings.seed is not a parameter"),
     ("runware", "not an array", lambda w, m: w.body()[0], 400, "JSON array"),
-    # qingbo, seed 003
-    ("qingbo", "no negative_prompt (003:86)", fields(negative_prompt="blur"), 400, "negative_prompt"),
-    ("qingbo", "model required (003:8-17)", fields(model=DROP), 400, "model is required"),
-    ("qingbo", "model tiers (003:8-17)", fields(model="skyreels-v3"), 400, "model must be one of skyreels-v4-fast, skyreels-v4-std"),
-    ("qingbo", "actions (003:20-52)", fields(action="remix"), 400, "action must be one of"),
-    ("qingbo", "duration 3-15 (003:2)", fields(duration=16), 400, "duration must be at most 15"),
-    ("qingbo", "at most 6 mid frames (003:58)", fields(duration=15, mid_frame_images=[mid(f"kf{i}", i + 1) for i in range(7)]), 400, "mid_frame_images must be at most 6"),
-    ("qingbo", "time_stamp above 0 (003:81)", fields(mid_frame_images=[mid("kf", 0)]), 400, "(0, duration)"),
-    ("qingbo", "time_stamp below duration (003:81)", fields(duration=3, mid_frame_images=[mid("kf", 3)]), 400, "(0, duration)"),
-    ("qingbo", "time_stamp increasing (003:81)", fields(mid_frame_images=[mid("a", 2), mid("b", 1)]), 400, "strictly increasing"),
-    ("qingbo", "at most 6 ref groups (003:57)", fields(ref_images=[group(f"@g{i}") for i in range(7)]), 400, "ref_images must be at most 6"),
-    ("qingbo", "image_urls or ref_images (003:54)", fields(image_urls=["https://cdn.example/a.png"], ref_images=[group()]), 400, "one of image_urls or ref_images"),
-    ("qingbo", "audio_urls or group audio (003:56)", fields(audio_urls=["https://cdn.example/v.wav"], ref_images=[group(audio_url="https://cdn.example/w.wav")]), 400, "one of audio_urls"),
-    ("qingbo", "image2video needs a first frame (003:30)", fields(action="image2video"), 400, "action image2video needs first_frame_image"),
-    ("qingbo", "extend needs an extend video (003:46)", media(lambda m: {"action": "extend", "ref_videos": [video(m.dance)]}), 400, "action extend needs"),
+    ("runware", "resolution or width/height (MD)", fields(width=848, height=480), 400, "resolution cannot be used with width/height"),
+    ("runware", "width without height (MD)", fields(resolution=DROP, width=848), 400, "width and height must be used together"),
+    ("runware", "height without width (MD)", fields(resolution=DROP, height=480), 400, "width and height must be used together"),
+    ("runware", "sizes from the table (MD)", fields(resolution=DROP, width=854, height=480), 400, "unsupported dimensions 854x480"),
+    ("runware", "no unread 1080p size (MD)", fields(resolution=DROP, width=1920, height=1080), 400, "unsupported dimensions"),
+    ("runware", "a grid alone (MD)", fields(inputs={"referenceImages": [rw_group("@a", "grid"), rw_group("@b", "grid")]}), 400, "limited to 1 item"),
+    ("runware", "no referenceImages with referenceVideos (MD)", media(lambda m: {"inputs": {"referenceImages": [rw_group()], "referenceVideos": [video(m.hd, key="video")]}}), 400, "referenceImages cannot be used"),
+    ("runware", "no referenceImages with an extension (MD)", media(lambda m: {"inputs": {"referenceImages": [rw_group()], "referenceVideos": [video(m.hd, "extend", key="video")]}}), 400, "referenceImages cannot be used"),
+    ("runware", "no settings.audio with a reference video (MD)", media(lambda m: {"settings": {"audio": False}, "inputs": {"referenceVideos": [video(m.hd, key="video")]}}), 400, "settings.audio cannot be used"),
+    # qingbo: the newest SkyReels page (Q5, QingBo-AI/WaveAPI-Doc skyreels.mdx @624b9e5), "Any other parameter returns 400"
+    ("qingbo", "no negative_prompt (Q5: any other parameter)", fields(negative_prompt="blur"), 400, "negative_prompt is not a parameter"),
+    ("qingbo", "no sound (Q5)", fields(sound=True), 400, "sound is not a parameter"),
+    ("qingbo", "no last_frame_image (Q5: end_frame_image)", fields(last_frame_image="https://cdn.example/a.png"), 400, "last_frame_image is not a parameter"),
+    ("qingbo", "no ref_videos (Q5: video_urls)", media(lambda m: {"ref_videos": [video(m.dance)]}), 400, "ref_videos is not a parameter"),
+    ("qingbo", "no audio_urls (Q5)", fields(audio_urls=["https://cdn.example/v.wav"]), 400, "audio_urls is not a parameter"),
+    ("qingbo", "no image_urls (Q5)", fields(image_urls=["https://cdn.example/a.png"]), 400, "image_urls is not a parameter"),
+    ("qingbo", "no extra (Q7)", fields(extra={"seed": 1}), 400, "extra is no longer accepted"),
+    ("qingbo", "model required (Q5)", fields(model=DROP), 400, "model is required"),
+    ("qingbo", "model tiers (Q5)", fields(model="skyreels-v3"), 400, "model must be one of skyreels-v4-fast, skyreels-v4-std"),
+    ("qingbo", "generate only (Q5)", fields(action="extend"), 400, "action must be one of generate"),
+    ("qingbo", "duration 3-15 (Q5)", fields(duration=16), 400, "duration must be at most 15"),
+    ("qingbo", "at most 6 mid frames (Q5)", fields(duration=15, mid_frame_images=[mid(f"@kf{i}", i + 1) for i in range(7)]), 400, "mid_frame_images must be at most 6"),
+    ("qingbo", "time_stamp above 0 (Q5)", fields(prompt="@kf", mid_frame_images=[mid("@kf", 0)]), 400, "-1 or lie in (0, duration)"),
+    ("qingbo", "time_stamp below duration (Q5)", fields(prompt="@kf", duration=3, mid_frame_images=[mid("@kf", 3)]), 400, "-1 or lie in (0, duration)"),
+    ("qingbo", "mid frame tags start with @ (Q5)", fields(prompt="kf", mid_frame_images=[mid("kf", 1)]), 400, "must start with @"),
+    ("qingbo", "mid frame tags in the prompt (Q5)", fields(mid_frame_images=[mid("@kf", 1)]), 400, "the prompt must contain the @ tag"),
+    ("qingbo", "ref tags in the prompt (Q5)", fields(ref_images=[group("@villain")]), 400, "the prompt must contain the @ tag"),
+    ("qingbo", "@video_1 in the prompt (Q5)", media(lambda m: {"video_urls": [m.dance]}), 400, "the prompt must contain the @ tag"),
+    ("qingbo", "at most 3 image groups (Q5)", fields(prompt="@g0 @g1 @g2 @g3", ref_images=[group(f"@g{i}") for i in range(4)]), 400, "ref_images must be at most 3"),
+    ("qingbo", "at most 5 images a group (Q5)", fields(ref_images=[group(urls=6)]), 400, "image_urls must be at most 5"),
+    ("qingbo", "one grid entry (Q5)", fields(prompt="@a @b", ref_images=[group("@a", "grid"), group("@b", "grid")]), 400, "type grid takes 1 entry with 1 image"),
+    ("qingbo", "a grid is one image (Q5)", fields(ref_images=[group(type="grid", urls=2)]), 400, "type grid takes 1 entry with 1 image"),
+    ("qingbo", "one type of group (Q5)", fields(prompt="@hero @set", ref_images=[group(), group("@set", "grid")]), 400, "share the same type"),
+    ("qingbo", "audio only on image groups (Q5)", fields(ref_images=[group(type="grid", audio_url="https://cdn.example/v.wav")]), 400, "allowed only when type is image"),
+    ("qingbo", "audio at most 15 s (Q5)", media(lambda m: {"ref_images": [group(audio_url=m.long_voice)]}), 400, "at most 15 seconds"),
+    ("qingbo", "frames and references exclusive (Q5)", fields(first_frame_image="https://cdn.example/a.png", ref_images=[group()]), 400, "cannot be combined"),
+    ("qingbo", "one video (Q5)", media(lambda m: {"prompt": "@video_1 @video_2", "video_urls": [m.dance, m.dance]}), 400, "video_urls must be at most 1"),
+    ("qingbo", "resolution with a video (Q5, Q8)", media(lambda m: {"prompt": "like @video_1", "video_urls": [m.dance], "resolution": DROP}), 400, "480p or 720p explicitly"),
+    ("qingbo", "no 1080p with a video (Q5)", media(lambda m: {"prompt": "like @video_1", "video_urls": [m.dance], "resolution": "1080p"}), 400, "480p or 720p explicitly"),
     ("qingbo", "unknown field", fields(seed=3), 400, "seed is not a parameter"),
-    # apimart, seed 004
+    # apimart, seed 004 (A1) and its task pages (A2, A3)
     ("apimart", "model has no default (004:17)", fields(model=DROP), 400, "model is required"),
     ("apimart", "I2V and Omni exclusive (004:15)", fields(first_frame_image="https://cdn.example/a.png", ref_images=[group()]), 422, "cannot be used together"),
     ("apimart", "mid frames are I2V (004:15)", media(lambda m: {"prompt": "@kf then @v", "mid_frame_images": [mid("@kf", 1)], "ref_videos": [video(m.dance)]}), 422, "cannot be used together"),
@@ -478,8 +514,14 @@ RULE_CASES: list[Any] = [
     ("apimart", "extend without ref_images (004:22)", media(lambda m: {"prompt": "@hero in @v", "ref_images": [group()], "ref_videos": [video(m.dance, "extend")]}), 422, "extend video cannot be combined"),
     ("apimart", "reference only with image groups (004:21)", media(lambda m: {"prompt": "@hero in @v", "ref_images": [group(type="grid")], "ref_videos": [video(m.dance)]}), 422, "only with ref_images of type image"),
     ("apimart", "reference video max 10 s (004:21)", media(lambda m: {"prompt": "like @v", "ref_videos": [video(m.long)]}), 422, "at most 10 seconds"),
+    ("apimart", "one reference video (A5)", media(lambda m: {"prompt": "like @v", "ref_videos": [video(m.dance), video(m.dance)]}), 400, "ref_videos must be at most 1"),
+    ("apimart", "a grid is one image (A5)", fields(ref_images=[group(type="grid", urls=2)]), 400, "exactly 1 image_url"),
+    ("apimart", "time_stamp -1 or inside (A5)", fields(prompt="@kf", duration=3, mid_frame_images=[mid("@kf", 3)]), 400, "-1 or lie in (0, duration)"),
+    ("apimart", "at most 6 mid frames (A5)", fields(prompt=" ".join(f"@k{i}" for i in range(7)), duration=15, mid_frame_images=[mid(f"@k{i}", i + 1) for i in range(7)]), 400, "mid_frame_images must be at most 6"),
     ("apimart", "duration 3-15", fields(duration=2), 400, "duration must be at least 3"),
     ("apimart", "prompt max 1280 tokens (004:19)", fields(prompt="x" * 4001), 400, "at most 4000 characters"),
+    ("apimart", "no sound (A1, A5)", fields(sound=True), 400, "sound is not a parameter"),
+    ("apimart", "no audio_urls (A1, A5)", fields(audio_urls=["https://cdn.example/v.wav"]), 400, "audio_urls is not a parameter"),
     ("apimart", "unknown field", fields(last_frame_image="https://cdn.example/a.png"), 400, "last_frame_image is not a parameter"),
 ]  # fmt: skip
 
@@ -497,7 +539,7 @@ def test_each_documented_rule_is_refused_with_the_pages_status(
     if pid == "runware" and "JSON array" not in says:
         (item,) = r.json()["errors"]
         assert item["taskType"] == "videoInference" and item["taskUUID"] == body[0]["taskUUID"]
-        assert item["parameter"] and item["code"].startswith("invalid"), item
+        assert item["parameter"] and item["code"].startswith(("invalid", "unsupported")), item
 
 
 @pytest.mark.parametrize("pid", PROVIDERS)
@@ -521,7 +563,7 @@ def test_rich_valid_requests_are_accepted(fake: Callable[..., Wire], media_dir: 
     r = el.submit(
         {**el.body(ref_images=[group(urls=5, audio_url="https://cdn.example/v.wav"), group("@set", urls=2)],
                    aspect_ratio="3:4", mode="fast", prompt_optimizer=False),
-         "webhook_url": "https://hooks.example/done"}
+         "version": "0.0.1", "webhook_url": "https://hooks.example/done", "webhook_secret": "s3cret"}
     )  # fmt: skip
     assert r.status_code == 200, r.text
 
@@ -529,32 +571,46 @@ def test_rich_valid_requests_are_accepted(fake: Callable[..., Wire], media_dir: 
     m = host(rw.server, media_dir, hd_long)
     png = base64.b64encode((media_dir / "a.png").read_bytes()).decode()
     r = rw.submit(
-        outputFormat="MP4", outputQuality=80, includeCost=False, numberResults=1, width=640, height=360, duration=4.5,
-        settings={"audio": True, "promptExtend": False}, safety={"checkContent": True, "mode": "fast"}, ttl=3600,
+        outputFormat="MP4", outputQuality=80, includeCost=False, numberResults=1, resolution=DROP, width=480, height=848,
+        duration=4.5, settings={"audio": True, "promptExtend": False}, safety={"checkContent": True, "mode": "fast"}, ttl=3600,
         inputs={
             "referenceImages": [rw_group(images=5, audio=m.voice), {"tag": "@b64", "type": "image", "images": [f"data:image/png;base64,{png}", png, str(uuid.uuid4())]}],
-            "frameImages": [m.png, {"image": DATA_URI, "frame": "last"}, {"image": m.png, "frame": 40}],
-            "referenceVideos": [video(m.hd, "reference", key="video")],
+            "frameImages": [{"image": m.png}, m.png, {"image": DATA_URI, "frame": "last"}, {"image": m.png, "frame": 40}],
         },
     )  # fmt: skip
     assert r.status_code == 200, r.text
+    for size in [(848, 480), (480, 848), (736, 560), (560, 736), (640, 640), (1280, 720), (720, 1280), (960, 960)]:
+        assert rw.submit(resolution=DROP, width=size[0], height=size[1]).status_code == 200, size  # MD's table
+    motion = rw.submit(settings={"promptExtend": False}, inputs={"referenceVideos": [video(m.hd, "reference", key="video")]})
+    assert motion.status_code == 200, motion.text  # a reference video without settings.audio and without referenceImages
+    extend = rw.submit(settings={"audio": True}, inputs={"referenceVideos": [video(m.hd, "extend", key="video")]})
+    assert extend.status_code == 200, extend.text  # settings.audio is refused only with a reference-type video
+    grid = rw.submit(inputs={"referenceImages": [rw_group("@set", "grid")]})
+    assert grid.status_code == 200, grid.text  # one grid group alone
 
     qb = fake("qingbo")
+    m = host(qb.server, media_dir, hd_long)
     r = qb.submit(
-        action="first_last_frame", duration=8, aspect_ratio="4:3", sound=True, prompt_optimizer=False,
-        first_frame_image="https://cdn.example/a.png", last_frame_image="https://cdn.example/b.png",
-        mid_frame_images=[mid(f"kf{i}", i + 0.5) for i in range(6)],
+        prompt="from @kf0 to @kf5 " + " ".join(f"@kf{i}" for i in range(1, 5)), action="generate", duration=8,
+        aspect_ratio="4:3", prompt_optimizer=False, callback_url="https://hooks.example/done", callback_events=["completed"],
+        first_frame_image="https://cdn.example/a.png", end_frame_image="https://cdn.example/b.png",
+        mid_frame_images=[mid(f"@kf{i}", i + 0.5) for i in range(5)] + [{"tag": "@kf5", "image_url": "https://cdn.example/k.png"}],
     )  # fmt: skip
-    assert r.status_code == 200, r.text
+    assert r.status_code == 200, r.text  # Q5: time_stamp may be left out (-1, unspecified)
+    r = qb.submit(prompt="@hero-1 meets @x at @set", resolution="1080p",
+                  ref_images=[group("@hero-1", urls=5, audio_url=m.voice), group("@set", urls=2), group("@x", urls=1)])  # fmt: skip
+    assert r.status_code == 200, r.text  # 3 image groups of up to 5, a voice of 3 s
+    assert qb.submit(prompt="@x in @video_1", resolution="720p", video_urls=[m.dance], ref_images=[group("@x")]).status_code == 200
+    assert qb.submit(prompt="@board", ref_images=[group("@board", type="grid")]).status_code == 200
 
     am = fake("apimart")
     m = host(am.server, media_dir, hd_long)
     r = am.submit(
-        prompt="@hero-1 dances like @v, then @set", sound=True, prompt_optimizer=True, aspect_ratio="1:1",
+        prompt="@hero-1 dances like @v, then @set", prompt_optimizer=True, aspect_ratio="1:1",
         ref_images=[group("@hero-1", audio_url=m.voice), group("@set", urls=3)], ref_videos=[video(m.dance)],
-        audio_urls=[m.voice],
     )  # fmt: skip
     assert r.status_code == 200, r.text
+    assert am.submit(prompt="@kf", mid_frame_images=[mid("@kf", -1)]).status_code == 200  # A5: -1 = auto
 
 
 # -- the result clip follows the request ----------------------------------------------------
@@ -571,9 +627,9 @@ def test_a_reference_video_sets_the_length_capped_at_10_s(fake: Callable[..., Wi
     el = fake("eachlabs")  # 001:28 duration overridden to match the source video (max 10 s)
     m = host(el.server, media_dir, hd_long)
     assert _clip(el, duration=8, ref_videos=[video(m.dance)])[0] == pytest.approx(dance, abs=0.05)
-    qb = fake("qingbo")
+    qb = fake("qingbo")  # Q5: with video_urls the output follows the reference, capped at 10 s
     m = host(qb.server, media_dir, hd_long)
-    assert _clip(qb, duration=4, ref_videos=[video(m.long)])[0] == pytest.approx(10.0, abs=0.05)
+    assert _clip(qb, prompt="like @video_1", duration=4, video_urls=[m.long])[0] == pytest.approx(10.0, abs=0.05)
     ws = fake("wavespeed")  # its one untyped video guides motion: a reference
     m = host(ws.server, media_dir, hd_long)
     assert _clip(ws, duration=5, ref_videos=[m.dance])[0] == pytest.approx(dance, abs=0.05)
@@ -600,15 +656,17 @@ def test_size_follows_resolution_and_aspect_ratio(fake: Callable[..., Wire]) -> 
 
 def test_runware_results_size_format_count_and_cost(fake: Callable[..., Wire]) -> None:
     w = fake("runware")
-    job, done = w.run_to_completion(width=640, height=360, numberResults=2, includeCost=True, outputFormat="MOV")
+    job, done = w.run_to_completion(resolution=DROP, width=480, height=848, numberResults=2, includeCost=True, outputFormat="MOV")
     items = done.json()["data"]
     assert len(items) == 2 and len({i["videoUUID"] for i in items}) == 2 and len({i["videoURL"] for i in items}) == 2
-    assert all(i["taskUUID"] == job and i["status"] == "success" for i in items)
-    assert items[0]["cost"] == pytest.approx(0.11 * 3)  # std 480p list price, 3 s
+    # EX's result item: no status, a seed per result
+    assert all(set(i) == {"taskType", "taskUUID", "videoUUID", "videoURL", "seed", "cost"} for i in items)
+    assert all(i["taskUUID"] == job and i["taskType"] == "videoInference" and isinstance(i["seed"], int) for i in items)
+    assert items[0]["cost"] == pytest.approx(0.11 * 3)  # 480x848 is a 480p size: the 480p price, 3 s
     clip = w.client.get(items[0]["videoURL"])
     assert clip.headers["content-type"] == "video/quicktime"
     seconds, width, height, _, _ = probe(clip.content)
-    assert (width, height) == (640, 360) and seconds == pytest.approx(3.0, abs=0.05)
+    assert (width, height) == (480, 848) and seconds == pytest.approx(3.0, abs=0.05)
 
     _, done = w.run_to_completion()
     assert "cost" not in done.json()["data"][0]  # only with includeCost (002:55)
@@ -646,33 +704,112 @@ def test_runware_refuses_a_taskuuid_it_has_seen(fake: Callable[..., Wire]) -> No
     assert list(w.server.jobs) == [body[0]["taskUUID"]]
     r = w.submit(body)  # the client resends the same task
     (item,) = r.json()["errors"]
-    assert r.status_code == 400 and item == {"code": "duplicateTaskUUID", "message": item["message"],
+    assert r.status_code == 400 and item == {"code": "conflictTaskUUID", "message": item["message"],
                                              "taskUUID": body[0]["taskUUID"], "taskType": "videoInference"}  # fmt: skip
     assert len(w.server.jobs) == 1 and w.server.submit_count(created=True) == 1
     twice = w.body() * 2  # the same UUID twice in one request
-    assert "duplicateTaskUUID" in w.error(w.submit(twice), 400) and len(w.server.jobs) == 1
+    assert "conflictTaskUUID" in w.error(w.submit(twice), 400) and len(w.server.jobs) == 1
 
 
-# -- eachlabs' rate limit (001:85) ------------------------------------------------------------
+# -- eachlabs' limits (errors.mdx: a concurrency cap, a balance; no per-minute limit) -----------
 
 
 def test_eachlabs_limits_concurrent_predictions(fake: Callable[..., Wire]) -> None:
     w = fake("eachlabs", max_concurrent=2)
     first = w.job_id(w.submit())
     w.submit()
-    assert "2 concurrent" in w.error(w.submit(), 429)
-    assert len(w.server.jobs) == 2
+    r = w.submit()
+    assert "too many requests: Account rate limited" in w.error(r, 429) and "limited to 2 concurrent" in r.json()["details"]
+    assert len(w.server.jobs) == 2  # "A rejected request creates no prediction"
     assert [w.state(w.poll(first)) for _ in range(2)] == ["pending", "completed"]
     assert w.submit().status_code == 200  # a finished prediction frees its slot
 
 
-def test_eachlabs_limits_creates_per_minute(fake: Callable[..., Wire]) -> None:
-    w = fake("eachlabs", creates_per_minute=2)
-    for _ in range(2):
+def test_eachlabs_has_no_per_minute_limit(fake: Callable[..., Wire]) -> None:
+    w = fake("eachlabs")  # "There is no per-second request limit on predictions"
+    for _ in range(12):
         job = w.job_id(w.submit())
         w.poll(job), w.poll(job)
-    assert "2 creates per minute" in w.error(w.submit(), 429)
-    assert w.server.submit_count() == 3 and w.server.submit_count(created=True) == 2
+    assert w.server.submit_count(created=True) == 12
+
+
+def test_eachlabs_refuses_what_the_balance_cannot_cover_with_402(fake: Callable[..., Wire]) -> None:
+    w = fake("eachlabs", balance_usd=0.5)  # std 480p $0.11/s: a 3 s prediction is estimated at $0.33
+    job = w.job_id(w.submit())
+    message = w.error(w.submit(), 402)
+    assert message.startswith("payment required: the estimated cost of your in-flight executions exceeds your current balance ($0.50)")
+    assert len(w.server.jobs) == 1
+    w.poll(job), w.poll(job)
+    assert w.submit().status_code == 200  # settled: the reservation is released
+
+
+# -- qingbo: Idempotency-Key (Q7), the status page's answers (Q6) ------------------------------
+
+
+def test_qingbo_replays_a_submit_with_the_same_idempotency_key(fake: Callable[..., Wire]) -> None:
+    """Q7: "repeated requests with the same key within 24 hours reuse the originally created task (same task_id, no double billing)"."""
+    w = fake("qingbo")
+    keyed = {**w.auth(), "Idempotency-Key": "key-1"}
+    w.server.inject("submit", "reset")  # qingbo took the task; the answer was lost
+    with pytest.raises(httpx.TransportError):
+        w.submit(headers=keyed)
+    (job,) = w.server.jobs
+    again = w.submit(headers=keyed)  # the client resends under the same key
+    assert again.status_code == 200 and w.job_id(again) == job
+    assert len(w.server.jobs) == 1 and w.server.submit_count(created=True) == 1  # one task, billed once
+    assert w.server.submits[-1].job_ids == [job] and not w.server.submits[-1].created
+    other = w.submit(headers={**w.auth(), "Idempotency-Key": "key-2"})
+    assert w.job_id(other) != job and w.job_id(w.submit()) not in (job, w.job_id(other))  # no key: a new task each time
+    assert w.server.submit_count(created=True) == 3
+    refused = w.submit(headers={**w.auth(), "Idempotency-Key": "key-3"}, sound=True)
+    assert "sound" in w.error(refused, 400) and w.server.submit_count(created=True) == 3  # a refusal reserves no key
+    assert w.submit(headers={**w.auth(), "Idempotency-Key": "key-3"}).status_code == 200
+
+
+def test_qingbo_answers_each_stage_as_the_status_page_shows(fake: Callable[..., Wire]) -> None:
+    w = fake("qingbo", min_polls=3)
+    job = w.job_id(w.submit())
+    stages = [w.poll(job).json() for _ in range(4)]
+    assert [(s["status"], s["progress"]) for s in stages] == [("queued", ""), ("processing", "50%"), ("processing", "75%"), ("completed", "100%")]
+    done = stages[-1]
+    assert done["cost"] == 120_000 and done["billing_status"] == "settled"  # fast 480p $0.08 x 3 s = $0.24 in quota
+    (video,) = done["result"]["videos"]
+    assert isinstance(video["url"], list) and len(video["url"]) == 1 and video["expires_at"] > done["completed_at"]
+    assert done["urls"] == {"get": w.server.url(f"/v1/tasks/{job}"), "cancel": w.server.url(f"/v1/tasks/{job}/cancel")}
+    assert all("cost" not in s and "result" not in s for s in stages[:3])  # cost only in terminal states
+    missing = w.poll("task-wave0b000000000000")
+    assert w.error(missing, 404) == "task task-wave0b000000000000 not found" and missing.json()["error"]["code"] == "task_not_found"
+    w.server.inject("submit", "429")
+    limited = w.submit().json()["error"]
+    assert limited["code"] == "quota_window_exceeded" and {"window", "used", "cap", "reset_at"} <= set(limited)  # Q3
+
+
+@pytest.mark.parametrize("pid", ["qingbo", "apimart"])
+def test_a_cancelled_task_answers_cancelled(fake: Callable[..., Wire], pid: str) -> None:
+    w = fake(pid)
+    job = w.job_id(w.submit())
+    w.server.inject("poll", "status:cancelled")
+    r = w.poll(job)
+    assert w.state(r) == "cancelled" and w.state(w.poll(job)) == "cancelled"  # it stays cancelled
+    j = r.json()
+    if pid == "qingbo":  # Q6: cost 0 (refunded), no error object, no result
+        assert j["cost"] == 0 and "error" not in j and "result" not in j
+    else:  # A2: error only when failed
+        assert "error" not in j["data"] and "result" not in j["data"]
+
+
+def test_apimart_answers_pending_then_processing_then_completed(fake: Callable[..., Wire]) -> None:
+    w = fake("apimart", min_polls=2)
+    job = w.job_id(w.submit())
+    answers = [w.poll(job).json()["data"] for _ in range(3)]
+    assert [a["status"] for a in answers] == ["pending", "processing", "completed"]
+    done = answers[-1]
+    assert done["progress"] == 100 and done["completed"] >= done["created"] and isinstance(done["actual_time"], int)
+    (video,) = done["result"]["videos"]
+    assert isinstance(video["url"], list) and video["expires_at"] > done["completed"]
+    for status, kind in [(402, "payment_required"), (403, "permission_error"), (502, "bad_gateway")]:  # A3
+        body = json.loads(w.server.error(status, "x").body)
+        assert body == {"error": {"code": status, "message": "x", "type": kind}}
 
 
 # -- faults ----------------------------------------------------------------------------------
@@ -727,7 +864,7 @@ def test_a_submit_timeout_holds_until_the_client_hangs_up(fake: Callable[..., Wi
     with httpx.Client(base_url=w.server.base_url, timeout=0.3) as quick, pytest.raises(httpx.ReadTimeout):
         quick.post(w.submit_path(), json=w.body(), headers=w.auth())
     assert len(w.server.jobs) == 1  # taken, never answered
-    w.server.wait_for(lambda: ("POST", "/v1/prediction/", 0) in w.server.requests)  # the hang-up freed the handler
+    w.server.wait_for(lambda: ("POST", "/v1/prediction", 0) in w.server.requests)  # the hang-up freed the handler
 
 
 def test_a_stalled_request_does_not_block_close(fake: Callable[..., Wire]) -> None:
@@ -791,10 +928,22 @@ def test_a_failed_job_answers_the_pages_failure(fake: Callable[..., Wire], pid: 
     assert w.state(r) == "failed" and w.failure(r) == FAILED_MESSAGE
     assert w.state(w.poll(job)) == "failed"  # it stays failed
     assert w.server.jobs[job].status == "failed" and w.server.jobs[job].files == []
-    if pid == "eachlabs":
-        assert r.json()["details"] == FAILED_MESSAGE
-    if pid == "qingbo":
-        assert r.json() == {"task_id": job, "status": "failed", "error": {"message": FAILED_MESSAGE}}
+    if pid == "eachlabs":  # errors.mdx, the error catalog: status error, the envelope in output, $0
+        j = r.json()
+        assert j["output"] == {"error": "Execution failed", "error_code": "PROVIDER_FAILED", "error_message": FAILED_MESSAGE,
+                               "retryable": False, "success": False}  # fmt: skip
+        assert j["logs"] is None and j["metrics"]["cost"] == 0 and j["id"] == job
+    if pid == "wavespeed":  # error-codes: the task's code beside its error
+        assert r.json()["data"]["code"] == 1200 and r.json()["data"]["outputs"] == []
+    if pid == "qingbo":  # Q6's failed example: cost 0 (refunded), error {message, code}
+        j = r.json()
+        assert j["status"] == "failed" and j["cost"] == 0 and j["progress"] == "100%" and isinstance(j["completed_at"], int)
+        assert j["error"] == {"message": FAILED_MESSAGE, "code": "task_failed"} and "result" not in j
+    if pid == "apimart":  # A2/A3: error {code: integer, message, type}
+        assert r.json()["data"]["error"] == {"code": 400, "message": FAILED_MESSAGE, "type": "invalid_request_error"}
+    if pid == "runware":  # SDK client.py:1140-1148
+        assert r.json() == {"data": [{"taskType": "videoInference", "taskUUID": job, "status": "error",
+                                      "error": {"code": "inferenceError", "message": FAILED_MESSAGE}}]}  # fmt: skip
 
 
 def test_download_faults(fake: Callable[..., Wire]) -> None:

@@ -156,10 +156,10 @@ def test_parameter_change_is_named(built):
 
 def test_provider_and_tier_changes_are_named(built):
     _, path = built
-    plan = plan_of(path, provider="qingbo", tier="fast")
+    plan = plan_of(path, provider="apimart", tier="fast")
     assert set(actions(plan).values()) == {"generate"}
     reasons = plan.shot("open").reasons
-    assert "provider changed: local -> qingbo" in reasons
+    assert "provider changed: local -> apimart" in reasons
     assert "tier changed: std -> fast" in reasons
     assert plan.shot("pour-wide").reasons[-1] == "upstream shot `pour` regenerates"
 

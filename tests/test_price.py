@@ -21,7 +21,7 @@ def _storyboard(tier: str, resolution: str) -> str:
     return f"""
     version: 1
     settings:
-      provider: qingbo
+      provider: eachlabs
       tier: {tier}
       resolution: {resolution}
     shots:
@@ -67,7 +67,7 @@ def test_plan_prices_match_the_table(project, tier, resolution, video, override)
 
 
 def test_local_costs_nothing(project):
-    path = project.write(_storyboard("std", "1080p").replace("provider: qingbo", "provider: local"))
+    path = project.write(_storyboard("std", "1080p").replace("provider: eachlabs", "provider: local"))
     plan = json.loads(project.cli("plan", str(path), "--format", "json").stdout)
     assert plan["provider"] == "local"
     assert plan["total_cost_usd"] == 0
@@ -78,7 +78,7 @@ def test_motion_asset_is_billed_at_the_videos_length(project):
     path = project.write(
         """
         version: 1
-        settings: {provider: qingbo, resolution: 720p}
+        settings: {provider: eachlabs, resolution: 720p}
         assets: {dance: refs/dance.mp4}
         shots:
           - id: move
@@ -97,7 +97,7 @@ def test_motion_url_is_an_estimate_at_the_requested_duration(project):
     path = project.write(
         """
         version: 1
-        settings: {provider: qingbo, resolution: 480p, tier: fast}
+        settings: {provider: eachlabs, resolution: 480p, tier: fast}
         assets: {dance: "https://example.com/dance.mp4"}
         shots:
           - id: move

@@ -645,8 +645,19 @@ CASES: list[Case] = [
     *[
         Case("V005", "seven-groups", "version: 1\n" + SEVEN_CHARACTERS
              + f"shots:\n  - id: a\n    prompt: '{SEVEN_TAGS}'  {MARK}\n", provider=p, col=13, message="at most 6")
-        for p in ("local", "eachlabs", "qingbo", "apimart")
+        for p in ("local", "eachlabs", "apimart")
     ],
+    Case("V005", "four-groups", """
+        version: 1
+        characters:
+          A: {images: [refs/a.png]}
+          B: {images: [refs/b.png]}
+          C: {images: [refs/c.png]}
+          D: {images: [refs/d.png]}
+        shots:
+          - id: a
+            prompt: '@A @B @C @D'  # <-
+        """, provider="qingbo", col=13, message="at most 3"),  # Q5 "type: image: 1 to 3 entries"
     Case("V006", "six-images", """
         version: 1
         characters:
@@ -820,6 +831,45 @@ CASES: list[Case] = [
           - id: a
             prompt: '@A @B'  # <-
         """, provider="wavespeed", col=13, message="at most 3"),
+    Case("V020", "characters-and-a-motion-asset", """
+        version: 1
+        characters:
+          A: {images: [refs/a.png]}
+        assets:
+          hd: refs/hd.mp4
+        shots:
+          - id: a
+            motion: hd  # <-
+            prompt: '@A imitates @hd'
+        """, provider="runware", col=13, message="@A with `motion: hd`", help="two shots"),
+    Case("V020", "characters-and-a-motion-shot", """
+        version: 1
+        characters:
+          A: {images: [refs/a.png]}
+        shots:
+          - {id: a, prompt: x}
+          - id: b
+            motion: a  # <-
+            prompt: '@A moves like @a'
+        """, provider="runware", col=13, shot="b", help="qingbo"),
+    Case("V021", "two-grid-groups", """
+        version: 1
+        characters:
+          G: {grid: refs/grid.png}
+          H: {grid: refs/grid.png}
+        shots:
+          - id: a
+            prompt: '@G meets @H'  # <-
+        """, provider="runware", col=13, message="at most 1 grid group"),
+    Case("V021", "two-grid-groups", """
+        version: 1
+        characters:
+          G: {grid: refs/grid.png}
+          H: {grid: refs/grid.png}
+        shots:
+          - id: a
+            prompt: '@G meets @H'  # <-
+        """, provider="qingbo", col=13, message="at most 1 grid group"),  # Q5 "type: grid: 1 entry with 1 image"
     # P: what a provider offers ---------------------------------------------------------
     Case("P001", "grid", """
         version: 1
@@ -888,7 +938,7 @@ CASES: list[Case] = [
                 audio: jingle  # <-
                 prompt: '@jingle x'
             """, provider=p, col=5, message="(`audio`)")
-        for p in ("wavespeed", "eachlabs", "runware")
+        for p in ("wavespeed", "eachlabs", "runware", "qingbo", "apimart")  # qingbo Q5, apimart: no audio_urls
     ],
     Case("P001", "prompt-optimizer-off", """
         version: 1
@@ -903,6 +953,41 @@ CASES: list[Case] = [
             prompt: x
             sound: true  # <-
         """, provider="eachlabs", col=12, message="(`sound`)"),
+    *[
+        Case("P001", "sound", """
+            version: 1
+            shots:
+              - id: a
+                prompt: x
+                sound: true  # <-
+            """, provider=p, col=12, message="(`sound`)", help="wavespeed")
+        for p in ("qingbo", "apimart")  # qingbo Q5 "Any other parameter returns 400"; apimart A1/A5 list no sound
+    ],
+    Case("P001", "extends", """
+        version: 1
+        shots:
+          - {id: a, prompt: x}
+          - id: b
+            extends: a  # <-
+            prompt: '@a y'
+        """, provider="qingbo", col=14, message="(`extends`)", help="apimart"),  # Q5: generate only
+    Case("P002", "motion-at-1080p", """
+        version: 1
+        settings:
+          resolution: 1080p  # <-
+        assets:
+          dance: refs/dance.mp4
+        shots:
+          - {id: a, motion: dance, prompt: '@dance x'}
+        """, provider="qingbo", col=15, message="only at 480p or 720p", help="`resolution: 720p`"),  # Q5, Q8
+    Case("P002", "motion-shot-at-the-default-1080p", """
+        version: 1
+        shots:
+          - {id: a, prompt: x, resolution: 720p}
+          - id: b  # <-
+            motion: a
+            prompt: '@a y'
+        """, provider="qingbo", col=9, shot="b", message="1080p (the default)"),
     Case("P002", "aspect-4-3", """
         version: 1
         settings:
@@ -959,6 +1044,45 @@ CASES: list[Case] = [
             continues: a  # <-
             prompt: y
         """, provider="qingbo", col=16, staging=False, shot="b", message="the last frame of `a`"),
+    Case("P005", "sound-with-a-motion-asset", """
+        version: 1
+        assets:
+          hd: refs/hd.mp4
+        shots:
+          - id: a
+            motion: hd
+            sound: true  # <-
+            prompt: '@hd x'
+        """, provider="runware", col=12, message="`motion: hd`", help="`sound: false`"),
+    Case("P005", "sound-from-settings", """
+        version: 1
+        settings:
+          sound: true  # <-
+        shots:
+          - {id: a, prompt: x}
+          - {id: b, motion: a, prompt: '@a y'}
+        """, provider="runware", col=10, shot="b", message="(from `settings`)"),
+    Case("P006", "1080p-4-3", """
+        version: 1
+        settings:
+          aspect_ratio: '4:3'  # <-
+        shots: [{id: a, prompt: x}]
+        """, provider="runware", col=17, message="1080p 4:3 is not in it", help="`resolution: 480p`"),
+    Case("P006", "720p-3-4-on-a-shot", """
+        version: 1
+        shots:
+          - id: a
+            prompt: x
+            resolution: 720p
+            aspect_ratio: '3:4'  # <-
+        """, provider="runware", col=19, message="480p 3:4 (560x736)", help="`aspect_ratio: '16:9'`"),
+    Case("P006", "1080p-1-1", """
+        version: 1
+        settings:
+          resolution: 1080p
+          aspect_ratio: '1:1'  # <-
+        shots: [{id: a, prompt: x}]
+        """, provider="runware", col=17, help="`resolution: 720p`"),
     # W: warnings -------------------------------------------------------------------------
     Case("W001", "unused-character", """
         version: 1
@@ -1028,9 +1152,10 @@ CASES: list[Case] = [
     Case("I003", "width-height", """
         version: 1
         settings:
+          resolution: 480p
           aspect_ratio: '4:3'  # <-
         shots: [{id: a, prompt: x}]
-        """, provider="runware", col=17, message="1440x1080"),
+        """, provider="runware", col=17, message="736x560"),
     Case("I004", "billed-seconds", """
         version: 1
         assets:
@@ -1151,22 +1276,58 @@ VALID: list[tuple[str, str, str | None, str]] = [
           - {id: b, extends: a, prompt: '@a y'}
         """),
     ("5120-characters", "runware", None, "version: 1\nshots:\n  - {id: a, prompt: " + "w" * 5120 + "}\n"),
-    ("six-groups", "qingbo", "fast", "version: 1\n" + SIX_CHARACTERS + f"shots:\n  - {{id: a, prompt: '{SIX_TAGS}'}}\n"),
+    ("every-size-in-the-table", "runware", None, """
+        version: 1
+        shots:
+          - {id: a, prompt: x, resolution: 480p, aspect_ratio: '16:9'}
+          - {id: b, prompt: x, resolution: 480p, aspect_ratio: '9:16'}
+          - {id: c, prompt: x, resolution: 480p, aspect_ratio: '4:3'}
+          - {id: d, prompt: x, resolution: 480p, aspect_ratio: '3:4'}
+          - {id: e, prompt: x, resolution: 480p, aspect_ratio: '1:1'}
+          - {id: f, prompt: x, resolution: 720p, aspect_ratio: '16:9'}
+          - {id: g, prompt: x, resolution: 720p, aspect_ratio: '9:16'}
+          - {id: h, prompt: x, resolution: 720p, aspect_ratio: '1:1'}
+          - {id: i, prompt: x, resolution: 1080p, aspect_ratio: '16:9'}
+        """),
+    ("one-grid-and-sound", "runware", None, """
+        version: 1
+        settings: {sound: true}
+        characters: {G: {grid: refs/grid.png}}
+        shots: [{id: a, prompt: '@G comes alive'}]
+        """),
+    ("motion-without-sound", "runware", None, """
+        version: 1
+        settings: {sound: false}
+        assets: {hd: refs/hd.mp4}
+        shots:
+          - {id: a, motion: hd, prompt: '@hd x'}
+          - {id: b, extends: a, sound: true, prompt: '@a y'}
+        """),
+    ("three-groups-of-five-and-a-voice", "qingbo", "fast", """
+        version: 1
+        characters:
+          A: {images: [refs/a.png, refs/b.png, refs/c.png, refs/d.png, refs/e.png], voice: refs/voice.wav}
+          B: {images: [refs/b.png]}
+          C: {images: [refs/c.png]}
+        shots: [{id: a, prompt: '@A @B @C'}]
+        """),
     ("six-keyframes", "qingbo", None, "version: 1\nshots:\n  - id: a\n    prompt: x\n    duration: 10\n"
      "    first_frame: refs/a.png\n    last_frame: refs/b.png\n" + keyframes(6, mark=False)),
     ("4000-characters", "qingbo", None, "version: 1\nshots:\n  - {id: a, prompt: " + "w" * 4000 + "}\n"),
-    ("motion-with-a-grid", "qingbo", None, """
+    ("motion-with-a-grid-at-720p", "qingbo", None, """
         version: 1
+        settings: {resolution: 720p}
         characters: {G: {grid: refs/grid.png}}
         assets: {dance: refs/dance.mp4}
         shots: [{id: a, motion: dance, prompt: '@G @dance'}]
         """),
-    ("audio-driven-and-continuity", "qingbo", None, """
+    ("motion-shot-at-480p-and-continuity", "qingbo", None, """
         version: 1
-        assets: {jingle: refs/jingle.wav}
+        settings: {resolution: 480p}
         shots:
-          - {id: a, audio: jingle, prompt: '@jingle sing'}
-          - {id: b, continues: a, prompt: steam rises}
+          - {id: a, prompt: x}
+          - {id: b, motion: a, prompt: '@a y'}
+          - {id: c, continues: b, prompt: steam rises}
         """),
     ("six-groups", "apimart", None, "version: 1\n" + SIX_CHARACTERS + f"shots:\n  - {{id: a, prompt: '{SIX_TAGS}'}}\n"),
     ("six-keyframes", "apimart", None, "version: 1\nshots:\n  - id: a\n    prompt: x\n    duration: 10\n"
@@ -1229,6 +1390,36 @@ def test_one_diagnostic_per_mistake_for_runware_frames(project: Project) -> None
     """Nine keyframes break both of runware's counts; the user hears about it once."""
     text = "version: 1\nshots:\n  - id: a\n    prompt: x\n    duration: 10\n" + keyframes(9, mark=False)
     assert [d.code for d in errors(run(project, text, "runware"))] == ["V014"]
+
+
+def test_runware_extends_with_characters_is_v003_alone(project: Project) -> None:
+    """Runware's "no referenceImages with referenceVideos" covers extends too, which V003 already says."""
+    text = "version: 1\ncharacters: {A: {images: [refs/a.png]}}\nshots:\n  - {id: a, prompt: x}\n  - {id: b, extends: a, prompt: '@A @a y'}\n"
+    assert [d.code for d in errors(run(project, text, "runware"))] == ["V003"]
+
+
+def test_runware_two_grids_mixed_with_an_image_group_is_v009_alone(project: Project) -> None:
+    text = ("version: 1\ncharacters:\n  A: {images: [refs/a.png]}\n  G: {grid: refs/grid.png}\n"
+            "shots:\n  - {id: a, prompt: '@A @G'}\n")
+    assert [d.code for d in errors(run(project, text, "runware"))] == ["V009"]
+
+
+@pytest.mark.parametrize(("resolution", "ratio", "size"), [
+    ("480p", "16:9", (848, 480)), ("480p", "9:16", (480, 848)), ("480p", "4:3", (736, 560)), ("480p", "3:4", (560, 736)),
+    ("480p", "1:1", (640, 640)), ("720p", "16:9", (1280, 720)), ("720p", "9:16", (720, 1280)), ("720p", "1:1", (960, 960)),
+])  # fmt: skip
+def test_runware_width_and_height_come_from_its_table(project: Project, resolution: str, ratio: str, size: tuple[int, int]) -> None:
+    text = f"version: 1\nsettings: {{resolution: {resolution}, aspect_ratio: '{ratio}'}}\nshots:\n  - {{id: a, prompt: x}}\n"
+    compiled = project.compile(text, provider="runware")
+    request = compiled.shots["a"].request
+    assert request is not None and (request.width, request.height) == size
+    (note,) = [d for d in compiled.diagnostics if d.code == "I003"]
+    assert f"{size[0]}x{size[1]}" in note.message
+
+
+def test_runware_1080p_16_9_is_the_resolution_alone_and_no_size_note(project: Project) -> None:
+    compiled = project.compile("version: 1\nshots:\n  - {id: a, prompt: x}\n", provider="runware")
+    assert compiled.ok and [d.code for d in compiled.diagnostics] == []
 
 
 def test_independent_mistakes_are_all_reported(project: Project) -> None:

@@ -66,6 +66,7 @@ class CompiledShot:
     billed_seconds: float = 0.0
     estimate: bool = False  # billed seconds are a guess (a reference video behind a URL)
     ok: bool = True
+    uploads: list[str] = field(default_factory=list)  # local inputs a URL-only provider needs uploaded
 
     @property
     def provider(self) -> str:
@@ -392,7 +393,8 @@ class _Compiler:
         eff = cs.settings
         prof = PROFILES[eff["provider"]]
         sid = shot.id
-        width, height = frame_size(eff["resolution"], eff["aspect_ratio"])
+        table = (prof.sizes or {}).get((eff["resolution"], eff["aspect_ratio"]))
+        width, height = table or frame_size(eff["resolution"], eff["aspect_ratio"])
         self.check_settings(shot, prof)
 
         prompt = self.render_prompt(shot)
@@ -474,10 +476,11 @@ class _Compiler:
         if prompt is None:
             cs.ok = False
             return
-        if prof.size_from_width_height:
+        if prof.size_from_width_height and (table or prof.sizes is None):
             self.error(
                 "I003",
-                f"{prof.id} takes width and height; {eff['resolution']} {eff['aspect_ratio']} is sent as {width}x{height}",
+                f"{prof.id} takes width and height; {eff['resolution']} {eff['aspect_ratio']} is sent as {width}x{height}"
+                + (" (its size table)" if table else ""),
                 self.setting_at(shot, "aspect_ratio"),
                 shot=sid,
             )
@@ -509,11 +512,15 @@ class _Compiler:
         for _, ref in cs.request.media():
             if ref.file is not None:
                 cs.files[ref.file] = self.media.resolve_file(ref.file)
-        if prof.paid and not self.staging:
+        if prof.paid:
             self.check_reachable(shot, prof, cs.request)
 
     def check_reachable(self, shot: Shot, prof: Profile, request: Request) -> None:
-        """P004: every local input must reach a URL-only provider somehow (an upload bucket)."""
+        """P004: every local input must reach a URL-only provider somehow (an upload bucket).
+
+        What needs uploading is kept on the shot either way, so ``plan`` can quote a build
+        before the bucket exists and list it as something the build will need.
+        """
         sid = shot.id
         for ref, kind, where in self.local_inputs(shot, request):
             if ref.url is not None or kind in prof.inline_media:
@@ -521,6 +528,9 @@ class _Compiler:
             if ref.clip_of is not None and self.shots[ref.clip_of].settings.get("provider") == prof.id:
                 continue  # the parent's own result URL is handed over
             what = f"`{ref.file}`" if ref.file else f"the {'clip' if ref.clip_of else 'last frame'} of `{ref.shot}`"
+            self.shots[sid].uploads.append(what)
+            if self.staging:
+                continue
             self.error(
                 "P004",
                 f"shot `{sid}` sends {what} to {prof.id}, which takes {kind}s only as URLs, and no upload bucket is set",
@@ -584,6 +594,21 @@ class _Compiler:
                 self.setting_at(shot, "aspect_ratio"),
                 sid,
                 help="choose one of those, or a provider that takes 4:3 and 3:4 (eachlabs, runware, qingbo, apimart)",
+            )
+        pair = (eff["resolution"], eff["aspect_ratio"])
+        if prof.sizes is not None and pair not in prof.sizes and pair[1] not in prof.resolution_only_ratios:
+            ok = ", ".join(f"{r} {a} ({w}x{h})" for (r, a), (w, h) in prof.sizes.items())
+            alone = sorted(prof.resolution_only_ratios)
+            fits = [r for r, a in prof.sizes if a == pair[1]]
+            fixes = ([f"`resolution: {fits[-1]}`"] if fits else []) + [f"`aspect_ratio: '{a}'`" for a in alone]
+            self.error(
+                "P006",
+                f"shot `{sid}`: {prof.id} takes width x height only from its size table, and {pair[0]} {pair[1]} "
+                f"is not in it{self.setting_source(shot, 'aspect_ratio')}; supported: {ok}"
+                + (f", and any resolution at {', '.join(alone)} (sent as the resolution alone)" if alone else ""),
+                self.setting_at(shot, "aspect_ratio"),
+                sid,
+                help=f"set {' or '.join(fixes)}" if fixes else "choose a size from the table",
             )
         if eff["sound"] and not prof.sound:
             self.unsupported(shot, prof, "sound", "sound generation", self.setting_at(shot, "sound"))
@@ -740,6 +765,15 @@ class _Compiler:
                 )
         if "grid" in types and not prof.grid:
             self.unsupported(shot, prof, "grid", "grid (collage) reference groups", where)
+        elif types == {"grid"} and prof.max_grid_groups is not None and len(groups) > prof.max_grid_groups:
+            self.error(
+                "V021",
+                f"shot `{sid}` references {len(groups)} grid characters ({', '.join(g.tag for g in groups)}); "
+                f"{prof.id} takes at most {prof.max_grid_groups} grid group in a shot, with no other group",
+                where,
+                sid,
+                help="reference one grid character per shot, or put the others in one collage",
+            )
         if any(g.audio for g in groups):
             if not prof.group_audio:
                 self.unsupported(shot, prof, "voice", "voices bound to reference groups", where)
@@ -927,6 +961,17 @@ class _Compiler:
         if video.type not in prof.ref_video_types:
             self.unsupported(shot, prof, field_name, f"{video.type}-type reference videos", where)
             return
+        resolution = self.shots[sid].settings["resolution"]
+        allowed = prof.reference_video_resolutions
+        if video.type == "reference" and allowed is not None and resolution not in allowed:
+            self.error(
+                "P002",
+                f"shot `{sid}`: {prof.id} takes a motion reference (`motion: {video.tag[1:]}`) only at "
+                f"{' or '.join(sorted(allowed))}; the resolution is {resolution}{self.setting_source(shot, 'resolution')}",
+                self.setting_at(shot, "resolution"),
+                sid,
+                help=f"set `resolution: {max(allowed, key=lambda r: int(r.rstrip('p')))}` on this shot",
+            )
         if video.video.file is not None:
             probe = self.media.probe(self.media.root / video.video.file)
             if isinstance(probe, str):
@@ -956,6 +1001,28 @@ class _Compiler:
                 where,
                 sid,
                 help="use a 1080p 16:9 or 9:16 source (1920x1080 is 2,073,600 pixels)",
+            )
+        if video.type == "reference" and groups and not prof.reference_video_with_groups:  # extends: V003
+            self.error(
+                "V020",
+                f"shot `{sid}`: {prof.id} takes no reference images with a reference video; "
+                f"found {', '.join(g.tag for g in groups)} with `motion: {video.tag[1:]}`",
+                where,
+                sid,
+                help="split it into two shots: one that references the characters, one that imitates the motion "
+                "(or use a provider that combines them: "
+                + ", ".join(p.id for p in PROFILES.values() if p.paid and p.reference_video_with_groups
+                            and "reference" in p.ref_video_types) + ")",
+            )
+        eff = self.shots[sid].settings
+        if video.type == "reference" and eff["sound"] and not prof.reference_video_sound:
+            self.error(
+                "P005",
+                f"shot `{sid}`: {prof.id} generates no sound for a shot with a motion reference (`motion: {video.tag[1:]}`); "
+                f"`sound` is true{self.setting_source(shot, 'sound')} and the reference video's own audio is carried to the output",
+                self.setting_at(shot, "sound"),
+                sid,
+                help="set `sound: false` on this shot",
             )
         if video.type == "reference" and not prof.reference_video_with_grid and any(g.type == "grid" for g in groups):
             self.error(

@@ -8,10 +8,28 @@ these fields, so correcting a provider is a one-line change here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 ALL_RATIOS = frozenset({"16:9", "9:16", "1:1", "4:3", "3:4"})
 V4_PROMPT_CHARS = 4000  # "1280 tokens (roughly 4000 characters)", seed 001; seed 004 says 1280 tokens
+
+# Runware's supported width x height for skywork:skyreels@v4 ("The following dimension
+# combinations are supported", https://runware.ai/docs/models/skywork-skyreels-v4.md).
+# The stored copy of that page breaks off after the sixth row: 720p 9:16 and 1:1 rest on a
+# third-party table re-checked against the page; 720p ~4:3 / ~3:4 and all 1080p rows are
+# unread, so those combinations are not sent as width and height (16:9 goes as `resolution`).
+RUNWARE_SIZES: Mapping[tuple[str, str], tuple[int, int]] = MappingProxyType({
+    ("480p", "16:9"): (848, 480),  # reference page
+    ("480p", "9:16"): (480, 848),  # reference page
+    ("480p", "4:3"): (736, 560),  # reference page ("~4:3", 1.31)
+    ("480p", "3:4"): (560, 736),  # reference page ("~3:4")
+    ("480p", "1:1"): (640, 640),  # reference page
+    ("720p", "16:9"): (1280, 720),  # reference page
+    ("720p", "9:16"): (720, 1280),  # third-party confirmation of the page
+    ("720p", "1:1"): (960, 960),  # third-party confirmation of the page
+})  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -21,6 +39,10 @@ class Profile:
     tiers: frozenset[str] = frozenset({"std", "fast"})
     aspect_ratios: frozenset[str] = ALL_RATIOS
     size_from_width_height: bool = False  # takes width/height rather than an aspect ratio
+    # with size_from_width_height: the only (resolution, aspect ratio) -> width x height it takes,
+    # and the ratios it takes as the resolution preset alone when the pair is not in the table
+    sizes: Mapping[tuple[str, str], tuple[int, int]] | None = None
+    resolution_only_ratios: frozenset[str] = frozenset()
     sound: bool = True  # offers a sound-effects switch
     fast_requires_silence: bool = False
     prompt_optimizer: bool = True  # offers switching prompt rewriting off
@@ -42,7 +64,11 @@ class Profile:
     reference_video_max_seconds: float = 10.0
     extend_video_max_seconds: float = 15.0
     ref_video_min_pixels: int | None = None
+    reference_video_resolutions: frozenset[str] | None = None  # the only resolutions with a motion video, when limited
     reference_video_with_grid: bool = True
+    reference_video_with_groups: bool = True  # a motion (reference-type) video combines with reference groups
+    reference_video_sound: bool = True  # sound generation on a shot with a motion (reference-type) video
+    max_grid_groups: int | None = None  # how many grid groups one shot takes, when fewer than max_groups
     shot_audio: bool = True  # audio-driven generation from a standalone audio file
     tags_must_appear_in_prompt: bool = False
     inline_media: frozenset[str] = frozenset()  # media kinds accepted inline (data URI) rather than by URL
@@ -106,8 +132,11 @@ PROFILES: dict[str, Profile] = {
         seed="002",
         tiers=frozenset({"std"}),
         size_from_width_height=True,
+        sizes=RUNWARE_SIZES,
+        resolution_only_ratios=frozenset({"16:9"}),
         prompt_max_chars=5120,
         max_groups=3,
+        max_grid_groups=1,
         group_audio_max_seconds=15.0,
         max_mid_frames=8,  # its page caps frame images at 8 in all, not mid frames at 6 (seed 003's limit)
         max_frame_images=8,
@@ -115,6 +144,8 @@ PROFILES: dict[str, Profile] = {
         reference_video_max_seconds=15.0,
         extend_video_max_seconds=15.0,
         ref_video_min_pixels=1_866_240,
+        reference_video_with_groups=False,
+        reference_video_sound=False,
         shot_audio=False,
         inline_media=frozenset({"image"}),
         sources={
@@ -125,26 +156,55 @@ PROFILES: dict[str, Profile] = {
             "positivePrompt": "seed 002: max 5120",
             "inline": "seed 002: images take UUID, URL, Data URI or Base64; audio and video only UUID or URL",
             "size": "seed 002: width and height in pixels, no aspect ratio",
+            "sizes": "runware reference (skywork-skyreels-v4.md): only the listed width/height combinations; "
+            "`resolution` cannot be used with width/height; its example sends `resolution: 1080p` alone",
+            "4:3": "runware reference: the 4:3 and 3:4 rows are ~4:3 (736x560 is 1.31)",
+            "grid": "runware reference: when referenceImages includes type grid, it is limited to 1 item",
+            "referenceVideos+referenceImages": "runware reference: when referenceVideos is provided, "
+            "referenceImages cannot be used",
+            "audio": "runware reference: when referenceVideos includes type reference, settings.audio cannot be used "
+            "(seed 002:84 the input video's audio is carried to the output)",
         },
     ),
+    # qingbo's page after seed 003 (QingBo-AI/WaveAPI-Doc en/api-reference/video/skyreels.mdx @624b9e5,
+    # "Q5" in storyboard/run/hosted/qingbo.py): generate only, "Any other parameter returns 400".
     "qingbo": Profile(
         id="qingbo",
         seed="003",
+        sound=False,
+        max_groups=3,
+        max_grid_groups=1,
+        group_audio_max_seconds=15.0,
+        ref_video_types=frozenset({"reference"}),
+        reference_video_resolutions=frozenset({"480p", "720p"}),
+        shot_audio=False,
+        tags_must_appear_in_prompt=True,
         sources={
-            "ref_images": "seed 003: up to 6 items, image or grid, optional audio_url",
-            "mid_frame_images": "seed 003: up to 6, tag + image_url + time_stamp in (0, duration)",
-            "prompt": "seed 003 states none; SkyReels V4 limit 1280 tokens (seeds 001, 004)",
+            "action": "Q5: `generate` is the only action in this series (no extend)",
+            "sound": "Q5: no `sound` parameter; any other parameter returns 400 (the output carries audio)",
+            "ref_images": "Q5: type image 1 to 3 entries with 1 to 5 images each; type grid 1 entry with 1 image; "
+            "audio_url only on image entries, up to 15 seconds",
+            "video_urls": "Q5: 1 clip, tag @video_N; only 480p and 720p with video_urls, sent explicitly (else 400)",
+            "audio_urls": "Q5: no standalone audio field; audio only as ref_images[].audio_url",
+            "tags": "Q5: with video_urls, ref_images or mid_frame_images the prompt must contain the matching @ tag",
+            "mid_frame_images": "Q5: up to 6, tag starting with @, time_stamp -1 or in (0, duration)",
+            "exclusive": "Q5: first_frame_image / end_frame_image / mid_frame_images cannot combine with ref_images / video_urls",
+            "prompt": "Q5 states none (seed 003 era: 5000 characters); SkyReels V4 limit 1280 tokens (seeds 001, 004)",
         },
     ),
     "apimart": Profile(
         id="apimart",
         seed="004",
+        sound=False,
         reference_video_with_grid=False,
+        shot_audio=False,
         tags_must_appear_in_prompt=True,
         sources={
             "tags": "seed 004: every declared tag must appear in the prompt",
             "reference": "seed 004: reference can be combined with ref_images.type=image",
             "prompt": "seed 004: max 1280 tokens",
+            "sound": "seed 004 and the typed clients of its cn page list no `sound` parameter",
+            "audio_urls": "seed 004 lists no standalone audio field; audio only as ref_images[].audio_url",
         },
     ),
 }

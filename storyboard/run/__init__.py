@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from .frames import ClipInfo
 from .runner import RunResult, Runner, ShotResult
 
-__all__ = ["build", "check_ready", "BuildResult", "Generated", "Job", "Provider", "Report", "RunResult", "ShotResult", "film_path", "providers"]
+__all__ = ["build", "build_needs", "check_ready", "BuildResult", "Generated", "Job", "Provider", "Report", "RunResult", "ShotResult", "film_path", "providers"]
 
 
 @dataclass
@@ -59,6 +59,36 @@ def check_ready(ids: set[str], environ: Mapping[str, str] | None = None) -> None
         from .hosted import settings_for
 
         settings_for(hosted, environ)
+
+
+def build_needs(plan: Plan, environ: Mapping[str, str] | None = None) -> list[str]:
+    """What a build of ``plan`` still needs from its environment (keys, an upload bucket), in words.
+
+    ``plan`` quotes a build before anything is set up (agencies price before they create the
+    bucket); this list says what to set before ``build``. Empty when the build could start now.
+    """
+    import os
+
+    environ = os.environ if environ is None else environ
+    todo = plan.to_generate
+    hosted = sorted({s.provider for s in todo} - {"local"})
+    needs: list[str] = []
+    if hosted:
+        from .hosted import adapters
+
+        known = adapters()
+        for pid in hosted:
+            if not environ.get(known[pid].key_env, "").strip():
+                needs.append(f"{known[pid].key_env}: your {pid} API key")
+    if not environ.get("STORYBOARD_UPLOAD_URL"):
+        uploads = [(s.id, what) for s in todo for what in plan.compiled.shots[s.id].uploads]
+        if uploads:
+            shots = sorted({sid for sid, _ in uploads})
+            needs.append(
+                f"STORYBOARD_UPLOAD_URL=s3://bucket/prefix: {len(uploads)} local input{'s' if len(uploads) != 1 else ''} "
+                f"of {', '.join(f'`{sid}`' for sid in shots)} go to providers that take only URLs"
+            )
+    return needs
 
 
 def film_path(compiled: Compiled) -> Path:

@@ -2,11 +2,17 @@
 
 Everything is ``POST /v1`` with a JSON array of tasks: a ``videoInference`` task submits
 (``deliveryMethod: async``), a ``getResponse`` task polls by ``taskUUID``. The client's
-``taskUUID`` is the job id, so a resent submit is caught as ``duplicateTaskUUID``.
+``taskUUID`` is the job id, so a resent submit is caught as ``conflictTaskUUID``.
+
+Beyond seed 002, the model's reference page (**MD** = https://runware.ai/docs/models/skywork-skyreels-v4.md,
+"Compatibility & Validation") and its examples (**EX** = .../skywork-skyreels-v4/examples) say which
+combinations are refused and what answers look like; the SDK (PyPI runware-sdk 1.8.0) shows how
+they are read. Codes no Runware page lists are marked as such.
 """
 
 from __future__ import annotations
 
+import random
 import re
 import uuid
 from typing import Any
@@ -34,13 +40,25 @@ from .server import (
 )
 
 PATHS = ("/v1", "/v1/")
+# MD "The following dimension combinations are supported"; its stored copy ends after 720p 16:9:
+# 720p 9:16 and 1:1 rest on a third-party table re-checked against MD. Other sizes are refused.
+SIZES: dict[tuple[str, str], tuple[int, int]] = {
+    ("480p", "16:9"): (848, 480), ("480p", "9:16"): (480, 848), ("480p", "4:3"): (736, 560),
+    ("480p", "3:4"): (560, 736), ("480p", "1:1"): (640, 640), ("720p", "16:9"): (1280, 720),
+    ("720p", "9:16"): (720, 1280), ("720p", "1:1"): (960, 960),
+}  # fmt: skip
+RESOLUTION_OF = {size: resolution for (resolution, _), size in SIZES.items()}  # the price row of a width x height
+DUPLICATE_CODE = "conflictTaskUUID"  # SDK0.5 base.py:422; no Runware page lists it (status 400 unverified)
+NOT_FOUND_CODE = "taskFailedOrNotFound"  # SDK errors.py:113; no Runware page lists it (status 400 unverified)
+DIMENSIONS_CODE = "unsupportedDimensions"  # a third-party quote of Runware's error for an unlisted size (Wan2.2)
+FAILED_CODE = "inferenceError"  # SDK errors.py: a provider-side failure; the item shape is SDK client.py:1140-1148
 MODEL = "skywork:skyreels@v4"  # seed 002:94-95
 REFERENCE_VIDEO_MAX_SECONDS = 15.0  # seed 002:89
 REFERENCE_VIDEO_MIN_PIXELS = 1_866_240  # seed 002:89 (e.g. 1920x972)
 AUDIO_MAX_SECONDS = 15.0  # seed 002:68
 CONTAINERS = {"MP4": "mp4", "WEBM": "webm", "MOV": "mov"}  # seed 002:18-20
-# USD per second: runware's page prints no price, so the SkyReels V4 std list price
-# (seeds 000:70-91, 001:11), with the video-input rate when referenceVideos is used.
+# USD per second: seed 002 prints no price; the SkyReels V4 std list price (seeds 000:70-91, 001:11),
+# with the video-input rate when referenceVideos is used, which MD's pricing repeats to the cent.
 PRICE = {False: {"480p": 0.11, "720p": 0.14, "1080p": 0.35}, True: {"480p": 0.18, "720p": 0.25, "1080p": 0.625}}
 
 
@@ -73,7 +91,7 @@ FRAME_IMAGE = Field(  # 002:73-77 a plain image input, or {image, frame}
     form=_image_form,
     fields={
         "image": Field("string", required=True, form=_image_form),
-        "frame": Field("string|integer", required=True, enum=("first", "last"), min=0),  # position: first, last or a frame index
+        "frame": Field("string|integer", enum=("first", "last"), min=0),  # position: last or a frame index; EX's first frame has none
     },
 )
 REFERENCE_VIDEO = Field(
@@ -127,11 +145,25 @@ def _groups(t: dict[str, Any]) -> list[dict[str, Any]]:
     return list((t.get("inputs") or {}).get("referenceImages") or [])
 
 
+def _videos(t: dict[str, Any]) -> list[dict[str, Any]]:
+    return list((t.get("inputs") or {}).get("referenceVideos") or [])
+
+
 RULES: list[Rule] = [
     # 002:60 all items must share the same type
     Rule("inputs.referenceImages", "all referenceImages groups must share the same type", lambda t: len({g["type"] for g in _groups(t)}) > 1),
     # 002:65 a grid group is a single collage image
     Rule("inputs.referenceImages", "a grid group holds a single collage image", lambda t: any(g["type"] == "grid" and len(g["images"]) != 1 for g in _groups(t))),
+    # MD: when inputs.referenceImages includes type grid, inputs.referenceImages is limited to 1 item
+    Rule("inputs.referenceImages", "when inputs.referenceImages includes type grid, inputs.referenceImages is limited to 1 item", lambda t: any(g["type"] == "grid" for g in _groups(t)) and len(_groups(t)) > 1),
+    # MD: when inputs.referenceVideos is provided, inputs.referenceImages cannot be used
+    Rule("inputs.referenceImages", "when inputs.referenceVideos is provided, inputs.referenceImages cannot be used", lambda t: bool(_groups(t)) and bool(_videos(t))),
+    # MD: when inputs.referenceVideos includes type reference, settings.audio cannot be used
+    Rule("settings.audio", "when inputs.referenceVideos includes type reference, settings.audio cannot be used", lambda t: "audio" in (t.get("settings") or {}) and any(v["type"] == "reference" for v in _videos(t))),
+    # MD: resolution cannot be used with width/height
+    Rule("resolution", "resolution cannot be used with width/height", lambda t: "resolution" in t and ("width" in t or "height" in t)),
+    # MD: width and height must be used together
+    Rule("width", "width and height must be used together", lambda t: ("width" in t) != ("height" in t)),
 ]  # fmt: skip
 
 DEFAULTS: dict[str, Any] = {"duration": 5, "resolution": "1080p", "numberResults": 1, "outputFormat": "MP4"}  # 002:17, 93, 101, 104
@@ -170,7 +202,7 @@ class RunwareFake(FakeServer):
     @staticmethod
     def _error_item(e: Invalid) -> dict[str, Any]:
         item: dict[str, Any] = {"code": e.code or _code(e.parameter), "message": e.message}
-        if e.code not in ("duplicateTaskUUID", "taskNotFound"):
+        if e.code not in (DUPLICATE_CODE, NOT_FOUND_CODE):
             item["parameter"] = e.parameter
         item.update(e.context)
         return item
@@ -218,7 +250,7 @@ class RunwareFake(FakeServer):
 
     @staticmethod
     def _duplicate(task_uuid: str) -> Invalid:
-        e = Invalid("taskUUID", f"taskUUID {task_uuid} was already used", code="duplicateTaskUUID")
+        e = Invalid("taskUUID", f"taskUUID {task_uuid} was already used", code=DUPLICATE_CODE)
         e.context["taskUUID"] = task_uuid
         return e
 
@@ -232,6 +264,10 @@ class RunwareFake(FakeServer):
         seen.add(task["taskUUID"])
         check_fields(task, FIELDS)
         check_rules(task, RULES)
+        if "width" in task and (task["width"], task["height"]) not in RESOLUTION_OF:  # MD dimension table
+            supported = ", ".join(f"{w}x{h}" for w, h in SIZES.values())
+            raise Invalid("width", f"unsupported dimensions {task['width']}x{task['height']}; supported: {supported}",
+                          code=DIMENSIONS_CODE)  # fmt: skip
         inputs = task.get("inputs") or {}
         for i, group in enumerate(inputs.get("referenceImages") or []):
             audio = group.get("audio")
@@ -250,16 +286,18 @@ class RunwareFake(FakeServer):
                     where, f"{where} must have at least 1,866,240 total pixels, found {info.width}x{info.height}"
                 )
         eff = {**DEFAULTS, **task}
-        if "width" in task and "height" in task:
+        if "width" in task:
             width, height = task["width"], task["height"]
-        else:  # no aspect ratio parameter on this page: 16:9 at the resolution preset
-            width, height = frame_size(eff["resolution"], "16:9")
+            eff["resolution"] = RESOLUTION_OF[(width, height)]  # the price row the size belongs to
+        else:  # no aspect ratio parameter on this page: 16:9 at the resolution preset (the table's, where it has one)
+            width, height = SIZES.get((eff["resolution"], "16:9")) or frame_size(eff["resolution"], "16:9")
         seconds = self.clip_seconds(
             eff["duration"], video and video["type"], video and video["video"], "inputs.referenceVideos[0].video"
         )
         clip = ClipSpec.of(width, height, seconds, CONTAINERS[eff["outputFormat"]])
         extra: dict[str, Any] = {
             "video_uuids": [str(uuid.uuid4()) for _ in range(eff["numberResults"])],
+            "seeds": [random.randrange(1, 2**31) for _ in range(eff["numberResults"])],  # EX: "seed": 1925401861
             "cost": round(PRICE[video is not None][eff["resolution"]] * seconds, 4) if task.get("includeCost") else None,
         }
         return [clip] * eff["numberResults"], extra
@@ -284,18 +322,19 @@ class RunwareFake(FakeServer):
         check_fields(task, GET_RESPONSE)
         job = self.jobs.get(task["taskUUID"])
         if job is None:
-            raise Invalid("taskUUID", f"no task with taskUUID {task['taskUUID']}", code="taskNotFound")
+            raise Invalid("taskUUID", f"no task with taskUUID {task['taskUUID']}", code=NOT_FOUND_CODE)
         state = self.advance(job, req)
         head: dict[str, Any] = {"taskType": "videoInference", "taskUUID": job.id}
         if state == "pending":
             return [{**head, "status": "processing"}]
-        if state == "failed":
-            return [{**head, "status": "error", "message": job.error}]
+        if state == "failed":  # SDK client.py:1140-1148: {status: error, error: {code, message}}
+            return [{**head, "status": "error", "error": {"code": FAILED_CODE, "message": job.error}}]
         return [self._result(job, head, i) for i in range(len(job.urls))]
 
     @staticmethod
     def _result(job: Job, head: dict[str, Any], i: int) -> dict[str, Any]:
-        item = {**head, "status": "success", "videoUUID": job.extra["video_uuids"][i], "videoURL": job.urls[i]}
+        """EX's result item: taskType, taskUUID, videoUUID, videoURL, seed, cost; no status."""
+        item = {**head, "videoUUID": job.extra["video_uuids"][i], "videoURL": job.urls[i], "seed": job.extra["seeds"][i]}
         if job.extra["cost"] is not None:  # 002:55-56 only with includeCost
             item["cost"] = job.extra["cost"]
         return item

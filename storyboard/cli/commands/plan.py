@@ -16,10 +16,14 @@ from ..render import diagnostics_json, print_diagnostics, summary
 @tier_option
 @output_format
 def command(file: str, provider: str | None, tier: str | None, fmt: str) -> None:
-    """Show, per shot, `generate` or `cached`, the reasons and the price. Sends nothing."""
-    from ...plan import make_plan
+    """Show, per shot, `generate` or `cached`, the reasons and the price. Sends nothing.
 
-    loaded, compiled = compile_file(file, provider, tier)
+    A quote needs no key and no upload bucket: what the build will need is listed instead.
+    """
+    from ...plan import make_plan
+    from ...run import build_needs
+
+    loaded, compiled = compile_file(file, provider, tier, staging=True)
     if compiled is None or not compiled.ok:
         if fmt == "json":
             click.echo(diagnostics_json(loaded.diagnostics, False), err=True)
@@ -28,12 +32,15 @@ def command(file: str, provider: str | None, tier: str | None, fmt: str) -> None
             click.echo(summary(loaded.diagnostics, file), err=True)
         sys.exit(1)
     plan = make_plan(compiled)
+    needs = build_needs(plan)
     if fmt == "json":
         # compact: json's C encoder only runs without indent, and plans can be 10,000 shots
-        click.echo(json.dumps(plan.to_json(), ensure_ascii=False, separators=(",", ":")))
+        click.echo(json.dumps({**plan.to_json(), "needs": needs}, ensure_ascii=False, separators=(",", ":")))
         return
     print_diagnostics(compiled.diagnostics.warnings, loaded.source, err=True)
     click.echo(render_plan(plan, file))
+    if needs:
+        click.echo("Before building, set:\n" + "\n".join(f"  {need}" for need in needs))
 
 
 def render_plan(plan, file: str) -> str:  # type: ignore[no-untyped-def]
