@@ -49,6 +49,10 @@ class ProviderError(StoryboardError):
     """A hosted provider refused or failed a job; the message is the provider's own, key redacted."""
 
 
+class Refused(ProviderError):
+    """The provider refused a submit outright (an error envelope, even inside a 2xx): no job exists."""
+
+
 class TransientError(ProviderError):
     """A provider answer worth retrying: 429, 5xx, a dropped connection before the request was sent."""
 

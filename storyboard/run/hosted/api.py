@@ -74,7 +74,11 @@ class Adapter(ABC):
 
     @abstractmethod
     def submitted(self, answer: Any, task_id: str | None) -> str:
-        """The job id from a 2xx submit answer; raises ProviderError if the answer refuses."""
+        """The job id from a 2xx submit answer.
+
+        Raises Refused when the answer is an explicit refusal (no job exists), ProviderError
+        when it names no job: that job may exist all the same, so it is not resent blindly.
+        """
 
     @abstractmethod
     def poll(self, job_id: str) -> Call: ...

@@ -34,7 +34,7 @@ from aiolimiter import AsyncLimiter
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt, wait_exponential, wait_random
 
 from ...compile.request import MediaRef, Request
-from ...errors import BuildError, MediaError, ProviderError, StagingError, TransientError, UnknownOutcome
+from ...errors import BuildError, MediaError, ProviderError, Refused, StagingError, TransientError, UnknownOutcome
 from ...store import JournalEntry, Store
 from ..frames import ClipInfo, probe_clip
 from ..job import Generated, Job, Report
@@ -218,28 +218,41 @@ class HostedProvider:
             report(job.shot, "submitted", "sending")
             sending = asyncio.ensure_future(self._request(self.adapter.submit(body), submit=True, task_id=task_id))
             try:
-                status, answer = await asyncio.shield(sending)
+                await asyncio.shield(sending)
             except asyncio.CancelledError:
+                # Ctrl-C: wait briefly for the answer, so a job the provider took is journalled
                 report(job.shot, "submitted", f"interrupted: waiting up to {self.settings.submit_grace:g} s for the answer")
-                await self._answer_before_leaving(job, sending, task_id)
-                raise
-            except UnknownOutcome as exc:
-                self.store.journal_update(job.key, "unknown", error=str(exc))
-                raise UnknownOutcome(self._unknown_message(job, str(exc))) from None
-            except TransientError as exc:
-                if self.adapter.client_task_ids:
-                    # one of the attempts may have got through: the next build sends the same id again, safely
-                    self.store.journal_update(job.key, "unknown", error=str(exc))
+                await asyncio.wait({sending}, timeout=self.settings.submit_grace)
+                if not sending.done():
+                    sending.cancel()
+                    self.store.journal_update(job.key, "unknown", error="the build was interrupted before the submit's answer came")
                 else:
-                    self.store.journal_forget(job.key)  # every attempt was refused (429, no connection): no job exists
-                raise ProviderError(f"{self.id} kept refusing the submit: {exc}") from None
-            except ProviderError:
-                self.store.journal_forget(job.key)  # refused outright (a bad key): no job exists
+                    try:
+                        self._settle(job, sending, task_id, report)
+                    except ProviderError:
+                        pass  # refused, or journalled as unknown: the journal says which
                 raise
-        return self._accepted(job, status, answer, task_id, report)
+            except ProviderError:
+                pass  # read below, as every outcome is
+        return self._settle(job, sending, task_id, report)
 
-    def _accepted(self, job: Job, status: int, answer: Any, task_id: str | None, report: Report) -> str:
-        """Read a submit's answer into the journal: the job id, or a refusal that leaves no job."""
+    def _settle(self, job: Job, sending: "asyncio.Future[tuple[int, Any]]", task_id: str | None, report: Report) -> str:
+        """Journal a submit's outcome: the job id, an unknown outcome, or a refusal that leaves no job."""
+        try:
+            status, answer = sending.result()
+        except UnknownOutcome as exc:
+            self.store.journal_update(job.key, "unknown", error=str(exc))
+            raise UnknownOutcome(self._unknown_message(job, str(exc))) from None
+        except TransientError as exc:
+            if self.adapter.client_task_ids:
+                # one of the attempts may have got through: the next build sends the same id again, safely
+                self.store.journal_update(job.key, "unknown", error=str(exc))
+            else:
+                self.store.journal_forget(job.key)  # every attempt was refused (429, no connection): no job exists
+            raise ProviderError(f"{self.id} kept refusing the submit: {exc}") from None
+        except ProviderError:
+            self.store.journal_forget(job.key)  # refused outright (a bad key): no job exists
+            raise
         if status >= 400:
             if task_id is not None and self.adapter.is_duplicate(answer):
                 self.store.journal_update(job.key, "submitted", job_id=task_id)
@@ -248,6 +261,9 @@ class HostedProvider:
             raise ProviderError(self._refusal(status, answer, "the job"))
         try:
             job_id = self.adapter.submitted(answer, task_id)
+        except Refused:
+            self.store.journal_forget(job.key)
+            raise
         except ProviderError as exc:
             # a 2xx that names no job: it may exist all the same, so it is not resent blindly
             self.store.journal_update(job.key, "unknown", error=str(exc))
@@ -255,19 +271,6 @@ class HostedProvider:
         self.store.journal_update(job.key, "submitted", job_id=job_id)
         report(job.shot, "submitted", job_id)
         return job_id
-
-    async def _answer_before_leaving(self, job: Job, sending: "asyncio.Future[tuple[int, Any]]", task_id: str | None) -> None:
-        """Ctrl-C during a submit: wait briefly for its answer, so a job the provider took is journalled."""
-        done, _ = await asyncio.wait({sending}, timeout=self.settings.submit_grace)
-        if sending in done and not sending.cancelled() and sending.exception() is None:
-            status, answer = sending.result()
-            try:
-                self._accepted(job, status, answer, task_id, lambda *a: None)
-            except ProviderError:
-                pass  # refused, or journalled as unknown: either way the journal says so
-            return
-        sending.cancel()
-        self.store.journal_update(job.key, "unknown", error="the build was interrupted before the submit's answer came")
 
     async def _recover(self, job: Job, entry: JournalEntry, report: Report) -> str:
         """A submit that got no answer: send it again under the same id where that is safe, else refuse."""

@@ -46,7 +46,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...compile.request import Request
-from ...errors import ProviderError
+from ...errors import ProviderError, Refused
 from .api import Adapter, Call, JobState, Media, Statuses, money, result_urls
 from .v4 import group_body
 
@@ -94,7 +94,7 @@ class Eachlabs(Adapter):
             raise ProviderError(f"eachlabs accepted the job but answered {answer!r:.200}")
         job = answer.get("predictionID") or answer.get("id")
         if answer.get("status") == "error" or (not job and answer.get("error")):
-            raise ProviderError(f"eachlabs refused the job: {self.error_message(answer)}")
+            raise Refused(f"eachlabs refused the job: {self.error_message(answer)}")
         if not job:
             raise ProviderError(f"eachlabs accepted the job but sent no predictionID: {answer!r:.200}")
         return str(job)

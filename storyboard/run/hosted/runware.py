@@ -43,7 +43,7 @@ from typing import Any
 
 from ...compile.profiles import PROFILES
 from ...compile.request import Request
-from ...errors import ProviderError
+from ...errors import ProviderError, Refused
 from .api import Adapter, Call, JobState, Media, Statuses, first, money, result_urls
 from .v4 import group_body
 
@@ -161,12 +161,12 @@ class Runware(Adapter):
     def submitted(self, answer: Any, task_id: str | None) -> str:
         message = self.error_message(answer)
         if message:
-            raise ProviderError(f"runware refused the task: {message}")
+            raise Refused(f"runware refused the task: {message}")
         for item in _items(answer):  # an empty or absent `data` is an acknowledgment too: the id is ours
             if item.get("taskUUID") not in (None, task_id):
                 raise ProviderError(f"runware acknowledged another task than ours: {answer!r:.200}")
             if item.get("status") == "error":
-                raise ProviderError(f"runware refused the task: {_item_error(item)}")
+                raise Refused(f"runware refused the task: {_item_error(item)}")
         return str(task_id)
 
     def poll(self, job_id: str) -> Call:

@@ -41,7 +41,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...compile.request import Request
-from ...errors import ProviderError
+from ...errors import ProviderError, Refused
 from .api import Adapter, Call, JobState, Media, Statuses, result_urls
 
 SUBMIT = "/api/v3/skywork-ai/skyreels-v4/reference-to-video"
@@ -103,7 +103,7 @@ class WaveSpeed(Adapter):
     def submitted(self, answer: Any, task_id: str | None) -> str:
         refused = _refusal(answer)
         if refused:
-            raise ProviderError(f"wavespeed refused the job: {refused}")
+            raise Refused(f"wavespeed refused the job: {refused}")
         data = answer.get("data") if isinstance(answer, dict) else None
         if not isinstance(data, dict) or not data.get("id"):
             raise ProviderError(f"wavespeed accepted the job but sent no id: {self.error_message(answer) or answer!r:.200}")
