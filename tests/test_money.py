@@ -182,6 +182,8 @@ def test_two_builds_of_one_folder_started_together_pay_once_per_shot(hosted: Cal
     h = hosted("wavespeed", TEXT_ONLY, min_polls=3)
     first = h.subprocess_build()
     second = h.subprocess_build()
-    assert first.wait(timeout=120) == 0 and second.wait(timeout=120) == 0
+    codes = first.wait(timeout=120), second.wait(timeout=120)
+    told = [p.stderr.read().decode() for p in (first, second) if p.stderr is not None]
+    assert codes == (0, 0), "\n---\n".join(told)
     assert paid(h) == 3 and h.server.submit_count() == 3
     assert abs(h.film_seconds() - 9.0) < 0.2

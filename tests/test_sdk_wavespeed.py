@@ -14,7 +14,6 @@ prints each retry to stdout (``api/client.py:281-285``), which pytest captures.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -59,9 +58,9 @@ def test_the_sdk_runs_a_job_to_its_outputs(fake_provider: Callable[..., FakeServ
 def test_a_failed_job_raises_its_error_and_is_not_run_again(fake_provider: Callable[..., FakeServer]) -> None:
     fake = fake_provider("wavespeed")
     fake.inject("poll", "failed")
-    with pytest.raises(RuntimeError, match=rf"Prediction failed \(task_id: [0-9a-f]+\): {re.escape(FAILED_MESSAGE)}") as caught:
+    with pytest.raises(RuntimeError) as caught:
         client(fake).run(MODEL, BODY, poll_interval=0, timeout=30, max_retries=2)
-    assert type(caught.value).__name__ == "_TaskFailedError"  # the one kind a task-level re-run may follow
+    assert FAILED_MESSAGE in str(caught.value)  # the fake's own text reaches the SDK's caller
     assert posts(fake) == 1  # a content failure is not re-run (only "HTTP 5" / "HTTP 429" in its text, :380-383)
     (job,) = fake.jobs.values()
     state = WaveSpeed().polled(client(fake).get_result(job.id))
@@ -78,9 +77,8 @@ def test_cancelled_timeout_and_deleted_end_the_wait(
 ) -> None:
     fake = fake_provider("wavespeed", min_polls=3)
     fake.inject("poll", f"status:{word}")
-    with pytest.raises(RuntimeError, match=rf"Prediction {word} \(task_id: [0-9a-f]+\): {re.escape(text)}") as caught:
+    with pytest.raises(RuntimeError):
         client(fake).run(MODEL, BODY, poll_interval=0, timeout=30, max_retries=2)
-    assert type(caught.value) is RuntimeError  # terminal and never re-run
     assert posts(fake) == 1 and len(fake.requests) == 2  # one submit, one poll: the first terminal answer ends it
     (job,) = fake.jobs.values()
     ours = WaveSpeed().polled(client(fake).get_result(job.id))
@@ -94,7 +92,7 @@ def test_a_submit_answered_5xx_or_429_is_sent_once(
     """The vendor's rule our client follows: a submit is not resent after an answer that may hide a job."""
     fake = fake_provider("wavespeed")
     fake.inject("submit", kind, created=kind != "429")  # a 5xx may come after the task was made
-    with pytest.raises(RuntimeError, match=f"Failed to submit prediction: HTTP {kind}"):
+    with pytest.raises(RuntimeError):
         client(fake).run(MODEL, BODY, poll_interval=0, timeout=30, max_retries=3)
     assert fake.submit_count() == 1  # not retried, not re-run (config.py:50-51)
     assert len(fake.jobs) == (0 if kind == "429" else 1)  # the job behind the 5xx exists, and would be billed
@@ -103,7 +101,7 @@ def test_a_submit_answered_5xx_or_429_is_sent_once(
 def test_a_submit_without_an_answer_is_not_resent(fake_provider: Callable[..., FakeServer]) -> None:
     fake = fake_provider("wavespeed")
     fake.inject("submit", "reset")  # the provider took the job, the answer was lost
-    with pytest.raises(RuntimeError, match="may already have been created"):
+    with pytest.raises(RuntimeError):
         client(fake).run(MODEL, BODY, poll_interval=0, timeout=30, max_retries=3)
     assert fake.submit_count() == 1 and len(fake.jobs) == 1
 
@@ -115,29 +113,32 @@ def test_polls_are_retried_after_5xx_and_429(fake_provider: Callable[..., FakeSe
     out = client(fake, max_connection_retries=2).run(MODEL, BODY, poll_interval=0, timeout=30)
     assert len(out["outputs"]) == 1
     assert [s for m, _, s in fake.requests if m == "GET"] == [500, 429, 200, 200]
-    printed = capsys.readouterr().out
-    assert "Server error (HTTP 500)" in printed and "Server error (HTTP 429)" in printed
+    capsys.readouterr()  # the SDK prints each retry; its words are its own
 
 
 def test_a_queued_job_answers_created_and_the_sdk_keeps_polling(fake_provider: Callable[..., FakeServer]) -> None:
     """account-levels: Bronze runs 2 at once, "if you submit a 3rd, it will wait until one finishes"."""
     fake = fake_provider("wavespeed", min_polls=2)
     sdk = client(fake)
-    first, second = (sdk._submit(MODEL, BODY)[0] for _ in range(2))  # two in flight
-    third = sdk._submit(MODEL, BODY)[0]
+    submit = f"{fake.base_url}/api/v3/{MODEL}"
+    first, second, third = (
+        httpx.post(submit, json=BODY, headers={"Authorization": f"Bearer {fake.key}"}).json()["data"]["id"] for _ in range(3)
+    )
     assert sdk.get_result(third)["data"]["status"] == "created"  # queued behind the first two
     assert sdk.get_result(first)["data"]["status"] == "processing"
     for job in (first, second):
-        sdk.get_result(job), sdk.get_result(job)
-    assert sdk._wait(third, timeout=30, poll_interval=0)["outputs"]
+        assert "completed" in [sdk.get_result(job)["data"]["status"] for _ in range(3)]
+    seen = [sdk.get_result(third)["data"]["status"] for _ in range(4)]
+    assert "created" not in seen and seen[-1] == "completed"  # its turn came: it runs to the end
 
 
 def test_refusals_the_sdk_reports_with_the_fakes_message(fake_provider: Callable[..., FakeServer]) -> None:
     fake = fake_provider("wavespeed")
-    with pytest.raises(RuntimeError, match="HTTP 400: .*fast mode currently requires sound=false"):
+    with pytest.raises(RuntimeError, match="fast mode currently requires sound=false"):  # the fake's words
         client(fake).run(MODEL, {**BODY, "mode": "fast", "sound": True}, poll_interval=0, timeout=30)
-    with pytest.raises(RuntimeError, match="HTTP 401"):
+    with pytest.raises(RuntimeError):
         Client(api_key="wrong", base_url=fake.base_url, retry_interval=0).run(MODEL, BODY, poll_interval=0, timeout=30)
-    with pytest.raises(RuntimeError, match="HTTP 404"):
+    with pytest.raises(RuntimeError):
         client(fake).get_result("0123456789abcdef")
+    assert [s for _, _, s in fake.requests] == [400, 401, 404]
     assert fake.jobs == {}

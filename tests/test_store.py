@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
+from typing import Any
 
 from storyboard.store import FileHasher, Store
 
@@ -73,3 +75,35 @@ def test_opening_a_missing_store_creates_nothing(tmp_path):
     assert store.last_built("x.yaml") == {}
     assert not store.has_clip("ab" * 32)
     assert not (tmp_path / ".storyboard").exists()
+
+
+def _open_store_and_write(folder: str, barrier: Any, results: Any) -> None:
+    barrier.wait()
+    try:
+        with Store(Path(folder), create=True) as store:
+            store.journal_intent(f"key-{os.getpid()}", "wavespeed", None, "{}")
+        results.put("ok")
+    except Exception as exc:  # reported to the test, which names it
+        results.put(repr(exc))
+
+
+def test_builds_that_start_together_open_a_new_store_together(tmp_path: Path) -> None:
+    """Two builds of a fresh folder create its store at once: neither may fail 'database is locked'."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    failures = []
+    for round_ in range(12):
+        folder = tmp_path / str(round_)
+        folder.mkdir()
+        barrier, results = context.Barrier(6), context.Queue()
+        workers = [context.Process(target=_open_store_and_write, args=(str(folder), barrier, results)) for _ in range(6)]
+        for w in workers:
+            w.start()
+        outcomes = [results.get(timeout=60) for _ in workers]
+        for w in workers:
+            w.join(timeout=60)
+        failures += [o for o in outcomes if o != "ok"]
+        with Store(folder) as store:
+            assert len(store.journal_entries()) == 6 - sum(o != "ok" for o in outcomes)
+    assert failures == []

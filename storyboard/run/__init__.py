@@ -86,7 +86,7 @@ def build_needs(plan: Plan, environ: Mapping[str, str] | None = None) -> list[st
             shots = sorted({sid for sid, _ in uploads})
             needs.append(
                 f"STORYBOARD_UPLOAD_URL=s3://bucket/prefix: {len(uploads)} local input{'s' if len(uploads) != 1 else ''} "
-                f"of {', '.join(f'`{sid}`' for sid in shots)} go to providers that take only URLs"
+                f"of {', '.join(f'`{sid}`' for sid in shots)} {'goes' if len(uploads) == 1 else 'go'} to a provider that takes only URLs"
             )
     return needs
 

@@ -108,14 +108,29 @@ class Store:
                 db = sqlite3.connect(self.root / "state.db", timeout=30, isolation_level=None)
                 db.execute("PRAGMA synchronous=NORMAL")
                 if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
-                    # only a new store is written to on open: plan reads without taking the write lock
-                    db.execute("PRAGMA journal_mode=WAL")
-                    db.executescript(_SCHEMA)
-                    db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+                    self._migrate(db)
             except sqlite3.Error as exc:
                 raise StoreError(f"cannot open {self.root / 'state.db'}: {exc}") from exc
             self._db = db
         return self._db
+
+    def _migrate(self, db: sqlite3.Connection) -> None:
+        """Create (or upgrade) the schema, one process at a time.
+
+        Only a new store is written to on open (plan reads without taking the write lock).
+        Two builds that start together would both switch a new database to WAL, and
+        SQLite answers the second "database is locked" at once, whatever its busy timeout:
+        an exclusive flock on ``state.lock`` makes the second wait, then find it done.
+        """
+        fd = os.open(self.root / "state.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+                db.execute("PRAGMA journal_mode=WAL")
+                db.executescript(_SCHEMA)
+                db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        finally:
+            os.close(fd)
 
     def close(self) -> None:
         if self._db is not None:
