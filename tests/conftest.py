@@ -107,6 +107,7 @@ def codes(diags: list[Diagnostic], severity: str | None = "error") -> list[str]:
 
 
 # -- loopback fakes of the hosted providers (tests/fakes) --------------------------------
+pytest_plugins = ["tests.hosted_fixtures"]  # the `hosted` and `s3` fixtures
 from collections.abc import Callable, Iterator  # noqa: E402 - appended with the fixture below
 
 from tests.fakes import FakeServer, start_fake  # noqa: E402

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.test_hosted import TEXT_ONLY, Hosted, hosted, s3  # noqa: F401 - fixtures
+from tests.hosted_fixtures import TEXT_ONLY, Hosted
 
 SHOTS = {"First.": "one", "Second.": "two", "Third.": "three"}
 

@@ -15,7 +15,8 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.test_hosted import CHAIN, TEXT_ONLY, Hosted, hosted, s3  # noqa: F401  (fixtures)
+from tests.hosted_fixtures import TEXT_ONLY, Hosted
+from tests.test_hosted import CHAIN
 
 MOTION = """
 version: 1
