@@ -34,7 +34,7 @@ def write_storyboard(folder: Path, shots: int) -> Path:
     lines = [
         "version: 1",
         f"title: bench {shots}",
-        "settings: {provider: qingbo, resolution: 720p}",
+        "settings: {provider: apimart, resolution: 720p}",  # a paid provider that takes every edge kind
         "vars: {look: warm amber light, lens: 35mm}",
         "characters:",
         "  Mara: {images: [refs/mara_a.png, refs/mara_b.png]}",
