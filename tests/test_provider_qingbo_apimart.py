@@ -16,7 +16,6 @@ from collections.abc import Callable
 import pytest
 
 from tests.hosted_fixtures import TEXT_ONLY, Hosted
-from tests.test_hosted import CHAIN
 
 MOTION = """
 version: 1
@@ -75,16 +74,3 @@ def test_a_cancelled_qingbo_task_fails_its_shot_and_is_sent_anew(hosted: Callabl
     code, output = h.build()
     assert code == 0, output
     assert h.server.submit_count(created=True) == 4  # a new key, so a new task (not the cancelled one replayed)
-
-
-@pytest.mark.parametrize("whole", [False, True])
-def test_apimart_extends_and_continues(hosted: Callable[..., Hosted], whole: bool) -> None:
-    h = hosted("apimart", CHAIN, extend_whole=whole)
-    code, output = h.build()
-    assert code == 0, output
-    wide = next(s.body for s in h.server.submits if s.body["prompt"].startswith("@pour"))
-    assert wide["ref_videos"][0]["type"] == "extend"
-    assert wide["ref_videos"][0]["video_url"].startswith(h.server.base_url + "/files/")  # pour's own result URL
-    steam = next(s.body for s in h.server.submits if s.body["prompt"].startswith("Steam"))
-    assert "X-Amz-Signature" in steam["first_frame_image"]  # wide's last frame, uploaded
-    assert abs(h.film_seconds() - 9.0) < 0.2

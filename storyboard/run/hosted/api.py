@@ -174,6 +174,24 @@ def result_urls(value: Any) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
+def error_text(error: Any, qualifier: str) -> str | None:
+    """An error object's ``message``, with its ``qualifier`` (a code, a type) where the message does not name it.
+
+    qingbo answers ``{message, code}`` and apimart ``{code, message, type}``; either may be a bare string.
+    """
+    if isinstance(error, str):
+        return error or None
+    if not isinstance(error, dict):
+        return None
+    message = error.get("message") if isinstance(error.get("message"), str) else ""
+    extra = error.get(qualifier) if isinstance(error.get(qualifier), str) else ""
+    if message and extra and extra not in message:
+        return f"{message} ({extra})"
+    if message or extra:
+        return message or extra
+    return f"error {error['code']}" if "code" in error else None
+
+
 def first(items: Any) -> Any:
     """The first element of a list, or None: the envelopes wrap single results in lists."""
     return items[0] if isinstance(items, list) and items else None

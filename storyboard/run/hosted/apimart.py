@@ -43,7 +43,7 @@ from typing import Any
 
 from ...compile.request import Request
 from ...errors import ProviderError
-from .api import Adapter, Call, JobState, Media, Statuses, first, result_urls
+from .api import Adapter, Call, JobState, Media, Statuses, error_text, first, result_urls
 from .v4 import v4_body
 
 STATUSES = Statuses(
@@ -91,22 +91,10 @@ class Apimart(Adapter):
         detail = f"{status} {progress}%" if isinstance(progress, (int, float)) and not isinstance(progress, bool) else str(status or "")
         result = data.get("result")
         urls = result_urls(result.get("videos")) if isinstance(result, dict) else ()
-        return STATUSES.state(status, urls, error=_error_text(data.get("error")), detail=detail)
+        return STATUSES.state(status, urls, error=error_text(data.get("error"), "type"), detail=detail)
 
     def error_message(self, answer: Any) -> str | None:
         if isinstance(answer, dict) and isinstance(answer.get("error"), dict):
-            return _error_text(answer["error"])  # A3: {"error": {code, message, type}}
+            return error_text(answer["error"], "type")  # A3: {"error": {code, message, type}}
         return super().error_message(answer)
 
-
-def _error_text(error: Any) -> str | None:
-    """`error.message`, with `error.type` (A2, A3)."""
-    if isinstance(error, str):
-        return error or None
-    if not isinstance(error, dict):
-        return None
-    message = error.get("message") if isinstance(error.get("message"), str) else ""
-    kind = error.get("type") if isinstance(error.get("type"), str) else ""
-    if message and kind:
-        return f"{message} ({kind})"
-    return message or kind or (f"error {error['code']}" if "code" in error else None)

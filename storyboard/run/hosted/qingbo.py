@@ -56,7 +56,7 @@ from typing import Any
 
 from ...compile.request import Request
 from ...errors import ProviderError
-from .api import Adapter, Call, JobState, Media, Statuses, money, result_urls
+from .api import Adapter, Call, JobState, Media, Statuses, error_text, money, result_urls
 from .v4 import v4_body
 
 QUOTA_PER_USD = Decimal(500_000)  # Q5: "500,000 quota = 1 USD"
@@ -116,12 +116,12 @@ class Qingbo(Adapter):
         progress = answer.get("progress")
         detail = f"{status or ''} {progress}".strip() if progress not in (None, "") else str(status or "")
         return STATUSES.state(
-            status, urls, cost_usd=_usd(answer.get("cost")), error=_error_text(answer.get("error")), detail=detail
+            status, urls, cost_usd=_usd(answer.get("cost")), error=error_text(answer.get("error"), "code"), detail=detail
         )
 
     def error_message(self, answer: Any) -> str | None:
         if isinstance(answer, dict) and isinstance(answer.get("error"), dict):
-            return _error_text(answer["error"])  # Q3: {"error": {"message", "code"}}
+            return error_text(answer["error"], "code")  # Q3: {"error": {"message", "code"}}
         return super().error_message(answer)
 
 
@@ -137,15 +137,3 @@ def _usd(quota: Any) -> Decimal | None:
     amount = money(quota)
     return None if amount is None else amount / QUOTA_PER_USD
 
-
-def _error_text(error: Any) -> str | None:
-    """`error.message`, with `error.code` when the message does not already name it (Q3, Q6)."""
-    if isinstance(error, str):
-        return error or None
-    if not isinstance(error, dict):
-        return None
-    message = error.get("message") if isinstance(error.get("message"), str) else ""
-    code = error.get("code") if isinstance(error.get("code"), str) else ""
-    if message and code and code not in message:
-        return f"{message} ({code})"
-    return message or code or None
