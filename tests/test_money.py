@@ -187,3 +187,49 @@ def test_two_builds_of_one_folder_started_together_pay_once_per_shot(hosted: Cal
     assert codes == (0, 0), "\n---\n".join(told)
     assert paid(h) == 3 and h.server.submit_count() == 3
     assert abs(h.film_seconds() - 9.0) < 0.2
+
+
+def test_a_refusal_inside_a_2xx_leaves_no_job_and_the_next_build_sends_it(
+    hosted: Callable[..., Hosted], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.fakes.eachlabs import EachlabsFake
+    from tests.fakes.server import Reply
+
+    h = hosted("eachlabs", TEXT_ONLY)
+    real = EachlabsFake.submit
+    refusals = iter([True])
+
+    def refuse_once(self: EachlabsFake, req: object) -> Reply:
+        if next(refusals, False):  # seed 001:79: a create refused in a 200, with status "error"
+            return Reply.json(200, {"status": "error", "message": "insufficient balance (injected)"})
+        return real(self, req)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(EachlabsFake, "submit", refuse_once)
+    code, output = h.build("--jobs", "1")
+    refused = first_shot(h)
+    assert code == 1 and "insufficient balance (injected)" in output and "--resubmit" not in output
+    assert paid(h) == 2 and refused not in journal(h)  # no job, nothing kept
+    code, output = h.build()
+    assert code == 0, output
+    assert paid(h) == 3
+
+
+def test_a_2xx_that_names_no_job_is_an_unknown_outcome(hosted: Callable[..., Hosted], monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.fakes.apimart import ApimartFake
+    from tests.fakes.server import Reply
+
+    h = hosted("apimart", TEXT_ONLY)
+    real = ApimartFake.submit
+    blank = iter([True])
+
+    def create_then_forget_the_id(self: ApimartFake, req: object) -> Reply:
+        reply = real(self, req)  # type: ignore[arg-type]
+        return Reply.json(200, {"code": 200, "data": []}) if next(blank, False) else reply
+
+    monkeypatch.setattr(ApimartFake, "submit", create_then_forget_the_id)
+    code, output = h.build("--jobs", "1")
+    lost = first_shot(h)
+    assert code == 1 and "got no answer" in output and f"--only {lost} --resubmit" in output
+    assert paid(h) == 3 and journal(h)[lost] == "unknown"
+    code, output = h.build()
+    assert code == 1 and h.server.submit_count() == 3  # the job it made is not paid for twice
