@@ -341,3 +341,39 @@ def test_settings_come_from_the_environment() -> None:
         Settings.from_env(adapter, {})
     with pytest.raises(BuildError, match="EACHLABS_CONCURRENCY"):
         Settings.from_env(adapter, {"EACHLABS_API_KEY": "k", "EACHLABS_CONCURRENCY": "many"})
+
+
+# -- the one tolerant reading every adapter shares (api.py) ----------------------------------
+def test_status_table_reading() -> None:
+    from storyboard.run.hosted.api import Statuses
+
+    table = Statuses(frozenset({"completed"}), frozenset({"failed"}), frozenset({"processing"}), frozenset({"cancelled"}))
+    cases = [
+        ("completed", (), "done"), ("Failed", (), "failed"), ("CANCELLED", (), "cancelled"), ("processing", (), "running"),
+        ("processing", ("https://cdn/a.mp4",), "running"),  # a listed word is believed
+        (None, ("https://cdn/a.mp4",), "done"), ("", ("https://cdn/a.mp4",), "done"),  # a result without a status
+        ("paused", (), "unknown"), ("paused", ("https://cdn/a.mp4",), "done"), (None, (), "unknown"),
+    ]  # fmt: skip
+    assert [table.read(word, urls) for word, urls, _ in cases] == [want for _, _, want in cases]
+    state = table.state("paused", ())
+    assert state.state == "unknown" and state.error == "paused" and state.urls == ()
+    assert table.state("failed", (), error="no credit").error == "no credit"
+
+
+def test_result_urls_are_strings_lists_or_objects_never_a_list_turned_string() -> None:
+    from storyboard.run.hosted.api import result_urls
+
+    assert result_urls("https://a") == ("https://a",)
+    assert result_urls(["https://a", "https://b"]) == ("https://a", "https://b")
+    assert result_urls([{"url": ["https://a"]}, {"url": "https://b"}]) == ("https://a", "https://b")  # qingbo, apimart
+    assert result_urls([{"url": ["https://a"]}, "https://a"]) == ("https://a",)  # once each
+    assert result_urls([None, 3, {"size": 1}, " "]) == ()
+
+
+def test_error_text_names_the_qualifier_once() -> None:
+    from storyboard.run.hosted.api import error_text
+
+    assert error_text({"message": "bad prompt", "code": "upstream_bad_request"}, "code") == "bad prompt (upstream_bad_request)"
+    assert error_text({"message": "[upstream_bad_request] bad", "code": "upstream_bad_request"}, "code") == "[upstream_bad_request] bad"
+    assert error_text({"code": 500}, "type") == "error 500" and error_text("plain", "code") == "plain"
+    assert error_text(None, "code") is None

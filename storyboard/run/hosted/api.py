@@ -134,9 +134,7 @@ class Statuses:
             return "cancelled"
         if word in self.running:
             return "running"
-        if urls and (not word or word not in self.running):
-            return "done"
-        return "unknown"
+        return "done" if urls else "unknown"  # a result URL outweighs a word the table lacks
 
     def state(self, status: Any, urls: tuple[str, ...], *, cost_usd: Decimal | None = None, error: str | None = None,
               detail: str | None = None) -> JobState:
