@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import av
 import pytest
 
@@ -82,3 +84,24 @@ def test_an_extension_holding_the_whole_video_replaces_its_parent(child_seconds,
     seq = film_sequence(["pour", "wide", "end"], {"wide": "pour"}, infos, {"wide": 5.0})
     assert seq == (["wide", "end"] if whole else ["pour", "wide", "end"])
     assert film_sequence(["pour", "end"], {"wide": "pour"}, infos, {"wide": 5.0}) == ["pour", "end"]
+
+
+def test_outputs_are_written_through_temporary_files_of_their_own(tmp_path: Path) -> None:
+    """Two builds that cut one film at once must not share a temporary name (one would rename
+    away the file the other is still writing): every temporary is new and unique."""
+    import os
+    import stat
+
+    from storyboard.cut.files import temp_beside
+
+    target = tmp_path / "out" / "film.html"
+    first, second = temp_beside(target), temp_beside(target)
+    assert first != second and first.parent == second.parent == target.parent
+    assert first.suffix == ".html" and temp_beside(target, ".jpg").suffix == ".jpg"
+    old = os.umask(0o022)
+    try:
+        mode = stat.S_IMODE(temp_beside(target).stat().st_mode)
+    finally:
+        os.umask(old)
+    assert mode == 0o644  # an ordinary file, not mkstemp's 0600
+    assert not target.exists()

@@ -19,6 +19,7 @@ from typing import Literal, Sequence
 from ..errors import RenderError
 from ..run.ffmpeg import ffmpeg_exe
 from ..run.frames import ClipInfo, probe_clip
+from .files import temp_beside
 
 FPS = 32
 AUDIO_RATE = 48000
@@ -63,10 +64,7 @@ def cut_film(
     if not clips:
         raise RenderError("the cut is empty: no clip to join")
     infos = list(infos) if infos is not None else [probe_clip(c) for c in clips]
-    output.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=output.parent, prefix=".cut-", suffix=output.suffix or ".mp4")
-    os.close(fd)
-    tmp = Path(tmp_name)
+    tmp = temp_beside(output, output.suffix or ".mp4")
     try:
         if len({i.concat_signature() for i in infos}) == 1 and infos[0].audio_codec is not None:
             method: Literal["copy", "normalise"] = "copy"
@@ -74,17 +72,10 @@ def cut_film(
         else:
             method = "normalise"
             _concat_normalise(clips, infos, tmp, size)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; the film is an ordinary file
         os.replace(tmp, output)
     finally:
         tmp.unlink(missing_ok=True)
     return CutResult(output, method, sum(i.seconds for i in infos), len(clips))
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _run(args: list[str], timeout: float = 3600) -> None:

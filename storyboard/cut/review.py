@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..errors import RenderError
 from ..run.ffmpeg import ffmpeg_exe
+from .files import temp_beside
 from .timeline import FilmShot
 
 PAGE = """<!doctype html>
@@ -87,14 +88,14 @@ def write_review(shots: list[FilmShot], film: Path, path: Path, title: str) -> P
         seconds=sum(s.seconds for s in shots),
         total=sum((s.cost_usd for s in shots), Decimal(0)),
     )
-    tmp = path.with_name(f".{path.name}.tmp")
+    tmp = temp_beside(path)
     tmp.write_text(html, encoding="utf-8")
     tmp.replace(path)
     return path
 
 
 def _thumbnail(clip: Path, at: float, out: Path) -> None:
-    tmp = out.with_name(f".{out.name}.tmp.jpg")
+    tmp = temp_beside(out)
     done = subprocess.run(
         [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-ss", f"{at:.3f}", "-i", os.fspath(clip),
          "-frames:v", "1", "-vf", "scale=320:-2", "-q:v", "4", os.fspath(tmp)],

@@ -12,6 +12,8 @@ from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
+from .files import temp_beside
+
 
 @dataclass(frozen=True)
 class FilmShot:
@@ -52,7 +54,7 @@ def write_timeline(shots: list[FilmShot], path: Path, title: str) -> Path:
         }
         track.append(clip)
     timeline = otio.schema.Timeline(name=title, tracks=[track])
-    tmp = path.with_name(f".{path.name}.tmp")
+    tmp = temp_beside(path)
     otio.adapters.write_to_file(timeline, str(tmp), adapter_name="otio_json")
     tmp.replace(path)
     return path
