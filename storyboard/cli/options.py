@@ -6,7 +6,7 @@ from typing import Any, Callable
 
 import click
 
-from ..load.model import PROVIDERS
+from ..providers import PROVIDERS
 
 storyboard_file = click.argument(
     "file", type=click.Path(exists=True, dir_okay=False, readable=True, allow_dash=False)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 import click
 
 from ..diagnostics import Diagnostic, Diagnostics, Severity
-from ..load.yamlsource import Source
+
+if TYPE_CHECKING:  # a type only: importing load/ here would cost every --help the pydantic model
+    from ..load.yamlsource import Source
 
 _COLOURS = {Severity.error: "red", Severity.warning: "yellow", Severity.info: "cyan"}
 _WORDS = {Severity.error: "error", Severity.warning: "warning", Severity.info: "note"}

@@ -12,8 +12,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
-PROVIDERS = ("local", "wavespeed", "eachlabs", "runware", "qingbo", "apimart")
-Provider = Literal["local", "wavespeed", "eachlabs", "runware", "qingbo", "apimart"]
+from ..providers import PROVIDERS, Provider
+
+__all__ = ["PROVIDERS", "Provider"]  # re-exported: the model's own view of the registry
 Tier = Literal["std", "fast"]
 Resolution = Literal["480p", "720p", "1080p"]
 AspectRatio = Literal["16:9", "9:16", "1:1", "4:3", "3:4"]
