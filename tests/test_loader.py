@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 from pathlib import Path
 from typing import Any
@@ -483,3 +484,13 @@ def test_every_tag_is_located_in_any_style(tmp_path: Path, pieces: list[str], st
     for m in re.finditer(r"@(Mara|Leo)", got):
         loc = source.locate_in_value(path, m.start(), len(m.group()))
         assert under(source, loc) == m.group(), (text, m.start(), loc)
+
+
+def test_reading_keeps_nothing_between_parses(tmp_path: Path) -> None:
+    """The shared scalar constructor never remembers the nodes it built (it grew by every value, every parse)."""
+    from storyboard.load import yamlsource
+
+    for _ in range(3):
+        _, data, diagnostics = read(tmp_path, "a: [1, 2.5, true, null, 2001-12-14, 0x1F]\n")
+        assert data == {"a": [1, 2.5, True, None, datetime.date(2001, 12, 14), 31]} and not list(diagnostics)
+        assert len(yamlsource._constructor.constructed_objects) == 0

@@ -26,6 +26,9 @@ MAX_EXPANDED_NODES = 1_000_000
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _resolver = yaml.resolver.Resolver()
 _constructor = yaml.constructor.SafeConstructor()
+# a scalar tag's own constructor, called directly: construct_object would remember every node
+# it ever built in the shared instance (a leak across parses) and costs a generator per value
+_SCALAR_CONSTRUCTORS = yaml.constructor.SafeConstructor.yaml_constructors
 # first characters a plain scalar needs to be anything but a string (bool, null, number...)
 _IMPLICIT_FIRST = frozenset(k for k in _resolver.yaml_implicit_resolvers if k is not None) | {""}
 _STR = "tag:yaml.org,2002:str"
@@ -422,7 +425,7 @@ class _Builder:
             return ev.value
         node = yaml.ScalarNode(tag, ev.value, ev.start_mark, ev.end_mark, ev.style)
         try:
-            return _constructor.construct_object(node, deep=True)
+            return _SCALAR_CONSTRUCTORS[tag](_constructor, node)
         except (yaml.YAMLError, ValueError) as exc:
             shown = ev.value if len(ev.value) <= 40 else ev.value[:37] + "..."  # a 5,000-digit number
             self.diagnostics.add("Y001", f"invalid {tag.rsplit(':', 1)[-1]} value `{shown}`: {exc}", self._loc(ev.start_mark))
