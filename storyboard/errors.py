@@ -63,3 +63,11 @@ class TransientError(ProviderError):
 
 class UnknownOutcome(ProviderError):
     """A submit was sent but no answer came back: the job may exist and be billed, so it is not resent."""
+
+
+class SelectionError(StoryboardError):
+    """A selector (``--only``) names no shot."""
+
+
+class ScaffoldExists(StoryboardError):
+    """The target folder of ``storyboard init`` already holds a storyboard."""

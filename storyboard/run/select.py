@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from ..compile import Compiled
-from ..errors import StoryboardError
+from ..errors import SelectionError
 from ..load.validate import suggest
 
-
-class SelectionError(StoryboardError):
-    """A selector names no shot."""
+__all__ = ["SelectionError", "select"]
 
 
 def select(compiled: Compiled, expression: str) -> set[str]:

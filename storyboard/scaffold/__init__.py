@@ -6,11 +6,9 @@ import shutil
 from importlib import resources
 from pathlib import Path
 
-from ..errors import StoryboardError
+from ..errors import ScaffoldExists
 
-
-class ScaffoldExists(StoryboardError):
-    """The target folder already holds a storyboard."""
+__all__ = ["ScaffoldExists", "create_project"]
 
 
 def create_project(target: Path) -> list[Path]:

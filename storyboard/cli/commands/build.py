@@ -34,7 +34,8 @@ def command(
     from ...errors import BuildError
     from ...plan import make_plan
     from ...run import build, check_ready, film_path
-    from ...run.select import SelectionError, select
+    from ...errors import SelectionError
+    from ...run.select import select
     from ...store import Store
     from ..progress import BuildProgress
     from .plan import render_plan, usd

@@ -10,7 +10,8 @@ import click
 @click.argument("directory", type=click.Path(file_okay=False))
 def command(directory: str) -> None:
     """Create a starter project in DIRECTORY with its own small reference images."""
-    from ...scaffold import ScaffoldExists, create_project
+    from ...errors import ScaffoldExists
+    from ...scaffold import create_project
 
     try:
         created = create_project(Path(directory))
