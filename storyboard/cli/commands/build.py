@@ -31,10 +31,9 @@ def command(
     resubmit: bool,
 ) -> None:
     """Run the plan: generate what changed, in dependency order, then cut the film."""
-    from ...errors import BuildError
+    from ...errors import BuildError, SelectionError
     from ...plan import make_plan
     from ...run import build, check_ready, film_path
-    from ...errors import SelectionError
     from ...run.select import select
     from ...store import Store
     from ..progress import BuildProgress
