@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from .. import __version__
+from ..env import DEBUG
 
 # name -> (module, one-line help); the help is here so listing commands imports nothing
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -75,12 +76,12 @@ def main(argv: list[str] | None = None) -> Any:
         click.echo("storyboard: interrupted", err=True)
         sys.exit(130)
     except StoryboardError as exc:
-        if os.environ.get("STORYBOARD_DEBUG"):
+        if os.environ.get(DEBUG):
             raise
         click.echo(f"storyboard: {exc}", err=True)
         sys.exit(1)
     except Exception as exc:  # a bug: say so plainly, keep the traceback for a debug run
-        if os.environ.get("STORYBOARD_DEBUG"):
+        if os.environ.get(DEBUG):
             raise
         click.echo(f"storyboard: internal error: {type(exc).__name__}: {exc}", err=True)
         click.echo("storyboard: please report it; STORYBOARD_DEBUG=1 shows the traceback", err=True)

@@ -17,6 +17,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from .. import env
 from ..diagnostics import Diagnostics, Location
 from ..load import Loaded, Source
 from ..load.model import DEFAULTS, NAME_PATTERN, SHOT_ID_PATTERN, Shot
@@ -112,7 +113,7 @@ def compile_storyboard(
     URLs; by default, whether ``STORYBOARD_UPLOAD_URL`` is set.
     """
     if staging is None:
-        staging = bool(os.environ.get("STORYBOARD_UPLOAD_URL"))
+        staging = bool(os.environ.get(env.UPLOAD_URL))
     return _Compiler(loaded, provider, tier, staging).run()
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Mapping
 
+from .. import env
 from ..compile import Compiled
 from ..compile.request import frame_size
 from ..load.model import DEFAULTS
@@ -80,7 +81,7 @@ def build_needs(plan: Plan, environ: Mapping[str, str] | None = None) -> list[st
         for pid in hosted:
             if not environ.get(known[pid].key_env, "").strip():
                 needs.append(f"{known[pid].key_env}: your {pid} API key")
-    if not environ.get("STORYBOARD_UPLOAD_URL"):
+    if not environ.get(env.UPLOAD_URL):
         uploads = [(s.id, what) for s in todo for what in plan.compiled.shots[s.id].uploads]
         if uploads:
             shots = sorted({sid for sid, _ in uploads})

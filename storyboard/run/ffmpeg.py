@@ -6,10 +6,12 @@ import os
 import shutil
 from functools import lru_cache
 
+from ..env import FFMPEG
+
 
 @lru_cache(maxsize=1)
 def ffmpeg_exe() -> str:
-    override = os.environ.get("STORYBOARD_FFMPEG")
+    override = os.environ.get(FFMPEG)
     if override:
         return override
     found = shutil.which("ffmpeg")

@@ -33,6 +33,7 @@ import httpx
 from aiolimiter import AsyncLimiter
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt, wait_exponential, wait_random
 
+from ... import env
 from ...compile.request import MediaRef, Request
 from ...errors import BuildError, MediaError, ProviderError, Refused, StagingError, TransientError, UnknownOutcome
 from ...store import JournalEntry, Store
@@ -68,22 +69,21 @@ class Settings:
 
     @classmethod
     def from_env(cls, adapter: Adapter, environ: Mapping[str, str]) -> "Settings":
-        prefix = adapter.id.upper()
         key = environ.get(adapter.key_env, "").strip()
         if not key:
             raise BuildError(f"{adapter.key_env} is not set: export your {adapter.id} API key to build with it; nothing was sent")
-        base = environ.get(f"{prefix}_BASE_URL", adapter.default_base_url).rstrip("/")
-        check_base_url(base, f"{prefix}_BASE_URL")
-        per_minute = _number(environ, f"{prefix}_SUBMITS_PER_MINUTE", adapter.submits_per_minute, int)
+        base = environ.get(env.for_provider(env.BASE_URL, adapter.id), adapter.default_base_url).rstrip("/")
+        check_base_url(base, env.for_provider(env.BASE_URL, adapter.id))
+        per_minute = _number(environ, env.for_provider(env.SUBMITS_PER_MINUTE, adapter.id), adapter.submits_per_minute, int)
         return cls(
             base_url=base,
             key=key,
-            concurrency=_number(environ, f"{prefix}_CONCURRENCY", adapter.concurrency, int) or adapter.concurrency,
+            concurrency=_number(environ, env.for_provider(env.CONCURRENCY, adapter.id), adapter.concurrency, int) or adapter.concurrency,
             submits_per_minute=per_minute or None,
-            poll_seconds=_number(environ, "STORYBOARD_POLL_SECONDS", 2.0, float) or 2.0,
-            http_timeout=_number(environ, "STORYBOARD_HTTP_TIMEOUT", 60.0, float) or 60.0,
-            retry_seconds=_number(environ, "STORYBOARD_RETRY_SECONDS", 1.0, float) or 1.0,
-            job_timeout=_number(environ, "STORYBOARD_JOB_TIMEOUT", 3 * 3600.0, float) or 3 * 3600.0,
+            poll_seconds=_number(environ, env.POLL_SECONDS, 2.0, float) or 2.0,
+            http_timeout=_number(environ, env.HTTP_TIMEOUT, 60.0, float) or 60.0,
+            retry_seconds=_number(environ, env.RETRY_SECONDS, 1.0, float) or 1.0,
+            job_timeout=_number(environ, env.JOB_TIMEOUT, 3 * 3600.0, float) or 3 * 3600.0,
         )
 
 

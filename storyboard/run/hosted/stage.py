@@ -17,11 +17,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from ... import env
 from ...errors import StagingError
 
-URL_VAR = "STORYBOARD_UPLOAD_URL"
-ENDPOINT_VAR = "STORYBOARD_UPLOAD_ENDPOINT"
-EXPIRES_VAR = "STORYBOARD_UPLOAD_EXPIRES"
+URL_VAR, ENDPOINT_VAR, EXPIRES_VAR = env.UPLOAD_URL, env.UPLOAD_ENDPOINT, env.UPLOAD_EXPIRES
 DEFAULT_EXPIRES = 86400
 MAX_EXPIRES = 604800  # seven days: the longest a SigV4 presigned URL may live
 
