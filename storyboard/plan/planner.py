@@ -73,6 +73,11 @@ class Plan:
     def to_generate(self) -> list[PlannedShot]:
         return [s for s in self.shots if s.action == "generate"]
 
+    def selected(self, selection: set[str] | None) -> list[PlannedShot]:
+        """The shots a build with ``selection`` (None: all) generates: the one answer the CLI,
+        the build and the runner share, so what was priced is what is sent."""
+        return [s for s in self.to_generate if selection is None or s.id in selection]
+
     @property
     def has_estimates(self) -> bool:
         return any(s.estimate for s in self.to_generate)

@@ -117,7 +117,7 @@ def build(
     """
     with Store(compiled.root, create=True) as store:
         plan = plan if plan is not None else make_plan(compiled, store)
-        todo = [s for s in plan.to_generate if selection is None or s.id in selection]
+        todo = plan.selected(selection)
         if resubmit:
             for shot in todo:
                 store.journal_forget(shot.key)

@@ -89,7 +89,7 @@ class Runner:
 
     async def run(self) -> RunResult:
         compiled = self.plan.compiled
-        todo = [s for s in self.plan.shots if s.action == "generate" and self._selected(s.id)]
+        todo = self.plan.selected(self.selection)
         for shot in todo:
             self._provider(shot)  # fail before any work when a provider is missing
         self.store.ensure()

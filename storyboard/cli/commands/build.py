@@ -51,7 +51,7 @@ def command(
         raise click.UsageError(str(exc)) from exc
     with Store(compiled.root) as store:
         plan = make_plan(compiled, store)
-    todo = [s for s in plan.to_generate if selection is None or s.id in selection]
+    todo = plan.selected(selection)
     try:
         check_ready({s.provider for s in todo})  # a missing key is found before asking to spend
     except BuildError as exc:
