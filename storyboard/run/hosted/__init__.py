@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Mapping
 from .api import Adapter
 
 if TYPE_CHECKING:
+    from httpx import AsyncBaseTransport
+
     from ...store import Store
     from .client import HostedProvider, Settings
     from .stage import Stager
@@ -32,13 +34,15 @@ def settings_for(ids: set[str], environ: Mapping[str, str] | None = None) -> dic
     return _configure(ids, environ)[0]
 
 
-def hosted_providers(ids: set[str], store: "Store", environ: Mapping[str, str] | None = None) -> dict[str, "HostedProvider"]:
-    """Ready clients for the providers a build will use."""
+def hosted_providers(
+    ids: set[str], store: "Store", environ: Mapping[str, str] | None = None, transport: "AsyncBaseTransport | None" = None
+) -> dict[str, "HostedProvider"]:
+    """Ready clients for the providers a build will use; ``transport`` replaces the network (tests)."""
     from .client import HostedProvider
 
     settings, stager = _configure(ids, environ)
     known = adapters()
-    return {pid: HostedProvider(known[pid], store, settings[pid], stager) for pid in sorted(ids)}
+    return {pid: HostedProvider(known[pid], store, settings[pid], stager, transport) for pid in sorted(ids)}
 
 
 def _configure(ids: set[str], environ: Mapping[str, str] | None) -> tuple[dict[str, "Settings"], "Stager | None"]:

@@ -114,12 +114,21 @@ def check_base_url(url: str, name: str) -> None:
 class HostedProvider:
     """One adapter plus the shared machinery: the runner's view of a hosted API."""
 
-    def __init__(self, adapter: Adapter, store: Store, settings: Settings, stager: "Stager | None" = None) -> None:
+    def __init__(
+        self,
+        adapter: Adapter,
+        store: Store,
+        settings: Settings,
+        stager: "Stager | None" = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        """``transport`` replaces the network (httpx's seam): an ``httpx.MockTransport`` in tests."""
         self.adapter = adapter
         self.id = adapter.id
         self.store = store
         self.settings = settings
         self.stager = stager
+        self._transport = transport
         self._client: httpx.AsyncClient | None = None
         self._limiter: AsyncLimiter | None = None
         self._tls: ssl.SSLContext | bool = True
@@ -338,6 +347,7 @@ class HostedProvider:
                 limits=httpx.Limits(max_connections=max(4, self.concurrency * 2)),
                 follow_redirects=True,
                 verify=self._tls,
+                transport=self._transport,
             )
         return self._client
 

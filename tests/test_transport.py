@@ -1,0 +1,66 @@
+"""The hosted client's transport is injectable (httpx's seam): a build runs in process through
+``httpx.MockTransport``, with no server, no socket and no sleep beyond the poll floor."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+
+from storyboard.compile import compile_storyboard
+from storyboard.load import load
+from storyboard.run import build
+from storyboard.run.hosted import hosted_providers
+from storyboard.store import Store
+from tests.conftest import Project
+
+BOARD = """
+version: 1
+settings: {provider: wavespeed, resolution: 480p, duration: 3, output: out/film.mp4}
+shots:
+  - {id: one, prompt: First.}
+  - {id: two, prompt: Second.}
+"""
+
+
+def wavespeed(clip: bytes, seen: list[tuple[str, str]]) -> httpx.MockTransport:
+    """WaveSpeed's protocol (seed 000, shared/api-result): submit, one processing poll, completed, the CDN."""
+    jobs: dict[str, int] = {}
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen.append((request.method, request.url.path))
+        if request.url.host == "cdn.example":
+            return httpx.Response(200, content=clip, headers={"Content-Type": "video/mp4"})
+        assert request.headers["Authorization"] == "Bearer sk-mock"
+        if request.method == "POST":
+            job = f"job{len(jobs) + 1}"
+            jobs[job] = 0
+            assert json.loads(request.content)["duration"] == 3
+            return httpx.Response(200, json={"code": 200, "message": "success", "data": {"id": job, "status": "created"}})
+        job = request.url.path.split("/")[-2]
+        jobs[job] += 1
+        done = jobs[job] > 1
+        data = {"id": job, "status": "completed" if done else "processing",
+                "outputs": [f"https://cdn.example/{job}.mp4"] if done else []}  # fmt: skip
+        return httpx.Response(200, json={"code": 200, "message": "success", "data": data})
+
+    return httpx.MockTransport(handle)
+
+
+def test_a_build_through_an_injected_transport(project: Project, media_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WAVESPEED_API_KEY", "sk-mock")
+    monkeypatch.setenv("STORYBOARD_POLL_SECONDS", "0.01")
+    path = project.write(BOARD)
+    compiled = compile_storyboard(load(path))
+    assert compiled.ok
+    seen: list[tuple[str, str]] = []
+    with Store(project.root, create=True) as store:
+        available = hosted_providers({"wavespeed"}, store, transport=wavespeed((media_dir / "dance.mp4").read_bytes(), seen))
+        result = build(compiled, available=available)
+    assert result.ok and result.film is not None and result.film.is_file()
+    assert sum(1 for method, _ in seen if method == "POST") == 2  # one paid submit per shot
+    assert {p for m, p in seen if m == "GET" and p.endswith(".mp4")} == {"/job1.mp4", "/job2.mp4"}
+    again = build(compile_storyboard(load(path)))
+    assert again.ok and {r.status for r in again.run.shots.values()} == {"cached"}  # nothing sent: no transport needed
