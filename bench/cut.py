@@ -18,8 +18,8 @@ import time
 from pathlib import Path
 
 from storyboard.cut import _concat_normalise, cut_film
-from storyboard.run.ffmpeg import ffmpeg_exe
-from storyboard.run.frames import probe_clip
+from storyboard.media.ffmpeg import ffmpeg_exe
+from storyboard.media.frames import probe_clip
 
 
 def make_clips(folder: Path, n: int, seconds: float, size: str) -> list[Path]:

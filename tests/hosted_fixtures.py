@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from storyboard.run.frames import probe_clip
+from storyboard.media.frames import probe_clip
 from tests.conftest import Project
 from tests.fakes import FakeServer
 

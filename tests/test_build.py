@@ -13,7 +13,7 @@ from storyboard.compile import compile_storyboard
 from storyboard.load import load
 from storyboard.plan import make_plan
 from storyboard.run import build
-from storyboard.run.frames import last_frame, probe_clip
+from storyboard.media.frames import last_frame, probe_clip
 from storyboard.run.local import LocalProvider
 from storyboard.store import Store
 
@@ -262,6 +262,6 @@ def test_a_no_op_build_probes_no_clip(built, monkeypatch):
     def no_probe(clip):
         raise AssertionError(f"probed {clip}")
 
-    monkeypatch.setattr("storyboard.run.frames.probe_clip", no_probe)
+    monkeypatch.setattr("storyboard.media.frames.probe_clip", no_probe)
     again = build(compiled_of(path))
     assert set(statuses(again).values()) == {"cached"} and again.cut_method == "up to date"

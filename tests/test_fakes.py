@@ -191,7 +191,7 @@ class Media:
 
 @pytest.fixture(scope="module")
 def hd_long(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from storyboard.run.ffmpeg import ffmpeg_exe
+    from storyboard.media.ffmpeg import ffmpeg_exe
 
     out = tmp_path_factory.mktemp("fakes") / "hd_long.mp4"
     subprocess.run(

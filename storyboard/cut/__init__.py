@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Literal, Sequence
 
 from ..errors import RenderError
-from ..run.ffmpeg import ffmpeg_exe
-from ..run.frames import ClipInfo, probe_clip
+from ..media.ffmpeg import ffmpeg_exe
+from ..media.frames import ClipInfo, probe_clip
 from .files import temp_beside
 
 FPS = 32

@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from ..errors import RenderError
-from ..run.ffmpeg import ffmpeg_exe
+from ..media.ffmpeg import ffmpeg_exe
 from .files import temp_beside
 from .timeline import FilmShot
 

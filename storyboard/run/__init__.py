@@ -17,7 +17,7 @@ from ..store import Store
 from .job import Generated, Job, Provider, Report
 
 if TYPE_CHECKING:
-    from .frames import ClipInfo
+    from ..media.frames import ClipInfo
 from .runner import RunResult, Runner, ShotResult
 
 __all__ = ["build", "build_needs", "check_ready", "BuildResult", "Generated", "Job", "Provider", "Report", "RunResult", "ShotResult", "film_path", "providers"]
@@ -204,7 +204,7 @@ def _stamp(path: Path) -> str:
 
 
 def _info(store: Store, key: str, clip: Path) -> "ClipInfo":
-    from .frames import ClipInfo, probe_clip
+    from ..media.frames import ClipInfo, probe_clip
 
     known = store.clip_info(key)
     if known is not None:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Callable, Protocol
 from ..compile.request import MediaRef, Request
 
 if TYPE_CHECKING:
-    from .frames import ClipInfo
+    from ..media.frames import ClipInfo
 
 # (shot id, state, detail): waiting, rendering, submitted, polling, downloading, done, cached, failed, skipped
 Report = Callable[[str, str, str], None]

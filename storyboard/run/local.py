@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import RenderError
-from .ffmpeg import ffmpeg_exe
+from ..media.ffmpeg import ffmpeg_exe
 from .job import Generated, Job, Report
 
 FPS = 32

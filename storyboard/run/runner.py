@@ -20,7 +20,7 @@ from typing import Literal
 from ..errors import BuildError, MediaError, StoryboardError
 from ..plan import Plan, PlannedShot
 from ..store import Claim, Store
-from .frames import probe_clip, tail_clip, write_last_frame
+from ..media.frames import probe_clip, tail_clip, write_last_frame
 from .job import Job, Provider, Report
 
 Status = Literal["built", "cached", "failed", "skipped", "unselected"]

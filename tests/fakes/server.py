@@ -45,7 +45,7 @@ from urllib.parse import parse_qs, urlsplit
 import av
 import httpx
 
-from storyboard.run.ffmpeg import ffmpeg_exe
+from storyboard.media.ffmpeg import ffmpeg_exe
 
 Endpoint = Literal["submit", "poll", "download"]
 FaultKind = Literal["429", "500", "503", "reset", "timeout", "malformed", "failed", "404", "truncate"]

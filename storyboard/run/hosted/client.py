@@ -37,7 +37,7 @@ from ... import env
 from ...compile.request import MediaRef, Request
 from ...errors import BuildError, MediaError, ProviderError, Refused, StagingError, TransientError, UnknownOutcome
 from ...store import JournalEntry, Store
-from ..frames import ClipInfo, probe_clip
+from ...media.frames import ClipInfo, probe_clip
 from ..job import Generated, Job, Report
 from .api import Adapter, Call, JobState, MediaKind
 
