@@ -50,13 +50,20 @@ class Adapter(ABC):
     default_base_url: ClassVar[str]
     concurrency: ClassVar[int]  # jobs in flight at once per key
     submits_per_minute: ClassVar[int | None] = None
-    data_uri_kinds: ClassVar[frozenset[str]] = frozenset()  # media kinds the page accepts inline
     # The client chooses an id that makes sending the same submit again safe: the provider
     # answers with the job it already has (Runware's taskUUID, an Idempotency-Key header).
     # Only then is a submit whose answer was lost (a dropped connection, a 5xx) sent again;
     # without it such a submit is an unknown outcome and waits for the user's --resubmit.
     client_task_ids: ClassVar[bool] = False
     result_url_seconds: ClassVar[float] = 3600.0  # how long a result URL is trusted for reuse
+
+    @property
+    def data_uri_kinds(self) -> frozenset[str]:
+        """Media kinds the provider takes inline as data URIs: its capability profile says, once
+        (the compiler reads the same field to decide which local files need an upload bucket)."""
+        from ...compile.profiles import PROFILES
+
+        return PROFILES[self.id].inline_media
 
     def headers(self, key: str, task_id: str | None = None) -> dict[str, str]:
         """Every request's headers; ``task_id`` is set on a submit when the client chose one."""

@@ -112,7 +112,6 @@ class Runware(Adapter):
     default_base_url = "https://api.runware.ai"
     concurrency = 5  # the page states no limit: a safe default
     submits_per_minute = 60
-    data_uri_kinds = frozenset({"image"})
     client_task_ids = True
 
     def new_task_id(self) -> str:
