@@ -74,13 +74,10 @@ def build_needs(plan: Plan, environ: Mapping[str, str] | None = None) -> list[st
     todo = plan.to_generate
     hosted = sorted({s.provider for s in todo} - {"local"})
     needs: list[str] = []
-    if hosted:
-        from .hosted import adapters
-
-        known = adapters()
-        for pid in hosted:
-            if not environ.get(known[pid].key_env, "").strip():
-                needs.append(f"{known[pid].key_env}: your {pid} API key")
+    for pid in hosted:
+        key = env.for_provider(env.API_KEY, pid)  # each adapter's key_env (tests/test_env.py)
+        if not environ.get(key, "").strip():
+            needs.append(f"{key}: your {pid} API key")
     if not environ.get(env.UPLOAD_URL):
         uploads = [(s.id, what) for s in todo for what in plan.compiled.shots[s.id].uploads]
         if uploads:

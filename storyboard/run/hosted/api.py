@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Callable, ClassVar, Literal
 
+from ...compile.profiles import PROFILES
 from ...compile.request import MediaRef, Request
 
 MediaKind = Literal["image", "audio", "video"]
@@ -61,8 +62,6 @@ class Adapter(ABC):
     def data_uri_kinds(self) -> frozenset[str]:
         """Media kinds the provider takes inline as data URIs: its capability profile says, once
         (the compiler reads the same field to decide which local files need an upload bucket)."""
-        from ...compile.profiles import PROFILES
-
         return PROFILES[self.id].inline_media
 
     def headers(self, key: str, task_id: str | None = None) -> dict[str, str]:

@@ -72,8 +72,9 @@ class Settings:
         key = environ.get(adapter.key_env, "").strip()
         if not key:
             raise BuildError(f"{adapter.key_env} is not set: export your {adapter.id} API key to build with it; nothing was sent")
-        base = environ.get(env.for_provider(env.BASE_URL, adapter.id), adapter.default_base_url).rstrip("/")
-        check_base_url(base, env.for_provider(env.BASE_URL, adapter.id))
+        base_var = env.for_provider(env.BASE_URL, adapter.id)
+        base = environ.get(base_var, adapter.default_base_url).rstrip("/")
+        check_base_url(base, base_var)
         per_minute = _number(environ, env.for_provider(env.SUBMITS_PER_MINUTE, adapter.id), adapter.submits_per_minute, int)
         return cls(
             base_url=base,
