@@ -27,9 +27,29 @@ def make_clips(folder: Path, n: int, seconds: float, size: str) -> list[Path]:
     for i in range(n):
         path = folder / f"clip{i:03d}.mp4"
         subprocess.run(
-            [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-nostdin", "-y",
-             "-f", "lavfi", "-i", f"testsrc2=s={size}:r=32:d={seconds}[out0];sine=f={200 + i}:r=48000:d={seconds}[out1]",
-             "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-ac", "2", str(path)],
+            [
+                ffmpeg_exe(),
+                "-hide_banner",
+                "-loglevel",
+                "error",
+                "-nostdin",
+                "-y",
+                "-f",
+                "lavfi",
+                "-i",
+                f"testsrc2=s={size}:r=32:d={seconds}[out0];sine=f={200 + i}:r=48000:d={seconds}[out1]",
+                "-c:v",
+                "libx264",
+                "-preset",
+                "ultrafast",
+                "-pix_fmt",
+                "yuv420p",
+                "-c:a",
+                "aac",
+                "-ac",
+                "2",
+                str(path),
+            ],
             check=True,
         )
         clips.append(path)
@@ -56,8 +76,12 @@ def main() -> None:
     try:
         clips = make_clips(folder, args.clips, args.seconds, args.size)
         size = sum(c.stat().st_size for c in clips)
-        cat = best_of(3, lambda: subprocess.run(
-            f"cat {' '.join(str(c) for c in clips)} > {folder / 'cat.bin'}", shell=True, check=True))
+        cat = best_of(
+            3,
+            lambda: subprocess.run(
+                f"cat {' '.join(str(c) for c in clips)} > {folder / 'cat.bin'}", shell=True, check=True
+            ),
+        )
         infos = [probe_clip(c) for c in clips]  # a build knows these: the store keeps each clip's probe
         cut = best_of(3, lambda: cut_film(clips, folder / "film.mp4", (width, height), infos))
         probing = best_of(3, lambda: cut_film(clips, folder / "film.mp4", (width, height)))
@@ -66,8 +90,10 @@ def main() -> None:
         film = probe_clip(folder / "film.mp4").seconds
         print(f"{args.clips} clips x {args.seconds:g} s {args.size}, {size / 1e6:.1f} MB, film {film:.1f} s ({method})")
         print(f"  cat of the same bytes      {cat:7.3f} s")
-        print(f"  storyboard cut (copy)      {cut:7.3f} s   {cut / cat:5.1f}x cat   target <= 3x "
-              f"{'ok' if cut <= 3 * cat else 'OVER'}")
+        print(
+            f"  storyboard cut (copy)      {cut:7.3f} s   {cut / cat:5.1f}x cat   target <= 3x "
+            f"{'ok' if cut <= 3 * cat else 'OVER'}"
+        )
         print(f"  cut probing every clip     {probing:7.3f} s   {probing / cat:5.1f}x cat")
         print(f"  full re-encode (normalise) {encode:7.3f} s   {encode / cut:5.1f}x the cut")
     finally:

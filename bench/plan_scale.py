@@ -10,9 +10,9 @@ included), median of several runs: once with no store, once after a recorded bui
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
-import os
 import subprocess
 import sys
 import tempfile

@@ -59,8 +59,10 @@ def main() -> None:
         wall = time.perf_counter() - start
         assert result.ok
         print(f"{args.shots} shots, {video:g} s of 720p video, {os.cpu_count()} cores, film cut by {result.cut_method}")
-        print(f"  wall {wall:.2f} s (renders and cut)   {video / wall:.1f}x realtime   target >= 4x "
-              f"{'ok' if video / wall >= 4 else 'UNDER'}")
+        print(
+            f"  wall {wall:.2f} s (renders and cut)   {video / wall:.1f}x realtime   target >= 4x "
+            f"{'ok' if video / wall >= 4 else 'UNDER'}"
+        )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

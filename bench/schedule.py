@@ -36,17 +36,21 @@ def main() -> None:
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="schedule-"))
     server = start_fake("qingbo", latency=args.latency, min_polls=0, cache_dir=folder / "clips")
-    os.environ.update({
-        "QINGBO_BASE_URL": server.base_url,
-        "QINGBO_API_KEY": server.key,
-        "QINGBO_CONCURRENCY": str(args.concurrency),
-        "QINGBO_SUBMITS_PER_MINUTE": "100000",
-        "STORYBOARD_POLL_SECONDS": "0.05",
-    })
+    os.environ.update(
+        {
+            "QINGBO_BASE_URL": server.base_url,
+            "QINGBO_API_KEY": server.key,
+            "QINGBO_CONCURRENCY": str(args.concurrency),
+            "QINGBO_SUBMITS_PER_MINUTE": "100000",
+            "STORYBOARD_POLL_SECONDS": "0.05",
+        }
+    )
     try:
         shots = "\n".join(f"  - {{id: s{i:03d}, prompt: Shot {i}.}}" for i in range(args.shots))
         board = folder / "storyboard.yaml"
-        board.write_text(f"version: 1\nsettings: {{provider: qingbo, resolution: 480p, duration: 3}}\nshots:\n{shots}\n")
+        board.write_text(
+            f"version: 1\nsettings: {{provider: qingbo, resolution: 480p, duration: 3}}\nshots:\n{shots}\n"
+        )
         make_clip(ClipSpec.of(854, 480, 3), folder / "clips")  # the fake renders each size once: not on the clock
         compiled = compile_storyboard(load(board))
         started = time.perf_counter()
@@ -60,12 +64,16 @@ def main() -> None:
         wall = time.perf_counter() - started
         assert result.ok and result.film is not None, result.run.shots
         ideal = math.ceil(args.shots / args.concurrency) * args.latency
-        print(f"{args.shots} shots, concurrency {args.concurrency}, job latency {args.latency:g} s "
-              f"(qingbo fake on loopback, {server.submit_count()} submits)")
+        print(
+            f"{args.shots} shots, concurrency {args.concurrency}, job latency {args.latency:g} s "
+            f"(qingbo fake on loopback, {server.submit_count()} submits)"
+        )
         print(f"  ideal ceil(n/C) x latency  {ideal:7.2f} s")
         print(f"  last shot stored           {phases['last shot done']:7.2f} s")
-        print(f"  build wall time (and cut)  {wall:7.2f} s   ratio {wall / ideal:5.3f}   target <= 1.1 "
-              f"{'ok' if wall <= 1.1 * ideal else 'OVER'}")
+        print(
+            f"  build wall time (and cut)  {wall:7.2f} s   ratio {wall / ideal:5.3f}   target <= 1.1 "
+            f"{'ok' if wall <= 1.1 * ideal else 'OVER'}"
+        )
     finally:
         server.close()
         shutil.rmtree(folder, ignore_errors=True)

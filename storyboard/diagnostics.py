@@ -7,12 +7,13 @@ test suite checks that every code is exercised).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from enum import Enum
-from typing import Iterator, Protocol
+from enum import StrEnum
+from typing import Protocol
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     error = "error"
     warning = "warning"
     info = "info"
@@ -26,7 +27,7 @@ class Rule:
     source: str  # where the rule comes from: DESIGN.md or a seed page
 
 
-E, W, I = Severity.error, Severity.warning, Severity.info
+E, W, I = Severity.error, Severity.warning, Severity.info  # noqa: E741 -- the rule table reads as E/W/I
 _DESIGN = "DESIGN.md"
 _V4 = "SkyReels V4 pages (seeds 001, 003, 004)"
 _RUNWARE = "runware reference (docs/models/skywork-skyreels-v4), beyond seed 002"
@@ -135,7 +136,7 @@ class Diagnostic:
         self,
         code: str,
         message: str,
-        location: "Location | Where",
+        location: Location | Where,
         shot: str | None = None,
         help: str | None = None,
         severity: Severity = Severity.error,
@@ -181,7 +182,7 @@ class Diagnostics:
         self,
         code: str,
         message: str,
-        location: "Location | Where",
+        location: Location | Where,
         *,
         shot: str | None = None,
         help: str | None = None,
@@ -214,7 +215,7 @@ class Diagnostics:
         return any(d.severity in bad for d in self._items)
 
 
-def _place(location: "Location | Where") -> object:
+def _place(location: Location | Where) -> object:
     """What makes two places the same without resolving a lazy one."""
     if isinstance(location, Location):
         return (location.line, location.column)

@@ -19,7 +19,7 @@ class StoryboardError(Exception):
 class InvalidStoryboard(StoryboardError):
     """The storyboard has errors; ``diagnostics`` says which, where and how to fix them."""
 
-    def __init__(self, diagnostics: "Diagnostics") -> None:
+    def __init__(self, diagnostics: Diagnostics) -> None:
         self.diagnostics = diagnostics
         n = len(diagnostics.errors)
         super().__init__(f"the storyboard has {n} error{'s' if n != 1 else ''}")

@@ -124,7 +124,9 @@ class Hosted:
         env = {**os.environ, **self.env}
         return subprocess.Popen(
             [sys.executable, "-m", "storyboard", "build", str(self.project.root / "storyboard.yaml"), "--yes", *args],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
         )
 
 

@@ -11,9 +11,9 @@ import pytest
 
 from storyboard.compile import compile_storyboard
 from storyboard.load import load
+from storyboard.media.frames import last_frame, probe_clip
 from storyboard.plan import make_plan
 from storyboard.run import build
-from storyboard.media.frames import last_frame, probe_clip
 from storyboard.run.local import LocalProvider
 from storyboard.store import Store
 
@@ -223,18 +223,24 @@ def test_only_selectors(project):
 def test_paid_plans_are_not_built_without_consent(project, monkeypatch):
     monkeypatch.setenv("APIMART_API_KEY", "k-consent")
     monkeypatch.setenv("APIMART_BASE_URL", "http://127.0.0.1:9")  # nothing listens: nothing may be sent
-    path = project.write(BOARD.replace("settings: {", "settings: {provider: apimart, ").replace("    sound: true\n", ""))
+    path = project.write(
+        BOARD.replace("settings: {", "settings: {provider: apimart, ").replace("    sound: true\n", "")
+    )
     result = project.cli("build", str(path))
     assert result.exit_code == 1
     assert "add --yes" in result.output
     over = project.cli("build", str(path), "--budget", "0.5", "--yes")
     assert over.exit_code == 1 and "over the budget" in over.output
-    assert not (project.root / ".storyboard" / "clips").exists() or not any((project.root / ".storyboard" / "clips").rglob("*.mp4"))
+    assert not (project.root / ".storyboard" / "clips").exists() or not any(
+        (project.root / ".storyboard" / "clips").rglob("*.mp4")
+    )
 
 
 def test_a_provider_without_its_key_is_refused_before_anything_runs(project, monkeypatch):
     monkeypatch.delenv("APIMART_API_KEY", raising=False)
-    path = project.write(BOARD.replace("settings: {", "settings: {provider: apimart, ").replace("    sound: true\n", ""))
+    path = project.write(
+        BOARD.replace("settings: {", "settings: {provider: apimart, ").replace("    sound: true\n", "")
+    )
     result = project.cli("build", str(path), "--yes")
     assert result.exit_code == 1
     assert "APIMART_API_KEY is not set" in result.output and "Traceback" not in result.output

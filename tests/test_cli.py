@@ -58,7 +58,9 @@ shots:
     prompt: "@Mara holds the cup."
     duration: 20
 """
-HEAD = re.compile(r"^(?P<file>.+):(?P<line>\d+):(?P<col>\d+): (?P<sev>error|warning|note)\[(?P<code>[A-Z]\d{3})\]: (?P<msg>.+)$")
+HEAD = re.compile(
+    r"^(?P<file>.+):(?P<line>\d+):(?P<col>\d+): (?P<sev>error|warning|note)\[(?P<code>[A-Z]\d{3})\]: (?P<msg>.+)$"
+)
 COMMANDS = ("check", "plan", "build", "graph", "schema", "init")
 NO_KEYS = {k: None for k in os.environ if k.endswith("_API_KEY")}  # CliRunner: None removes a variable
 
@@ -126,7 +128,14 @@ def test_check_json_form(project: Project) -> None:
     (d,) = report["diagnostics"]
     assert set(d) <= {"severity", "code", "message", "file", "line", "column", "shot", "help"}
     assert {"severity", "code", "message", "file", "line", "column", "shot"} <= set(d)
-    assert (d["severity"], d["code"], d["file"], d["line"], d["column"], d["shot"]) == ("error", "V001", str(path), 5, 15, "a")
+    assert (d["severity"], d["code"], d["file"], d["line"], d["column"], d["shot"]) == (
+        "error",
+        "V001",
+        str(path),
+        5,
+        15,
+        "a",
+    )
     assert d["message"] == "duration must be a whole number of seconds from 3 to 15, found 20"
     ok = project.cli("check", str(project.write(BOARD)), "--format", "json")
     assert ok.exit_code == 0
@@ -147,7 +156,9 @@ def test_check_json_for_three_mistakes(project: Project) -> None:
     path = project.write(THREE)
     result = project.cli("check", str(path), "--format", "json")
     assert result.exit_code == 1
-    found = [(d["code"], d["line"], d["shot"]) for d in json.loads(result.stdout)["diagnostics"] if d["severity"] == "error"]
+    found = [
+        (d["code"], d["line"], d["shot"]) for d in json.loads(result.stdout)["diagnostics"] if d["severity"] == "error"
+    ]
     assert found == [("S001", 7, "one"), ("R001", 9, "two"), ("V001", 12, "three")]
 
 
@@ -210,7 +221,10 @@ class Listener:
 def test_plan_json_form_sends_nothing_and_needs_no_key(project: Project) -> None:
     path = project.write(BOARD)
     listener = Listener()
-    env = {**NO_KEYS, **{f"{p.upper()}_BASE_URL": listener.url for p in ("wavespeed", "eachlabs", "runware", "qingbo", "apimart")}}
+    env = {
+        **NO_KEYS,
+        **{f"{p.upper()}_BASE_URL": listener.url for p in ("wavespeed", "eachlabs", "runware", "qingbo", "apimart")},
+    }
     try:
         result = invoke("plan", str(path), "--format", "json", "--provider", "apimart", env=env)
         assert result.exit_code == 0, result.output
@@ -400,6 +414,9 @@ def test_plan_imports_neither_networkx_nor_httpx(project: Project) -> None:
 
 def test_the_console_script_turns_usage_errors_into_exit_2(project: Project) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "storyboard", "check", str(project.root / "missing.yaml")], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "storyboard", "check", str(project.root / "missing.yaml")],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode == 2 and "Traceback" not in done.stderr and "missing.yaml" in done.stderr

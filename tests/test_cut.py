@@ -43,7 +43,7 @@ def test_matching_clips_are_stream_copied(tmp_path):
     expected = [p for c in clips for p in video_packets(c)]
     got = video_packets(result.film)
     assert len(got) == len(expected)
-    for before, after in zip(expected, got):
+    for before, after in zip(expected, got, strict=True):
         # the very same coded pictures: nothing re-encoded. The concat demuxer may repeat
         # the parameter sets (SPS 7 / PPS 8) in-band at the start of each clip.
         extra = [n for n in nal_units(after) if n not in nal_units(before)]
@@ -77,7 +77,9 @@ def _info(seconds):
     return ClipInfo(seconds, seconds, 320, 180, 32, "h264", "yuv420p", "aac", 48000, 2)
 
 
-@pytest.mark.parametrize(("child_seconds", "whole"), [(5.0, False), (10.0, True), (10.1, True), (5.5, False), (9.0, True)])
+@pytest.mark.parametrize(
+    ("child_seconds", "whole"), [(5.0, False), (10.0, True), (10.1, True), (5.5, False), (9.0, True)]
+)
 def test_an_extension_holding_the_whole_video_replaces_its_parent(child_seconds, whole):
     infos = {"pour": _info(5.0), "wide": _info(child_seconds), "end": _info(3.0)}
     assert holds_whole_video(child_seconds, 5.0, new_seconds=5.0) is whole

@@ -9,8 +9,8 @@ import pytest
 
 from storyboard.compile import compile_storyboard
 from storyboard.load import load
-from storyboard.run import build
 from storyboard.media.frames import probe_clip
+from storyboard.run import build
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "examples").glob("*/storyboard.yaml"))

@@ -68,7 +68,10 @@ class Wire:
         if self.pid == "wavespeed":
             return merge({"prompt": PROMPT, "duration": 3, "resolution": "480p"})
         if self.pid == "eachlabs":
-            return {"model": "skyreels-v4-reference-to-video", "input": merge({"prompt": PROMPT, "duration": 3, "resolution": "480p"})}
+            return {
+                "model": "skyreels-v4-reference-to-video",
+                "input": merge({"prompt": PROMPT, "duration": 3, "resolution": "480p"}),
+            }
         if self.pid == "runware":
             base = {"taskType": "videoInference", "taskUUID": str(uuid.uuid4()), "model": "skywork:skyreels@v4",
                     "positivePrompt": PROMPT, "deliveryMethod": "async", "outputType": "URL", "duration": 3,
@@ -353,7 +356,9 @@ def test_the_key_goes_where_each_page_says(fake: Callable[..., Wire]) -> None:
     el.error(el.submit(headers={"Authorization": el.server.key}), 401)  # no scheme
     ws = fake("wavespeed")  # a bearer token, not X-API-Key
     ws.error(ws.submit(headers={"X-API-Key": ws.server.key}), 401)
-    assert ws.submit(headers={"Authorization": f"bearer {ws.server.key}"}).status_code == 200  # scheme is case-insensitive
+    assert (
+        ws.submit(headers={"Authorization": f"bearer {ws.server.key}"}).status_code == 200
+    )  # scheme is case-insensitive
 
 
 @pytest.mark.parametrize("pid", PROVIDERS)
@@ -381,11 +386,21 @@ def media(make: Callable[[Media], dict[str, Any]]) -> Case:
 
 
 def group(tag: str = "@hero", type: str = "image", urls: int = 1, **extra: Any) -> dict[str, Any]:
-    return {"tag": tag, "type": type, "image_urls": [f"https://cdn.example/{tag[1:]}{i}.png" for i in range(urls)], **extra}
+    return {
+        "tag": tag,
+        "type": type,
+        "image_urls": [f"https://cdn.example/{tag[1:]}{i}.png" for i in range(urls)],
+        **extra,
+    }
 
 
 def rw_group(tag: str = "@hero", type: str = "image", images: int = 1, **extra: Any) -> dict[str, Any]:
-    return {"tag": tag, "type": type, "images": [f"https://cdn.example/{tag[1:]}{i}.png" for i in range(images)], **extra}
+    return {
+        "tag": tag,
+        "type": type,
+        "images": [f"https://cdn.example/{tag[1:]}{i}.png" for i in range(images)],
+        **extra,
+    }
 
 
 def video(url: str, type: str = "reference", tag: str = "@v", key: str = "video_url") -> dict[str, Any]:
@@ -526,7 +541,9 @@ RULE_CASES: list[Any] = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("pid", "rule", "case", "status", "says"), RULE_CASES, ids=[f"{c[0]}: {c[1]}" for c in RULE_CASES])
+@pytest.mark.parametrize(
+    ("pid", "rule", "case", "status", "says"), RULE_CASES, ids=[f"{c[0]}: {c[1]}" for c in RULE_CASES]
+)
 def test_each_documented_rule_is_refused_with_the_pages_status(
     fake: Callable[..., Wire], media_dir: Path, hd_long: Path, pid: str, rule: str, case: Case, status: int, says: str
 ) -> None:
@@ -581,8 +598,12 @@ def test_rich_valid_requests_are_accepted(fake: Callable[..., Wire], media_dir: 
     assert r.status_code == 200, r.text
     for size in [(848, 480), (480, 848), (736, 560), (560, 736), (640, 640), (1280, 720), (720, 1280), (960, 960)]:
         assert rw.submit(resolution=DROP, width=size[0], height=size[1]).status_code == 200, size  # MD's table
-    motion = rw.submit(settings={"promptExtend": False}, inputs={"referenceVideos": [video(m.hd, "reference", key="video")]})
-    assert motion.status_code == 200, motion.text  # a reference video without settings.audio and without referenceImages
+    motion = rw.submit(
+        settings={"promptExtend": False}, inputs={"referenceVideos": [video(m.hd, "reference", key="video")]}
+    )
+    assert motion.status_code == 200, (
+        motion.text
+    )  # a reference video without settings.audio and without referenceImages
     extend = rw.submit(settings={"audio": True}, inputs={"referenceVideos": [video(m.hd, "extend", key="video")]})
     assert extend.status_code == 200, extend.text  # settings.audio is refused only with a reference-type video
     grid = rw.submit(inputs={"referenceImages": [rw_group("@set", "grid")]})
@@ -600,7 +621,12 @@ def test_rich_valid_requests_are_accepted(fake: Callable[..., Wire], media_dir: 
     r = qb.submit(prompt="@hero-1 meets @x at @set", resolution="1080p",
                   ref_images=[group("@hero-1", urls=5, audio_url=m.voice), group("@set", urls=2), group("@x", urls=1)])  # fmt: skip
     assert r.status_code == 200, r.text  # 3 image groups of up to 5, a voice of 3 s
-    assert qb.submit(prompt="@x in @video_1", resolution="720p", video_urls=[m.dance], ref_images=[group("@x")]).status_code == 200
+    assert (
+        qb.submit(
+            prompt="@x in @video_1", resolution="720p", video_urls=[m.dance], ref_images=[group("@x")]
+        ).status_code
+        == 200
+    )
     assert qb.submit(prompt="@board", ref_images=[group("@board", type="grid")]).status_code == 200
 
     am = fake("apimart")
@@ -622,7 +648,9 @@ def _clip(w: Wire, **fields: Any) -> tuple[float, int, int]:
     return seconds, width, height
 
 
-def test_a_reference_video_sets_the_length_capped_at_10_s(fake: Callable[..., Wire], media_dir: Path, hd_long: Path) -> None:
+def test_a_reference_video_sets_the_length_capped_at_10_s(
+    fake: Callable[..., Wire], media_dir: Path, hd_long: Path
+) -> None:
     dance = seconds_of(media_dir / "dance.mp4")
     el = fake("eachlabs")  # 001:28 duration overridden to match the source video (max 10 s)
     m = host(el.server, media_dir, hd_long)
@@ -635,11 +663,15 @@ def test_a_reference_video_sets_the_length_capped_at_10_s(fake: Callable[..., Wi
     assert _clip(ws, duration=5, ref_videos=[m.dance])[0] == pytest.approx(dance, abs=0.05)
 
 
-def test_an_extension_holds_the_new_seconds_or_the_whole_video(fake: Callable[..., Wire], media_dir: Path, hd_long: Path) -> None:
+def test_an_extension_holds_the_new_seconds_or_the_whole_video(
+    fake: Callable[..., Wire], media_dir: Path, hd_long: Path
+) -> None:
     dance = seconds_of(media_dir / "dance.mp4")
     new = fake("apimart")
     m = host(new.server, media_dir, hd_long)
-    assert _clip(new, prompt="@v continues", duration=4, ref_videos=[video(m.dance, "extend")])[0] == pytest.approx(4.0, abs=0.05)
+    assert _clip(new, prompt="@v continues", duration=4, ref_videos=[video(m.dance, "extend")])[0] == pytest.approx(
+        4.0, abs=0.05
+    )
     whole = fake("apimart", extend_whole=True)
     m = host(whole.server, media_dir, hd_long)
     seconds = _clip(whole, prompt="@v continues", duration=4, ref_videos=[video(m.dance, "extend")])[0]
@@ -656,7 +688,9 @@ def test_size_follows_resolution_and_aspect_ratio(fake: Callable[..., Wire]) -> 
 
 def test_runware_results_size_format_count_and_cost(fake: Callable[..., Wire]) -> None:
     w = fake("runware")
-    job, done = w.run_to_completion(resolution=DROP, width=480, height=848, numberResults=2, includeCost=True, outputFormat="MOV")
+    job, done = w.run_to_completion(
+        resolution=DROP, width=480, height=848, numberResults=2, includeCost=True, outputFormat="MOV"
+    )
     items = done.json()["data"]
     assert len(items) == 2 and len({i["videoUUID"] for i in items}) == 2 and len({i["videoURL"] for i in items}) == 2
     # EX's result item: no status, a seed per result
@@ -672,7 +706,9 @@ def test_runware_results_size_format_count_and_cost(fake: Callable[..., Wire]) -
     assert "cost" not in done.json()["data"][0]  # only with includeCost (002:55)
 
 
-def test_media_the_fake_cannot_read_is_taken_on_trust(fake: Callable[..., Wire], media_dir: Path, hd_long: Path) -> None:
+def test_media_the_fake_cannot_read_is_taken_on_trust(
+    fake: Callable[..., Wire], media_dir: Path, hd_long: Path
+) -> None:
     """Only loopback media is fetched (the tests are offline); an upload UUID or a remote URL is not read."""
     w = fake("runware")
     m = host(w.server, media_dir, hd_long)
@@ -719,7 +755,10 @@ def test_eachlabs_limits_concurrent_predictions(fake: Callable[..., Wire]) -> No
     first = w.job_id(w.submit())
     w.submit()
     r = w.submit()
-    assert "too many requests: Account rate limited" in w.error(r, 429) and "limited to 2 concurrent" in r.json()["details"]
+    assert (
+        "too many requests: Account rate limited" in w.error(r, 429)
+        and "limited to 2 concurrent" in r.json()["details"]
+    )
     assert len(w.server.jobs) == 2  # "A rejected request creates no prediction"
     assert [w.state(w.poll(first)) for _ in range(2)] == ["pending", "completed"]
     assert w.submit().status_code == 200  # a finished prediction frees its slot
@@ -737,7 +776,9 @@ def test_eachlabs_refuses_what_the_balance_cannot_cover_with_402(fake: Callable[
     w = fake("eachlabs", balance_usd=0.5)  # std 480p $0.11/s: a 3 s prediction is estimated at $0.33
     job = w.job_id(w.submit())
     message = w.error(w.submit(), 402)
-    assert message.startswith("payment required: the estimated cost of your in-flight executions exceeds your current balance ($0.50)")
+    assert message.startswith(
+        "payment required: the estimated cost of your in-flight executions exceeds your current balance ($0.50)"
+    )
     assert len(w.server.jobs) == 1
     w.poll(job), w.poll(job)
     assert w.submit().status_code == 200  # settled: the reservation is released
@@ -770,7 +811,12 @@ def test_qingbo_answers_each_stage_as_the_status_page_shows(fake: Callable[..., 
     w = fake("qingbo", min_polls=3)
     job = w.job_id(w.submit())
     stages = [w.poll(job).json() for _ in range(4)]
-    assert [(s["status"], s["progress"]) for s in stages] == [("queued", ""), ("processing", "50%"), ("processing", "75%"), ("completed", "100%")]
+    assert [(s["status"], s["progress"]) for s in stages] == [
+        ("queued", ""),
+        ("processing", "50%"),
+        ("processing", "75%"),
+        ("completed", "100%"),
+    ]
     done = stages[-1]
     assert done["cost"] == 120_000 and done["billing_status"] == "settled"  # fast 480p $0.08 x 3 s = $0.24 in quota
     (video,) = done["result"]["videos"]
@@ -778,7 +824,10 @@ def test_qingbo_answers_each_stage_as_the_status_page_shows(fake: Callable[..., 
     assert done["urls"] == {"get": w.server.url(f"/v1/tasks/{job}"), "cancel": w.server.url(f"/v1/tasks/{job}/cancel")}
     assert all("cost" not in s and "result" not in s for s in stages[:3])  # cost only in terminal states
     missing = w.poll("task-wave0b000000000000")
-    assert w.error(missing, 404) == "task task-wave0b000000000000 not found" and missing.json()["error"]["code"] == "task_not_found"
+    assert (
+        w.error(missing, 404) == "task task-wave0b000000000000 not found"
+        and missing.json()["error"]["code"] == "task_not_found"
+    )
     w.server.inject("submit", "429")
     limited = w.submit().json()["error"]
     assert limited["code"] == "quota_window_exceeded" and {"window", "used", "cap", "reset_at"} <= set(limited)  # Q3
@@ -894,7 +943,9 @@ def test_malformed_is_a_200_that_is_not_json(fake: Callable[..., Wire], endpoint
     w = fake("runware")
     job, done = w.run_to_completion()
     w.server.inject(endpoint, "malformed")
-    r = {"submit": lambda: w.submit(), "poll": lambda: w.poll(job), "download": lambda: w.client.get(w.urls(done)[0])}[endpoint]()
+    r = {"submit": lambda: w.submit(), "poll": lambda: w.poll(job), "download": lambda: w.client.get(w.urls(done)[0])}[
+        endpoint
+    ]()
     assert r.status_code == 200 and r.headers["content-type"] == "application/json" and r.content == b'{"data": ['
     with pytest.raises(json.JSONDecodeError):
         r.json()
@@ -937,7 +988,12 @@ def test_a_failed_job_answers_the_pages_failure(fake: Callable[..., Wire], pid: 
         assert r.json()["data"]["code"] == 1200 and r.json()["data"]["outputs"] == []
     if pid == "qingbo":  # Q6's failed example: cost 0 (refunded), error {message, code}
         j = r.json()
-        assert j["status"] == "failed" and j["cost"] == 0 and j["progress"] == "100%" and isinstance(j["completed_at"], int)
+        assert (
+            j["status"] == "failed"
+            and j["cost"] == 0
+            and j["progress"] == "100%"
+            and isinstance(j["completed_at"], int)
+        )
         assert j["error"] == {"message": FAILED_MESSAGE, "code": "task_failed"} and "result" not in j
     if pid == "apimart":  # A2/A3: error {code: integer, message, type}
         assert r.json()["data"]["error"] == {"code": 400, "message": FAILED_MESSAGE, "type": "invalid_request_error"}

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-
 from tests.hosted_fixtures import BUCKET, KEY, TEXT_ONLY, Hosted
 
 
@@ -77,10 +76,18 @@ def test_429_with_retry_after_is_waited_out_and_retried(hosted: Callable[..., Ho
     assert h.server.submit_count(created=True) == 3 and h.server.submit_count() == 4
 
 
-@pytest.mark.parametrize("endpoint, fault, times", [
-    ("submit", "429", 2), ("poll", "500", 2), ("poll", "reset", 1), ("poll", "malformed", 1),
-    ("poll", "timeout", 1), ("download", "truncate", 1), ("download", "500", 1),
-])
+@pytest.mark.parametrize(
+    "endpoint, fault, times",
+    [
+        ("submit", "429", 2),
+        ("poll", "500", 2),
+        ("poll", "reset", 1),
+        ("poll", "malformed", 1),
+        ("poll", "timeout", 1),
+        ("download", "truncate", 1),
+        ("download", "500", 1),
+    ],
+)
 def test_transient_faults_are_retried_without_a_second_job(
     hosted: Callable[..., Hosted], endpoint: str, fault: str, times: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -150,7 +157,9 @@ def test_a_404_on_download_keeps_the_job_and_the_next_build_downloads_it(hosted:
     assert h.server.submit_count() == 3  # the finished job was downloaded, not paid for again
 
 
-def test_a_refused_request_fails_with_the_providers_own_message(hosted: Callable[..., Hosted], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_refused_request_fails_with_the_providers_own_message(
+    hosted: Callable[..., Hosted], monkeypatch: pytest.MonkeyPatch
+) -> None:
     h = hosted("qingbo", TEXT_ONLY)
     monkeypatch.setenv("QINGBO_API_KEY", "sk-wrong")
     code, output = h.build()
@@ -212,7 +221,9 @@ shots:
 """ + "".join(f"  - {{{{id: s{i}, prompt: Shot {i}.}}}}\n" for i in range(5))
 
 
-def test_concurrency_limit_keeps_under_the_providers_own(hosted: Callable[..., Hosted], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_concurrency_limit_keeps_under_the_providers_own(
+    hosted: Callable[..., Hosted], monkeypatch: pytest.MonkeyPatch
+) -> None:
     h = hosted("eachlabs", FIVE, max_concurrent=2, latency=0.3)
     monkeypatch.setenv("EACHLABS_CONCURRENCY", "2")
     code, output = h.build()
@@ -233,12 +244,19 @@ def test_over_the_concurrency_limit_the_provider_429s_and_the_client_waits(
     assert h.server.submit_count(created=True) == 5
 
 
-@pytest.mark.parametrize("provider, concurrency, per_minute", [
-    ("eachlabs", 10, None),  # its errors reference: 10 in flight, "no per-second request limit"
-    ("wavespeed", 2, 2),  # its account-levels page: Bronze, every account's first level
-])
+@pytest.mark.parametrize(
+    "provider, concurrency, per_minute",
+    [
+        ("eachlabs", 10, None),  # its errors reference: 10 in flight, "no per-second request limit"
+        ("wavespeed", 2, 2),  # its account-levels page: Bronze, every account's first level
+    ],
+)
 def test_default_limits_are_the_documented_ones(
-    hosted: Callable[..., Hosted], monkeypatch: pytest.MonkeyPatch, provider: str, concurrency: int, per_minute: int | None
+    hosted: Callable[..., Hosted],
+    monkeypatch: pytest.MonkeyPatch,
+    provider: str,
+    concurrency: int,
+    per_minute: int | None,
 ) -> None:
     from storyboard.run.hosted import hosted_providers
     from storyboard.store import Store
@@ -331,7 +349,10 @@ def test_a_clip_of_the_wrong_length_is_refused_not_stored(hosted: Callable[..., 
     db = sqlite3.connect(h.project.root / ".storyboard" / "state.db")
     built = {shot for (shot,) in db.execute("SELECT shot FROM builds WHERE status = 'built'")}
     db.close()
-    statuses = sorted(status for (status,) in sqlite3.connect(h.project.root / ".storyboard" / "state.db").execute("SELECT status FROM jobs"))
+    statuses = sorted(
+        status
+        for (status,) in sqlite3.connect(h.project.root / ".storyboard" / "state.db").execute("SELECT status FROM jobs")
+    )
     # the paid job stays journalled: the next build fetches it again at $0 instead of paying twice
     assert built == {"one", "three"} and statuses == ["done", "done", "done"]
     code, output = h.build()

@@ -34,7 +34,11 @@ def _imports() -> dict[str, set[str]]:
                 if node.level:
                     base = package.split(".")[: len(package.split(".")) - node.level + 1]
                     root = ".".join(base + ([node.module] if node.module else []))
-                    targets = [root] if node.module else [f"{root}.{a.name}" for a in node.names if _is_module(f"{root}.{a.name}")]
+                    targets = (
+                        [root]
+                        if node.module
+                        else [f"{root}.{a.name}" for a in node.names if _is_module(f"{root}.{a.name}")]
+                    )
                 elif node.module and node.module.startswith("storyboard"):
                     targets = [node.module]
             elif isinstance(node, ast.Import):

@@ -37,7 +37,9 @@ def under(source: Source, loc: Location) -> str:
     return line[loc.column - 1 : loc.column - 1 + loc.length]
 
 
-def tag_location(tmp_path: Path, text: str, path: tuple[str | int, ...], tag: str = "@Nobody") -> tuple[Source, Location]:
+def tag_location(
+    tmp_path: Path, text: str, path: tuple[str | int, ...], tag: str = "@Nobody"
+) -> tuple[Source, Location]:
     source, data, diagnostics = read(tmp_path, text)
     assert not diagnostics.errors, [str(d) for d in diagnostics]
     value = data
@@ -155,7 +157,9 @@ def test_a_tag_error_points_at_the_tag_in_the_file(project: Project) -> None:
     )
     loaded = load(path)
     compile_storyboard(loaded)
-    found = sorted((d.location.line, d.location.column, d.location.length) for d in loaded.diagnostics if d.code == "R001")
+    found = sorted(
+        (d.location.line, d.location.column, d.location.length) for d in loaded.diagnostics if d.code == "R001"
+    )
     lines = path.read_text().splitlines()
     assert [lines[line - 1][col - 1 : col - 1 + n] for line, col, n in found] == ["@Mar4", "@Nobody"]
 
@@ -263,7 +267,9 @@ def test_an_unknown_alias_is_located(tmp_path: Path) -> None:
 
 
 def test_keys_are_kept_as_text(tmp_path: Path) -> None:
-    _, data, diagnostics = read(tmp_path, "yes: 1\nno: 2\non: 3\nnull: 4\n1: 5\n1.5: 6\n~: 7\nvalue: yes\nn: null\nf: 1.5\n")
+    _, data, diagnostics = read(
+        tmp_path, "yes: 1\nno: 2\non: 3\nnull: 4\n1: 5\n1.5: 6\n~: 7\nvalue: yes\nn: null\nf: 1.5\n"
+    )
     assert not list(diagnostics)
     assert data == {"yes": 1, "no": 2, "on": 3, "null": 4, "1": 5, "1.5": 6, "~": 7, "value": True, "n": None, "f": 1.5}
 
@@ -323,7 +329,9 @@ def test_depth_is_our_rule_even_when_libyaml_stops_first(tmp_path: Path, monkeyp
         for ev in real(stream, Loader=Loader):
             opened += isinstance(ev, yaml.SequenceStartEvent)
             if opened == 200:  # its cap, found while reading ahead of the events it gave
-                raise yaml.scanner.ScannerError("while scanning", ev.start_mark, "nesting cap (libyaml's own)", ev.start_mark)
+                raise yaml.scanner.ScannerError(
+                    "while scanning", ev.start_mark, "nesting cap (libyaml's own)", ev.start_mark
+                )
             if opened < 10:
                 yield ev
 
@@ -372,7 +380,9 @@ def test_files_over_the_size_limit_are_not_read(tmp_path: Path) -> None:
 )
 def test_bytes_that_are_not_text_are_located(tmp_path: Path, raw: bytes, line: int, column: int) -> None:
     _, data, diagnostics = read(tmp_path, raw)
-    assert data is None and [(d.code, d.location.line, d.location.column) for d in diagnostics] == [("Y005", line, column)]
+    assert data is None and [(d.code, d.location.line, d.location.column) for d in diagnostics] == [
+        ("Y005", line, column)
+    ]
 
 
 @pytest.mark.parametrize("text", ["", "   \n\n", "# only\n  # comments\n"])
@@ -432,7 +442,9 @@ def test_a_list_item_of_the_wrong_type_is_named_by_its_place(project: Project) -
 
 
 def test_an_unknown_key_gets_a_did_you_mean(project: Project) -> None:
-    path = project.write("version: 1\nsettings: {resolutoin: 720p}\nshots:\n  - {id: a, prompt: x, frist_frame: refs/a.png}\n")
+    path = project.write(
+        "version: 1\nsettings: {resolutoin: 720p}\nshots:\n  - {id: a, prompt: x, frist_frame: refs/a.png}\n"
+    )
     found = [(d.code, d.location.line, d.location.column, d.help) for d in load(path).diagnostics]
     assert found == [
         ("S001", 2, 12, "did you mean `resolution`?"),
@@ -452,7 +464,9 @@ def test_the_version_must_be_one(project: Project) -> None:
 
 
 @pytest.mark.parametrize(("text", "line", "column"), [("a: [", 1, 5), ("a: 1\nb: [", 2, 5), ("a: [\n", 2, 1)])
-def test_an_error_at_the_end_of_the_file_points_into_the_file(tmp_path: Path, text: str, line: int, column: int) -> None:
+def test_an_error_at_the_end_of_the_file_points_into_the_file(
+    tmp_path: Path, text: str, line: int, column: int
+) -> None:
     _, _, diagnostics = read(tmp_path, text)
     (error,) = diagnostics
     assert (error.code, error.location.line, error.location.column) == ("Y001", line, column)
@@ -460,7 +474,28 @@ def test_an_error_at_the_end_of_the_file_points_into_the_file(tmp_path: Path, te
 
 # -- every way YAML can write a prompt ----------------------------------------------------
 
-PIECES = ["@Mara", "@Leo", "word", " ", "  ", "\n", "\n\n", "\t", "é", "😀", "中", "'", '"', "\\", ": ", " #", "- ", "{{ x }}", "@", "."]
+PIECES = [
+    "@Mara",
+    "@Leo",
+    "word",
+    " ",
+    "  ",
+    "\n",
+    "\n\n",
+    "\t",
+    "é",
+    "😀",
+    "中",
+    "'",
+    '"',
+    "\\",
+    ": ",
+    " #",
+    "- ",
+    "{{ x }}",
+    "@",
+    ".",
+]
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -470,7 +505,9 @@ PIECES = ["@Mara", "@Leo", "word", " ", "  ", "\n", "\n\n", "\t", "é", "😀", 
     width=st.sampled_from([20, 80]),
     nested=st.booleans(),
 )
-def test_every_tag_is_located_in_any_style(tmp_path: Path, pieces: list[str], style: str | None, width: int, nested: bool) -> None:
+def test_every_tag_is_located_in_any_style(
+    tmp_path: Path, pieces: list[str], style: str | None, width: int, nested: bool
+) -> None:
     value = "".join(pieces)
     doc = {"shots": [{"id": "a", "prompt": value}]} if nested else {"prompt": value}
     text = yaml.safe_dump(doc, default_style=style, width=width, allow_unicode=True)

@@ -214,7 +214,9 @@ def test_a_refusal_inside_a_2xx_leaves_no_job_and_the_next_build_sends_it(
     assert paid(h) == 3
 
 
-def test_a_2xx_that_names_no_job_is_an_unknown_outcome(hosted: Callable[..., Hosted], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_2xx_that_names_no_job_is_an_unknown_outcome(
+    hosted: Callable[..., Hosted], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from tests.fakes.apimart import ApimartFake
     from tests.fakes.server import Reply
 

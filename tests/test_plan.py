@@ -148,7 +148,7 @@ def test_deleting_one_clip_regenerates_only_that_shot(built):
 
 def test_parameter_change_is_named(built):
     _, path = built
-    path.write_text(BOARD.replace("    prompt: \"@Leo waves.\"", "    prompt: \"@Leo waves.\"\n    duration: 7"))
+    path.write_text(BOARD.replace('    prompt: "@Leo waves."', '    prompt: "@Leo waves."\n    duration: 7'))
     plan = plan_of(path)
     assert [s.id for s in plan.to_generate] == ["leo"]
     assert plan.shot("leo").reasons == ["duration changed: 5 -> 7"]

@@ -39,7 +39,9 @@ def _storyboard(tier: str, resolution: str) -> str:
 
 
 @pytest.mark.parametrize("override", [False, True], ids=["file-tier", "cli-tier"])
-@pytest.mark.parametrize(("tier", "resolution", "video"), CASES, ids=[f"{t}-{r}-{'video' if v else 'plain'}" for t, r, v in CASES])
+@pytest.mark.parametrize(
+    ("tier", "resolution", "video"), CASES, ids=[f"{t}-{r}-{'video' if v else 'plain'}" for t, r, v in CASES]
+)
 def test_plan_prices_match_the_table(project, tier, resolution, video, override):
     other = "std" if tier == "fast" else "fast"
     path = project.write(_storyboard(other if override else tier, resolution))
@@ -61,7 +63,10 @@ def test_plan_prices_match_the_table(project, tier, resolution, video, override)
     total = sum(s["cost_usd"] for s in plan["shots"])
     assert plan["total_cost_usd"] == pytest.approx(total, abs=1e-9)
     assert round(plan["total_cost_usd"], 2) == round(
-        5 * TABLE[(tier, False)][resolution] + 4 * TABLE[(tier, True)][resolution] + 5 * TABLE[(tier, True)][resolution], 2
+        5 * TABLE[(tier, False)][resolution]
+        + 4 * TABLE[(tier, True)][resolution]
+        + 5 * TABLE[(tier, True)][resolution],
+        2,
     )
     assert all(s["request"]["tier"] == tier for s in plan["shots"])
 

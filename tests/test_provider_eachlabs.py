@@ -59,8 +59,12 @@ def test_output_is_a_string_a_list_or_an_object(output: Any, urls: tuple[str, ..
 def test_cost_is_metrics_cost_in_usd() -> None:
     done = E.polled(prediction("success", URL, metrics={"predict_time": 41.2, "cost": 0.55}))
     assert done.cost_usd == Decimal("0.55")  # "metrics.cost number Cost in USD": no conversion
-    assert E.polled(prediction("success", URL, credits=55)).cost_usd is None  # seed 001:11's credits: not an answer field
-    failed = E.polled(prediction("error", {"error_code": "PROVIDER_FAILED", "error_message": "exec_error"}, metrics={"cost": 0}))
+    assert (
+        E.polled(prediction("success", URL, credits=55)).cost_usd is None
+    )  # seed 001:11's credits: not an answer field
+    failed = E.polled(
+        prediction("error", {"error_code": "PROVIDER_FAILED", "error_message": "exec_error"}, metrics={"cost": 0})
+    )
     assert failed.state == "failed" and failed.cost_usd is None
 
 
@@ -87,7 +91,10 @@ def test_an_error_envelope_output_is_a_failure_whatever_the_status() -> None:
 
 
 def test_submit_answers_and_refusals() -> None:
-    assert E.submitted({"status": "success", "message": "Prediction created successfully", "predictionID": "p1"}, None) == "p1"
+    assert (
+        E.submitted({"status": "success", "message": "Prediction created successfully", "predictionID": "p1"}, None)
+        == "p1"
+    )
     assert E.submitted({"id": "p2"}, None) == "p2"
     with pytest.raises(ProviderError, match="refused the job: Invalid input"):
         E.submitted({"status": "error", "message": "Invalid input", "details": "duration"}, None)  # seed 001:79
@@ -140,10 +147,17 @@ def test_the_fake_runs_created_starting_processing_success_with_its_cost(
     assert set(done) == {"id", "input", "status", "output", "logs", "metrics", "urls"} and done["id"] == job
     assert done["input"] == _body(**input)["input"] and done["logs"] is None
     assert done["metrics"]["cost"] == pytest.approx(cost) and done["metrics"]["predict_time"] >= 0
-    assert done["urls"] == {"cancel": fake.url(f"/v1/prediction/{job}/cancel"), "get": fake.url(f"/v1/prediction/{job}")}
+    assert done["urls"] == {
+        "cancel": fake.url(f"/v1/prediction/{job}/cancel"),
+        "get": fake.url(f"/v1/prediction/{job}"),
+    }
     assert all(E.polled(a).state == "running" for a in answers[:3])
     state = E.polled(done)
-    assert state.state == "done" and state.urls == (done["output"],) and state.cost_usd == Decimal(str(done["metrics"]["cost"]))
+    assert (
+        state.state == "done"
+        and state.urls == (done["output"],)
+        and state.cost_usd == Decimal(str(done["metrics"]["cost"]))
+    )
 
 
 def test_the_fake_cancels_a_prediction_at_no_cost(fake_provider: Callable[..., FakeServer]) -> None:

@@ -28,7 +28,9 @@ shots:
 """
 
 
-def test_qingbo_resends_a_lost_submit_under_its_idempotency_key(hosted: Callable[..., Hosted], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_qingbo_resends_a_lost_submit_under_its_idempotency_key(
+    hosted: Callable[..., Hosted], monkeypatch: pytest.MonkeyPatch
+) -> None:
     h = hosted("qingbo", TEXT_ONLY)
     monkeypatch.setenv("STORYBOARD_HTTP_TIMEOUT", "0.5")
     h.server.inject("submit", "reset", created=True)  # qingbo made the task; the answer never arrived

@@ -101,7 +101,9 @@ def test_default_limits_are_bronze_and_the_environment_raises_them() -> None:
     """account-levels: Bronze (the default level) 2 videos/min, 2 at once; Silver 500 and 300."""
     default = Settings.from_env(W, {"WAVESPEED_API_KEY": "k"})
     assert (default.concurrency, default.submits_per_minute) == (2, 2)
-    silver = Settings.from_env(W, {"WAVESPEED_API_KEY": "k", "WAVESPEED_CONCURRENCY": "300", "WAVESPEED_SUBMITS_PER_MINUTE": "500"})
+    silver = Settings.from_env(
+        W, {"WAVESPEED_API_KEY": "k", "WAVESPEED_CONCURRENCY": "300", "WAVESPEED_SUBMITS_PER_MINUTE": "500"}
+    )
     assert (silver.concurrency, silver.submits_per_minute) == (300, 500)
 
 
@@ -123,7 +125,18 @@ def test_the_fake_answers_the_prediction_object(fake_provider: Callable[..., Fak
         data = done["data"]
         assert done["code"] == 200 and data["status"] == "completed" and data["code"] == 0 and data["error"] == ""
         assert len(data["outputs"]) == 1 and data["has_nsfw_contents"] == [False]  # one boolean per output
-        assert set(data) == {"id", "model", "outputs", "urls", "has_nsfw_contents", "status", "created_at", "error", "code", "timings"}
+        assert set(data) == {
+            "id",
+            "model",
+            "outputs",
+            "urls",
+            "has_nsfw_contents",
+            "status",
+            "created_at",
+            "error",
+            "code",
+            "timings",
+        }
         assert W.polled(done).urls == tuple(data["outputs"])
 
 

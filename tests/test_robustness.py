@@ -61,7 +61,12 @@ HOSTILE = [
     Hostile("top-level-scalar", b"hello\n", "S002"),
     Hostile("top-level-number", b"42\n", "S002"),
     Hostile("unknown-key", shot("prompt: x, durration: 4"), "S001", help="did you mean `duration`?"),
-    Hostile("unknown-top-key", b"version: 1\ncharacter: {}\nshots: [{id: a, prompt: x}]\n", "S001", help="did you mean `characters`?"),
+    Hostile(
+        "unknown-top-key",
+        b"version: 1\ncharacter: {}\nshots: [{id: a, prompt: x}]\n",
+        "S001",
+        help="did you mean `characters`?",
+    ),
     Hostile("missing-prompt", b"version: 1\nshots: [{id: a}]\n", "S003"),
     Hostile("version-two", b"version: 2\nshots: [{id: a, prompt: x}]\n", "S005"),
     # not a storyboard at all
@@ -94,7 +99,11 @@ HOSTILE = [
     Hostile("huge-list", prompt("{{ [0] * 10**9 }}"), "T003"),
     Hostile("huge-exponent", prompt("{{ 2 ** (10**9) }}"), "T003"),  # Jinja's ** groups to the left
     Hostile("huge-loop", prompt("{% for i in range(10**9) %}{% endfor %}x"), "T003"),
-    Hostile("nested-loops", prompt("{% for i in range(10**5) %}{% for j in range(10**5) %}{% endfor %}{% endfor %}x"), "T003"),
+    Hostile(
+        "nested-loops",
+        prompt("{% for i in range(10**5) %}{% for j in range(10**5) %}{% endfor %}{% endfor %}x"),
+        "T003",
+    ),
     Hostile("long-output", prompt("{% set a = 'x' * 90000 %}{{ a ~ a ~ a }}"), "T003"),
     # a size in the arguments allocates before any output check sees it: refused before the call
     Hostile("center-filter", prompt("{{ 'x'|center(10**9) }}"), "T003"),
@@ -151,13 +160,24 @@ def test_hostile_input_as_json(project: Project, case: Hostile) -> None:
         assert d["file"] == str(path) and d["line"] >= 1 and d["column"] >= 1
 
 
-REAL = ["deep-nesting", "alias-bomb", "png-bytes", "invalid-utf8", "ten-megabytes", "python-internals", "huge-loop", "tab-indentation"]
+REAL = [
+    "deep-nesting",
+    "alias-bomb",
+    "png-bytes",
+    "invalid-utf8",
+    "ten-megabytes",
+    "python-internals",
+    "huge-loop",
+    "tab-indentation",
+]
 
 
 @pytest.mark.parametrize("name", REAL)
 def test_hostile_input_in_a_real_process(project: Project, name: str) -> None:
     path = write(project, BY_NAME[name].data)
-    done = subprocess.run([sys.executable, "-m", "storyboard", "check", str(path)], capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "storyboard", "check", str(path)], capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 1, done.stderr
     assert "Traceback" not in done.stdout + done.stderr
     assert done.stderr == ""  # check writes its report to stdout; stderr would be a crash
@@ -167,12 +187,16 @@ def test_hostile_input_in_a_real_process(project: Project, name: str) -> None:
 def test_deep_nesting_does_not_crash_the_interpreter_in_any_command(project: Project) -> None:
     path = write(project, b"version: 1\nshots: " + b"[" * 100_000 + b"]" * 100_000 + b"\n")
     for command in ("check", "plan", "graph"):
-        done = subprocess.run([sys.executable, "-m", "storyboard", command, str(path)], capture_output=True, text=True, timeout=60)
+        done = subprocess.run(
+            [sys.executable, "-m", "storyboard", command, str(path)], capture_output=True, text=True, timeout=60
+        )
         assert done.returncode == 1, (command, done.returncode, done.stderr[-500:])  # not -11 (a segfault) nor 70
         assert "Y004" in done.stdout + done.stderr and "Traceback" not in done.stderr
 
 
-@pytest.mark.parametrize("name", ["huge-string", "huge-list", "huge-exponent", "huge-loop", "nested-loops", "long-output"])
+@pytest.mark.parametrize(
+    "name", ["huge-string", "huge-list", "huge-exponent", "huge-loop", "nested-loops", "long-output"]
+)
 def test_unbounded_templates_are_stopped_at_once(project: Project, name: str) -> None:
     path = write(project, BY_NAME[name].data)
     started = time.perf_counter()
@@ -219,7 +243,9 @@ def test_inputs_that_once_escaped_as_exceptions_are_located_errors(project: Proj
 def test_a_tower_of_powers_is_refused_fast(project: Project) -> None:
     path = write(project, prompt("{{ (((10**100)**100)**100)**10 }}"))  # 10**2,000,000: ~15 s of big-int work
     try:
-        done = subprocess.run([sys.executable, "-m", "storyboard", "check", str(path)], capture_output=True, text=True, timeout=5)
+        done = subprocess.run(
+            [sys.executable, "-m", "storyboard", "check", str(path)], capture_output=True, text=True, timeout=5
+        )
     except subprocess.TimeoutExpired:
         pytest.fail("a four-operator template kept the checker busy for more than 5 s")
     assert done.returncode == 1 and "T003" in done.stdout
@@ -245,22 +271,78 @@ def check_json(project: Project, data: bytes) -> dict:  # type: ignore[type-arg]
 
 
 FRAGMENTS = [
-    "{{", "}}", "{%", "%}", "{#", "{{ look }}", "{{ lok }}", "{{ look|upper }}", "{% if look %}x{% endif %}",
-    "{% for i in range(3) %}{{ i }}{% endfor %}", "@Mara", "@mara", "@Mra", "@pour", "@dance", "@", "@@", "a@b.c",
-    "é", "😀", "中文", "\u200b", "\n", "  ", "\t", "'", '"', "\\", ":", "#", "- ", "&a", "*a", "!!str", "|", ">",
+    "{{",
+    "}}",
+    "{%",
+    "%}",
+    "{#",
+    "{{ look }}",
+    "{{ lok }}",
+    "{{ look|upper }}",
+    "{% if look %}x{% endif %}",
+    "{% for i in range(3) %}{{ i }}{% endfor %}",
+    "@Mara",
+    "@mara",
+    "@Mra",
+    "@pour",
+    "@dance",
+    "@",
+    "@@",
+    "a@b.c",
+    "é",
+    "😀",
+    "中文",
+    "\u200b",
+    "\n",
+    "  ",
+    "\t",
+    "'",
+    '"',
+    "\\",
+    ":",
+    "#",
+    "- ",
+    "&a",
+    "*a",
+    "!!str",
+    "|",
+    ">",
 ]
 # no NUL in generated values: a NUL in a media path is the known escape tested above (media.py)
 CHARS = st.characters(exclude_characters="\x00")
 prompts = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(CHARS, max_size=8)), max_size=8).map("".join)
-MEDIA = ["refs/a.png", "refs/b.png", "refs/grid.png", "refs/dance.mp4", "refs/voice.wav", "refs/jingle.wav", "refs/missing.png",
-         "refs", "../x.png", "/etc/passwd.png", "https://example.com/a.png", "http://example.com/a.png", "", "refs/../refs/a.png"]
+MEDIA = [
+    "refs/a.png",
+    "refs/b.png",
+    "refs/grid.png",
+    "refs/dance.mp4",
+    "refs/voice.wav",
+    "refs/jingle.wav",
+    "refs/missing.png",
+    "refs",
+    "../x.png",
+    "/etc/passwd.png",
+    "https://example.com/a.png",
+    "http://example.com/a.png",
+    "",
+    "refs/../refs/a.png",
+]
 media = st.sampled_from(MEDIA)
 scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(-5, 30), st.integers(), st.floats(allow_nan=False, width=32), st.text(CHARS, max_size=20),
-    st.sampled_from(["@Mara", "{{ look }}", "{{", "refs/a.png", "720p", "fast", "std", "local", "qingbo", "16:9", "yes", "~"]),
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 30),
+    st.integers(),
+    st.floats(allow_nan=False, width=32),
+    st.text(CHARS, max_size=20),
+    st.sampled_from(
+        ["@Mara", "{{ look }}", "{{", "refs/a.png", "720p", "fast", "std", "local", "qingbo", "16:9", "yes", "~"]
+    ),
 )
 values = st.recursive(
-    scalars, lambda kids: st.lists(kids, max_size=3) | st.dictionaries(st.text(CHARS, max_size=8), kids, max_size=3), max_leaves=8
+    scalars,
+    lambda kids: st.lists(kids, max_size=3) | st.dictionaries(st.text(CHARS, max_size=8), kids, max_size=3),
+    max_leaves=8,
 )
 SHOT_FIELDS = {
     "id": st.sampled_from(["a", "b", "pour", "pour-wide", "cup", "Bad Id", ""]) | values,
@@ -278,7 +360,10 @@ SHOT_FIELDS = {
     "resolution": st.sampled_from(["480p", "720p", "1080p", "4k"]) | values,
     "aspect_ratio": st.sampled_from(["16:9", "9:16", "1:1", "4:3", "3:4", "2:1"]) | values,
     "sound": st.booleans() | values,
-    "promt": values, "durration": values, "image": values, "negative_prompt": values,  # misspelled or not in the language
+    "promt": values,
+    "durration": values,
+    "image": values,
+    "negative_prompt": values,  # misspelled or not in the language
 }
 shots = st.lists(
     st.lists(st.sampled_from(sorted(SHOT_FIELDS)), max_size=7, unique=True).flatmap(
@@ -288,18 +373,23 @@ shots = st.lists(
 )
 characters = st.dictionaries(
     st.sampled_from(["Mara", "Leo", "mara", "Bad Name", "9lives", "dance"]),
-    st.fixed_dictionaries({}, optional={"images": st.lists(media, max_size=6) | values, "grid": media, "voice": media, "imgs": values})
+    st.fixed_dictionaries(
+        {}, optional={"images": st.lists(media, max_size=6) | values, "grid": media, "voice": media, "imgs": values}
+    )
     | values,
     max_size=3,
 )
 boards = st.fixed_dictionaries(
     {"version": st.sampled_from([1, 1, 1, 2, "1", None]), "shots": shots | values},
     optional={
-        "settings": st.dictionaries(st.sampled_from(["provider", "tier", "resolution", "duration", "sound", "output", "tire"]), values)
+        "settings": st.dictionaries(
+            st.sampled_from(["provider", "tier", "resolution", "duration", "sound", "output", "tire"]), values
+        )
         | values,
         "vars": st.dictionaries(st.sampled_from(["look", "name", "range", "self", "__class__"]), values) | values,
         "characters": characters | values,
-        "assets": st.dictionaries(st.sampled_from(["dance", "jingle", "Mara", "bad name"]), media | values, max_size=3) | values,
+        "assets": st.dictionaries(st.sampled_from(["dance", "jingle", "Mara", "bad name"]), media | values, max_size=3)
+        | values,
         "cut": st.lists(st.sampled_from(["a", "b", "pour", "cup", "nowhere"]), max_size=4) | values,
         "title": values,
         "titel": values,
@@ -333,7 +423,15 @@ def test_random_bytes_never_crash(project: Project, data: bytes) -> None:
     check_json(project, data)
 
 
-SIZED = ["center-filter", "zfill-method", "ljust-method", "replace-chain", "percent-width", "format-width", "format-nested-width"]
+SIZED = [
+    "center-filter",
+    "zfill-method",
+    "ljust-method",
+    "replace-chain",
+    "percent-width",
+    "format-width",
+    "format-nested-width",
+]
 
 
 @pytest.mark.parametrize("name", SIZED)
@@ -347,7 +445,10 @@ def test_a_size_in_the_arguments_is_refused_before_it_allocates(project: Project
     path = write(project, BY_NAME[name].data)
     done = subprocess.run(
         [sys.executable, "-m", "storyboard", "check", str(path), "--format", "json"],
-        capture_output=True, text=True, timeout=60, preexec_fn=small,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=small,
     )
     assert done.returncode == 1, done.stderr[-500:]
     assert [d["code"] for d in json.loads(done.stdout)["diagnostics"]] == ["T003"], done.stdout[:500]

@@ -94,9 +94,13 @@ def shown(diags: list[Diagnostic]) -> list[tuple[str, int, int, str]]:
 
 # -- reusable pieces ------------------------------------------------------------------------
 
-SEVEN_CHARACTERS = "characters:\n" + "".join(f"  {c}: {{images: [refs/{f}.png]}}\n" for c, f in zip("ABCDEFG", "abcdefa"))
+SEVEN_CHARACTERS = "characters:\n" + "".join(
+    f"  {c}: {{images: [refs/{f}.png]}}\n" for c, f in zip("ABCDEFG", "abcdefa", strict=True)
+)
 SEVEN_TAGS = " ".join(f"@{c}" for c in "ABCDEFG")
-SIX_CHARACTERS = "characters:\n" + "".join(f"  {c}: {{images: [refs/{f}.png]}}\n" for c, f in zip("ABCDEF", "abcdef"))
+SIX_CHARACTERS = "characters:\n" + "".join(
+    f"  {c}: {{images: [refs/{f}.png]}}\n" for c, f in zip("ABCDEF", "abcdef", strict=True)
+)
 SIX_TAGS = " ".join(f"@{c}" for c in "ABCDEF")
 
 
@@ -131,23 +135,38 @@ TOO_LARGE = b"version: 1  " + MARK.encode() + b"\nshots: [{id: a, prompt: x}]\n"
 
 CASES: list[Case] = [
     # Y: reading the file ----------------------------------------------------------------
-    Case("Y001", "mapping-in-plain-scalar", """
+    Case(
+        "Y001",
+        "mapping-in-plain-scalar",
+        """
         version: 1
         shots:
           - id: a
             prompt: a: b  # <-
-        """, col=14),
-    Case("Y001", "second-document", """
+        """,
+        col=14,
+    ),
+    Case(
+        "Y001",
+        "second-document",
+        """
         version: 1
         shots: [{id: a, prompt: x}]
         ---  # <-
         version: 1
-        """, col=1),
-    Case("Y001", "unknown-alias", """
+        """,
+        col=1,
+    ),
+    Case(
+        "Y001",
+        "unknown-alias",
+        """
         version: 1
         title: *nope  # <-
         shots: [{id: a, prompt: x}]
-        """, col=8),
+        """,
+        col=8,
+    ),
     Case("Y002", "comments-only", "# a storyboard, some day  # <-\n# not yet\n", col=1),
     Case("Y002", "empty-file", "", col=1),  # nothing to mark: EXPLICIT_LINES
     Case("Y002", "blank-lines", "\n  \n\t\n", col=1),
@@ -155,156 +174,295 @@ CASES: list[Case] = [
     Case("Y004", "billion-laughs", BILLION_LAUGHS, col=8, help="alias bomb"),
     Case("Y004", "flow-nesting-100-deep", DEEP_NESTING, col=8 + 63, message="deeper than 64"),
     Case("Y005", "nul-byte", b"version: 1\ntitle: ab\x00cd  " + MARK.encode() + b"\n", col=10, message="NUL"),
-    Case("Y005", "latin-1", b"version: 1\nshots: [{id: a, prompt: caf\xe9}]  " + MARK.encode() + b"\n", col=28,
-         message="0xe9"),
+    Case(
+        "Y005",
+        "latin-1",
+        b"version: 1\nshots: [{id: a, prompt: caf\xe9}]  " + MARK.encode() + b"\n",
+        col=28,
+        message="0xe9",
+    ),
     Case("Y005", "utf-16", "version: 1  # <-\nshots: [{id: a, prompt: x}]\n".encode("utf-16"), col=4, message="NUL"),
-    Case("Y006", "top-level", """
+    Case(
+        "Y006",
+        "top-level",
+        """
         version: 1
         title: first
         title: second  # <-
         shots: [{id: a, prompt: x}]
-        """, col=1, message="`title`"),
-    Case("Y006", "inside-a-shot", """
+        """,
+        col=1,
+        message="`title`",
+    ),
+    Case(
+        "Y006",
+        "inside-a-shot",
+        """
         version: 1
         shots:
           - id: a
             prompt: x
             prompt: y  # <-
-        """, col=5),
-    Case("Y007", "python-tag", """
+        """,
+        col=5,
+    ),
+    Case(
+        "Y007",
+        "python-tag",
+        """
         version: 1
         title: !!python/object:os.system x  # <-
         shots: [{id: a, prompt: x}]
-        """, col=8),
-    Case("Y007", "tag-on-a-mapping", """
+        """,
+        col=8,
+    ),
+    Case(
+        "Y007",
+        "tag-on-a-mapping",
+        """
         version: 1
         settings: !custom {tier: std}  # <-
         shots: [{id: a, prompt: x}]
-        """, col=11),
-    Case("Y007", "list-as-key", """
+        """,
+        col=11,
+    ),
+    Case(
+        "Y007",
+        "list-as-key",
+        """
         version: 1
         ? [a, b]  # <-
         : c
         shots: [{id: a, prompt: x}]
-        """, col=3),
+        """,
+        col=3,
+    ),
     # S: shape ----------------------------------------------------------------------------
-    Case("S001", "misspelt-shot-key", """
+    Case(
+        "S001",
+        "misspelt-shot-key",
+        """
         version: 1
         shots:
           - id: a
             prompt: x
             promt: y  # <-
-        """, col=5, help="did you mean `prompt`?", shot="a"),
-    Case("S001", "misspelt-top-level-key", """
+        """,
+        col=5,
+        help="did you mean `prompt`?",
+        shot="a",
+    ),
+    Case(
+        "S001",
+        "misspelt-top-level-key",
+        """
         version: 1
         charactres: {}  # <-
         shots: [{id: a, prompt: x}]
-        """, col=1, help="did you mean `characters`?"),
-    Case("S001", "negative-prompt", """
+        """,
+        col=1,
+        help="did you mean `characters`?",
+    ),
+    Case(
+        "S001",
+        "negative-prompt",
+        """
         version: 1
         shots:
           - id: a
             prompt: a quiet street
             negative_prompt: cars  # <-
-        """, col=5, help="does not support negative prompts"),
-    Case("S002", "duration-word", """
+        """,
+        col=5,
+        help="does not support negative prompts",
+    ),
+    Case(
+        "S002",
+        "duration-word",
+        """
         version: 1
         shots:
           - id: a
             prompt: x
             duration: five  # <-
-        """, col=15),
-    Case("S002", "duration-fraction", """
+        """,
+        col=15,
+    ),
+    Case(
+        "S002",
+        "duration-fraction",
+        """
         version: 1
         shots:
           - id: a
             prompt: x
             duration: 4.5  # <-
-        """, col=15, help="whole seconds"),
-    Case("S002", "images-not-a-list", """
+        """,
+        col=15,
+        help="whole seconds",
+    ),
+    Case(
+        "S002",
+        "images-not-a-list",
+        """
         version: 1
         characters:
           A:
             images: refs/a.png  # <-
         shots: [{id: a, prompt: '@A'}]
-        """, col=13),
-    Case("S002", "shots-a-mapping", """
+        """,
+        col=13,
+    ),
+    Case(
+        "S002",
+        "shots-a-mapping",
+        """
         version: 1
         shots: {id: a, prompt: x}  # <-
-        """, col=8, also=frozenset({"S006"})),
-    Case("S003", "shot-without-prompt", """
+        """,
+        col=8,
+        also=frozenset({"S006"}),
+    ),
+    Case(
+        "S003",
+        "shot-without-prompt",
+        """
         version: 1
         shots:
           - id: a  # <-
             duration: 4
-        """, col=5, help="every shot needs a prompt"),
-    Case("S003", "no-version", """
+        """,
+        col=5,
+        help="every shot needs a prompt",
+    ),
+    Case(
+        "S003",
+        "no-version",
+        """
         shots: [{id: a, prompt: x}]  # <-
-        """, col=1),
-    Case("S003", "keyframe-without-image", """
+        """,
+        col=1,
+    ),
+    Case(
+        "S003",
+        "keyframe-without-image",
+        """
         version: 1
         shots:
           - id: a
             prompt: x
             keyframes:
               - {at: 2}  # <-
-        """, col=9),
-    Case("S004", "tier", """
+        """,
+        col=9,
+    ),
+    Case(
+        "S004",
+        "tier",
+        """
         version: 1
         settings:
           tier: fastt  # <-
         shots: [{id: a, prompt: x}]
-        """, col=9, help="did you mean `fast`?"),
-    Case("S004", "provider", """
+        """,
+        col=9,
+        help="did you mean `fast`?",
+    ),
+    Case(
+        "S004",
+        "provider",
+        """
         version: 1
         shots:
           - id: a
             prompt: x
             provider: wavespeedai  # <-
-        """, col=15, help="did you mean `wavespeed`?"),
-    Case("S004", "aspect-ratio", """
+        """,
+        col=15,
+        help="did you mean `wavespeed`?",
+    ),
+    Case(
+        "S004",
+        "aspect-ratio",
+        """
         version: 1
         shots:
           - id: a
             prompt: x
             aspect_ratio: '21:9'  # <-
-        """, col=19),
-    Case("S005", "version-2", """
+        """,
+        col=19,
+    ),
+    Case(
+        "S005",
+        "version-2",
+        """
         version: 2  # <-
         shots: [{id: a, prompt: x}]
-        """, col=10),
-    Case("S006", "no-shots", """
+        """,
+        col=10,
+    ),
+    Case(
+        "S006",
+        "no-shots",
+        """
         version: 1
         shots: []  # <-
-        """, col=8),
+        """,
+        col=8,
+    ),
     # N: names ----------------------------------------------------------------------------
-    Case("N001", "capital-letter", """
+    Case(
+        "N001",
+        "capital-letter",
+        """
         version: 1
         shots:
           - id: Open  # <-
             prompt: x
-        """, col=9, help="`open`"),
-    Case("N001", "leading-underscore", """
+        """,
+        col=9,
+        help="`open`",
+    ),
+    Case(
+        "N001",
+        "leading-underscore",
+        """
         version: 1
         shots:
           - id: _take  # <-
             prompt: x
-        """, col=9),
-    Case("N002", "character-starts-with-digit", """
+        """,
+        col=9,
+    ),
+    Case(
+        "N002",
+        "character-starts-with-digit",
+        """
         version: 1
         characters:
           1Mara: {images: [refs/a.png]}  # <-
         shots:
           - {id: a, prompt: '@1Mara waves'}
-        """, col=3),
-    Case("N002", "asset-with-a-dot", """
+        """,
+        col=3,
+    ),
+    Case(
+        "N002",
+        "asset-with-a-dot",
+        """
         version: 1
         assets:
           song.v2: refs/jingle.wav  # <-
         shots:
           - {id: a, audio: song.v2, prompt: 'x'}
-        """, col=3),
-    Case("N003", "shot-named-like-an-asset", """
+        """,
+        col=3,
+    ),
+    Case(
+        "N003",
+        "shot-named-like-an-asset",
+        """
         version: 1
         assets:
           a: refs/jingle.wav
@@ -312,8 +470,14 @@ CASES: list[Case] = [
           - {id: b, audio: a, prompt: x}
           - id: a  # <-
             prompt: y
-        """, col=9, shot="a"),
-    Case("N003", "asset-named-like-a-character", """
+        """,
+        col=9,
+        shot="a",
+    ),
+    Case(
+        "N003",
+        "asset-named-like-a-character",
+        """
         version: 1
         characters:
           Mara: {images: [refs/a.png]}
@@ -321,131 +485,227 @@ CASES: list[Case] = [
           Mara: refs/jingle.wav  # <-
         shots:
           - {id: a, prompt: '@Mara'}
-        """, col=3),
-    Case("N003", "two-shots-one-id", """
+        """,
+        col=3,
+    ),
+    Case(
+        "N003",
+        "two-shots-one-id",
+        """
         version: 1
         shots:
           - {id: a, prompt: x}
           - {id: a, prompt: y}  # <-
-        """, col=10),
+        """,
+        col=10,
+    ),
     # M: media ----------------------------------------------------------------------------
-    Case("M001", "typo-in-path", """
+    Case(
+        "M001",
+        "typo-in-path",
+        """
         version: 1
         shots:
           - id: a
             prompt: x
             first_frame: refs/a.pgn  # <-
-        """, col=18, help="did you mean `refs/a.png`?", shot="a"),
-    Case("M001", "missing-voice", """
+        """,
+        col=18,
+        help="did you mean `refs/a.png`?",
+        shot="a",
+    ),
+    Case(
+        "M001",
+        "missing-voice",
+        """
         version: 1
         characters:
           A:
             images: [refs/a.png]
             voice: refs/nobody.wav  # <-
         shots: [{id: a, prompt: '@A'}]
-        """, col=12),
-    Case("M002", "parent-folder", """
+        """,
+        col=12,
+    ),
+    Case(
+        "M002",
+        "parent-folder",
+        """
         version: 1
         shots:
           - id: a
             prompt: x
             first_frame: ../outside.png  # <-
-        """, col=18),
-    Case("M003", "plain-http", """
+        """,
+        col=18,
+    ),
+    Case(
+        "M003",
+        "plain-http",
+        """
         version: 1
         shots:
           - id: a
             prompt: x
             first_frame: http://example.com/a.png  # <-
-        """, col=18),
-    Case("M003", "absolute-path", """
+        """,
+        col=18,
+    ),
+    Case(
+        "M003",
+        "absolute-path",
+        """
         version: 1
         characters:
           A: {images: [refs/a.png, /etc/b.png]}  # <-
         shots: [{id: a, prompt: '@A'}]
-        """, col=28),
-    Case("M003", "data-uri", """
+        """,
+        col=28,
+    ),
+    Case(
+        "M003",
+        "data-uri",
+        """
         version: 1
         shots:
           - id: a
             prompt: x
             last_frame: 'data:image/png;base64,AAAA'  # <-
-        """, col=17),
-    Case("M004", "video-as-first-frame", """
+        """,
+        col=17,
+    ),
+    Case(
+        "M004",
+        "video-as-first-frame",
+        """
         version: 1
         shots:
           - id: a
             prompt: x
             first_frame: refs/dance.mp4  # <-
-        """, col=18),
-    Case("M004", "image-as-voice", """
+        """,
+        col=18,
+    ),
+    Case(
+        "M004",
+        "image-as-voice",
+        """
         version: 1
         characters:
           A:
             images: [refs/a.png]
             voice: refs/b.png  # <-
         shots: [{id: a, prompt: '@A'}]
-        """, col=12),
-    Case("M004", "image-as-asset", """
+        """,
+        col=12,
+    ),
+    Case(
+        "M004",
+        "image-as-asset",
+        """
         version: 1
         assets:
           still: refs/a.png  # <-
         shots: [{id: a, prompt: x}]
-        """, col=10),
-    Case("M005", "broken-motion-video", """
+        """,
+        col=10,
+    ),
+    Case(
+        "M005",
+        "broken-motion-video",
+        """
         version: 1
         assets:
           bad: refs/broken.mp4  # <-
         shots:
           - {id: a, motion: bad, prompt: '@bad x'}
-        """, col=8, shot="a"),
-    Case("M005", "broken-audio-asset", """
+        """,
+        col=8,
+        shot="a",
+    ),
+    Case(
+        "M005",
+        "broken-audio-asset",
+        """
         version: 1
         assets:
           song: refs/song.wav  # <-
         shots:
           - {id: a, audio: song, prompt: '@song x'}
-        """, col=9, shot="a", files=(("refs/song.wav", b"RIFF but not really"),)),
-    Case("M005", "broken-voice", """
+        """,
+        col=9,
+        shot="a",
+        files=(("refs/song.wav", b"RIFF but not really"),),
+    ),
+    Case(
+        "M005",
+        "broken-voice",
+        """
         version: 1
         characters:
           A:
             images: [refs/a.png]
             voice: refs/hum.mp3  # <-
         shots: [{id: a, prompt: '@A hums'}]
-        """, col=12, shot="a", files=(("refs/hum.mp3", b"not an mp3"),)),
+        """,
+        col=12,
+        shot="a",
+        files=(("refs/hum.mp3", b"not an mp3"),),
+    ),
     # T: templates ------------------------------------------------------------------------
-    Case("T001", "unclosed-expression", """
+    Case(
+        "T001",
+        "unclosed-expression",
+        """
         version: 1
         shots:
           - id: a
             prompt: 'x {{ y'  # <-
-        """, col=13),
-    Case("T001", "third-line-of-a-block", """
+        """,
+        col=13,
+    ),
+    Case(
+        "T001",
+        "third-line-of-a-block",
+        """
         version: 1
         shots:
           - id: a
             prompt: |
               A quiet street.
               Rain {{ oops  # <-
-        """, col=7),
-    Case("T001", "first-line-of-a-block", """
+        """,
+        col=7,
+    ),
+    Case(
+        "T001",
+        "first-line-of-a-block",
+        """
         version: 1
         shots:
           - id: a
             prompt: |
               Rain {{ 1 + }}  # <-
               and more
-        """, col=7),
-    Case("T001", "escaped-newline-then-another-shot", """
+        """,
+        col=7,
+    ),
+    Case(
+        "T001",
+        "escaped-newline-then-another-shot",
+        """
         version: 1
         shots:
           - id: a
             prompt: "A quiet street.\\nRain {{ oops"  # <-
           - id: b
             prompt: y
-        """),
-    Case("T002", "second-line-of-a-block", """
+        """,
+    ),
+    Case(
+        "T002",
+        "second-line-of-a-block",
+        """
         version: 1
         vars: {look: warm amber}
         shots:
@@ -453,29 +713,51 @@ CASES: list[Case] = [
             prompt: |
               A quiet street,
               {{ lok }} light.  # <-
-        """, col=7, help="did you mean `look`?"),
-    Case("T002", "misspelt-variable", """
+        """,
+        col=7,
+        help="did you mean `look`?",
+    ),
+    Case(
+        "T002",
+        "misspelt-variable",
+        """
         version: 1
         vars: {look: warm amber}
         shots:
           - id: a
             prompt: 'x {{ lok }}'  # <-
-        """, col=13, help="did you mean `look`?"),
-    Case("T003", "dunder-access", """
+        """,
+        col=13,
+        help="did you mean `look`?",
+    ),
+    Case(
+        "T003",
+        "dunder-access",
+        """
         version: 1
         shots:
           - id: a
             prompt: "{{ ''.__class__.__mro__ }}"  # <-
-        """, col=13),
-    Case("T004", "division-by-zero", """
+        """,
+        col=13,
+    ),
+    Case(
+        "T004",
+        "division-by-zero",
+        """
         version: 1
         vars: {n: 0}
         shots:
           - id: a
             prompt: '{{ 1 / n }}'  # <-
-        """, col=13),
+        """,
+        col=13,
+    ),
     # R: references -----------------------------------------------------------------------
-    Case("R001", "misspelt-character", """
+    Case(
+        "R001",
+        "misspelt-character",
+        """
         version: 1
         characters:
           Mara: {images: [refs/a.png]}
@@ -483,8 +765,15 @@ CASES: list[Case] = [
           - {id: a, prompt: '@Mara waves'}
           - id: b
             prompt: 'Then @Mra waves'  # <-
-        """, col=19, help="did you mean `@Mara`?", shot="b"),
-    Case("R001", "asset-the-shot-does-not-use", """
+        """,
+        col=19,
+        help="did you mean `@Mara`?",
+        shot="b",
+    ),
+    Case(
+        "R001",
+        "asset-the-shot-does-not-use",
+        """
         version: 1
         assets:
           jingle: refs/jingle.wav
@@ -492,31 +781,55 @@ CASES: list[Case] = [
           - {id: a, audio: jingle, prompt: '@jingle x'}
           - id: b
             prompt: 'sing to @jingle'  # <-
-        """, col=22, help="set `audio: jingle`"),
-    Case("R001", "shot-not-extended", """
+        """,
+        col=22,
+        help="set `audio: jingle`",
+    ),
+    Case(
+        "R001",
+        "shot-not-extended",
+        """
         version: 1
         shots:
           - {id: a, prompt: x}
           - id: b
             prompt: 'like @a'  # <-
-        """, col=19, help="`extends: a`"),
-    Case("R002", "continues-unknown-shot", """
+        """,
+        col=19,
+        help="`extends: a`",
+    ),
+    Case(
+        "R002",
+        "continues-unknown-shot",
+        """
         version: 1
         shots:
           - {id: open, prompt: x}
           - id: b
             continues: opne  # <-
             prompt: y
-        """, col=16, help="did you mean `open`?", shot="b"),
-    Case("R002", "cut-names-unknown-shot", """
+        """,
+        col=16,
+        help="did you mean `open`?",
+        shot="b",
+    ),
+    Case(
+        "R002",
+        "cut-names-unknown-shot",
+        """
         version: 1
         shots:
           - {id: a, prompt: x}
         cut:
           - a
           - b  # <-
-        """, col=5),
-    Case("R003", "two-shot-cycle", """
+        """,
+        col=5,
+    ),
+    Case(
+        "R003",
+        "two-shot-cycle",
+        """
         version: 1
         shots:
           - id: a
@@ -525,15 +838,26 @@ CASES: list[Case] = [
           - id: b
             continues: a  # <-
             prompt: y
-        """, col=16, message="a -> b -> a"),
-    Case("R003", "extends-itself", """
+        """,
+        col=16,
+        message="a -> b -> a",
+    ),
+    Case(
+        "R003",
+        "extends-itself",
+        """
         version: 1
         shots:
           - id: a
             extends: a  # <-
             prompt: '@a x'
-        """, col=14),
-    Case("R004", "motion-names-audio", """
+        """,
+        col=14,
+    ),
+    Case(
+        "R004",
+        "motion-names-audio",
+        """
         version: 1
         assets:
           song: refs/jingle.wav
@@ -541,8 +865,13 @@ CASES: list[Case] = [
           - id: a
             motion: song  # <-
             prompt: '@song x'
-        """, col=13),
-    Case("R004", "audio-names-video", """
+        """,
+        col=13,
+    ),
+    Case(
+        "R004",
+        "audio-names-video",
+        """
         version: 1
         assets:
           dance: refs/dance.mp4
@@ -550,8 +879,13 @@ CASES: list[Case] = [
           - id: a
             audio: dance  # <-
             prompt: x
-        """, col=12),
-    Case("R004", "motion-names-nothing", """
+        """,
+        col=12,
+    ),
+    Case(
+        "R004",
+        "motion-names-nothing",
+        """
         version: 1
         assets:
           dance: refs/dance.mp4
@@ -560,22 +894,39 @@ CASES: list[Case] = [
           - id: b
             motion: dace  # <-
             prompt: y
-        """, col=13, help="did you mean `dance`?"),
+        """,
+        col=13,
+        help="did you mean `dance`?",
+    ),
     # V: SkyReels V4 ----------------------------------------------------------------------
-    Case("V001", "twenty-seconds", """
+    Case(
+        "V001",
+        "twenty-seconds",
+        """
         version: 1
         shots:
           - id: a
             prompt: x
             duration: 20  # <-
-        """, col=15),
-    Case("V001", "two-seconds-in-settings", """
+        """,
+        col=15,
+    ),
+    Case(
+        "V001",
+        "two-seconds-in-settings",
+        """
         version: 1
         settings:
           duration: 2  # <-
         shots: [{id: a, prompt: x}]
-        """, col=13, message="from `settings`"),
-    Case("V002", "character-and-first-frame", """
+        """,
+        col=13,
+        message="from `settings`",
+    ),
+    Case(
+        "V002",
+        "character-and-first-frame",
+        """
         version: 1
         characters:
           Mara: {images: [refs/a.png]}
@@ -583,8 +934,13 @@ CASES: list[Case] = [
           - id: a  # <-
             prompt: '@Mara x'
             first_frame: refs/b.png
-        """, col=9),
-    Case("V002", "continues-and-motion", """
+        """,
+        col=9,
+    ),
+    Case(
+        "V002",
+        "continues-and-motion",
+        """
         version: 1
         assets:
           dance: refs/dance.mp4
@@ -594,8 +950,13 @@ CASES: list[Case] = [
             continues: a
             motion: dance
             prompt: '@dance y'
-        """, col=9),
-    Case("V003", "extends-with-a-character", """
+        """,
+        col=9,
+    ),
+    Case(
+        "V003",
+        "extends-with-a-character",
+        """
         version: 1
         characters:
           Mara: {images: [refs/a.png]}
@@ -604,8 +965,13 @@ CASES: list[Case] = [
           - id: b
             extends: a  # <-
             prompt: '@a @Mara y'
-        """, col=5),
-    Case("V004", "not-increasing", """
+        """,
+        col=5,
+    ),
+    Case(
+        "V004",
+        "not-increasing",
+        """
         version: 1
         shots:
           - id: a
@@ -613,8 +979,13 @@ CASES: list[Case] = [
             keyframes:
               - {at: 3, image: refs/a.png}
               - {at: 3, image: refs/b.png}  # <-
-        """, col=14),
-    Case("V004", "at-the-end", """
+        """,
+        col=14,
+    ),
+    Case(
+        "V004",
+        "at-the-end",
+        """
         version: 1
         shots:
           - id: a
@@ -622,16 +993,26 @@ CASES: list[Case] = [
             duration: 4
             keyframes:
               - {at: 4, image: refs/a.png}  # <-
-        """, col=14),
-    Case("V004", "at-zero", """
+        """,
+        col=14,
+    ),
+    Case(
+        "V004",
+        "at-zero",
+        """
         version: 1
         shots:
           - id: a
             prompt: x
             keyframes:
               - {at: 0, image: refs/a.png}  # <-
-        """, col=14),
-    Case("V005", "four-groups", """
+        """,
+        col=14,
+    ),
+    Case(
+        "V005",
+        "four-groups",
+        """
         version: 1
         characters:
           A: {images: [refs/a.png]}
@@ -641,13 +1022,26 @@ CASES: list[Case] = [
         shots:
           - id: a
             prompt: '@A @B @C @D'  # <-
-        """, provider="runware", col=13, message="at most 3"),
+        """,
+        provider="runware",
+        col=13,
+        message="at most 3",
+    ),
     *[
-        Case("V005", "seven-groups", "version: 1\n" + SEVEN_CHARACTERS
-             + f"shots:\n  - id: a\n    prompt: '{SEVEN_TAGS}'  {MARK}\n", provider=p, col=13, message="at most 6")
+        Case(
+            "V005",
+            "seven-groups",
+            "version: 1\n" + SEVEN_CHARACTERS + f"shots:\n  - id: a\n    prompt: '{SEVEN_TAGS}'  {MARK}\n",
+            provider=p,
+            col=13,
+            message="at most 6",
+        )
         for p in ("local", "eachlabs", "apimart")
     ],
-    Case("V005", "four-groups", """
+    Case(
+        "V005",
+        "four-groups",
+        """
         version: 1
         characters:
           A: {images: [refs/a.png]}
@@ -657,42 +1051,76 @@ CASES: list[Case] = [
         shots:
           - id: a
             prompt: '@A @B @C @D'  # <-
-        """, provider="qingbo", col=13, message="at most 3"),  # Q5 "type: image: 1 to 3 entries"
-    Case("V006", "six-images", """
+        """,
+        provider="qingbo",
+        col=13,
+        message="at most 3",
+    ),  # Q5 "type: image: 1 to 3 entries"
+    Case(
+        "V006",
+        "six-images",
+        """
         version: 1
         characters:
           A:
             images: [refs/a.png, refs/b.png, refs/c.png, refs/d.png, refs/e.png, refs/f.png]  # <-
         shots: [{id: a, prompt: '@A'}]
-        """, col=13),
-    Case("V006", "no-images", """
+        """,
+        col=13,
+    ),
+    Case(
+        "V006",
+        "no-images",
+        """
         version: 1
         characters:
           A:
             images: []  # <-
         shots: [{id: a, prompt: '@A'}]
-        """, col=13),
-    Case("V007", "images-and-grid", """
+        """,
+        col=13,
+    ),
+    Case(
+        "V007",
+        "images-and-grid",
+        """
         version: 1
         characters:
           A: {images: [refs/a.png], grid: refs/grid.png}  # <-
         shots: [{id: a, prompt: '@A'}]
-        """, col=3, message="found both"),
-    Case("V007", "neither", """
+        """,
+        col=3,
+        message="found both",
+    ),
+    Case(
+        "V007",
+        "neither",
+        """
         version: 1
         characters:
           A: {voice: refs/voice.wav}  # <-
         shots: [{id: a, prompt: '@A'}]
-        """, col=3, message="found neither"),
-    Case("V008", "grid-with-voice", """
+        """,
+        col=3,
+        message="found neither",
+    ),
+    Case(
+        "V008",
+        "grid-with-voice",
+        """
         version: 1
         characters:
           A:
             grid: refs/grid.png
             voice: refs/voice.wav  # <-
         shots: [{id: a, prompt: '@A'}]
-        """, col=5),
-    Case("V009", "image-and-grid-groups", """
+        """,
+        col=5,
+    ),
+    Case(
+        "V009",
+        "image-and-grid-groups",
+        """
         version: 1
         characters:
           A: {images: [refs/a.png]}
@@ -700,8 +1128,13 @@ CASES: list[Case] = [
         shots:
           - id: a
             prompt: '@A and @G'  # <-
-        """, col=13),
-    Case("V010", "twelve-second-asset", """
+        """,
+        col=13,
+    ),
+    Case(
+        "V010",
+        "twelve-second-asset",
+        """
         version: 1
         assets:
           long: refs/long.mp4
@@ -709,16 +1142,28 @@ CASES: list[Case] = [
           - id: a
             motion: long  # <-
             prompt: '@long x'
-        """, col=13, message="at most 10 s"),
-    Case("V010", "twelve-second-shot", """
+        """,
+        col=13,
+        message="at most 10 s",
+    ),
+    Case(
+        "V010",
+        "twelve-second-shot",
+        """
         version: 1
         shots:
           - {id: a, prompt: x, duration: 12}
           - id: b
             motion: a  # <-
             prompt: '@a y'
-        """, col=13, shot="b"),
-    Case("V011", "small-motion-video", """
+        """,
+        col=13,
+        shot="b",
+    ),
+    Case(
+        "V011",
+        "small-motion-video",
+        """
         version: 1
         assets:
           dance: refs/dance.mp4
@@ -726,16 +1171,30 @@ CASES: list[Case] = [
           - id: a
             motion: dance  # <-
             prompt: '@dance x'
-        """, provider="runware", col=13, message="57,600 pixels"),
-    Case("V011", "extends-a-720p-shot", """
+        """,
+        provider="runware",
+        col=13,
+        message="57,600 pixels",
+    ),
+    Case(
+        "V011",
+        "extends-a-720p-shot",
+        """
         version: 1
         shots:
           - {id: a, prompt: x, resolution: 720p}
           - id: b
             extends: a  # <-
             prompt: '@a y'
-        """, provider="runware", col=14, message="1280x720"),
-    Case("V011", "twelve-seconds-is-fine-but-160x90-is-not", """
+        """,
+        provider="runware",
+        col=14,
+        message="1280x720",
+    ),
+    Case(
+        "V011",
+        "twelve-seconds-is-fine-but-160x90-is-not",
+        """
         version: 1
         assets:
           long: refs/long.mp4
@@ -743,47 +1202,104 @@ CASES: list[Case] = [
           - id: a
             motion: long  # <-
             prompt: '@long x'
-        """, provider="runware", col=13, message="14,400 pixels"),
+        """,
+        provider="runware",
+        col=13,
+        message="14,400 pixels",
+    ),
     Case("V012", "4001-characters", long_prompt(4001), provider="local", col=13, message="at most 4,000"),
     Case("V012", "4001-characters", long_prompt(4001), provider="eachlabs", col=13),
     Case("V012", "4001-characters", long_prompt(4001), provider="qingbo", col=13),
     Case("V012", "4001-characters", long_prompt(4001), provider="apimart", col=13),
     Case("V012", "5121-characters", long_prompt(5121), provider="runware", col=13, message="at most 5,120"),
-    Case("V012", "rendered-from-a-variable", """
+    Case(
+        "V012",
+        "rendered-from-a-variable",
+        """
         version: 1
         vars: {word: wwww}
         shots:
           - id: a
             prompt: "{{ word * 1001 }}"  # <-
-        """, provider="qingbo", col=13),
-    Case("V013", "blank", """
+        """,
+        provider="qingbo",
+        col=13,
+    ),
+    Case(
+        "V013",
+        "blank",
+        """
         version: 1
         shots:
           - id: a
             prompt: '  '  # <-
-        """, col=13),
-    Case("V013", "renders-empty", """
+        """,
+        col=13,
+    ),
+    Case(
+        "V013",
+        "renders-empty",
+        """
         version: 1
         vars: {nothing: ''}
         shots:
           - id: a
             prompt: '{{ nothing }}'  # <-
-        """, col=13),
-    Case("V014", "seven-keyframes", "version: 1\nshots:\n  - id: a\n    prompt: x\n    duration: 10\n" + keyframes(7),
-         provider="local", col=5, message="at most 6"),
-    Case("V014", "seven-keyframes", "version: 1\nshots:\n  - id: a\n    prompt: x\n    duration: 10\n" + keyframes(7),
-         provider="qingbo", col=5),
-    Case("V014", "seven-keyframes", "version: 1\nshots:\n  - id: a\n    prompt: x\n    duration: 10\n" + keyframes(7),
-         provider="apimart", col=5),
-    Case("V014", "nine-frame-images", "version: 1\nshots:\n  - id: a\n    prompt: x\n    duration: 10\n"
-         "    first_frame: refs/a.png\n    last_frame: refs/b.png\n" + keyframes(7),
-         provider="runware", col=5, message="9 frame images"),
-    Case("V014", "continuity-counts-as-a-frame", "version: 1\nshots:\n  - {id: z, prompt: w}\n  - id: a\n"
-         "    continues: z\n    prompt: x\n    duration: 10\n    last_frame: refs/b.png\n" + keyframes(7),
-         provider="runware", col=5, message="9 frame images"),
-    Case("V014", "nine-keyframes", "version: 1\nshots:\n  - id: a\n    prompt: x\n    duration: 10\n" + keyframes(9),
-         provider="runware", col=5, message="at most 8"),
-    Case("V015", "continues-and-first-frame", """
+        """,
+        col=13,
+    ),
+    Case(
+        "V014",
+        "seven-keyframes",
+        "version: 1\nshots:\n  - id: a\n    prompt: x\n    duration: 10\n" + keyframes(7),
+        provider="local",
+        col=5,
+        message="at most 6",
+    ),
+    Case(
+        "V014",
+        "seven-keyframes",
+        "version: 1\nshots:\n  - id: a\n    prompt: x\n    duration: 10\n" + keyframes(7),
+        provider="qingbo",
+        col=5,
+    ),
+    Case(
+        "V014",
+        "seven-keyframes",
+        "version: 1\nshots:\n  - id: a\n    prompt: x\n    duration: 10\n" + keyframes(7),
+        provider="apimart",
+        col=5,
+    ),
+    Case(
+        "V014",
+        "nine-frame-images",
+        "version: 1\nshots:\n  - id: a\n    prompt: x\n    duration: 10\n"
+        "    first_frame: refs/a.png\n    last_frame: refs/b.png\n" + keyframes(7),
+        provider="runware",
+        col=5,
+        message="9 frame images",
+    ),
+    Case(
+        "V014",
+        "continuity-counts-as-a-frame",
+        "version: 1\nshots:\n  - {id: z, prompt: w}\n  - id: a\n"
+        "    continues: z\n    prompt: x\n    duration: 10\n    last_frame: refs/b.png\n" + keyframes(7),
+        provider="runware",
+        col=5,
+        message="9 frame images",
+    ),
+    Case(
+        "V014",
+        "nine-keyframes",
+        "version: 1\nshots:\n  - id: a\n    prompt: x\n    duration: 10\n" + keyframes(9),
+        provider="runware",
+        col=5,
+        message="at most 8",
+    ),
+    Case(
+        "V015",
+        "continues-and-first-frame",
+        """
         version: 1
         shots:
           - {id: a, prompt: x}
@@ -791,8 +1307,13 @@ CASES: list[Case] = [
             continues: a
             first_frame: refs/a.png  # <-
             prompt: y
-        """, col=5),
-    Case("V016", "extends-and-motion", """
+        """,
+        col=5,
+    ),
+    Case(
+        "V016",
+        "extends-and-motion",
+        """
         version: 1
         assets:
           dance: refs/dance.mp4
@@ -802,16 +1323,28 @@ CASES: list[Case] = [
             extends: a
             motion: dance  # <-
             prompt: '@a @dance y'
-        """, col=5),
-    Case("V017", "sixteen-second-voice", """
+        """,
+        col=5,
+    ),
+    Case(
+        "V017",
+        "sixteen-second-voice",
+        """
         version: 1
         characters:
           A:
             images: [refs/a.png]
             voice: refs/long_voice.wav  # <-
         shots: [{id: a, prompt: '@A'}]
-        """, provider="runware", col=12, message="at most 15 s"),
-    Case("V018", "motion-with-a-grid", """
+        """,
+        provider="runware",
+        col=12,
+        message="at most 15 s",
+    ),
+    Case(
+        "V018",
+        "motion-with-a-grid",
+        """
         version: 1
         characters:
           G: {grid: refs/grid.png}
@@ -821,8 +1354,14 @@ CASES: list[Case] = [
           - id: a
             motion: dance  # <-
             prompt: '@G @dance'
-        """, provider="apimart", col=13),
-    Case("V019", "four-flat-images", """
+        """,
+        provider="apimart",
+        col=13,
+    ),
+    Case(
+        "V019",
+        "four-flat-images",
+        """
         version: 1
         characters:
           A: {images: [refs/a.png, refs/b.png]}
@@ -830,8 +1369,15 @@ CASES: list[Case] = [
         shots:
           - id: a
             prompt: '@A @B'  # <-
-        """, provider="wavespeed", col=13, message="at most 3"),
-    Case("V020", "characters-and-a-motion-asset", """
+        """,
+        provider="wavespeed",
+        col=13,
+        message="at most 3",
+    ),
+    Case(
+        "V020",
+        "characters-and-a-motion-asset",
+        """
         version: 1
         characters:
           A: {images: [refs/a.png]}
@@ -841,8 +1387,16 @@ CASES: list[Case] = [
           - id: a
             motion: hd  # <-
             prompt: '@A imitates @hd'
-        """, provider="runware", col=13, message="@A with `motion: hd`", help="two shots"),
-    Case("V020", "characters-and-a-motion-shot", """
+        """,
+        provider="runware",
+        col=13,
+        message="@A with `motion: hd`",
+        help="two shots",
+    ),
+    Case(
+        "V020",
+        "characters-and-a-motion-shot",
+        """
         version: 1
         characters:
           A: {images: [refs/a.png]}
@@ -851,8 +1405,16 @@ CASES: list[Case] = [
           - id: b
             motion: a  # <-
             prompt: '@A moves like @a'
-        """, provider="runware", col=13, shot="b", help="qingbo"),
-    Case("V021", "two-grid-groups", """
+        """,
+        provider="runware",
+        col=13,
+        shot="b",
+        help="qingbo",
+    ),
+    Case(
+        "V021",
+        "two-grid-groups",
+        """
         version: 1
         characters:
           G: {grid: refs/grid.png}
@@ -860,8 +1422,15 @@ CASES: list[Case] = [
         shots:
           - id: a
             prompt: '@G meets @H'  # <-
-        """, provider="runware", col=13, message="at most 1 grid group"),
-    Case("V021", "two-grid-groups", """
+        """,
+        provider="runware",
+        col=13,
+        message="at most 1 grid group",
+    ),
+    Case(
+        "V021",
+        "two-grid-groups",
+        """
         version: 1
         characters:
           G: {grid: refs/grid.png}
@@ -869,67 +1438,117 @@ CASES: list[Case] = [
         shots:
           - id: a
             prompt: '@G meets @H'  # <-
-        """, provider="qingbo", col=13, message="at most 1 grid group"),  # Q5 "type: grid: 1 entry with 1 image"
+        """,
+        provider="qingbo",
+        col=13,
+        message="at most 1 grid group",
+    ),  # Q5 "type: grid: 1 entry with 1 image"
     # P: what a provider offers ---------------------------------------------------------
-    Case("P001", "grid", """
+    Case(
+        "P001",
+        "grid",
+        """
         version: 1
         characters:
           G: {grid: refs/grid.png}
         shots:
           - id: a
             prompt: '@G'  # <-
-        """, provider="wavespeed", col=13, message="(`grid`)"),
-    Case("P001", "voice", """
+        """,
+        provider="wavespeed",
+        col=13,
+        message="(`grid`)",
+    ),
+    Case(
+        "P001",
+        "voice",
+        """
         version: 1
         characters:
           A: {images: [refs/a.png], voice: refs/voice.wav}
         shots:
           - id: a
             prompt: '@A'  # <-
-        """, provider="wavespeed", col=13, message="(`voice`)"),
+        """,
+        provider="wavespeed",
+        col=13,
+        message="(`voice`)",
+    ),
     *[
-        Case("P001", field, f"""
+        Case(
+            "P001",
+            field,
+            f"""
             version: 1
             shots:
               - id: a
                 prompt: x
                 {field}: refs/a.png  # <-
-            """, provider=p, col=5, message=f"(`{field}`)", help="qingbo, apimart")
+            """,
+            provider=p,
+            col=5,
+            message=f"(`{field}`)",
+            help="qingbo, apimart",
+        )
         for field in ("first_frame", "last_frame")
         for p in ("wavespeed", "eachlabs")
     ],
     *[
-        Case("P001", "keyframes", """
+        Case(
+            "P001",
+            "keyframes",
+            """
             version: 1
             shots:
               - id: a
                 prompt: x
                 keyframes:  # <-
                   - {at: 2, image: refs/a.png}
-            """, provider=p, col=5, message="(`keyframes`)")
+            """,
+            provider=p,
+            col=5,
+            message="(`keyframes`)",
+        )
         for p in ("wavespeed", "eachlabs")
     ],
     *[
-        Case("P001", "continues", """
+        Case(
+            "P001",
+            "continues",
+            """
             version: 1
             shots:
               - {id: a, prompt: x}
               - id: b
                 continues: a  # <-
                 prompt: y
-            """, provider=p, col=5, message="(`continues`)")
+            """,
+            provider=p,
+            col=5,
+            message="(`continues`)",
+        )
         for p in ("wavespeed", "eachlabs")
     ],
-    Case("P001", "extends", """
+    Case(
+        "P001",
+        "extends",
+        """
         version: 1
         shots:
           - {id: a, prompt: x}
           - id: b
             extends: a  # <-
             prompt: '@a y'
-        """, provider="wavespeed", col=14, message="(`extends`)"),
+        """,
+        provider="wavespeed",
+        col=14,
+        message="(`extends`)",
+    ),
     *[
-        Case("P001", "audio", """
+        Case(
+            "P001",
+            "audio",
+            """
             version: 1
             assets:
               jingle: refs/jingle.wav
@@ -937,41 +1556,78 @@ CASES: list[Case] = [
               - id: a
                 audio: jingle  # <-
                 prompt: '@jingle x'
-            """, provider=p, col=5, message="(`audio`)")
+            """,
+            provider=p,
+            col=5,
+            message="(`audio`)",
+        )
         for p in ("wavespeed", "eachlabs", "runware", "qingbo", "apimart")  # qingbo Q5, apimart: no audio_urls
     ],
-    Case("P001", "prompt-optimizer-off", """
+    Case(
+        "P001",
+        "prompt-optimizer-off",
+        """
         version: 1
         settings:
           prompt_optimizer: false  # <-
         shots: [{id: a, prompt: x}]
-        """, provider="wavespeed", col=21, message="(`prompt_optimizer`)"),
-    Case("P001", "sound", """
+        """,
+        provider="wavespeed",
+        col=21,
+        message="(`prompt_optimizer`)",
+    ),
+    Case(
+        "P001",
+        "sound",
+        """
         version: 1
         shots:
           - id: a
             prompt: x
             sound: true  # <-
-        """, provider="eachlabs", col=12, message="(`sound`)"),
+        """,
+        provider="eachlabs",
+        col=12,
+        message="(`sound`)",
+    ),
     *[
-        Case("P001", "sound", """
+        Case(
+            "P001",
+            "sound",
+            """
             version: 1
             shots:
               - id: a
                 prompt: x
                 sound: true  # <-
-            """, provider=p, col=12, message="(`sound`)", help="wavespeed")
+            """,
+            provider=p,
+            col=12,
+            message="(`sound`)",
+            help="wavespeed",
+        )
         for p in ("qingbo", "apimart")  # qingbo Q5 "Any other parameter returns 400"; apimart A1/A5 list no sound
     ],
-    Case("P001", "extends", """
+    Case(
+        "P001",
+        "extends",
+        """
         version: 1
         shots:
           - {id: a, prompt: x}
           - id: b
             extends: a  # <-
             prompt: '@a y'
-        """, provider="qingbo", col=14, message="(`extends`)", help="apimart"),  # Q5: generate only
-    Case("P002", "motion-at-1080p", """
+        """,
+        provider="qingbo",
+        col=14,
+        message="(`extends`)",
+        help="apimart",
+    ),  # Q5: generate only
+    Case(
+        "P002",
+        "motion-at-1080p",
+        """
         version: 1
         settings:
           resolution: 1080p  # <-
@@ -979,72 +1635,148 @@ CASES: list[Case] = [
           dance: refs/dance.mp4
         shots:
           - {id: a, motion: dance, prompt: '@dance x'}
-        """, provider="qingbo", col=15, message="only at 480p or 720p", help="`resolution: 720p`"),  # Q5, Q8
-    Case("P002", "motion-shot-at-the-default-1080p", """
+        """,
+        provider="qingbo",
+        col=15,
+        message="only at 480p or 720p",
+        help="`resolution: 720p`",
+    ),  # Q5, Q8
+    Case(
+        "P002",
+        "motion-shot-at-the-default-1080p",
+        """
         version: 1
         shots:
           - {id: a, prompt: x, resolution: 720p}
           - id: b  # <-
             motion: a
             prompt: '@a y'
-        """, provider="qingbo", col=9, shot="b", message="1080p (the default)"),
-    Case("P002", "aspect-4-3", """
+        """,
+        provider="qingbo",
+        col=9,
+        shot="b",
+        message="1080p (the default)",
+    ),
+    Case(
+        "P002",
+        "aspect-4-3",
+        """
         version: 1
         settings:
           aspect_ratio: '4:3'  # <-
         shots: [{id: a, prompt: x}]
-        """, provider="wavespeed", col=17, message="aspect ratio 4:3"),
-    Case("P002", "aspect-3-4-on-a-shot", """
+        """,
+        provider="wavespeed",
+        col=17,
+        message="aspect ratio 4:3",
+    ),
+    Case(
+        "P002",
+        "aspect-3-4-on-a-shot",
+        """
         version: 1
         shots:
           - id: a
             prompt: x
             aspect_ratio: '3:4'  # <-
-        """, provider="wavespeed", col=19),
-    Case("P002", "fast-tier", """
+        """,
+        provider="wavespeed",
+        col=19,
+    ),
+    Case(
+        "P002",
+        "fast-tier",
+        """
         version: 1
         settings:
           tier: fast  # <-
         shots: [{id: a, prompt: x}]
-        """, provider="runware", col=9, message="`fast` tier"),
-    Case("P002", "fast-tier-from-the-flag", """
+        """,
+        provider="runware",
+        col=9,
+        message="`fast` tier",
+    ),
+    Case(
+        "P002",
+        "fast-tier-from-the-flag",
+        """
         version: 1
         shots:
           - id: a  # <-
             prompt: x
-        """, provider="runware", tier="fast", col=9, message="from --tier"),
-    Case("P003", "fast-and-sound", """
+        """,
+        provider="runware",
+        tier="fast",
+        col=9,
+        message="from --tier",
+    ),
+    Case(
+        "P003",
+        "fast-and-sound",
+        """
         version: 1
         settings:
           tier: fast
           sound: true  # <-
         shots: [{id: a, prompt: x}]
-        """, provider="wavespeed", col=10),
-    Case("P004", "image-file-without-bucket", """
+        """,
+        provider="wavespeed",
+        col=10,
+    ),
+    Case(
+        "P004",
+        "image-file-without-bucket",
+        """
         version: 1
         characters:
           Mara:
             images: [refs/a.png, refs/b.png]  # <-
         shots: [{id: a, prompt: "@Mara waves"}]
-        """, provider="eachlabs", col=14, staging=False, shot="a", message="`refs/a.png` to eachlabs",
-         help="STORYBOARD_UPLOAD_URL"),
-    Case("P004", "voice-for-runware-without-bucket", """
+        """,
+        provider="eachlabs",
+        col=14,
+        staging=False,
+        shot="a",
+        message="`refs/a.png` to eachlabs",
+        help="STORYBOARD_UPLOAD_URL",
+    ),
+    Case(
+        "P004",
+        "voice-for-runware-without-bucket",
+        """
         version: 1
         characters:
           Mara:
             images: [refs/a.png]
             voice: refs/voice.wav  # <-
         shots: [{id: a, prompt: "@Mara sings"}]
-        """, provider="runware", col=12, staging=False, message="audios only as URLs"),
-    Case("P004", "continuity-frame-without-bucket", """
+        """,
+        provider="runware",
+        col=12,
+        staging=False,
+        message="audios only as URLs",
+    ),
+    Case(
+        "P004",
+        "continuity-frame-without-bucket",
+        """
         version: 1
         shots:
           - {id: a, prompt: x}
           - id: b
             continues: a  # <-
             prompt: y
-        """, provider="qingbo", col=16, staging=False, shot="b", message="the last frame of `a`"),
-    Case("P005", "sound-with-a-motion-asset", """
+        """,
+        provider="qingbo",
+        col=16,
+        staging=False,
+        shot="b",
+        message="the last frame of `a`",
+    ),
+    Case(
+        "P005",
+        "sound-with-a-motion-asset",
+        """
         version: 1
         assets:
           hd: refs/hd.mp4
@@ -1053,58 +1785,113 @@ CASES: list[Case] = [
             motion: hd
             sound: true  # <-
             prompt: '@hd x'
-        """, provider="runware", col=12, message="`motion: hd`", help="`sound: false`"),
-    Case("P005", "sound-from-settings", """
+        """,
+        provider="runware",
+        col=12,
+        message="`motion: hd`",
+        help="`sound: false`",
+    ),
+    Case(
+        "P005",
+        "sound-from-settings",
+        """
         version: 1
         settings:
           sound: true  # <-
         shots:
           - {id: a, prompt: x}
           - {id: b, motion: a, prompt: '@a y'}
-        """, provider="runware", col=10, shot="b", message="(from `settings`)"),
-    Case("P006", "1080p-4-3", """
+        """,
+        provider="runware",
+        col=10,
+        shot="b",
+        message="(from `settings`)",
+    ),
+    Case(
+        "P006",
+        "1080p-4-3",
+        """
         version: 1
         settings:
           aspect_ratio: '4:3'  # <-
         shots: [{id: a, prompt: x}]
-        """, provider="runware", col=17, message="1080p 4:3 is not in it", help="`resolution: 480p`"),
-    Case("P006", "720p-3-4-on-a-shot", """
+        """,
+        provider="runware",
+        col=17,
+        message="1080p 4:3 is not in it",
+        help="`resolution: 480p`",
+    ),
+    Case(
+        "P006",
+        "720p-3-4-on-a-shot",
+        """
         version: 1
         shots:
           - id: a
             prompt: x
             resolution: 720p
             aspect_ratio: '3:4'  # <-
-        """, provider="runware", col=19, message="480p 3:4 (560x736)", help="`aspect_ratio: '16:9'`"),
-    Case("P006", "1080p-1-1", """
+        """,
+        provider="runware",
+        col=19,
+        message="480p 3:4 (560x736)",
+        help="`aspect_ratio: '16:9'`",
+    ),
+    Case(
+        "P006",
+        "1080p-1-1",
+        """
         version: 1
         settings:
           resolution: 1080p
           aspect_ratio: '1:1'  # <-
         shots: [{id: a, prompt: x}]
-        """, provider="runware", col=17, help="`resolution: 720p`"),
+        """,
+        provider="runware",
+        col=17,
+        help="`resolution: 720p`",
+    ),
     # W: warnings -------------------------------------------------------------------------
-    Case("W001", "unused-character", """
+    Case(
+        "W001",
+        "unused-character",
+        """
         version: 1
         characters:
           Mara: {images: [refs/a.png]}  # <-
         shots: [{id: a, prompt: x}]
-        """, col=3),
-    Case("W001", "unused-asset", """
+        """,
+        col=3,
+    ),
+    Case(
+        "W001",
+        "unused-asset",
+        """
         version: 1
         assets:
           jingle: refs/jingle.wav  # <-
         shots: [{id: a, prompt: x}]
-        """, col=3),
-    Case("W002", "not-in-the-cut", """
+        """,
+        col=3,
+    ),
+    Case(
+        "W002",
+        "not-in-the-cut",
+        """
         version: 1
         shots:
           - {id: a, prompt: x}
           - id: b  # <-
             prompt: y
         cut: [a]
-        """, col=9, shot="b"),
-    Case("W003", "duration-ignored", """
+        """,
+        col=9,
+        shot="b",
+    ),
+    Case(
+        "W003",
+        "duration-ignored",
+        """
         version: 1
         assets:
           dance: refs/dance.mp4
@@ -1113,17 +1900,29 @@ CASES: list[Case] = [
             motion: dance
             duration: 8  # <-
             prompt: '@dance x'
-        """, col=15),
+        """,
+        col=15,
+    ),
     # I: derived on the user's behalf ----------------------------------------------------
-    Case("I001", "mid-frame-tags", """
+    Case(
+        "I001",
+        "mid-frame-tags",
+        """
         version: 1
         shots:
           - id: a
             prompt: x
             keyframes:  # <-
               - {at: 2, image: refs/a.png}
-        """, provider="qingbo", col=5, message="@kf1"),
-    Case("I001", "reference-video-tag", """
+        """,
+        provider="qingbo",
+        col=5,
+        message="@kf1",
+    ),
+    Case(
+        "I001",
+        "reference-video-tag",
+        """
         version: 1
         assets:
           dance: refs/dance.mp4
@@ -1131,16 +1930,30 @@ CASES: list[Case] = [
           - id: a
             motion: dance  # <-
             prompt: A dancer moves.
-        """, provider="eachlabs", col=13, message="@dance"),
-    Case("I002", "keyframe-tag-appended", """
+        """,
+        provider="eachlabs",
+        col=13,
+        message="@dance",
+    ),
+    Case(
+        "I002",
+        "keyframe-tag-appended",
+        """
         version: 1
         shots:
           - id: a
             prompt: x  # <-
             keyframes:
               - {at: 2, image: refs/a.png}
-        """, provider="apimart", col=13, message="@kf1"),
-    Case("I002", "video-tag-appended", """
+        """,
+        provider="apimart",
+        col=13,
+        message="@kf1",
+    ),
+    Case(
+        "I002",
+        "video-tag-appended",
+        """
         version: 1
         assets:
           dance: refs/dance.mp4
@@ -1148,15 +1961,29 @@ CASES: list[Case] = [
           - id: a
             motion: dance
             prompt: A dancer moves.  # <-
-        """, provider="apimart", col=13, message="@dance"),
-    Case("I003", "width-height", """
+        """,
+        provider="apimart",
+        col=13,
+        message="@dance",
+    ),
+    Case(
+        "I003",
+        "width-height",
+        """
         version: 1
         settings:
           resolution: 480p
           aspect_ratio: '4:3'  # <-
         shots: [{id: a, prompt: x}]
-        """, provider="runware", col=17, message="736x560"),
-    Case("I004", "billed-seconds", """
+        """,
+        provider="runware",
+        col=17,
+        message="736x560",
+    ),
+    Case(
+        "I004",
+        "billed-seconds",
+        """
         version: 1
         assets:
           dance: refs/dance.mp4
@@ -1164,7 +1991,10 @@ CASES: list[Case] = [
           - id: a
             motion: dance  # <-
             prompt: '@dance x'
-        """, col=13, message="billed as 3 s"),
+        """,
+        col=13,
+        message="billed as 3 s",
+    ),
 ]
 
 EXPLICIT_LINES = {"Y002-empty-file": 1, "Y002-blank-lines": 1, "Y005-utf-16": 1}
@@ -1223,60 +2053,108 @@ def test_a_text_only_shot_is_valid_everywhere(project: Project, provider: str) -
 
 VALID: list[tuple[str, str, str | None, str]] = [
     # (id, provider, tier, storyboard): limits reached but not crossed, and features a page offers
-    ("three-flat-images", "wavespeed", None, """
+    (
+        "three-flat-images",
+        "wavespeed",
+        None,
+        """
         version: 1
         characters:
           A: {images: [refs/a.png, refs/b.png]}
           B: {images: [refs/c.png]}
         shots: [{id: a, prompt: '@A meets @B'}]
-        """),
-    ("motion-and-ratios", "wavespeed", "fast", """
+        """,
+    ),
+    (
+        "motion-and-ratios",
+        "wavespeed",
+        "fast",
+        """
         version: 1
         assets: {dance: refs/dance.mp4}
         shots:
           - {id: a, motion: dance, prompt: '@dance x', aspect_ratio: '9:16'}
           - {id: b, prompt: y, aspect_ratio: '1:1'}
-        """),
-    ("grid-4-3-optimizer-off-fast", "eachlabs", "fast", """
+        """,
+    ),
+    (
+        "grid-4-3-optimizer-off-fast",
+        "eachlabs",
+        "fast",
+        """
         version: 1
         settings: {aspect_ratio: '4:3', prompt_optimizer: false}
         characters:
           Board: {grid: refs/grid.png}
         shots: [{id: a, prompt: '@Board comes alive'}]
-        """),
-    ("extend-and-voice", "eachlabs", None, """
+        """,
+    ),
+    (
+        "extend-and-voice",
+        "eachlabs",
+        None,
+        """
         version: 1
         characters:
           A: {images: [refs/a.png], voice: refs/voice.wav}
         shots:
           - {id: a, prompt: '@A speaks'}
           - {id: b, extends: a, prompt: '@a the camera pulls back'}
-        """),
-    ("full-hd-motion-video", "runware", None, """
+        """,
+    ),
+    (
+        "full-hd-motion-video",
+        "runware",
+        None,
+        """
         version: 1
         assets: {hd: refs/hd.mp4}
         shots: [{id: a, motion: hd, prompt: '@hd x'}]
-        """),
-    ("three-groups-and-a-voice", "runware", "std", """
+        """,
+    ),
+    (
+        "three-groups-and-a-voice",
+        "runware",
+        "std",
+        """
         version: 1
         characters:
           A: {images: [refs/a.png, refs/b.png, refs/c.png, refs/d.png, refs/e.png], voice: refs/voice.wav}
           B: {images: [refs/b.png]}
           C: {images: [refs/c.png]}
         shots: [{id: a, prompt: '@A @B @C'}]
-        """),
-    ("eight-frame-images", "runware", None, "version: 1\nshots:\n  - id: a\n    prompt: x\n    duration: 10\n"
-     "    first_frame: refs/a.png\n    last_frame: refs/b.png\n" + keyframes(6, mark=False)),
-    ("eight-keyframes", "runware", None, "version: 1\nshots:\n  - id: a\n    prompt: x\n    duration: 10\n"
-     + keyframes(8, mark=False)),
-    ("extends-a-1080p-shot", "runware", None, """
+        """,
+    ),
+    (
+        "eight-frame-images",
+        "runware",
+        None,
+        "version: 1\nshots:\n  - id: a\n    prompt: x\n    duration: 10\n"
+        "    first_frame: refs/a.png\n    last_frame: refs/b.png\n" + keyframes(6, mark=False),
+    ),
+    (
+        "eight-keyframes",
+        "runware",
+        None,
+        "version: 1\nshots:\n  - id: a\n    prompt: x\n    duration: 10\n" + keyframes(8, mark=False),
+    ),
+    (
+        "extends-a-1080p-shot",
+        "runware",
+        None,
+        """
         version: 1
         shots:
           - {id: a, prompt: x}
           - {id: b, extends: a, prompt: '@a y'}
-        """),
+        """,
+    ),
     ("5120-characters", "runware", None, "version: 1\nshots:\n  - {id: a, prompt: " + "w" * 5120 + "}\n"),
-    ("every-size-in-the-table", "runware", None, """
+    (
+        "every-size-in-the-table",
+        "runware",
+        None,
+        """
         version: 1
         shots:
           - {id: a, prompt: x, resolution: 480p, aspect_ratio: '16:9'}
@@ -1288,70 +2166,124 @@ VALID: list[tuple[str, str, str | None, str]] = [
           - {id: g, prompt: x, resolution: 720p, aspect_ratio: '9:16'}
           - {id: h, prompt: x, resolution: 720p, aspect_ratio: '1:1'}
           - {id: i, prompt: x, resolution: 1080p, aspect_ratio: '16:9'}
-        """),
-    ("one-grid-and-sound", "runware", None, """
+        """,
+    ),
+    (
+        "one-grid-and-sound",
+        "runware",
+        None,
+        """
         version: 1
         settings: {sound: true}
         characters: {G: {grid: refs/grid.png}}
         shots: [{id: a, prompt: '@G comes alive'}]
-        """),
-    ("motion-without-sound", "runware", None, """
+        """,
+    ),
+    (
+        "motion-without-sound",
+        "runware",
+        None,
+        """
         version: 1
         settings: {sound: false}
         assets: {hd: refs/hd.mp4}
         shots:
           - {id: a, motion: hd, prompt: '@hd x'}
           - {id: b, extends: a, sound: true, prompt: '@a y'}
-        """),
-    ("three-groups-of-five-and-a-voice", "qingbo", "fast", """
+        """,
+    ),
+    (
+        "three-groups-of-five-and-a-voice",
+        "qingbo",
+        "fast",
+        """
         version: 1
         characters:
           A: {images: [refs/a.png, refs/b.png, refs/c.png, refs/d.png, refs/e.png], voice: refs/voice.wav}
           B: {images: [refs/b.png]}
           C: {images: [refs/c.png]}
         shots: [{id: a, prompt: '@A @B @C'}]
-        """),
-    ("six-keyframes", "qingbo", None, "version: 1\nshots:\n  - id: a\n    prompt: x\n    duration: 10\n"
-     "    first_frame: refs/a.png\n    last_frame: refs/b.png\n" + keyframes(6, mark=False)),
+        """,
+    ),
+    (
+        "six-keyframes",
+        "qingbo",
+        None,
+        "version: 1\nshots:\n  - id: a\n    prompt: x\n    duration: 10\n"
+        "    first_frame: refs/a.png\n    last_frame: refs/b.png\n" + keyframes(6, mark=False),
+    ),
     ("4000-characters", "qingbo", None, "version: 1\nshots:\n  - {id: a, prompt: " + "w" * 4000 + "}\n"),
-    ("motion-with-a-grid-at-720p", "qingbo", None, """
+    (
+        "motion-with-a-grid-at-720p",
+        "qingbo",
+        None,
+        """
         version: 1
         settings: {resolution: 720p}
         characters: {G: {grid: refs/grid.png}}
         assets: {dance: refs/dance.mp4}
         shots: [{id: a, motion: dance, prompt: '@G @dance'}]
-        """),
-    ("motion-shot-at-480p-and-continuity", "qingbo", None, """
+        """,
+    ),
+    (
+        "motion-shot-at-480p-and-continuity",
+        "qingbo",
+        None,
+        """
         version: 1
         settings: {resolution: 480p}
         shots:
           - {id: a, prompt: x}
           - {id: b, motion: a, prompt: '@a y'}
           - {id: c, continues: b, prompt: steam rises}
-        """),
+        """,
+    ),
     ("six-groups", "apimart", None, "version: 1\n" + SIX_CHARACTERS + f"shots:\n  - {{id: a, prompt: '{SIX_TAGS}'}}\n"),
-    ("six-keyframes", "apimart", None, "version: 1\nshots:\n  - id: a\n    prompt: x\n    duration: 10\n"
-     + keyframes(6, mark=False)),
-    ("motion-with-an-image-group", "apimart", None, """
+    (
+        "six-keyframes",
+        "apimart",
+        None,
+        "version: 1\nshots:\n  - id: a\n    prompt: x\n    duration: 10\n" + keyframes(6, mark=False),
+    ),
+    (
+        "motion-with-an-image-group",
+        "apimart",
+        None,
+        """
         version: 1
         characters: {A: {images: [refs/a.png]}}
         assets: {dance: refs/dance.mp4}
         shots: [{id: a, motion: dance, prompt: '@A imitates @dance'}]
-        """),
-    ("parent-outside-the-cut", "local", None, """
+        """,
+    ),
+    (
+        "parent-outside-the-cut",
+        "local",
+        None,
+        """
         version: 1
         shots:
           - {id: a, prompt: x}
           - {id: b, continues: a, prompt: y}
         cut: [b]
-        """),
-    ("sixteen-second-voice", "local", None, """
+        """,
+    ),
+    (
+        "sixteen-second-voice",
+        "local",
+        None,
+        """
         version: 1
         characters:
           A: {images: [refs/a.png], voice: refs/long_voice.wav}
         shots: [{id: a, prompt: '@A'}]
-        """),
-    ("everything-at-once", "local", None, """
+        """,
+    ),
+    (
+        "everything-at-once",
+        "local",
+        None,
+        """
         version: 1
         settings: {tier: fast, sound: true, aspect_ratio: '3:4', prompt_optimizer: false}
         characters:
@@ -1364,7 +2296,8 @@ VALID: list[tuple[str, str, str | None, str]] = [
           - {id: steam, continues: cup, prompt: steam}
           - {id: move, motion: dance, prompt: '@Mara imitates @dance'}
           - {id: sing, audio: jingle, prompt: '@Mara sings to @jingle'}
-        """),
+        """,
+    ),
 ]
 
 
@@ -1399,8 +2332,10 @@ def test_runware_extends_with_characters_is_v003_alone(project: Project) -> None
 
 
 def test_runware_two_grids_mixed_with_an_image_group_is_v009_alone(project: Project) -> None:
-    text = ("version: 1\ncharacters:\n  A: {images: [refs/a.png]}\n  G: {grid: refs/grid.png}\n"
-            "shots:\n  - {id: a, prompt: '@A @G'}\n")
+    text = (
+        "version: 1\ncharacters:\n  A: {images: [refs/a.png]}\n  G: {grid: refs/grid.png}\n"
+        "shots:\n  - {id: a, prompt: '@A @G'}\n"
+    )
     assert [d.code for d in errors(run(project, text, "runware"))] == ["V009"]
 
 
@@ -1408,7 +2343,9 @@ def test_runware_two_grids_mixed_with_an_image_group_is_v009_alone(project: Proj
     ("480p", "16:9", (848, 480)), ("480p", "9:16", (480, 848)), ("480p", "4:3", (736, 560)), ("480p", "3:4", (560, 736)),
     ("480p", "1:1", (640, 640)), ("720p", "16:9", (1280, 720)), ("720p", "9:16", (720, 1280)), ("720p", "1:1", (960, 960)),
 ])  # fmt: skip
-def test_runware_width_and_height_come_from_its_table(project: Project, resolution: str, ratio: str, size: tuple[int, int]) -> None:
+def test_runware_width_and_height_come_from_its_table(
+    project: Project, resolution: str, ratio: str, size: tuple[int, int]
+) -> None:
     text = f"version: 1\nsettings: {{resolution: {resolution}, aspect_ratio: '{ratio}'}}\nshots:\n  - {{id: a, prompt: x}}\n"
     compiled = project.compile(text, provider="runware")
     request = compiled.shots["a"].request
@@ -1451,5 +2388,7 @@ def test_a_mistake_in_settings_is_one_diagnostic_naming_the_shots(project: Proje
     diags = run(project, f"version: 1\nsettings: {{provider: wavespeed, aspect_ratio: '4:3'}}\nshots:\n{shots}")
     (found,) = [d for d in diags if d.code == "P002"]
     assert (found.location.line, found.location.column) == (2, 47)
-    assert found.message.startswith("shots `s0`, `s1`, `s2`, `s3`, `s4` and 3 more: wavespeed does not accept aspect ratio 4:3")
+    assert found.message.startswith(
+        "shots `s0`, `s1`, `s2`, `s3`, `s4` and 3 more: wavespeed does not accept aspect ratio 4:3"
+    )
     assert found.shot == "s0"

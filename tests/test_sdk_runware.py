@@ -66,7 +66,9 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     return asked
 
 
-def test_run_submits_polls_and_reads_the_video_and_its_cost(fake_provider: Callable[..., FakeServer], sleeps: list[float]) -> None:
+def test_run_submits_polls_and_reads_the_video_and_its_cost(
+    fake_provider: Callable[..., FakeServer], sleeps: list[float]
+) -> None:
     server = fake_provider("runware", min_polls=1)
 
     async def go() -> list[dict[str, Any]]:
@@ -177,7 +179,11 @@ def test_the_references_refusals_reach_the_sdk(fake_provider: Callable[..., Fake
         raise AssertionError(f"accepted {task}")
 
     both = asyncio.run(go({**TASK, "resolution": "480p"}))
-    assert both.code == "validation" and both.parameter == "resolution" and "cannot be used with width/height" in both.message
+    assert (
+        both.code == "validation"
+        and both.parameter == "resolution"
+        and "cannot be used with width/height" in both.message
+    )
     odd = asyncio.run(go({**TASK, "width": 854}))
     assert odd.code == "validation" and "854x480" in odd.message  # unsupportedDimensions
     assert server.jobs == {}

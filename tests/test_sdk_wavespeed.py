@@ -44,7 +44,9 @@ def test_the_sdk_runs_a_job_to_its_outputs(fake_provider: Callable[..., FakeServ
     (url,) = out["outputs"]
     assert url.startswith(fake.base_url + "/files/")
     job_id = next(iter(fake.jobs))
-    assert [(m, s) for m, _, s in fake.requests] == [("POST", 200)] + [("GET", 200)] * 3  # 2 in progress, then completed
+    assert [(m, s) for m, _, s in fake.requests] == [("POST", 200)] + [
+        ("GET", 200)
+    ] * 3  # 2 in progress, then completed
     clip = httpx.get(url)
     assert clip.status_code == 200 and clip.headers["content-type"] == "video/mp4"
 
@@ -86,9 +88,7 @@ def test_cancelled_timeout_and_deleted_end_the_wait(
 
 
 @pytest.mark.parametrize("kind", ["500", "503", "429"])
-def test_a_submit_answered_5xx_or_429_is_sent_once(
-    fake_provider: Callable[..., FakeServer], kind: str
-) -> None:
+def test_a_submit_answered_5xx_or_429_is_sent_once(fake_provider: Callable[..., FakeServer], kind: str) -> None:
     """The vendor's rule our client follows: a submit is not resent after an answer that may hide a job."""
     fake = fake_provider("wavespeed")
     fake.inject("submit", kind, created=kind != "429")  # a 5xx may come after the task was made
@@ -106,7 +106,9 @@ def test_a_submit_without_an_answer_is_not_resent(fake_provider: Callable[..., F
     assert fake.submit_count() == 1 and len(fake.jobs) == 1
 
 
-def test_polls_are_retried_after_5xx_and_429(fake_provider: Callable[..., FakeServer], capsys: pytest.CaptureFixture[str]) -> None:
+def test_polls_are_retried_after_5xx_and_429(
+    fake_provider: Callable[..., FakeServer], capsys: pytest.CaptureFixture[str]
+) -> None:
     fake = fake_provider("wavespeed")
     fake.inject("poll", "500")
     fake.inject("poll", "429")
@@ -122,7 +124,8 @@ def test_a_queued_job_answers_created_and_the_sdk_keeps_polling(fake_provider: C
     sdk = client(fake)
     submit = f"{fake.base_url}/api/v3/{MODEL}"
     first, second, third = (
-        httpx.post(submit, json=BODY, headers={"Authorization": f"Bearer {fake.key}"}).json()["data"]["id"] for _ in range(3)
+        httpx.post(submit, json=BODY, headers={"Authorization": f"Bearer {fake.key}"}).json()["data"]["id"]
+        for _ in range(3)
     )
     assert sdk.get_result(third)["data"]["status"] == "created"  # queued behind the first two
     assert sdk.get_result(first)["data"]["status"] == "processing"

@@ -66,9 +66,7 @@ def media(tmp_path: Path, name: str, data: bytes) -> tuple[Path, str]:
 def count_puts(stager: Stager) -> list[str]:
     """A list that gets the path of every PutObject the stager's client sends."""
     keys: list[str] = []
-    stager._client.meta.events.register(
-        "before-call.s3.PutObject", lambda params, **_: keys.append(params["url_path"])
-    )
+    stager._client.meta.events.register("before-call.s3.PutObject", lambda params, **_: keys.append(params["url_path"]))
     return keys
 
 
@@ -141,12 +139,15 @@ def test_eight_threads_one_put(s3: S3, tmp_path: Path) -> None:
     assert len(puts) == 1 and stager.uploads == 1
 
 
-@pytest.mark.parametrize(("url", "prefix", "described"), [
-    (f"s3://{BUCKET}", "", f"s3://{BUCKET}"),
-    (f"s3://{BUCKET}/", "", f"s3://{BUCKET}"),
-    (f"s3://{BUCKET}/a/b/", "a/b/", f"s3://{BUCKET}/a/b"),
-    (f"s3://{BUCKET}//a//b", "a/b/", f"s3://{BUCKET}/a/b"),
-])
+@pytest.mark.parametrize(
+    ("url", "prefix", "described"),
+    [
+        (f"s3://{BUCKET}", "", f"s3://{BUCKET}"),
+        (f"s3://{BUCKET}/", "", f"s3://{BUCKET}"),
+        (f"s3://{BUCKET}/a/b/", "a/b/", f"s3://{BUCKET}/a/b"),
+        (f"s3://{BUCKET}//a//b", "a/b/", f"s3://{BUCKET}/a/b"),
+    ],
+)
 def test_prefix(s3: S3, tmp_path: Path, url: str, prefix: str, described: str) -> None:
     path, digest = media(tmp_path, "clip.MP3", f"prefix {url}".encode())
     stager = Stager(url, endpoint_url=s3.endpoint)
@@ -170,9 +171,13 @@ def test_bad_url_does_not_echo_credentials() -> None:
 def test_from_env(s3: S3) -> None:
     assert stager_from_env({}) is None
     assert stager_from_env({"STORYBOARD_UPLOAD_URL": "  "}) is None
-    stager = stager_from_env({"STORYBOARD_UPLOAD_URL": f"s3://{BUCKET}/env",
-                              "STORYBOARD_UPLOAD_ENDPOINT": s3.endpoint,
-                              "STORYBOARD_UPLOAD_EXPIRES": "604800"})
+    stager = stager_from_env(
+        {
+            "STORYBOARD_UPLOAD_URL": f"s3://{BUCKET}/env",
+            "STORYBOARD_UPLOAD_ENDPOINT": s3.endpoint,
+            "STORYBOARD_UPLOAD_EXPIRES": "604800",
+        }
+    )
     assert stager is not None and stager.describe() == f"s3://{BUCKET}/env"
     with pytest.raises(StagingError, match="STORYBOARD_UPLOAD_URL"):
         stager_from_env({"STORYBOARD_UPLOAD_URL": "gs://bucket/prefix"})
@@ -225,7 +230,9 @@ def test_refused_key(s3: S3, tmp_path: Path, enforce: Callable[[], None]) -> Non
 
 
 def test_access_denied(s3: S3, tmp_path: Path, enforce: Callable[[], None], monkeypatch: pytest.MonkeyPatch) -> None:
-    read_only = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}'
+    read_only = (
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}'
+    )
     iam = boto3.client("iam", endpoint_url=s3.endpoint)
     iam.create_user(UserName="reader")
     iam.put_user_policy(UserName="reader", PolicyName="read", PolicyDocument=read_only)
@@ -271,7 +278,9 @@ def test_boto3_missing(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_importing_the_module_does_not_import_boto3() -> None:
-    code = "import sys, storyboard.run.hosted.stage; assert 'boto3' not in sys.modules and 'botocore' not in sys.modules"
+    code = (
+        "import sys, storyboard.run.hosted.stage; assert 'boto3' not in sys.modules and 'botocore' not in sys.modules"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)
 
 

@@ -97,7 +97,9 @@ def test_builds_that_start_together_open_a_new_store_together(tmp_path: Path) ->
         folder = tmp_path / str(round_)
         folder.mkdir()
         barrier, results = context.Barrier(6), context.Queue()
-        workers = [context.Process(target=_open_store_and_write, args=(str(folder), barrier, results)) for _ in range(6)]
+        workers = [
+            context.Process(target=_open_store_and_write, args=(str(folder), barrier, results)) for _ in range(6)
+        ]
         for w in workers:
             w.start()
         outcomes = [results.get(timeout=60) for _ in workers]

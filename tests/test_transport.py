@@ -38,7 +38,9 @@ def wavespeed(clip: bytes, seen: list[tuple[str, str]]) -> httpx.MockTransport:
             job = f"job{len(jobs) + 1}"
             jobs[job] = 0
             assert json.loads(request.content)["duration"] == 3
-            return httpx.Response(200, json={"code": 200, "message": "success", "data": {"id": job, "status": "created"}})
+            return httpx.Response(
+                200, json={"code": 200, "message": "success", "data": {"id": job, "status": "created"}}
+            )
         job = request.url.path.split("/")[-2]
         jobs[job] += 1
         done = jobs[job] > 1
@@ -49,7 +51,9 @@ def wavespeed(clip: bytes, seen: list[tuple[str, str]]) -> httpx.MockTransport:
     return httpx.MockTransport(handle)
 
 
-def test_a_build_through_an_injected_transport(project: Project, media_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_build_through_an_injected_transport(
+    project: Project, media_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("WAVESPEED_API_KEY", "sk-mock")
     monkeypatch.setenv("STORYBOARD_POLL_SECONDS", "0.01")
     path = project.write(BOARD)
@@ -57,7 +61,9 @@ def test_a_build_through_an_injected_transport(project: Project, media_dir: Path
     assert compiled.ok
     seen: list[tuple[str, str]] = []
     with Store(project.root, create=True) as store:
-        available = hosted_providers({"wavespeed"}, store, transport=wavespeed((media_dir / "dance.mp4").read_bytes(), seen))
+        available = hosted_providers(
+            {"wavespeed"}, store, transport=wavespeed((media_dir / "dance.mp4").read_bytes(), seen)
+        )
         result = build(compiled, available=available)
     assert result.ok and result.film is not None and result.film.is_file()
     assert sum(1 for method, _ in seen if method == "POST") == 2  # one paid submit per shot

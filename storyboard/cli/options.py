@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import click
 
 from ..providers import PROVIDERS
 
-storyboard_file = click.argument(
-    "file", type=click.Path(exists=True, dir_okay=False, readable=True, allow_dash=False)
-)
+storyboard_file = click.argument("file", type=click.Path(exists=True, dir_okay=False, readable=True, allow_dash=False))
 output_format = click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format."
 )
 provider_option = click.option(
     "--provider", type=click.Choice(PROVIDERS), default=None, help="Override the provider of every shot."
 )
-tier_option = click.option("--tier", type=click.Choice(["std", "fast"]), default=None, help="Override the tier of every shot.")
+tier_option = click.option(
+    "--tier", type=click.Choice(["std", "fast"]), default=None, help="Override the tier of every shot."
+)
 
 
 def compile_file(

@@ -38,7 +38,7 @@ class BuildProgress:
     def spent(self) -> Decimal:
         return sum((self.costs.get(s, Decimal(0)) for s, (st, _) in self.states.items() if st == "done"), Decimal(0))
 
-    def __enter__(self) -> "BuildProgress":
+    def __enter__(self) -> BuildProgress:
         if self.console.is_terminal:
             self.live = Live(self._table(), console=self.console, refresh_per_second=8, transient=False)
             self.live.__enter__()

@@ -84,7 +84,7 @@ class Compiled:
     diagnostics: Diagnostics
 
     @cached_property
-    def graph(self) -> "nx.DiGraph":
+    def graph(self) -> nx.DiGraph:
         """The DAG of shots (edge attribute ``kind``: extends, continues, motion), built on first use."""
         import networkx as nx
 
@@ -135,7 +135,7 @@ class _Compiler:
         self.names: set[str] = set(self.board.characters) | set(self.board.assets) | loaded.broken_names
 
     # -- locations (lazy: finding a line composes the YAML, paid only when reporting) ----
-    def at(self, *path: str | int, key: bool = False) -> "Where":
+    def at(self, *path: str | int, key: bool = False) -> Where:
         return Where(self.src, tuple(path), key)
 
     def ix(self, shot: Shot) -> int:
@@ -143,12 +143,12 @@ class _Compiler:
         cs = self.shots.get(shot.id)
         return cs.index if cs is not None and self.by_id.get(shot.id) is shot else shot.index
 
-    def shot_at(self, shot: Shot, name: str | None = None, *, key: bool = False) -> "Where":
+    def shot_at(self, shot: Shot, name: str | None = None, *, key: bool = False) -> Where:
         if name is None:
             return self.at("shots", self.ix(shot), "id")
         return self.at("shots", self.ix(shot), name, key=key)
 
-    def setting_at(self, shot: Shot, name: str) -> "Where":
+    def setting_at(self, shot: Shot, name: str) -> Where:
         """Where a shot's effective setting was written (the shot, then `settings`)."""
         if name in self.overrides:
             return self.shot_at(shot)
@@ -168,7 +168,7 @@ class _Compiler:
         return " (the default)"
 
     def error(
-        self, code: str, message: str, where: "Where | Location", shot: str | None = None, help: str | None = None
+        self, code: str, message: str, where: Where | Location, shot: str | None = None, help: str | None = None
     ) -> None:
         """Report a diagnostic; any code, errors also mark the shot as not buildable."""
         if shot is not None and shot in self.shots and code[0] not in "WI":
@@ -176,7 +176,7 @@ class _Compiler:
         prefix = f"shot `{shot}`: "
         if isinstance(where, Where) and where.path[:1] == ("settings",) and message.startswith(prefix):
             # one mistake in `settings` is one diagnostic, naming every shot it breaks
-            entry = self.from_settings.setdefault((code, where.path, message[len(prefix):], help), (where, []))
+            entry = self.from_settings.setdefault((code, where.path, message[len(prefix) :], help), (where, []))
             entry[1].append(shot or "")
             return
         self.diag.add(code, message, where, shot=shot, help=help)
@@ -184,12 +184,16 @@ class _Compiler:
     def report_settings_errors(self) -> None:
         for (code, _, message, help), (where, shots) in self.from_settings.items():
             names = ", ".join(f"`{s}`" for s in shots[:5]) + (f" and {len(shots) - 5} more" if len(shots) > 5 else "")
-            self.diag.add(code, f"shot{'s' if len(shots) > 1 else ''} {names}: {message}", where, shot=shots[0], help=help)
+            self.diag.add(
+                code, f"shot{'s' if len(shots) > 1 else ''} {names}: {message}", where, shot=shots[0], help=help
+            )
 
     # -- the passes --------------------------------------------------------------------
     def run(self) -> Compiled:
         if not self.board.shots and not self.loaded.broken_names:
-            self.error("S006", "the storyboard has no shots", self.at("shots"), help="add at least one shot under `shots:`")
+            self.error(
+                "S006", "the storyboard has no shots", self.at("shots"), help="add at least one shot under `shots:`"
+            )
         self.check_names()
         self.check_characters()
         self.check_assets()
@@ -268,7 +272,7 @@ class _Compiler:
         seen.setdefault(name, what)
 
     def media_value(
-        self, value: str, where: "Where", want: tuple[str, ...], field_name: str, shot: str | None = None
+        self, value: str, where: Where, want: tuple[str, ...], field_name: str, shot: str | None = None
     ) -> Resolved:
         res = self.media.resolve(value)
         if res.problem is not None:
@@ -406,7 +410,9 @@ class _Compiler:
         if motion_asset:
             self.used_names.add(motion_asset)
 
-        groups = self.attach_characters(shot, prompt or "", prof, {extends_parent, motion_shot, motion_asset, audio_asset})
+        groups = self.attach_characters(
+            shot, prompt or "", prof, {extends_parent, motion_shot, motion_asset, audio_asset}
+        )
 
         # image-to-video side
         first = self.frame(shot, "first_frame", prof)
@@ -440,8 +446,16 @@ class _Compiler:
         elif motion_shot or motion_asset:
             ref_video = self.motion_video(shot, prof, motion_shot, motion_asset)
 
-        i2v = [n for n, v in (("first_frame", shot.first_frame), ("last_frame", shot.last_frame),
-                              ("keyframes", shot.keyframes), ("continues", shot.continues)) if v]
+        i2v = [
+            n
+            for n, v in (
+                ("first_frame", shot.first_frame),
+                ("last_frame", shot.last_frame),
+                ("keyframes", shot.keyframes),
+                ("continues", shot.continues),
+            )
+            if v
+        ]
         omni = [g.tag for g in groups] + [n for n in ("extends", "motion") if getattr(shot, n)]
         if i2v and omni:
             self.error(
@@ -465,7 +479,11 @@ class _Compiler:
             self.check_ref_video(shot, prof, ref_video, groups)
 
         # mode and the tags a provider needs
-        mode = "omni" if (groups or ref_video or (audio_asset and not i2v)) else ("i2v" if (first or last or mids) else "t2v")
+        mode = (
+            "omni"
+            if (groups or ref_video or (audio_asset and not i2v))
+            else ("i2v" if (first or last or mids) else "t2v")
+        )
         action = _action(groups, ref_video, audio_asset, first, last, mids)
         prompt = self.provider_tags(shot, prof, prompt, mids, ref_video)
 
@@ -541,7 +559,7 @@ class _Compiler:
                 "or use an https:// URL here",
             )
 
-    def local_inputs(self, shot: Shot, request: Request) -> Iterator[tuple[MediaRef, str, "Where"]]:
+    def local_inputs(self, shot: Shot, request: Request) -> Iterator[tuple[MediaRef, str, Where]]:
         """Each input that is a file on this machine, its kind, and where the YAML names it."""
         ix = self.ix(shot)
         if request.first_frame is not None:
@@ -576,7 +594,9 @@ class _Compiler:
                 f"duration must be a whole number of seconds from 3 to 15, found {duration}{self.setting_source(shot, 'duration')}",
                 self.setting_at(shot, "duration"),
                 sid,
-                help=f"use {min(max(duration, 3), 15)}; split longer scenes into several shots" if duration > 15 else "use 3 or more",
+                help=f"use {min(max(duration, 3), 15)}; split longer scenes into several shots"
+                if duration > 15
+                else "use 3 or more",
             )
         if eff["tier"] not in prof.tiers:
             self.error(
@@ -623,10 +643,14 @@ class _Compiler:
             )
         if not eff["prompt_optimizer"] and not prof.prompt_optimizer:
             self.unsupported(
-                shot, prof, "prompt_optimizer", "switching prompt optimisation off", self.setting_at(shot, "prompt_optimizer")
+                shot,
+                prof,
+                "prompt_optimizer",
+                "switching prompt optimisation off",
+                self.setting_at(shot, "prompt_optimizer"),
             )
 
-    def unsupported(self, shot: Shot, prof: Profile, field_name: str, what: str, where: "Where | None" = None) -> None:
+    def unsupported(self, shot: Shot, prof: Profile, field_name: str, what: str, where: Where | None = None) -> None:
         self.error(
             "P001",
             f"shot `{shot.id}`: {prof.id} does not offer {what} (`{field_name}`)",
@@ -707,7 +731,11 @@ class _Compiler:
             where = self.tag_at(shot, name)
             if name in self.board.assets:
                 kind = self.media.resolve(self.board.assets[name]).kind
-                fix = f"set `audio: {name}`" if kind == "audio" else f"set `motion: {name}` to use it as the motion reference"
+                fix = (
+                    f"set `audio: {name}`"
+                    if kind == "audio"
+                    else f"set `motion: {name}` to use it as the motion reference"
+                )
                 self.error("R001", f"`@{name}` is an asset that shot `{sid}` does not use", where, sid, help=fix)
             elif name in self.shots:
                 self.error(
@@ -806,7 +834,11 @@ class _Compiler:
         if not shot.keyframes:
             return []
         sid = shot.id
-        total = len(shot.keyframes) + (shot.first_frame is not None or shot.continues is not None) + (shot.last_frame is not None)
+        total = (
+            len(shot.keyframes)
+            + (shot.first_frame is not None or shot.continues is not None)
+            + (shot.last_frame is not None)
+        )
         if prof.max_mid_frames == 0:
             self.unsupported(shot, prof, "keyframes", "mid-frame keyframes")
         elif len(shot.keyframes) > prof.max_mid_frames:
@@ -846,7 +878,9 @@ class _Compiler:
                     help="order the keyframes by time, without repeats",
                 )
             previous = max(previous, kf.at)
-            res = self.media_value(kf.image, self.at("shots", self.ix(shot), "keyframes", i, "image"), ("image",), "keyframes.image", sid)
+            res = self.media_value(
+                kf.image, self.at("shots", self.ix(shot), "keyframes", i, "image"), ("image",), "keyframes.image", sid
+            )
             if res.ref is not None:
                 mids.append(MidFrame(tag=self.derived_tag(f"kf{i + 1}"), image=res.ref, time=kf.at))
         if mids and prof.mid_frame_tags and prof.max_mid_frames:
@@ -897,18 +931,22 @@ class _Compiler:
         self.readable_audio(self.board.assets[name], self.at("assets", name), sid)
         return name
 
-    def readable_audio(self, value: str, where: "Where", sid: str) -> Probe | None:
+    def readable_audio(self, value: str, where: Where, sid: str) -> Probe | None:
         """Probe a local audio input (M005 if it is not audio), so a broken file fails here, not at the provider."""
         path = self.media.resolve(value).path
         if path is None:
             return None  # a URL, or a path already reported
         probe = self.media.probe(path)
         if isinstance(probe, str):
-            self.error("M005", f"cannot read `{value}` as audio: {probe}", where, sid, help="re-encode it as WAV or MP3")
+            self.error(
+                "M005", f"cannot read `{value}` as audio: {probe}", where, sid, help="re-encode it as WAV or MP3"
+            )
             return None
         return probe
 
-    def motion_video(self, shot: Shot, prof: Profile, motion_shot: str | None, motion_asset: str | None) -> RefVideo | None:
+    def motion_video(
+        self, shot: Shot, prof: Profile, motion_shot: str | None, motion_asset: str | None
+    ) -> RefVideo | None:
         if motion_asset:
             res = self.media.resolve(self.board.assets[motion_asset])
             if res.kind != "video":
@@ -1012,8 +1050,12 @@ class _Compiler:
                 sid,
                 help="split it into two shots: one that references the characters, one that imitates the motion "
                 "(or use a provider that combines them: "
-                + ", ".join(p.id for p in PROFILES.values() if p.paid and p.reference_video_with_groups
-                            and "reference" in p.ref_video_types) + ")",
+                + ", ".join(
+                    p.id
+                    for p in PROFILES.values()
+                    if p.paid and p.reference_video_with_groups and "reference" in p.ref_video_types
+                )
+                + ")",
             )
         eff = self.shots[sid].settings
         if video.type == "reference" and eff["sound"] and not prof.reference_video_sound:
@@ -1128,7 +1170,7 @@ class _Compiler:
         in_cut = set(cut)
         if self.board.cut is None:
             return
-        for sid, cs in self.shots.items():
+        for sid in self.shots:
             if sid not in in_cut and sid not in used_by_others:
                 self.error(
                     "W002",
@@ -1140,7 +1182,12 @@ class _Compiler:
 
 
 def _action(
-    groups: list[RefGroup], video: RefVideo | None, audio: str | None, first: MediaRef | None, last: MediaRef | None, mids: list[MidFrame]
+    groups: list[RefGroup],
+    video: RefVideo | None,
+    audio: str | None,
+    first: MediaRef | None,
+    last: MediaRef | None,
+    mids: list[MidFrame],
 ) -> Any:
     """The qingbo `action` name for the mode this request routes to (seed 003's table)."""
     if video is not None:

@@ -83,7 +83,11 @@ PROFILES: dict[str, Profile] = {
     # The offline previewer accepts the whole SkyReels V4 surface with the model's own
     # limits, so a storyboard that builds locally is valid V4 for qingbo and apimart.
     "local": Profile(
-        id="local", seed=None, mid_frame_tags=False, ref_video_tags=False, sources={"*": "SkyReels V4 model limits (seeds 001, 003, 004)"}
+        id="local",
+        seed=None,
+        mid_frame_tags=False,
+        ref_video_tags=False,
+        sources={"*": "SkyReels V4 model limits (seeds 001, 003, 004)"},
     ),
     "wavespeed": Profile(
         id="wavespeed",

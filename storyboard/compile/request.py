@@ -7,7 +7,7 @@ URL, or another shot's clip or last frame), never by a provider-specific upload.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -101,7 +101,7 @@ class Request(_Frozen):
         return self.ref_video is not None
 
 
-@lru_cache(maxsize=None)
+@cache
 def frame_size(resolution: str, aspect_ratio: str) -> tuple[int, int]:
     """Width and height: short side = the `p` number, long side from the ratio, even."""
     short = int(resolution.rstrip("p"))

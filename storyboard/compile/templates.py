@@ -153,7 +153,8 @@ class PromptRenderer:
             return Rendered(None, TemplateProblem("T004", "the prompt template recursed too deeply", 1))
         except Exception as exc:  # any other failure inside user template code
             return Rendered(
-                None, TemplateProblem("T004", f"the prompt template failed: {type(exc).__name__}: {exc}", _error_line(exc))
+                None,
+                TemplateProblem("T004", f"the prompt template failed: {type(exc).__name__}: {exc}", _error_line(exc)),
             )
         return Rendered("".join(out).strip(), None)
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 import os
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Sequence
+from typing import Literal
 
 from ..errors import RenderError
 from ..media.ffmpeg import ffmpeg_exe
@@ -46,7 +47,10 @@ def film_sequence(
     drop = {
         parent
         for child, parent in extends.items()
-        if child in in_cut and parent in in_cut and child in infos and parent in infos
+        if child in in_cut
+        and parent in in_cut
+        and child in infos
+        and parent in infos
         and holds_whole_video(infos[child].seconds, infos[parent].seconds, new_seconds.get(child, 0.0))
     }
     return [sid for sid in cut if sid not in drop]
@@ -112,7 +116,7 @@ def _concat_normalise(clips: Sequence[Path], infos: Sequence[ClipInfo], out: Pat
 
     w, h = size
     parts = []
-    for clip, info in zip(clips, infos):
+    for clip, info in zip(clips, infos, strict=True):
         src = ffmpeg.input(os.fspath(clip))
         video = (
             src.video.filter("fps", FPS)

@@ -15,7 +15,9 @@ from pathlib import Path
 def temp_beside(path: Path, suffix: str | None = None) -> Path:
     """A new, empty, uniquely named file in ``path``'s folder, with an ordinary file's mode."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=path.suffix if suffix is None else suffix)
+    fd, name = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.stem}-", suffix=path.suffix if suffix is None else suffix
+    )
     os.close(fd)
     os.chmod(name, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are ordinary files
     return Path(name)

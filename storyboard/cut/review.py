@@ -103,7 +103,9 @@ def _thumbnail(clip: Path, at: float, out: Path) -> None:
     )  # fmt: skip
     if done.returncode != 0 or not tmp.is_file():
         tmp.unlink(missing_ok=True)
-        raise RenderError(f"ffmpeg could not take a frame of {clip.name}: {done.stderr.decode(errors='replace')[-200:]}")
+        raise RenderError(
+            f"ffmpeg could not take a frame of {clip.name}: {done.stderr.decode(errors='replace')[-200:]}"
+        )
     tmp.replace(out)
 
 

@@ -41,7 +41,9 @@ def write_timeline(shots: list[FilmShot], path: Path, title: str) -> Path:
         whole = otio.opentime.TimeRange(otio.opentime.RationalTime(0, rate), otio.opentime.RationalTime(frames, rate))
         clip = otio.schema.Clip(
             name=shot.id,
-            media_reference=otio.schema.ExternalReference(target_url=shot.clip.resolve().as_uri(), available_range=whole),
+            media_reference=otio.schema.ExternalReference(
+                target_url=shot.clip.resolve().as_uri(), available_range=whole
+            ),
             source_range=whole,
         )
         clip.metadata["storyboard"] = {

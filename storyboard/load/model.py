@@ -65,7 +65,9 @@ class Overrides(_Model):
 
 
 class Settings(Overrides):
-    output: str | None = Field(None, description="The film, relative to the storyboard file. Default: out/<file stem>.mp4.")
+    output: str | None = Field(
+        None, description="The film, relative to the storyboard file. Default: out/<file stem>.mp4."
+    )
 
 
 class Character(_Model):

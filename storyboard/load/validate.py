@@ -142,7 +142,13 @@ def _report(err: Any, data: Any, source: Source, diagnostics: Diagnostics) -> No
             hint = f"did you mean `{guess}`?"
         elif allowed and hint is None:
             hint = "expected one of: " + ", ".join(f"`{a}`" for a in allowed)
-        diagnostics.add("S001", f"unknown key `{key}` in {_where(loc[:-1], shot)}", source.locate(loc, key=True), shot=shot, help=hint)
+        diagnostics.add(
+            "S001",
+            f"unknown key `{key}` in {_where(loc[:-1], shot)}",
+            source.locate(loc, key=True),
+            shot=shot,
+            help=hint,
+        )
     elif kind == "missing":
         key = str(loc[-1])
         owner = _where(loc[:-1], shot)
@@ -212,7 +218,7 @@ def validate(data: Any, source: Source, diagnostics: Diagnostics) -> tuple[Story
 
 
 def _number_shots(board: Storyboard, indexes: list[int]) -> None:
-    for shot, index in zip(board.shots, indexes):
+    for shot, index in zip(board.shots, indexes, strict=True):
         shot._index = index
 
 
@@ -240,7 +246,9 @@ def _salvage(data: dict[str, Any], errors: list[Any]) -> tuple[Storyboard | None
     kept = [i for i in range(len(raw_shots)) if i not in bad_shots]
     clean["shots"] = [raw_shots[i] for i in kept]
     dropped = {
-        s["id"] for i, s in enumerate(raw_shots) if i in bad_shots and isinstance(s, dict) and isinstance(s.get("id"), str)
+        s["id"]
+        for i, s in enumerate(raw_shots)
+        if i in bad_shots and isinstance(s, dict) and isinstance(s.get("id"), str)
     }
     if isinstance(clean.get("characters"), dict):
         clean["characters"] = {k: v for k, v in clean["characters"].items() if k not in bad_chars}

@@ -10,10 +10,11 @@ column, :meth:`Source.locate` composes the node tree once and walks it.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import yaml
 
@@ -35,9 +36,7 @@ _STR = "tag:yaml.org,2002:str"
 _MERGE = "tag:yaml.org,2002:merge"
 _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
-_STANDARD_SCALAR_TAGS = {
-    "tag:yaml.org,2002:" + t for t in ("str", "int", "float", "bool", "null", "timestamp")
-}
+_STANDARD_SCALAR_TAGS = {"tag:yaml.org,2002:" + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
 
 Path_ = tuple[str | int, ...]
 
@@ -172,9 +171,24 @@ def _child(node: Any, part: str | int) -> tuple[Any, Any] | None:
 
 
 _ESCAPES = {
-    "0": "\0", "a": "\x07", "b": "\x08", "t": "\t", "\t": "\t", "n": "\n", "v": "\x0b", "f": "\x0c",
-    "r": "\r", "e": "\x1b", " ": " ", '"': '"', "/": "/", "\\": "\\", "N": "\x85", "_": "\xa0",
-    "L": "\u2028", "P": "\u2029",
+    "0": "\0",
+    "a": "\x07",
+    "b": "\x08",
+    "t": "\t",
+    "\t": "\t",
+    "n": "\n",
+    "v": "\x0b",
+    "f": "\x0c",
+    "r": "\r",
+    "e": "\x1b",
+    " ": " ",
+    '"': '"',
+    "/": "/",
+    "\\": "\\",
+    "N": "\x85",
+    "_": "\xa0",
+    "L": "\u2028",
+    "P": "\u2029",
 }
 _HEX_ESCAPES = {"x": 2, "u": 4, "U": 8}
 
@@ -303,7 +317,9 @@ def _too_deep_before(source: Source, mark: Any) -> Location | None:
     return None
 
 
-def read_source(path: str | os.PathLike[str], diagnostics: Diagnostics, display: str | None = None) -> tuple[Source, Any]:
+def read_source(
+    path: str | os.PathLike[str], diagnostics: Diagnostics, display: str | None = None
+) -> tuple[Source, Any]:
     """Read and parse ``path``. Returns the source and its data (``None`` when unusable)."""
     p = Path(path)
     shown = display if display is not None else str(path)
@@ -358,9 +374,7 @@ def _decode(raw: bytes, source: Source, diagnostics: Diagnostics) -> str | None:
 
 def parse_text(source: Source, diagnostics: Diagnostics) -> Any:
     """Turn YAML text into plain Python data, reporting problems as diagnostics."""
-    if not source.text.strip() or all(
-        not ln.strip() or ln.lstrip().startswith("#") for ln in source.text.splitlines()
-    ):
+    if not source.text.strip() or all(not ln.strip() or ln.lstrip().startswith("#") for ln in source.text.splitlines()):
         diagnostics.add(
             "Y002",
             "the file is empty; expected a storyboard mapping with `version` and `shots`",
@@ -428,7 +442,9 @@ class _Builder:
             return _SCALAR_CONSTRUCTORS[tag](_constructor, node)
         except (yaml.YAMLError, ValueError) as exc:
             shown = ev.value if len(ev.value) <= 40 else ev.value[:37] + "..."  # a 5,000-digit number
-            self.diagnostics.add("Y001", f"invalid {tag.rsplit(':', 1)[-1]} value `{shown}`: {exc}", self._loc(ev.start_mark))
+            self.diagnostics.add(
+                "Y001", f"invalid {tag.rsplit(':', 1)[-1]} value `{shown}`: {exc}", self._loc(ev.start_mark)
+            )
             return ev.value
 
     def _count(self, n: int, mark: Any) -> None:
@@ -484,11 +500,16 @@ class _Builder:
                     self._bad_key(ev.start_mark)
                 if len(stack) >= MAX_DEPTH:
                     self.diagnostics.add(
-                        "Y004", f"the document nests deeper than {MAX_DEPTH} levels", self._loc(ev.start_mark), help=_DEPTH_HELP
+                        "Y004",
+                        f"the document nests deeper than {MAX_DEPTH} levels",
+                        self._loc(ev.start_mark),
+                        help=_DEPTH_HELP,
                     )
                     raise _Abort
                 if ev.tag not in (None, "!", _SEQ, _MAP):
-                    self.diagnostics.add("Y007", f"unsupported YAML tag `{ev.tag}`", self._loc(ev.start_mark), help="remove the tag")
+                    self.diagnostics.add(
+                        "Y007", f"unsupported YAML tag `{ev.tag}`", self._loc(ev.start_mark), help="remove the tag"
+                    )
                 self._count(1, ev.start_mark)
                 if cls is yaml.MappingStartEvent:
                     stack.append(["map", {}, 1, ev.anchor, _NO_KEY, None, [], set()])

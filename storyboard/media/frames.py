@@ -36,7 +36,7 @@ class ClipInfo:
         return data
 
     @classmethod
-    def from_json(cls, data: dict[str, object]) -> "ClipInfo":
+    def from_json(cls, data: dict[str, object]) -> ClipInfo:
         values = dict(data)
         num, den = values.pop("fps")  # type: ignore[misc]
         return cls(fps=Fraction(int(num), int(den)), **values)  # type: ignore[arg-type]
@@ -93,7 +93,7 @@ def _stream_seconds(stream: object) -> float | None:
     return None
 
 
-def last_frame(path: Path) -> "object":
+def last_frame(path: Path) -> object:
     """The last decoded video frame of a clip (an ``av.VideoFrame``)."""
     import av
 
@@ -104,7 +104,7 @@ def last_frame(path: Path) -> "object":
             # seek near the end and decode forward; fall back to a full decode for short clips
             if stream.duration and stream.time_base and float(stream.duration * stream.time_base) > 2:
                 container.seek(int(stream.duration - 2 / stream.time_base), stream=stream, backward=True)
-            for frame in container.decode(stream):
+            for frame in container.decode(stream):  # noqa: B007 -- decode to the end, keep the last
                 pass
             if frame is None:
                 raise MediaError(f"{path.name} has no decodable video frame")
@@ -134,9 +134,27 @@ def write_last_frame(clip: Path, png: Path) -> Path:
 def tail_clip(clip: Path, seconds: float, out: Path) -> Path:
     """The last ``seconds`` of a clip (what an extension is handed: at most 15 s)."""
     subprocess.run(
-        [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-sseof", f"-{seconds:.3f}",
-         "-i", os.fspath(clip), "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", "-c:a", "aac",
-         os.fspath(out)],
+        [
+            ffmpeg_exe(),
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-nostdin",
+            "-y",
+            "-sseof",
+            f"-{seconds:.3f}",
+            "-i",
+            os.fspath(clip),
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            os.fspath(out),
+        ],
         check=True,
         stdin=subprocess.DEVNULL,
         capture_output=True,

@@ -6,11 +6,12 @@ else, so nothing is sent that the user was not shown.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property, partial
 from pathlib import Path
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
 from ..compile import Compiled, CompiledShot
 from ..errors import InvalidStoryboard
@@ -145,7 +146,12 @@ def _plan(compiled: Compiled, store: Store) -> Plan:
         cost = list_price if action == "generate" else Decimal(0)
         resumes = None
         entry = journal.get(key) if action == "generate" else None
-        if entry is not None and entry.provider == req.provider and entry.job_id and entry.status in ("submitted", "done"):
+        if (
+            entry is not None
+            and entry.provider == req.provider
+            and entry.job_id
+            and entry.status in ("submitted", "done")
+        ):
             resumes, cost = entry.job_id, Decimal(0)
             reasons = [f"resumes {entry.provider} job {entry.job_id} ({entry.status}): already paid, not sent again"]
         elif entry is not None and entry.status in ("submitting", "unknown"):

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING
 
 from .. import env
 from ..compile import Compiled
@@ -18,9 +19,22 @@ from .job import Generated, Job, Provider, Report
 
 if TYPE_CHECKING:
     from ..media.frames import ClipInfo
-from .runner import RunResult, Runner, ShotResult
+from .runner import Runner, RunResult, ShotResult
 
-__all__ = ["build", "build_needs", "check_ready", "BuildResult", "Generated", "Job", "Provider", "Report", "RunResult", "ShotResult", "film_path", "providers"]
+__all__ = [
+    "build",
+    "build_needs",
+    "check_ready",
+    "BuildResult",
+    "Generated",
+    "Job",
+    "Provider",
+    "Report",
+    "RunResult",
+    "ShotResult",
+    "film_path",
+    "providers",
+]
 
 
 @dataclass
@@ -169,7 +183,7 @@ def _sidecars(
     result: RunResult,
     sequence: list[str],
     clips: dict[str, Path],
-    infos: dict[str, "ClipInfo"],
+    infos: dict[str, ClipInfo],
     film: Path,
 ) -> None:
     """The timeline and the review page, written beside the film whenever it is cut."""
@@ -200,7 +214,7 @@ def _stamp(path: Path) -> str:
     return f"{st.st_size}:{st.st_mtime_ns}"
 
 
-def _info(store: Store, key: str, clip: Path) -> "ClipInfo":
+def _info(store: Store, key: str, clip: Path) -> ClipInfo:
     from ..media.frames import ClipInfo, probe_clip
 
     known = store.clip_info(key)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ..compile.request import MediaRef, Request
 
@@ -46,7 +47,7 @@ class Generated:
     clip: Path  # inside ``job.work``; the runner moves it into the store
     cost_usd: Decimal | None = None  # what the provider reported charging, when it does
     job_id: str | None = None
-    info: "ClipInfo | None" = None  # the clip's probe, when the provider already made it
+    info: ClipInfo | None = None  # the clip's probe, when the provider already made it
     paid_here: bool = True  # False: the clip came from a job an earlier build submitted (and paid for)
 
 

@@ -86,8 +86,15 @@ class _Stalled(Exception):
 async def _render(args: list[str], seconds: float) -> None:
     """Run ffmpeg, watching its progress; a render that stops advancing is killed."""
     proc = await asyncio.create_subprocess_exec(
-        *args[:1], "-progress", "pipe:1", "-stats_period", "0.25", *args[1:],
-        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        *args[:1],
+        "-progress",
+        "pipe:1",
+        "-stats_period",
+        "0.25",
+        *args[1:],
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     assert proc.stdout is not None and proc.stderr is not None
     errors = asyncio.ensure_future(proc.stderr.read())
@@ -99,7 +106,7 @@ async def _render(args: list[str], seconds: float) -> None:
         while True:
             try:
                 line = await asyncio.wait_for(proc.stdout.readline(), timeout=STALL_SECONDS)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 raise _Stalled from None
             if not line:
                 break
@@ -114,7 +121,7 @@ async def _render(args: list[str], seconds: float) -> None:
                 raise RenderError(f"the preview render took longer than {limit:.0f} s and was stopped")
         try:
             await asyncio.wait_for(proc.wait(), timeout=STALL_SECONDS)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise _Stalled from None
     except BaseException:
         if proc.returncode is None:
@@ -156,7 +163,7 @@ def preview_args(job: Job, out: Path, *, threads: int = 0) -> list[str]:
     thumb_w = max(16, min(w // 3 - 16, int(thumb_h * 16 / 9)))
     slots = [16 + i * (thumb_w + 16) for i in range(max(1, (w - 16) // (thumb_w + 16)))]
     shown = [(g, ref) for g in req.ref_images for ref in g.images[:2]]
-    for (group, ref), x in zip(shown, slots):
+    for (group, ref), x in zip(shown, slots, strict=False):
         path = job.local_path(ref)
         if path is None:
             continue
@@ -199,14 +206,25 @@ def preview_args(job: Job, out: Path, *, threads: int = 0) -> list[str]:
     prompt_file = job.work / f"{job.shot}.prompt.txt"
     prompt_file.write_text(prompt, encoding="utf-8")
     video = video.drawtext(
-        textfile=str(prompt_file), x=24, y=f"{40 + big + small * 2}", fontsize=small, fontcolor="white",
-        line_spacing=small // 3, **_font()
+        textfile=str(prompt_file),
+        x=24,
+        y=f"{40 + big + small * 2}",
+        fontsize=small,
+        fontcolor="white",
+        line_spacing=small // 3,
+        **_font(),
     )
     timecode_file = job.work / f"{job.shot}.timecode.txt"
     timecode_file.write_text("%{pts:hms}", encoding="utf-8")  # a file: no filtergraph escaping of % and :
     video = video.drawtext(
-        textfile=str(timecode_file), x="w-tw-24", y="h-th-16", fontsize=small, fontcolor="white", box=1,
-        boxcolor="black@0.5", **_font()
+        textfile=str(timecode_file),
+        x="w-tw-24",
+        y="h-th-16",
+        fontsize=small,
+        fontcolor="white",
+        box=1,
+        boxcolor="black@0.5",
+        **_font(),
     )
     # audio: silence or a tone from the canvas input, with the audio asset mixed over it
     audio = canvas.audio

@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Literal
 
 from ..errors import BuildError, MediaError, StoryboardError
+from ..media.frames import probe_clip, tail_clip, write_last_frame
 from ..plan import Plan, PlannedShot
 from ..store import Claim, Store
-from ..media.frames import probe_clip, tail_clip, write_last_frame
 from .job import Job, Provider, Report
 
 Status = Literal["built", "cached", "failed", "skipped", "unselected"]
@@ -226,7 +226,9 @@ class Runner:
                 finished=time.time(),
             )
             spent = cost if produced.paid_here else Decimal(0)  # a resumed job was paid by an earlier build
-            self.result.shots[shot.id] = ShotResult(shot.id, "built", final, cost=spent, wall_seconds=time.time() - started)
+            self.result.shots[shot.id] = ShotResult(
+                shot.id, "built", final, cost=spent, wall_seconds=time.time() - started
+            )
             self.report(shot.id, "done", f"{info.seconds:.2f} s")
         finally:
             shutil.rmtree(work, ignore_errors=True)

@@ -137,7 +137,7 @@ class Store:
             self._db.close()
             self._db = None
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -256,14 +256,22 @@ class Store:
         self.db.execute(
             "UPDATE jobs SET status = ?, job_id = COALESCE(?, job_id), result_urls = COALESCE(?, result_urls),"
             " error = ?, cost_usd = COALESCE(?, cost_usd), updated = ? WHERE key = ?",
-            (status, job_id, json.dumps(list(result_urls)) if result_urls is not None else None, error, cost_usd, time.time(), key),
+            (
+                status,
+                job_id,
+                json.dumps(list(result_urls)) if result_urls is not None else None,
+                error,
+                cost_usd,
+                time.time(),
+                key,
+            ),
         )
 
     def journal_forget(self, key: str) -> None:
         self.db.execute("DELETE FROM jobs WHERE key = ?", (key,))
 
     # -- claims ------------------------------------------------------------------------
-    def try_claim(self, key: str) -> "Claim | None":
+    def try_claim(self, key: str) -> Claim | None:
         """The exclusive right to generate ``key`` now, or None while another build holds it.
 
         Two builds sharing this store must never submit the same key twice: whoever holds

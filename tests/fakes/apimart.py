@@ -46,13 +46,17 @@ POLL_PATH = re.compile(r"/v1/tasks/(?P<id>[^/]+)")
 MODELS = ("skyreels-v4-fast", "skyreels-v4-std")
 
 TAG = Field("string", required=True)  # 004:16 each element must declare a tag (the @ is checked below, 422)
-MID_FRAME = Field("object", fields={"tag": TAG, "image_url": REQUIRED_URL, "time_stamp": Field("number", required=True)})  # A5: -1 = auto
+MID_FRAME = Field(
+    "object", fields={"tag": TAG, "image_url": REQUIRED_URL, "time_stamp": Field("number", required=True)}
+)  # A5: -1 = auto
 REF_GROUP = Field(
     "object",
     fields={
         "tag": TAG,
         "type": Field("string", required=True, enum=("image", "grid")),  # 004:13 subject reference, grid collage
-        "image_urls": Field("array", required=True, min=1, max=5, items=URL),  # SkyReels V4: 1-5 (A5 says "image: 1–3 urls")
+        "image_urls": Field(
+            "array", required=True, min=1, max=5, items=URL
+        ),  # SkyReels V4: 1-5 (A5 says "image: 1–3 urls")
         "audio_url": URL,  # 004:13 audio sync; A5 "≤15s"
     },
 )
@@ -132,7 +136,9 @@ class ApimartFake(FakeServer):
     poll_path = POLL_PATH
 
     def error(self, status: int, message: str, *, parameter: str | None = None, code: str | None = None) -> Reply:
-        return Reply.json(status, {"error": {"code": status, "message": message, "type": ERROR_TYPES.get(status, "api_error")}})
+        return Reply.json(
+            status, {"error": {"code": status, "message": message, "type": ERROR_TYPES.get(status, "api_error")}}
+        )
 
     def submit(self, req: Request) -> Reply:
         body = req.json_object()
@@ -143,13 +149,17 @@ class ApimartFake(FakeServer):
             # 004:21 a reference video sets the length, max 10 seconds
             info = self.probe(video["video_url"], "ref_videos[0].video_url", 422)
             if info is not None and info.seconds > REFERENCE_MAX_SECONDS + PROBE_TOLERANCE:
-                raise Invalid("ref_videos", f"a reference video may be at most 10 seconds, found {info.seconds:.2f} s", 422)
+                raise Invalid(
+                    "ref_videos", f"a reference video may be at most 10 seconds, found {info.seconds:.2f} s", 422
+                )
         eff = {**DEFAULTS, **body}
         width, height = frame_size(eff["resolution"], eff["aspect_ratio"])
         seconds = self.clip_seconds(
             eff["duration"], video and video["type"], video and video["video_url"], "ref_videos[0].video_url"
         )
-        job = self.new_job(req, [ClipSpec.of(width, height, seconds)], job_id=f"task_{secrets.token_hex(12)}", created=int(time.time()))
+        job = self.new_job(
+            req, [ClipSpec.of(width, height, seconds)], job_id=f"task_{secrets.token_hex(12)}", created=int(time.time())
+        )
         return Reply.json(200, {"code": 200, "data": [{"status": "submitted", "task_id": job.id}]})
 
     def poll(self, req: Request) -> Reply:
@@ -162,11 +172,18 @@ class ApimartFake(FakeServer):
         data: dict[str, Any] = {"id": job.id, "created": created, "estimated_time": ESTIMATED_SECONDS}
         if state == "pending":
             progress = min(99, 100 * job.polls // (self.min_polls + 1))
-            data |= {"status": "pending" if job.polls <= 1 else "processing", "progress": 0 if job.polls <= 1 else progress}
+            data |= {
+                "status": "pending" if job.polls <= 1 else "processing",
+                "progress": 0 if job.polls <= 1 else progress,
+            }
         elif state == "failed" and job.ended == "cancelled":
             data |= {"status": "cancelled", "progress": 0}
         elif state == "failed":  # A2/A3: error {code: integer, message, type}, only when failed
-            data |= {"status": "failed", "progress": 100, "error": {"code": 400, "message": job.error, "type": "invalid_request_error"}}
+            data |= {
+                "status": "failed",
+                "progress": 100,
+                "error": {"code": 400, "message": job.error, "type": "invalid_request_error"},
+            }
         else:
             actual = 20
             data |= {"status": "completed", "progress": 100, "completed": created + actual, "actual_time": actual,

@@ -159,7 +159,9 @@ class EachlabsFake(FakeServer):
             if refused:
                 return self.error(*refused)
             job = self.new_job(req, [ClipSpec.of(width, height, seconds)], job_id=str(uuid.uuid4()), cost=cost)
-        return Reply.json(200, {"status": "success", "message": "Prediction created successfully", "predictionID": job.id})
+        return Reply.json(
+            200, {"status": "success", "message": "Prediction created successfully", "predictionID": job.id}
+        )
 
     def _refused(self, cost: float) -> tuple[int, str] | None:
         """E6: the cap that applies to a create now (status, details), or None. A refused create makes nothing."""
@@ -170,7 +172,10 @@ class EachlabsFake(FakeServer):
                 "concurrent executions. Keep your balance above $10.00 for higher concurrency, or wait for an active "
                 "execution to finish."
             )
-        if self.balance_usd is not None and cost + sum(float(j.extra.get("cost", 0)) for j in pending) > self.balance_usd:
+        if (
+            self.balance_usd is not None
+            and cost + sum(float(j.extra.get("cost", 0)) for j in pending) > self.balance_usd
+        ):
             return 402, (
                 f"the estimated cost of your in-flight executions exceeds your current balance (${self.balance_usd:.2f}). "
                 "please wait for an active execution to finish or top up your balance"
@@ -186,13 +191,19 @@ class EachlabsFake(FakeServer):
         assert job.finished_at is not None
         took = round(job.finished_at - job.created_at, 3)
         if job.ended == "cancelled":  # E11: "a cancelled prediction never bills"
-            return Reply.json(200, self._prediction(job, "cancelled", output=None, metrics={"predict_time": took, "cost": 0}))
+            return Reply.json(
+                200, self._prediction(job, "cancelled", output=None, metrics={"predict_time": took, "cost": 0})
+            )
         if state == "failed":  # E6, E11: status "error", the error envelope in output, cost 0
             envelope = {"error": "Execution failed", "error_code": FAILED_CODE, "error_message": job.error,
                         "retryable": False, "success": False}  # fmt: skip
-            return Reply.json(200, self._prediction(job, "error", output=envelope, metrics={"predict_time": took, "cost": 0}))
+            return Reply.json(
+                200, self._prediction(job, "error", output=envelope, metrics={"predict_time": took, "cost": 0})
+            )
         cost = job.extra.get("cost")
-        return Reply.json(200, self._prediction(job, "success", output=job.urls[0], metrics={"predict_time": took, "cost": cost}))
+        return Reply.json(
+            200, self._prediction(job, "success", output=job.urls[0], metrics={"predict_time": took, "cost": cost})
+        )
 
     def _prediction(self, job: Job, status: str, *, output: Any, metrics: dict[str, Any]) -> dict[str, Any]:
         """E5's prediction object."""
@@ -204,5 +215,8 @@ class EachlabsFake(FakeServer):
             "output": output,
             "logs": None,
             "metrics": metrics,
-            "urls": {"cancel": self.url(f"/v1/prediction/{job.id}/cancel"), "get": self.url(f"/v1/prediction/{job.id}")},
+            "urls": {
+                "cancel": self.url(f"/v1/prediction/{job.id}/cancel"),
+                "get": self.url(f"/v1/prediction/{job.id}"),
+            },
         }

@@ -66,7 +66,9 @@ MID_FRAME = Field(  # Q5 mid_frame_images entries
     fields={
         "tag": TAG,
         "image_url": REQUIRED_URL,
-        "time_stamp": Field("number"),  # Q5 "`-1` (the default) leaves it unspecified; otherwise `0 < time_stamp < duration`"
+        "time_stamp": Field(
+            "number"
+        ),  # Q5 "`-1` (the default) leaves it unspecified; otherwise `0 < time_stamp < duration`"
     },
 )
 REF_GROUP = Field(  # Q5 ref_images entries
@@ -111,7 +113,8 @@ def _groups(b: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _tags(b: dict[str, Any]) -> list[str]:
     return [item["tag"] for n in ("mid_frame_images", "ref_images") for item in b.get(n) or []] + [
-        f"@video_{i}" for i in range(1, len(b.get("video_urls") or []) + 1)  # Q5 "The Nth entry gets the tag `@video_N`"
+        f"@video_{i}"
+        for i in range(1, len(b.get("video_urls") or []) + 1)  # Q5 "The Nth entry gets the tag `@video_N`"
     ]
 
 
@@ -168,15 +171,23 @@ class QingboFake(FakeServer):
         if replay is not None:
             return replay
         body = req.json_object()
-        if body.get("extra"):  # Q7 "A non-empty `extra` is rejected … with HTTP 400 (`code: capability_violation`, `param: extra`)"
-            raise Invalid("extra", "extra is no longer accepted: put model parameters at the root of the body", code="capability_violation")
+        if body.get(
+            "extra"
+        ):  # Q7 "A non-empty `extra` is rejected … with HTTP 400 (`code: capability_violation`, `param: extra`)"
+            raise Invalid(
+                "extra",
+                "extra is no longer accepted: put model parameters at the root of the body",
+                code="capability_violation",
+            )
         check_fields(body, FIELDS)
         check_rules(body, RULES)
         for i, group in enumerate(_groups(body)):
             if "audio_url" in group:
                 info = self.probe(group["audio_url"], f"ref_images[{i}].audio_url")
                 if info is not None and info.seconds > AUDIO_MAX_SECONDS + PROBE_TOLERANCE:
-                    raise Invalid("ref_images", f"ref_images[{i}].audio_url may be at most 15 seconds, found {info.seconds:.2f} s")
+                    raise Invalid(
+                        "ref_images", f"ref_images[{i}].audio_url may be at most 15 seconds, found {info.seconds:.2f} s"
+                    )
         eff = {**DEFAULTS, **body}
         width, height = frame_size(eff["resolution"], eff["aspect_ratio"])
         video = (body.get("video_urls") or [None])[0]
@@ -189,7 +200,9 @@ class QingboFake(FakeServer):
             if replay is not None:
                 return replay
             job_id = f"task-wave{int(time.time())}b{secrets.randbelow(10**12):012d}"
-            job = self.new_job(req, [ClipSpec.of(width, height, seconds)], job_id=job_id, cost=cost, created=int(time.time()))
+            job = self.new_job(
+                req, [ClipSpec.of(width, height, seconds)], job_id=job_id, cost=cost, created=int(time.time())
+            )
             if key:
                 self.idempotency[key] = job.id
         return Reply.json(200, self._submitted(job))

@@ -91,7 +91,9 @@ FRAME_IMAGE = Field(  # 002:73-77 a plain image input, or {image, frame}
     form=_image_form,
     fields={
         "image": Field("string", required=True, form=_image_form),
-        "frame": Field("string|integer", enum=("first", "last"), min=0),  # position: last or a frame index; EX's first frame has none
+        "frame": Field(
+            "string|integer", enum=("first", "last"), min=0
+        ),  # position: last or a frame index; EX's first frame has none
     },
 )
 REFERENCE_VIDEO = Field(
@@ -166,7 +168,12 @@ RULES: list[Rule] = [
     Rule("width", "width and height must be used together", lambda t: ("width" in t) != ("height" in t)),
 ]  # fmt: skip
 
-DEFAULTS: dict[str, Any] = {"duration": 5, "resolution": "1080p", "numberResults": 1, "outputFormat": "MP4"}  # 002:17, 93, 101, 104
+DEFAULTS: dict[str, Any] = {
+    "duration": 5,
+    "resolution": "1080p",
+    "numberResults": 1,
+    "outputFormat": "MP4",
+}  # 002:17, 93, 101, 104
 
 
 def _code(parameter: str) -> str:
@@ -185,7 +192,11 @@ class RunwareFake(FakeServer):
             tasks = req.json()
         except Invalid:
             return "submit"
-        polls = isinstance(tasks, list) and tasks and all(isinstance(t, dict) and t.get("taskType") == "getResponse" for t in tasks)
+        polls = (
+            isinstance(tasks, list)
+            and tasks
+            and all(isinstance(t, dict) and t.get("taskType") == "getResponse" for t in tasks)
+        )
         return "poll" if polls else "submit"
 
     def error(self, status: int, message: str, *, parameter: str | None = None, code: str | None = None) -> Reply:
@@ -298,7 +309,9 @@ class RunwareFake(FakeServer):
         extra: dict[str, Any] = {
             "video_uuids": [str(uuid.uuid4()) for _ in range(eff["numberResults"])],
             "seeds": [random.randrange(1, 2**31) for _ in range(eff["numberResults"])],  # EX: "seed": 1925401861
-            "cost": round(PRICE[video is not None][eff["resolution"]] * seconds, 4) if task.get("includeCost") else None,
+            "cost": round(PRICE[video is not None][eff["resolution"]] * seconds, 4)
+            if task.get("includeCost")
+            else None,
         }
         return [clip] * eff["numberResults"], extra
 
@@ -334,7 +347,12 @@ class RunwareFake(FakeServer):
     @staticmethod
     def _result(job: Job, head: dict[str, Any], i: int) -> dict[str, Any]:
         """EX's result item: taskType, taskUUID, videoUUID, videoURL, seed, cost; no status."""
-        item = {**head, "videoUUID": job.extra["video_uuids"][i], "videoURL": job.urls[i], "seed": job.extra["seeds"][i]}
+        item = {
+            **head,
+            "videoUUID": job.extra["video_uuids"][i],
+            "videoURL": job.urls[i],
+            "seed": job.extra["seeds"][i],
+        }
         if job.extra["cost"] is not None:  # 002:55-56 only with includeCost
             item["cost"] = job.extra["cost"]
         return item

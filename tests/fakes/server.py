@@ -23,10 +23,10 @@ import re
 import select
 import shutil
 import socket
-import sys
 import ssl
 import struct
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -423,7 +423,7 @@ class Job:
         return self.clips[0].seconds if self.clips else 0.0
 
 
-def _with_status_word(reply: "Reply", word: str) -> "Reply":
+def _with_status_word(reply: Reply, word: str) -> Reply:
     """The same answer with every string ``status`` in it replaced by ``word``."""
     try:
         payload = json.loads(reply.body)
@@ -732,10 +732,14 @@ class FakeServer:
         """Queue ``fault`` for the next ``times`` requests to ``endpoint`` (FIFO per endpoint)."""
         if endpoint not in FAULTS_FOR:
             raise ValueError(f"unknown endpoint {endpoint!r}; one of {', '.join(ENDPOINTS)}")
-        ending = endpoint == "poll" and fault.startswith(STATUS_FAULT) and fault[len(STATUS_FAULT):] in self.status_faults
+        ending = (
+            endpoint == "poll" and fault.startswith(STATUS_FAULT) and fault[len(STATUS_FAULT) :] in self.status_faults
+        )
         ending = ending or (endpoint == "poll" and fault.startswith(WORD_FAULT) and len(fault) > len(WORD_FAULT))
         if fault not in FAULTS_FOR[endpoint] and not ending:
-            kinds = sorted(FAULTS_FOR[endpoint]) + (sorted(STATUS_FAULT + w for w in self.status_faults) if endpoint == "poll" else [])
+            kinds = sorted(FAULTS_FOR[endpoint]) + (
+                sorted(STATUS_FAULT + w for w in self.status_faults) if endpoint == "poll" else []
+            )
             raise ValueError(f"fault {fault!r} does not apply to {endpoint}; one of {kinds}")
         if created is not None and endpoint != "submit":
             raise ValueError("`created` applies to submit faults only")
@@ -830,9 +834,7 @@ class FakeServer:
     def invalid(self, e: Invalid) -> Reply:
         return self.error(e.status, e.message, parameter=e.parameter, code=e.code)
 
-    def new_job(
-        self, req: Request, clips: list[ClipSpec], job_id: str | None = None, **extra: Any
-    ) -> Job:
+    def new_job(self, req: Request, clips: list[ClipSpec], job_id: str | None = None, **extra: Any) -> Job:
         """Record an accepted submit as a job (its clips are made when first downloaded)."""
         with self._cond:
             job = Job(
@@ -987,15 +989,19 @@ class FakeServer:
         if fault is not None and fault.kind == "failed":
             req.fail, fault = True, None
         elif fault is not None and fault.kind.startswith(STATUS_FAULT):
-            req.end_status, fault = fault.kind[len(STATUS_FAULT):], None
+            req.end_status, fault = fault.kind[len(STATUS_FAULT) :], None
         elif fault is not None and fault.kind == "truncate":
             req.truncate, fault = True, None
         elif fault is not None and fault.kind == "404":
-            return Reply.text(404, "not found (injected)") if endpoint == "download" else self.error(404, "not found (injected)")
+            return (
+                Reply.text(404, "not found (injected)")
+                if endpoint == "download"
+                else self.error(404, "not found (injected)")
+            )
         elif fault is not None and fault.kind == "html":
             return Reply(200, HTML_PAGE, {"Content-Type": "text/html; charset=utf-8"})
         elif fault is not None and fault.kind.startswith(WORD_FAULT):
-            return _with_status_word(self._process(endpoint, req), fault.kind[len(WORD_FAULT):])
+            return _with_status_word(self._process(endpoint, req), fault.kind[len(WORD_FAULT) :])
         if fault is None:
             reply = self._process(endpoint, req)
             hold = self._holds.get(endpoint)

@@ -55,7 +55,11 @@ FIELDS: dict[str, Field] = {
 
 RULES: list[Rule] = [
     # 000:45, 000:137, 000:164, 000:206: fast mode currently requires sound=false
-    Rule("sound", "fast mode currently requires sound=false", lambda b: b.get("mode") == "fast" and b.get("sound") is True),
+    Rule(
+        "sound",
+        "fast mode currently requires sound=false",
+        lambda b: b.get("mode") == "fast" and b.get("sound") is True,
+    ),
 ]
 
 DEFAULTS: dict[str, Any] = {"aspect_ratio": "16:9", "duration": 5, "resolution": "1080p"}  # 000:202-204

@@ -13,10 +13,14 @@ from ..render import print_diagnostics, summary
 @storyboard_file
 @provider_option
 @tier_option
-@click.option("--jobs", type=click.IntRange(min=1), default=None, help="Shots at a time (default: the provider's limit).")
+@click.option(
+    "--jobs", type=click.IntRange(min=1), default=None, help="Shots at a time (default: the provider's limit)."
+)
 @click.option("--budget", type=click.FloatRange(min=0), default=None, help="Refuse if the plan costs more (USD).")
 @click.option("--yes", is_flag=True, help="Spend without asking (required off a terminal).")
-@click.option("--only", "only", default=None, metavar="SEL", help="Build only: shot, shot+ (and after), +shot (and before).")
+@click.option(
+    "--only", "only", default=None, metavar="SEL", help="Build only: shot, shot+ (and after), +shot (and before)."
+)
 @click.option(
     "--resubmit", is_flag=True, help="Send anew the selected shots' jobs whose outcome is unknown (see the journal)."
 )
@@ -61,11 +65,17 @@ def command(
     if price > 0:
         click.echo(render_plan(plan, file), err=True)
         if budget is not None and price > Decimal(str(budget)):
-            click.echo(f"storyboard build: the plan costs {usd(price)}, over the budget of {usd(Decimal(str(budget)))}; nothing was sent", err=True)
+            click.echo(
+                f"storyboard build: the plan costs {usd(price)}, over the budget of {usd(Decimal(str(budget)))}; nothing was sent",
+                err=True,
+            )
             sys.exit(1)
         if not yes:
             if not sys.stdin.isatty():
-                click.echo(f"storyboard build: this build costs {usd(price)}; add --yes to spend it (nothing was sent)", err=True)
+                click.echo(
+                    f"storyboard build: this build costs {usd(price)}; add --yes to spend it (nothing was sent)",
+                    err=True,
+                )
                 sys.exit(1)
             if not click.confirm(f"Spend {usd(price)} on {len(todo)} shots?", default=False, err=True):
                 click.echo("nothing was sent", err=True)

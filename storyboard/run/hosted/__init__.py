@@ -7,7 +7,8 @@ something to a provider does it.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Mapping
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from .api import Adapter
 
@@ -29,14 +30,17 @@ def adapters() -> dict[str, Adapter]:
     return {a.id: a for a in (WaveSpeed(), Eachlabs(), Runware(), Qingbo(), Apimart())}
 
 
-def settings_for(ids: set[str], environ: Mapping[str, str] | None = None) -> dict[str, "Settings"]:
+def settings_for(ids: set[str], environ: Mapping[str, str] | None = None) -> dict[str, Settings]:
     """Each provider's key, base URL and limits; every missing key or bad setting named at once."""
     return _configure(ids, environ)[0]
 
 
 def hosted_providers(
-    ids: set[str], store: "Store", environ: Mapping[str, str] | None = None, transport: "AsyncBaseTransport | None" = None
-) -> dict[str, "HostedProvider"]:
+    ids: set[str],
+    store: Store,
+    environ: Mapping[str, str] | None = None,
+    transport: AsyncBaseTransport | None = None,
+) -> dict[str, HostedProvider]:
     """Ready clients for the providers a build will use; ``transport`` replaces the network (tests)."""
     from .client import HostedProvider
 
@@ -45,7 +49,7 @@ def hosted_providers(
     return {pid: HostedProvider(known[pid], store, settings[pid], stager, transport) for pid in sorted(ids)}
 
 
-def _configure(ids: set[str], environ: Mapping[str, str] | None) -> tuple[dict[str, "Settings"], "Stager | None"]:
+def _configure(ids: set[str], environ: Mapping[str, str] | None) -> tuple[dict[str, Settings], Stager | None]:
     """Read every provider's settings and the upload bucket once; raise BuildError naming every problem."""
     from ...errors import BuildError
     from .client import Settings

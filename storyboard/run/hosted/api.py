@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import uuid
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Callable, ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from ...compile.profiles import PROFILES
 from ...compile.request import MediaRef, Request
@@ -142,8 +143,15 @@ class Statuses:
             return "running"
         return "done" if urls else "unknown"  # a result URL outweighs a word the table lacks
 
-    def state(self, status: Any, urls: tuple[str, ...], *, cost_usd: Decimal | None = None, error: str | None = None,
-              detail: str | None = None) -> JobState:
+    def state(
+        self,
+        status: Any,
+        urls: tuple[str, ...],
+        *,
+        cost_usd: Decimal | None = None,
+        error: str | None = None,
+        detail: str | None = None,
+    ) -> JobState:
         """The JobState for a status word and what came with it."""
         state = self.read(status, urls)
         word = str(status or "")

@@ -76,7 +76,9 @@ class Apimart(Adapter):
     def submitted(self, answer: Any, task_id: str | None) -> str:
         item = first(answer.get("data")) if isinstance(answer, dict) else None
         if not isinstance(item, dict) or not item.get("task_id"):
-            raise ProviderError(f"apimart accepted the task but sent no task_id: {self.error_message(answer) or answer!r:.200}")
+            raise ProviderError(
+                f"apimart accepted the task but sent no task_id: {self.error_message(answer) or answer!r:.200}"
+            )
         return str(item["task_id"])
 
     def poll(self, job_id: str) -> Call:
@@ -88,7 +90,11 @@ class Apimart(Adapter):
             raise ProviderError(f"apimart answered a poll with {answer!r:.200}")
         status = data.get("status")
         progress = data.get("progress")
-        detail = f"{status} {progress}%" if isinstance(progress, (int, float)) and not isinstance(progress, bool) else str(status or "")
+        detail = (
+            f"{status} {progress}%"
+            if isinstance(progress, (int, float)) and not isinstance(progress, bool)
+            else str(status or "")
+        )
         result = data.get("result")
         urls = result_urls(result.get("videos")) if isinstance(result, dict) else ()
         return STATUSES.state(status, urls, error=error_text(data.get("error"), "type"), detail=detail)
@@ -97,4 +103,3 @@ class Apimart(Adapter):
         if isinstance(answer, dict) and isinstance(answer.get("error"), dict):
             return error_text(answer["error"], "type")  # A3: {"error": {code, message, type}}
         return super().error_message(answer)
-

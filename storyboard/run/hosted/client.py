@@ -24,20 +24,28 @@ import json
 import mimetypes
 import ssl
 import time
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from aiolimiter import AsyncLimiter
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt, wait_exponential, wait_random
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential,
+    wait_random,
+)
 
 from ... import env
 from ...compile.request import MediaRef, Request
 from ...errors import BuildError, MediaError, ProviderError, Refused, StagingError, TransientError, UnknownOutcome
-from ...store import JournalEntry, Store
 from ...media.frames import ClipInfo, probe_clip
+from ...store import JournalEntry, Store
 from ..job import Generated, Job, Report
 from .api import Adapter, Call, JobState, MediaKind
 
@@ -68,18 +76,23 @@ class Settings:
     submit_grace: float = 10.0  # Ctrl-C during a submit waits this long for its answer (the job id)
 
     @classmethod
-    def from_env(cls, adapter: Adapter, environ: Mapping[str, str]) -> "Settings":
+    def from_env(cls, adapter: Adapter, environ: Mapping[str, str]) -> Settings:
         key = environ.get(adapter.key_env, "").strip()
         if not key:
-            raise BuildError(f"{adapter.key_env} is not set: export your {adapter.id} API key to build with it; nothing was sent")
+            raise BuildError(
+                f"{adapter.key_env} is not set: export your {adapter.id} API key to build with it; nothing was sent"
+            )
         base_var = env.for_provider(env.BASE_URL, adapter.id)
         base = environ.get(base_var, adapter.default_base_url).rstrip("/")
         check_base_url(base, base_var)
-        per_minute = _number(environ, env.for_provider(env.SUBMITS_PER_MINUTE, adapter.id), adapter.submits_per_minute, int)
+        per_minute = _number(
+            environ, env.for_provider(env.SUBMITS_PER_MINUTE, adapter.id), adapter.submits_per_minute, int
+        )
         return cls(
             base_url=base,
             key=key,
-            concurrency=_number(environ, env.for_provider(env.CONCURRENCY, adapter.id), adapter.concurrency, int) or adapter.concurrency,
+            concurrency=_number(environ, env.for_provider(env.CONCURRENCY, adapter.id), adapter.concurrency, int)
+            or adapter.concurrency,
             submits_per_minute=per_minute or None,
             poll_seconds=_number(environ, env.POLL_SECONDS, 2.0, float) or 2.0,
             http_timeout=_number(environ, env.HTTP_TIMEOUT, 60.0, float) or 60.0,
@@ -120,7 +133,7 @@ class HostedProvider:
         adapter: Adapter,
         store: Store,
         settings: Settings,
-        stager: "Stager | None" = None,
+        stager: Stager | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         """``transport`` replaces the network (httpx's seam): an ``httpx.MockTransport`` in tests."""
@@ -164,11 +177,15 @@ class HostedProvider:
         elif entry.status == "done" and entry.result_urls:
             job_id = entry.job_id or ""
             report(job.shot, "downloading", f"fetching the result of job {job_id} again (already paid)")
-            state = JobState("done", entry.result_urls, Decimal(str(entry.cost_usd)) if entry.cost_usd is not None else None)
+            state = JobState(
+                "done", entry.result_urls, Decimal(str(entry.cost_usd)) if entry.cost_usd is not None else None
+            )
         elif entry.status in ("submitting", "unknown"):
             job_id = await self._recover(job, entry, report)
         elif entry.status == "lost":
-            raise UnknownOutcome(self._unknown_message(job, entry.error or f"{self.id} no longer knows job {entry.job_id}"))
+            raise UnknownOutcome(
+                self._unknown_message(job, entry.error or f"{self.id} no longer knows job {entry.job_id}")
+            )
         else:
             assert entry.job_id is not None
             job_id = entry.job_id
@@ -181,7 +198,10 @@ class HostedProvider:
             ended = "was cancelled" if state.state == "cancelled" else "failed"
             raise ProviderError(f"{self.id} job {job_id} {ended}: {state.error}; the next build submits it anew")
         self.store.journal_update(
-            job.key, "done", result_urls=state.urls, cost_usd=float(state.cost_usd) if state.cost_usd is not None else None
+            job.key,
+            "done",
+            result_urls=state.urls,
+            cost_usd=float(state.cost_usd) if state.cost_usd is not None else None,
         )
         clip, info = await self._result(job, job_id, state.urls, report, resumed=resumed)
         return Generated(clip, state.cost_usd, job_id, info, paid_here=not resumed)
@@ -231,11 +251,15 @@ class HostedProvider:
                 await asyncio.shield(sending)
             except asyncio.CancelledError:
                 # Ctrl-C: wait briefly for the answer, so a job the provider took is journalled
-                report(job.shot, "submitted", f"interrupted: waiting up to {self.settings.submit_grace:g} s for the answer")
+                report(
+                    job.shot, "submitted", f"interrupted: waiting up to {self.settings.submit_grace:g} s for the answer"
+                )
                 await asyncio.wait({sending}, timeout=self.settings.submit_grace)
                 if not sending.done():
                     sending.cancel()
-                    self.store.journal_update(job.key, "unknown", error="the build was interrupted before the submit's answer came")
+                    self.store.journal_update(
+                        job.key, "unknown", error="the build was interrupted before the submit's answer came"
+                    )
                 else:
                     try:
                         self._settle(job, sending, task_id, report)
@@ -246,7 +270,7 @@ class HostedProvider:
                 pass  # read below, as every outcome is
         return self._settle(job, sending, task_id, report)
 
-    def _settle(self, job: Job, sending: "asyncio.Future[tuple[int, Any]]", task_id: str | None, report: Report) -> str:
+    def _settle(self, job: Job, sending: asyncio.Future[tuple[int, Any]], task_id: str | None, report: Report) -> str:
         """Journal a submit's outcome: the job id, an unknown outcome, or a refusal that leaves no job."""
         try:
             status, answer = sending.result()
@@ -303,7 +327,9 @@ class HostedProvider:
         while True:
             # a finished job waits at most ~2% of its age (or the floor) for the poll that sees it
             age = time.monotonic() - started
-            await asyncio.sleep(max(self.settings.poll_seconds, min(age * POLL_FRACTION, self.settings.poll_max_seconds)))
+            await asyncio.sleep(
+                max(self.settings.poll_seconds, min(age * POLL_FRACTION, self.settings.poll_max_seconds))
+            )
             status, answer = await self._request(self.adapter.poll(job_id), submit=False)
             if self.adapter.is_unknown_job(status, answer):
                 missing += 1  # a job just accepted may not be visible yet: believe it only after a few polls
@@ -311,10 +337,16 @@ class HostedProvider:
                     continue
                 # never resent on its own, even under a client id: the job may have run (and be billed)
                 self.store.journal_update(job.key, "lost", error=f"{self.id} answered that it has no job {job_id}")
-                raise UnknownOutcome(self._unknown_message(job, f"{self.id} answered {missing} polls in a row that it has no job {job_id}"))
+                raise UnknownOutcome(
+                    self._unknown_message(
+                        job, f"{self.id} answered {missing} polls in a row that it has no job {job_id}"
+                    )
+                )
             missing = 0
             if status >= 400:
-                raise ProviderError(self._refusal(status, answer, f"polling job {job_id}") + "; the job stays journalled")
+                raise ProviderError(
+                    self._refusal(status, answer, f"polling job {job_id}") + "; the job stays journalled"
+                )
             state = self.adapter.polled(answer)
             if state.state == "done" and not state.urls:
                 raise ProviderError(
@@ -441,7 +473,9 @@ class HostedProvider:
             return None
 
     def _refusal(self, status: int, answer: Any, what: str) -> str:
-        message = self.adapter.error_message(answer) or (json.dumps(answer)[:300] if answer is not None else "no message")
+        message = self.adapter.error_message(answer) or (
+            json.dumps(answer)[:300] if answer is not None else "no message"
+        )
         return f"{self.id} refused {what} ({status}): {message}"
 
     def redact(self, text: str) -> str:

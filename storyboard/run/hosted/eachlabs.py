@@ -60,7 +60,11 @@ STATUSES = Statuses(
     cancelled=frozenset({"cancelled"}),
 )
 # what a terminal status means when the answer gives no reason
-ENDED = {"error": "the prediction failed", "failed": "the prediction failed", "cancelled": "the prediction was cancelled"}
+ENDED = {
+    "error": "the prediction failed",
+    "failed": "the prediction failed",
+    "cancelled": "the prediction was cancelled",
+}
 
 
 class Eachlabs(Adapter):
@@ -80,7 +84,9 @@ class Eachlabs(Adapter):
             "prompt_optimizer": request.prompt_optimizer,
         }
         if request.ref_images:
-            body["ref_images"] = [group_body(g, media, images_field="image_urls", audio_field="audio_url") for g in request.ref_images]
+            body["ref_images"] = [
+                group_body(g, media, images_field="image_urls", audio_field="audio_url") for g in request.ref_images
+            ]
         if request.ref_video is not None:
             v = request.ref_video
             body["ref_videos"] = [{"tag": v.tag, "type": v.type, "video_url": media(v.video, "video")}]
@@ -162,4 +168,6 @@ def output_urls(output: Any) -> tuple[str, ...]:
     urls = result_urls(output)
     if urls or not isinstance(output, dict):
         return urls
-    return tuple(v.strip() for v in output.values() if isinstance(v, str) and v.strip().startswith(("https://", "http://")))
+    return tuple(
+        v.strip() for v in output.values() if isinstance(v, str) and v.strip().startswith(("https://", "http://"))
+    )

@@ -85,7 +85,9 @@ class Qingbo(Adapter):
 
     def body(self, request: Request, media: Media, task_id: str | None) -> Any:
         if request.audio is not None:  # `storyboard check` refuses it first (P001)
-            raise ProviderError("qingbo takes audio only on a reference image group (ref_images[].audio_url), not on its own")
+            raise ProviderError(
+                "qingbo takes audio only on a reference image group (ref_images[].audio_url), not on its own"
+            )
         body = {"model": request.model, "action": "generate", **v4_body(request, media)}  # Q5: generate only
         video = request.ref_video
         if video is not None:
@@ -101,7 +103,9 @@ class Qingbo(Adapter):
     def submitted(self, answer: Any, task_id: str | None) -> str:
         job = answer.get("task_id") if isinstance(answer, dict) else None  # Q7: top level
         if not isinstance(job, str) or not job:
-            raise ProviderError(f"qingbo accepted the task but sent no task_id: {self.error_message(answer) or answer!r:.200}")
+            raise ProviderError(
+                f"qingbo accepted the task but sent no task_id: {self.error_message(answer) or answer!r:.200}"
+            )
         return job
 
     def poll(self, job_id: str) -> Call:
@@ -116,7 +120,11 @@ class Qingbo(Adapter):
         progress = answer.get("progress")
         detail = f"{status or ''} {progress}".strip() if progress not in (None, "") else str(status or "")
         return STATUSES.state(
-            status, urls, cost_usd=_usd(answer.get("cost")), error=error_text(answer.get("error"), "code"), detail=detail
+            status,
+            urls,
+            cost_usd=_usd(answer.get("cost")),
+            error=error_text(answer.get("error"), "code"),
+            detail=detail,
         )
 
     def error_message(self, answer: Any) -> str | None:
@@ -136,4 +144,3 @@ def _retag(prompt: str, tag: str, wire_tag: str) -> str:
 def _usd(quota: Any) -> Decimal | None:
     amount = money(quota)
     return None if amount is None else amount / QUOTA_PER_USD
-

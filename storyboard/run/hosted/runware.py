@@ -121,7 +121,9 @@ class Runware(Adapter):
         assert task_id is not None
         inputs: dict[str, Any] = {}
         if request.ref_images:
-            inputs["referenceImages"] = [group_body(g, media, images_field="images", audio_field="audio") for g in request.ref_images]
+            inputs["referenceImages"] = [
+                group_body(g, media, images_field="images", audio_field="audio") for g in request.ref_images
+            ]
         frames: list[dict[str, Any]] = []
         if request.first_frame is not None:
             frames.append({"image": media(request.first_frame, "image")})

@@ -76,9 +76,11 @@ class Stager:
             try:
                 return self._session.client("s3", endpoint_url=endpoint_url, config=config)
             except (exceptions.BotoCoreError, ValueError) as exc:
-                raise StagingError(self._redact(
-                    f"cannot set up S3 for {self.describe()}: {exc}: check {ENDPOINT_VAR} and the AWS configuration"
-                )) from exc
+                raise StagingError(
+                    self._redact(
+                        f"cannot set up S3 for {self.describe()}: {exc}: check {ENDPOINT_VAR} and the AWS configuration"
+                    )
+                ) from exc
 
         self._client = client(path_style=endpoint_url is not None)
         if endpoint_url is None and not _is_aws(self._client.meta.endpoint_url):
@@ -112,9 +114,11 @@ class Stager:
                         self._put(path, key)
                     self._known.add(key)
         try:
-            return str(self._client.generate_presigned_url(
-                "get_object", Params={"Bucket": self._bucket, "Key": key}, ExpiresIn=self._expires
-            ))
+            return str(
+                self._client.generate_presigned_url(
+                    "get_object", Params={"Bucket": self._bucket, "Key": key}, ExpiresIn=self._expires
+                )
+            )
         except self._errors.BotoCoreError as exc:
             raise self._failure(exc, f"sign a URL for {path.name} in") from exc
 
@@ -156,8 +160,10 @@ class Stager:
             elif code in _DENIED:
                 why = f"access denied: the credentials need s3:PutObject and s3:GetObject on {where}"
             elif code in _BAD_CREDENTIALS:
-                why = (f"the credentials were refused ({code}): check AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and "
-                       f"AWS_SESSION_TOKEN, or AWS_PROFILE")
+                why = (
+                    f"the credentials were refused ({code}): check AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and "
+                    f"AWS_SESSION_TOKEN, or AWS_PROFILE"
+                )
             else:
                 why = f"S3 answered {code}: {error.get('Message', '')}".rstrip(": ")
         elif isinstance(exc, errors.ConnectionError):
@@ -192,7 +198,9 @@ def stager_from_env(environ: Mapping[str, str] | None = None) -> Stager | None:
     try:
         expires = int(raw) if raw else DEFAULT_EXPIRES
     except ValueError:
-        raise StagingError(f"{EXPIRES_VAR} must be a whole number of seconds from 1 to {MAX_EXPIRES}, not {raw!r}") from None
+        raise StagingError(
+            f"{EXPIRES_VAR} must be a whole number of seconds from 1 to {MAX_EXPIRES}, not {raw!r}"
+        ) from None
     return Stager(
         url,
         endpoint_url=env.get(ENDPOINT_VAR, "").strip() or None,

@@ -43,13 +43,19 @@ def v4_body(request: Request, media: Media) -> dict[str, Any]:
             {"tag": m.tag, "image_url": media(m.image, "image"), "time_stamp": m.time} for m in request.mid_frames
         ]
     if request.ref_images:
-        body["ref_images"] = [group_body(g, media, images_field="image_urls", audio_field="audio_url") for g in request.ref_images]
+        body["ref_images"] = [
+            group_body(g, media, images_field="image_urls", audio_field="audio_url") for g in request.ref_images
+        ]
     return body
 
 
 def group_body(group: Any, media: Media, *, images_field: str, audio_field: str) -> dict[str, Any]:
     """One reference group: {tag, type, <images>, <audio>?} (seeds 001, 002, 003)."""
-    out: dict[str, Any] = {"tag": group.tag, "type": group.type, images_field: [media(i, "image") for i in group.images]}
+    out: dict[str, Any] = {
+        "tag": group.tag,
+        "type": group.type,
+        images_field: [media(i, "image") for i in group.images],
+    }
     if group.audio is not None:
         out[audio_field] = media(group.audio, "audio")
     return out

@@ -106,7 +106,9 @@ class WaveSpeed(Adapter):
             raise Refused(f"wavespeed refused the job: {refused}")
         data = answer.get("data") if isinstance(answer, dict) else None
         if not isinstance(data, dict) or not data.get("id"):
-            raise ProviderError(f"wavespeed accepted the job but sent no id: {self.error_message(answer) or answer!r:.200}")
+            raise ProviderError(
+                f"wavespeed accepted the job but sent no id: {self.error_message(answer) or answer!r:.200}"
+            )
         return str(data["id"])
 
     def poll(self, job_id: str) -> Call:
