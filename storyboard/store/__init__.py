@@ -1,6 +1,24 @@
 """store: the content-addressed clip store and the build record in ``.storyboard/``."""
 
+from .builds import BuildRecord, BuildRecords
+from .claims import Claim
+from .clips import ClipStore, LocalClipStore
 from .hashes import FileHasher
-from .store import STORE_DIR, BuildRecord, Claim, JournalEntry, Store
+from .journal import Journal, JournalEntry
+from .state import DEFAULT_TAKE, SCHEMA_VERSION
+from .store import STORE_DIR, Store
 
-__all__ = ["Store", "BuildRecord", "Claim", "JournalEntry", "FileHasher", "STORE_DIR"]
+__all__ = [
+    "Store",
+    "BuildRecord",
+    "BuildRecords",
+    "Claim",
+    "ClipStore",
+    "LocalClipStore",
+    "Journal",
+    "JournalEntry",
+    "FileHasher",
+    "STORE_DIR",
+    "DEFAULT_TAKE",
+    "SCHEMA_VERSION",
+]

@@ -1,0 +1,192 @@
+"""``state.db``: the one SQLite file behind the journal, the build records and the caches.
+
+Every part of the store that keeps rows (the hash cache, clip info, the build records, the
+job journal) shares one lazily opened connection through :class:`StateDB`, so a command
+that never touches the database (``plan`` of a folder with no store) opens nothing, and the
+schema is created or upgraded in one place, under one lock.
+
+Rows are read by name (:meth:`StateDB.rows` hands out ``sqlite3.Row``), never by position,
+so adding a column (as schema 3 added ``take``) cannot shift what a reader sees. The
+connection itself keeps SQLite's default tuple rows: callers that run their own SQL through
+``Store.db`` see exactly what they saw before.
+
+Schema history:
+
+- 2: ``meta``, ``file_hashes``, ``builds`` by (storyboard, shot), ``clip_info`` by key,
+  ``jobs`` by key.
+- 3: clip identity is (shot key, take): ``clip_info`` by (key, take), ``builds`` by
+  (storyboard, shot, take), ``jobs`` by (key, take); ``take`` defaults to the first take, so
+  every row of a schema-2 store keeps its meaning. Upgraded in place on first open.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+from ..errors import StoreError
+
+SCHEMA_VERSION = 3
+DEFAULT_TAKE = 1
+"""The take a shot's clip is when nothing says otherwise (the only take before takes existed)."""
+
+# Each table of schema 3, as created in a new store. A table without a ``take`` column (a
+# schema-2 store) is rebuilt into this shape, its rows copied with ``take`` = the first take.
+_TABLES: dict[str, str] = {
+    "meta": "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    "file_hashes": """CREATE TABLE IF NOT EXISTS file_hashes (
+        path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
+        inode INTEGER NOT NULL, sha256 TEXT NOT NULL
+    )""",
+    "builds": f"""CREATE TABLE IF NOT EXISTS builds (
+        storyboard TEXT NOT NULL, shot TEXT NOT NULL, key TEXT NOT NULL,
+        inputs TEXT NOT NULL, provider TEXT NOT NULL, job TEXT, status TEXT NOT NULL,
+        clip TEXT, cost_usd REAL, list_cost_usd REAL, started REAL, finished REAL,
+        take INTEGER NOT NULL DEFAULT {DEFAULT_TAKE},
+        PRIMARY KEY (storyboard, shot, take)
+    )""",
+    "clip_info": f"""CREATE TABLE IF NOT EXISTS clip_info (
+        key TEXT NOT NULL, info TEXT NOT NULL, take INTEGER NOT NULL DEFAULT {DEFAULT_TAKE},
+        PRIMARY KEY (key, take)
+    )""",
+    "jobs": f"""CREATE TABLE IF NOT EXISTS jobs (
+        key TEXT NOT NULL, provider TEXT NOT NULL, job_id TEXT, status TEXT NOT NULL,
+        request TEXT NOT NULL, result_urls TEXT, error TEXT, cost_usd REAL,
+        created REAL NOT NULL, updated REAL NOT NULL,
+        take INTEGER NOT NULL DEFAULT {DEFAULT_TAKE},
+        PRIMARY KEY (key, take)
+    )""",
+}
+_TAKE_TABLES = ("builds", "clip_info", "jobs")
+
+Params = Sequence[object] | Mapping[str, object]
+
+
+class StateDB:
+    """The lazily opened ``state.db`` of one store folder (``root`` is ``.storyboard/``)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.path = root / "state.db"
+        self._db: sqlite3.Connection | None = None
+
+    @property
+    def exists(self) -> bool:
+        """Whether the file is there: readers answer "nothing yet" without creating it."""
+        return self.path.exists()
+
+    @property
+    def is_open(self) -> bool:
+        return self._db is not None
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The connection (autocommit, WAL), opened and migrated on first use."""
+        if self._db is None:
+            self.root.mkdir(parents=True, exist_ok=True)
+            try:
+                db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            except sqlite3.Error as exc:
+                raise StoreError(f"cannot open {self.path}: {exc}") from exc
+            try:
+                db.execute("PRAGMA synchronous=NORMAL")
+                if _version(db) != SCHEMA_VERSION:
+                    self._migrate(db)
+            except BaseException as exc:
+                db.close()
+                if isinstance(exc, sqlite3.Error):
+                    raise StoreError(f"cannot open {self.path}: {exc}") from exc
+                raise
+            self._db = db
+        return self._db
+
+    def rows(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+        """Every row of a query, each read by column name."""
+        cursor = self.connection.cursor()
+        cursor.row_factory = sqlite3.Row
+        try:
+            result: list[sqlite3.Row] = cursor.execute(sql, params).fetchall()
+        finally:
+            cursor.close()
+        return result
+
+    def row(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
+        """The first row of a query (by column name), or None."""
+        found = self.rows(sql, params)
+        return found[0] if found else None
+
+    def execute(self, sql: str, params: Params = ()) -> None:
+        """One write, committed at once (the connection is in autocommit mode)."""
+        self.connection.execute(sql, params)
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def _migrate(self, db: sqlite3.Connection) -> None:
+        """Create (or upgrade) the schema, one process at a time.
+
+        Only a new or older store is written to on open (plan reads without taking the write
+        lock). Two builds that start together would both switch a new database to WAL, and
+        SQLite answers the second "database is locked" at once, whatever its busy timeout:
+        an exclusive flock on ``state.lock`` makes the second wait, then find it done. The
+        upgrade itself is one transaction, so a crash mid-way leaves the old schema whole.
+        """
+        fd = os.open(self.root / "state.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            version = _version(db)
+            if version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"{self.path} was written by a newer storyboard (schema {version}; this one reads"
+                    f" up to {SCHEMA_VERSION}): upgrade storyboard"
+                )
+            if version != SCHEMA_VERSION:
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("BEGIN IMMEDIATE")
+                try:
+                    _upgrade(db)
+                    db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+                except BaseException:
+                    db.execute("ROLLBACK")
+                    raise
+                db.execute("COMMIT")
+        finally:
+            os.close(fd)
+
+
+def _version(db: sqlite3.Connection) -> int:
+    value: int = db.execute("PRAGMA user_version").fetchone()[0]
+    return value
+
+
+def _upgrade(db: sqlite3.Connection) -> None:
+    """Bring every table to schema 3 inside the caller's transaction (idempotent)."""
+    for statement in _TABLES.values():
+        db.execute(statement)  # creates what a new (or partly created) store lacks
+    for table in _TAKE_TABLES:
+        old = _columns(db, table)
+        if "take" not in old:
+            _rebuild(db, table, old)
+
+
+def _columns(db: sqlite3.Connection, table: str) -> list[str]:
+    return [str(row[1]) for row in db.execute(f"PRAGMA table_info({table})")]
+
+
+def _rebuild(db: sqlite3.Connection, table: str, old: Iterable[str]) -> None:
+    """Recreate ``table`` in its schema-3 shape (its primary key gains ``take``), rows kept.
+
+    SQLite cannot change a primary key in place, so the table is copied: every old column
+    by name into the new table, ``take`` left to its default (the first take).
+    """
+    staging = f"{table}_v{SCHEMA_VERSION}"
+    db.execute(_TABLES[table].replace(f"IF NOT EXISTS {table} ", f"{staging} ", 1))
+    kept = ", ".join(name for name in old if name != "take")
+    db.execute(f"INSERT INTO {staging} ({kept}) SELECT {kept} FROM {table}")
+    db.execute(f"DROP TABLE {table}")
+    db.execute(f"ALTER TABLE {staging} RENAME TO {table}")
