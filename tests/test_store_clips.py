@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -9,7 +10,6 @@ import pytest
 
 from storyboard.errors import StoreError
 from storyboard.store import DEFAULT_TAKE, ClipStore, LocalClipStore, Store
-from storyboard.store import clips as clips_module
 
 KEY = "ab" + "0" * 62
 
@@ -68,7 +68,7 @@ def test_a_put_that_fails_before_the_rename_leaves_no_clip(tmp_path: Path, monke
     def no_fsync(fd: int) -> None:
         raise OSError(5, "Input/output error")
 
-    monkeypatch.setattr(clips_module.os, "fsync", no_fsync)
+    monkeypatch.setattr(os, "fsync", no_fsync)
     with pytest.raises(OSError, match="Input/output"):
         store.put_clip(KEY, staged)
     monkeypatch.undo()

@@ -23,6 +23,7 @@ class Claim:
         self._fd: int | None = fd
 
     def release(self) -> None:
+        """Let another build claim the key (idempotent)."""
         if self._fd is not None:
             os.close(self._fd)  # closing the descriptor drops the flock
             self._fd = None

@@ -82,10 +82,12 @@ class LocalClipStore:
         return self.folder / key[:2] / clip_name(key, take)
 
     def has(self, key: str, *, take: int = DEFAULT_TAKE) -> bool:
+        """Whether the clip's file is there."""
         # plain strings, no Path objects: called once per shot on every plan
         return os.path.isfile(f"{self._folder}/{key[:2]}/{clip_name(key, take)}")
 
     def open(self, key: str, *, take: int = DEFAULT_TAKE) -> Path:
+        """The clip's own file (already local: nothing to fetch)."""
         final = self.path(key, take=take)
         if not final.is_file():
             raise StoreError(f"no clip {clip_name(key, take)} in {self.folder}")
@@ -128,6 +130,7 @@ class LocalClipStore:
         return final
 
     def remove(self, key: str, *, take: int = DEFAULT_TAKE) -> None:
+        """Delete the clip's file, if any."""
         self.path(key, take=take).unlink(missing_ok=True)
 
 

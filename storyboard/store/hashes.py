@@ -14,11 +14,14 @@ from .store import Store
 
 
 class FileHasher:
+    """sha256 of referenced files for the keys: memoised per run, cached in the store across runs."""
+
     def __init__(self, store: Store) -> None:
         self.store = store
         self._memo: dict[Path, str] = {}
 
     def sha256(self, path: Path) -> str:
+        """The file's digest; read only if the store has none for its current stat."""
         hit = self._memo.get(path)
         if hit is not None:
             return hit

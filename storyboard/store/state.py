@@ -80,6 +80,7 @@ class StateDB:
 
     @property
     def is_open(self) -> bool:
+        """Whether this process has connected (the hash cache writes through from then on)."""
         return self._db is not None
 
     @property
@@ -123,6 +124,7 @@ class StateDB:
         self.connection.execute(sql, params)
 
     def close(self) -> None:
+        """Close the connection; the next use reopens it."""
         if self._db is not None:
             self._db.close()
             self._db = None

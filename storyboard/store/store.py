@@ -60,6 +60,7 @@ class Store:
 
     @property
     def exists(self) -> bool:
+        """Whether ``state.db`` is there: readers answer "nothing built yet" without creating it."""
         return self.state.exists
 
     def ensure(self) -> None:
@@ -77,6 +78,7 @@ class Store:
         return self.state.connection
 
     def close(self) -> None:
+        """Close the database (the store reopens it lazily if used again)."""
         self.state.close()
 
     def __enter__(self) -> Store:
@@ -91,6 +93,7 @@ class Store:
         return self.local.path(key, take=take)
 
     def has_clip(self, key: str, *, take: int = DEFAULT_TAKE) -> bool:
+        """Whether the clip is stored (cheap: plan asks once per shot)."""
         return self.clips.has(key, take=take)
 
     def temp_path(self, suffix: str = ".mp4") -> Path:
@@ -102,6 +105,7 @@ class Store:
         return self.clips.put(key, source, take=take, move=move)
 
     def remove_clip(self, key: str, *, take: int = DEFAULT_TAKE) -> None:
+        """Drop a clip that failed verification (no error if it is not there)."""
         self.clips.remove(key, take=take)
 
     def clip_info(self, key: str, *, take: int = DEFAULT_TAKE) -> dict[str, Any] | None:
@@ -109,13 +113,16 @@ class Store:
         return self.infos.get(key, take=take)
 
     def remember_clip_info(self, key: str, info: dict[str, Any], *, take: int = DEFAULT_TAKE) -> None:
+        """Keep the probe of a clip just stored, so later builds need not open it."""
         self.infos.put(key, info, take=take)
 
     # -- file hashes -------------------------------------------------------------------
     def cached_hash(self, path: str, size: int, mtime_ns: int, inode: int) -> str | None:
+        """A file's remembered sha256, if its stat is unchanged (see :mod:`.hashcache`)."""
         return self.hashes.get(path, size, mtime_ns, inode)
 
     def remember_hash(self, path: str, size: int, mtime_ns: int, inode: int, sha256: str) -> None:
+        """Remember a file's sha256 against its stat."""
         self.hashes.put(path, size, mtime_ns, inode, sha256)
 
     # -- the build record ----------------------------------------------------------------
@@ -140,6 +147,7 @@ class Store:
         finished: float | None = None,
         take: int = DEFAULT_TAKE,
     ) -> None:
+        """Replace the shot's build record (plan's reasons and the costs come from it)."""
         self.builds.record(
             storyboard,
             shot,
@@ -160,6 +168,7 @@ class Store:
     # Written before a paid request and right after its answer, so a crash never loses a
     # job the provider accepted: a rebuild polls it instead of paying for it again.
     def journal(self, key: str, *, take: int = DEFAULT_TAKE) -> JournalEntry | None:
+        """The journalled job of a clip, if a build sent (or was about to send) one."""
         return self.jobs.get(key, take=take)
 
     def journal_entries(self) -> dict[str, JournalEntry]:
@@ -183,9 +192,11 @@ class Store:
         cost_usd: float | None = None,
         take: int = DEFAULT_TAKE,
     ) -> None:
+        """After an answer: the job's new status (see :meth:`.Journal.update`)."""
         self.jobs.update(key, status, take=take, job_id=job_id, result_urls=result_urls, error=error, cost_usd=cost_usd)
 
     def journal_forget(self, key: str, *, take: int = DEFAULT_TAKE) -> None:
+        """Drop a job's entry: its clip is stored, or no job exists at the provider."""
         self.jobs.forget(key, take=take)
 
     # -- claims ------------------------------------------------------------------------
