@@ -18,7 +18,7 @@ from ..store import Store
 from .job import Generated, Job, Provider, Report
 
 if TYPE_CHECKING:
-    from ..media.frames import ClipInfo
+    from ..media.probe import ClipInfo
 from .runner import Runner, RunResult, ShotResult
 
 __all__ = [
@@ -215,7 +215,7 @@ def _stamp(path: Path) -> str:
 
 
 def _info(store: Store, key: str, clip: Path) -> ClipInfo:
-    from ..media.frames import ClipInfo, probe_clip
+    from ..media.probe import ClipInfo, probe_clip
 
     known = store.clip_info(key)
     if known is not None:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Protocol
 from ..compile.request import MediaRef, Request
 
 if TYPE_CHECKING:
-    from ..media.frames import ClipInfo
+    from ..media.probe import ClipInfo
 
 # (shot id, state, detail): waiting, rendering, submitted, polling, downloading, done, cached, failed, skipped
 Report = Callable[[str, str, str], None]

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Literal
 
 from ..errors import BuildError, MediaError, StoryboardError
-from ..media.frames import probe_clip, tail_clip, write_last_frame
+from ..media.frames import tail_clip, write_last_frame
+from ..media.probe import ClipInfo, probe_clip
 from ..plan import Plan, PlannedShot
 from ..store import Claim, Store
 from .job import Job, Provider, Report
@@ -204,7 +205,9 @@ class Runner:
                 expected_seconds=cs.seconds,
             )
             produced = await provider.generate(job, self.report)
-            info = produced.info or await asyncio.to_thread(probe_clip, produced.clip)
+            info: ClipInfo = (
+                produced.info if produced.info is not None else await asyncio.to_thread(probe_clip, produced.clip)
+            )
             if info.seconds <= 0:
                 raise MediaError(f"the clip of `{shot.id}` has no length")
             final = await asyncio.to_thread(self.store.put_clip, shot.key, produced.clip)
