@@ -13,8 +13,8 @@ from storyboard.compile import compile_storyboard
 from storyboard.load import load
 from storyboard.media.frames import last_frame
 from storyboard.media.probe import probe_clip
+from storyboard.ops import build
 from storyboard.plan import make_plan
-from storyboard.run import build
 from storyboard.run.local import LocalProvider
 from storyboard.store import Store
 
@@ -255,7 +255,7 @@ def test_console_script_turns_errors_into_messages(project, monkeypatch, capsys)
     def boom(*args, **kwargs):
         raise BuildError("the store is read-only")
 
-    monkeypatch.setattr("storyboard.run.build", boom)
+    monkeypatch.setattr("storyboard.ops.build", boom)
     path = project.write(BOARD)
     with pytest.raises(SystemExit) as exit_info:
         main(["build", str(path)])

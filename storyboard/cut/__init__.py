@@ -28,6 +28,8 @@ CUT_TIMEOUT = 3600.0
 
 @dataclass(frozen=True)
 class CutResult:
+    """The film written, and how: ``copy`` (stream copy, no quality loss) or ``normalise`` (re-encoded)."""
+
     film: Path
     method: Literal["copy", "normalise"]
     seconds: float

@@ -31,6 +31,8 @@ CLAIM_POLL_SECONDS = 0.2  # how often a build waiting on another's claim looks a
 
 @dataclass
 class ShotResult:
+    """One shot's outcome in a run: the report, the cut and the sidecars read it."""
+
     id: str
     status: Status
     clip: Path | None = None
@@ -41,6 +43,8 @@ class ShotResult:
 
 @dataclass
 class RunResult:
+    """Every shot's outcome; ``ok`` unless a shot failed or was skipped for a failed parent."""
+
     shots: dict[str, ShotResult] = field(default_factory=dict)
 
     @property
@@ -61,6 +65,8 @@ def _silent(shot: str, state: str, detail: str) -> None:
 
 
 class Runner:
+    """Runs one plan's jobs over the DAG, bounded per provider and overall (``jobs``)."""
+
     def __init__(
         self,
         plan: Plan,
