@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 import storyboard
-from storyboard.errors import InvalidStoryboard
+from storyboard.errors import BuildError, InvalidStoryboard
 
 from .conftest import Project
 
@@ -69,6 +69,17 @@ def test_abuild_builds_inside_an_already_running_event_loop(project: Project) ->
     again = storyboard.build(path)  # the sync form: abuild in a fresh loop
     assert {r.status for r in again.run.shots.values()} == {"cached"} and again.cut_method == "up to date"
     assert {s.action for s in storyboard.plan_storyboard(path).shots} == {"cached"}
+
+
+def test_build_inside_a_running_loop_says_to_await_abuild(project: Project) -> None:
+    path = project.write(AURORA_LIKE)
+
+    async def main() -> None:
+        storyboard.build(path)
+
+    with pytest.raises(BuildError, match="await abuild"):
+        asyncio.run(main())
+    assert not (project.root / ".storyboard").exists()  # refused before anything ran
 
 
 def test_an_invalid_storyboard_is_refused_before_anything_runs(project: Project) -> None:

@@ -17,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..errors import BuildError
 from .checking import compiled_of
 from .film import cut
 
@@ -93,6 +94,12 @@ def build(
     environ: Mapping[str, str] | None = None,
 ) -> BuildResult:
     """``abuild`` in a fresh event loop (a caller inside a running loop awaits ``abuild``)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:  # no loop running: the usual case
+        pass
+    else:
+        raise BuildError("build() cannot start an event loop inside a running one; await abuild(...) instead")
     return asyncio.run(
         abuild(
             target,
