@@ -1,40 +1,56 @@
 """storyboard: a declarative storyboard compiler for SkyReels V4.
 
-The library follows the data flow ``load -> compile -> plan -> run -> cut``; each arrow is
-one subpackage and can be used without the command line::
+The library is the command line without the terminal: the same operations
+(:mod:`storyboard.ops`), called from Python::
 
-    from storyboard import load_storyboard, compile_storyboard, make_plan
-    loaded = load_storyboard("storyboard.yaml")
-    compiled = compile_storyboard(loaded)
-    plan = make_plan(compiled)
+    import storyboard
+    checked = storyboard.check("storyboard.yaml")    # load + compile: every diagnostic
+    plan = storyboard.plan_storyboard("storyboard.yaml")  # per shot: cached or generate, why, the price
+    result = storyboard.build("storyboard.yaml")     # run the jobs, cut the film, write the sidecars
+    result = await storyboard.abuild("storyboard.yaml")  # the same, inside a running event loop
+
+The stages stay usable one by one (``load_storyboard -> compile_storyboard -> make_plan``).
 """
 
 from __future__ import annotations
 
+from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["load_storyboard", "compile_storyboard", "make_plan", "__version__"]
+__all__ = [
+    "abuild",
+    "build",
+    "check",
+    "compile_storyboard",
+    "load_storyboard",
+    "make_plan",
+    "plan_storyboard",
+    "__version__",
+]
 
 if TYPE_CHECKING:
     from .compile import compile_storyboard
     from .load import load as load_storyboard
+    from .ops import abuild, build, check
+    from .ops import plan as plan_storyboard
     from .plan import make_plan
+
+# name -> (module, attribute); imported on first use, so `storyboard --help` pays for none of them
+_LAZY = {
+    "abuild": (".ops", "abuild"),
+    "build": (".ops", "build"),
+    "check": (".ops", "check"),
+    "plan_storyboard": (".ops", "plan"),  # not `plan`: that name is the subpackage storyboard.plan
+    "load_storyboard": (".load", "load"),
+    "compile_storyboard": (".compile", "compile_storyboard"),
+    "make_plan": (".plan", "make_plan"),
+}
 
 
 def __getattr__(name: str) -> Any:
-    # Lazy, so `storyboard --help` does not pay for pydantic, jinja2 or networkx.
-    if name == "load_storyboard":
-        from .load import load
-
-        return load
-    if name == "compile_storyboard":
-        from .compile import compile_storyboard
-
-        return compile_storyboard
-    if name == "make_plan":
-        from .plan import make_plan
-
-        return make_plan
+    if name in _LAZY:
+        module, attribute = _LAZY[name]
+        return getattr(import_module(module, __name__), attribute)
     raise AttributeError(name)

@@ -37,6 +37,10 @@ class RenderError(StoryboardError):
     """A clip could not be produced (the preview renderer or a provider failed)."""
 
 
+class RenderStalled(RenderError):
+    """ffmpeg stopped making progress and was killed; a fresh run usually finishes (the preview retries)."""
+
+
 class BuildError(StoryboardError):
     """A build could not run at all (as opposed to single shots failing)."""
 

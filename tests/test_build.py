@@ -11,9 +11,10 @@ import pytest
 
 from storyboard.compile import compile_storyboard
 from storyboard.load import load
-from storyboard.media.frames import last_frame, probe_clip
+from storyboard.media.frames import last_frame
+from storyboard.media.probe import probe_clip
+from storyboard.ops import build
 from storyboard.plan import make_plan
-from storyboard.run import build
 from storyboard.run.local import LocalProvider
 from storyboard.store import Store
 
@@ -254,7 +255,7 @@ def test_console_script_turns_errors_into_messages(project, monkeypatch, capsys)
     def boom(*args, **kwargs):
         raise BuildError("the store is read-only")
 
-    monkeypatch.setattr("storyboard.run.build", boom)
+    monkeypatch.setattr("storyboard.ops.build", boom)
     path = project.write(BOARD)
     with pytest.raises(SystemExit) as exit_info:
         main(["build", str(path)])
@@ -268,6 +269,6 @@ def test_a_no_op_build_probes_no_clip(built, monkeypatch):
     def no_probe(clip):
         raise AssertionError(f"probed {clip}")
 
-    monkeypatch.setattr("storyboard.media.frames.probe_clip", no_probe)
+    monkeypatch.setattr("storyboard.media.probe.probe_clip", no_probe)
     again = build(compiled_of(path))
     assert set(statuses(again).values()) == {"cached"} and again.cut_method == "up to date"

@@ -8,7 +8,7 @@ import av
 import pytest
 
 from storyboard.cut import cut_film, film_sequence, holds_whole_video
-from storyboard.media.frames import ClipInfo, probe_clip
+from storyboard.media.probe import ClipInfo, probe_clip
 
 from .conftest import ffmpeg
 

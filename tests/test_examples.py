@@ -10,7 +10,7 @@ import pytest
 from storyboard.compile import compile_storyboard
 from storyboard.load import load
 from storyboard.media.frames import probe_clip
-from storyboard.run import build
+from storyboard.ops import build
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "examples").glob("*/storyboard.yaml"))

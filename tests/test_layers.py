@@ -1,4 +1,8 @@
-"""The package tree reads as the data flow: no import cycle between storyboard's parts."""
+"""The package tree reads as the data flow: imports run one way, and no part imports another in a cycle.
+
+cli -> ops -> {cut, run} -> plan -> compile -> load
+                                                -> the ground floor: media, store, diagnostics, errors, env, providers
+"""
 
 from __future__ import annotations
 
@@ -48,6 +52,45 @@ def _imports() -> dict[str, set[str]]:
                 if there != here and there != "storyboard":
                     graph.setdefault(here, set()).add(there)
     return graph
+
+
+# each part's floor; a part imports only parts on lower floors (the ground floor: only the ground floor)
+FLOORS: dict[str, int] = {
+    **dict.fromkeys(("media", "store", "diagnostics", "errors", "env", "providers", "scaffold"), 0),
+    "load": 1,
+    "compile": 2,
+    "plan": 3,
+    "cut": 4,
+    "run": 4,
+    "ops": 5,
+    "cli": 6,
+    "__main__": 7,
+}
+
+
+def test_every_part_has_a_floor() -> None:
+    modules = {p.stem for p in PACKAGE.glob("*.py")} - {"__init__"}
+    packages = {p.parent.name for p in PACKAGE.glob("*/__init__.py")}
+    unplaced = (modules | packages) - set(FLOORS)
+    assert not unplaced, f"say where {sorted(unplaced)} stand in FLOORS"
+
+
+def test_imports_run_one_way_down_the_data_flow() -> None:
+    upward = [
+        f"{here} -> {there}"
+        for here, theres in _imports().items()
+        if here != "storyboard"
+        for there in theres
+        if FLOORS[there] >= FLOORS[here] and (FLOORS[here] > 0 or FLOORS[there] > 0)
+    ]
+    assert upward == []
+
+
+def test_the_cli_and_the_api_go_through_ops_for_the_sequence() -> None:
+    graph = _imports()
+    assert "ops" in graph["cli"] and not graph["cli"] & {"run", "cut", "store", "media"}
+    assert "ops" in graph["storyboard"]  # the Python API exports the operations
+    assert graph["run"].isdisjoint({"cut", "ops"}) and graph["cut"].isdisjoint({"run", "ops", "plan"})
 
 
 def test_no_import_cycle_between_the_parts_of_storyboard() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import opentimelineio as otio
 
-from storyboard.media.frames import probe_clip
+from storyboard.media.probe import probe_clip
 from tests.conftest import Project
 
 BOARD = """

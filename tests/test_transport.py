@@ -11,7 +11,7 @@ import pytest
 
 from storyboard.compile import compile_storyboard
 from storyboard.load import load
-from storyboard.run import build
+from storyboard.ops import build
 from storyboard.run.hosted import hosted_providers
 from storyboard.store import Store
 from tests.conftest import Project

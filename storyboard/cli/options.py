@@ -21,22 +21,6 @@ tier_option = click.option(
 )
 
 
-def compile_file(
-    file: str, provider: str | None = None, tier: str | None = None, *, staging: bool | None = None
-) -> tuple[Any, Any]:
-    """Load and compile ``file``; returns (loaded, compiled or None when it did not load).
-
-    ``staging=True`` compiles as if an upload bucket were set (``plan`` quotes without one).
-    """
-    from ..compile import compile_storyboard
-    from ..load import load
-
-    loaded = load(file, display=file)
-    if loaded.storyboard is None:
-        return loaded, None
-    return loaded, compile_storyboard(loaded, provider=provider, tier=tier, staging=staging)
-
-
 def common(*decorators: Callable[..., Any]) -> Callable[..., Any]:
     def apply(f: Callable[..., Any]) -> Callable[..., Any]:
         for d in reversed(decorators):

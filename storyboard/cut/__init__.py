@@ -10,7 +10,6 @@ cut to the video's length) and joined by the concat filter, so sound stays in sy
 from __future__ import annotations
 
 import os
-import subprocess
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,16 +17,19 @@ from pathlib import Path
 from typing import Literal
 
 from ..errors import RenderError
-from ..media.ffmpeg import ffmpeg_exe
-from ..media.frames import ClipInfo, probe_clip
+from ..media.ffmpeg import ffmpeg_head, run_ffmpeg
+from ..media.probe import ClipInfo, probe_clip
 from .files import temp_beside
 
 FPS = 32
 AUDIO_RATE = 48000
+CUT_TIMEOUT = 3600.0
 
 
 @dataclass(frozen=True)
 class CutResult:
+    """The film written, and how: ``copy`` (stream copy, no quality loss) or ``normalise`` (re-encoded)."""
+
     film: Path
     method: Literal["copy", "normalise"]
     seconds: float
@@ -82,20 +84,6 @@ def cut_film(
     return CutResult(output, method, sum(i.seconds for i in infos), len(clips))
 
 
-def _run(args: list[str], timeout: float = 3600) -> None:
-    try:
-        done = subprocess.run(args, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout)
-    except subprocess.TimeoutExpired as exc:
-        raise RenderError(f"ffmpeg took longer than {timeout:.0f} s cutting the film and was stopped") from exc
-    if done.returncode != 0:
-        tail = done.stderr.decode(errors="replace").strip().splitlines()[-3:]
-        raise RenderError(f"ffmpeg failed cutting the film: {' / '.join(tail)}")
-
-
-def _global() -> list[str]:
-    return [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-nostdin", "-y"]
-
-
 def _concat_copy(clips: Sequence[Path], out: Path) -> None:
     import ffmpeg
 
@@ -105,8 +93,8 @@ def _concat_copy(clips: Sequence[Path], out: Path) -> None:
             listing.write(f"file '{escaped}'\n")
     try:
         stream = ffmpeg.input(listing.name, f="concat", safe=0)
-        args = stream.output(os.fspath(out), c="copy", f="mp4").compile(cmd=_global())
-        _run(args)
+        args = stream.output(os.fspath(out), c="copy", f="mp4").compile(cmd=ffmpeg_head())
+        run_ffmpeg(args, what="cutting the film", timeout=CUT_TIMEOUT)
     finally:
         os.unlink(listing.name)
 
@@ -149,5 +137,5 @@ def _concat_normalise(clips: Sequence[Path], infos: Sequence[ClipInfo], out: Pat
         movflags="+faststart",
         f="mp4",
         shortest=None,  # see run/local.py: ffmpeg can hang at the end of a generated audio input
-    ).compile(cmd=_global())
-    _run(args)
+    ).compile(cmd=ffmpeg_head())
+    run_ffmpeg(args, what="cutting the film", timeout=CUT_TIMEOUT)

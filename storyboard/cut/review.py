@@ -7,12 +7,10 @@ it in the film. Thumbnails are named by shot key, so a rebuild makes only the ne
 from __future__ import annotations
 
 import os
-import subprocess
 from decimal import Decimal
 from pathlib import Path
 
-from ..errors import RenderError
-from ..media.ffmpeg import ffmpeg_exe
+from ..media.frames import grab_frame
 from .files import temp_beside
 from .timeline import FilmShot
 
@@ -95,18 +93,13 @@ def write_review(shots: list[FilmShot], film: Path, path: Path, title: str) -> P
 
 
 def _thumbnail(clip: Path, at: float, out: Path) -> None:
+    """A frame of the clip, written under a name of its own and renamed: a half-written JPEG is never seen."""
     tmp = temp_beside(out)
-    done = subprocess.run(
-        [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-ss", f"{at:.3f}", "-i", os.fspath(clip),
-         "-frames:v", "1", "-vf", "scale=320:-2", "-q:v", "4", os.fspath(tmp)],
-        capture_output=True, timeout=120,
-    )  # fmt: skip
-    if done.returncode != 0 or not tmp.is_file():
+    try:
+        grab_frame(clip, at, tmp)
+        tmp.replace(out)
+    finally:
         tmp.unlink(missing_ok=True)
-        raise RenderError(
-            f"ffmpeg could not take a frame of {clip.name}: {done.stderr.decode(errors='replace')[-200:]}"
-        )
-    tmp.replace(out)
 
 
 def _timecode(seconds: float) -> str:

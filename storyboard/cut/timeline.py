@@ -32,6 +32,7 @@ class FilmShot:
 
 
 def write_timeline(shots: list[FilmShot], path: Path, title: str) -> Path:
+    """Write ``path`` (OTIO JSON) through a file of its own, so a reader never sees half a timeline."""
     import opentimelineio as otio
 
     track = otio.schema.Track(name="storyboard", kind=otio.schema.TrackKind.Video)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Protocol
 from ..compile.request import MediaRef, Request
 
 if TYPE_CHECKING:
-    from ..media.frames import ClipInfo
+    from ..media.probe import ClipInfo
 
 # (shot id, state, detail): waiting, rendering, submitted, polling, downloading, done, cached, failed, skipped
 Report = Callable[[str, str, str], None]
@@ -19,6 +19,8 @@ Report = Callable[[str, str, str], None]
 
 @dataclass(frozen=True)
 class Job:
+    """A shot made concrete for a provider: its files, and its parents' clips and frames, on disk."""
+
     shot: str
     key: str
     request: Request
@@ -44,6 +46,8 @@ class Job:
 
 @dataclass(frozen=True)
 class Generated:
+    """What a provider made, and what it reported: the runner stores, prices and journals it."""
+
     clip: Path  # inside ``job.work``; the runner moves it into the store
     cost_usd: Decimal | None = None  # what the provider reported charging, when it does
     job_id: str | None = None

@@ -19,8 +19,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ..errors import RenderError
-from ..media.ffmpeg import ffmpeg_exe
+from ..errors import MediaError, RenderError, RenderStalled
+from ..media.ffmpeg import arun_ffmpeg, ffmpeg_head
+from ..media.probe import MediaInfo, check_image, probe_media
 from .job import Generated, Job, Report
 
 FPS = 32
@@ -29,7 +30,6 @@ HOLD = 0.75  # seconds an end frame or keyframe image stays on screen
 RENDER_TIMEOUT_BASE = 60.0
 RENDER_TIMEOUT_PER_SECOND = 20.0
 RENDER_ATTEMPTS = 3
-STALL_SECONDS = 8.0  # no progress for this long: ffmpeg is stuck, not slow
 _FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
     "/usr/share/fonts/dejavu/DejaVuSans.ttf",
@@ -51,6 +51,8 @@ def font_file() -> str | None:
 
 
 class LocalProvider:
+    """The ``local`` provider: $0, no key, no network; as many renders at once as there are cores."""
+
     id = "local"
 
     def __init__(self, concurrency: int | None = None) -> None:
@@ -68,71 +70,17 @@ class LocalProvider:
         await asyncio.to_thread(_check_images, job)
         out = job.work / f"{job.shot}.mp4"
         args = preview_args(job, out, threads=max(1, (os.cpu_count() or 2) // max(1, self._concurrency)))
+        seconds = job.expected_seconds or float(job.request.duration)
+        timeout = RENDER_TIMEOUT_BASE + RENDER_TIMEOUT_PER_SECOND * seconds
         for attempt in range(1, RENDER_ATTEMPTS + 1):
             try:
-                await _render(args, job.expected_seconds or float(job.request.duration))
+                await arun_ffmpeg(args, what="rendering the preview", timeout=timeout)
                 return Generated(out)
-            except _Stalled:
+            except RenderStalled:
                 # ffmpeg 9 occasionally stops making progress at the end of a render
                 # (about 1 in 250 under load); a fresh run finishes normally
                 report(job.shot, "rendering", f"ffmpeg stalled, attempt {attempt + 1}")
         raise RenderError(f"the preview render stalled {RENDER_ATTEMPTS} times")
-
-
-class _Stalled(Exception):
-    pass
-
-
-async def _render(args: list[str], seconds: float) -> None:
-    """Run ffmpeg, watching its progress; a render that stops advancing is killed."""
-    proc = await asyncio.create_subprocess_exec(
-        *args[:1],
-        "-progress",
-        "pipe:1",
-        "-stats_period",
-        "0.25",
-        *args[1:],
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    assert proc.stdout is not None and proc.stderr is not None
-    errors = asyncio.ensure_future(proc.stderr.read())
-    limit = RENDER_TIMEOUT_BASE + RENDER_TIMEOUT_PER_SECOND * seconds
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + limit
-    last_time, last_change = "", loop.time()
-    try:
-        while True:
-            try:
-                line = await asyncio.wait_for(proc.stdout.readline(), timeout=STALL_SECONDS)
-            except TimeoutError:
-                raise _Stalled from None
-            if not line:
-                break
-            text = line.decode(errors="replace").strip()
-            if text.startswith("out_time_us=") and text != last_time:
-                last_time, last_change = text, loop.time()
-            elif text == "progress=end":
-                last_change = loop.time()
-            if loop.time() - last_change > STALL_SECONDS:
-                raise _Stalled
-            if loop.time() > deadline:
-                raise RenderError(f"the preview render took longer than {limit:.0f} s and was stopped")
-        try:
-            await asyncio.wait_for(proc.wait(), timeout=STALL_SECONDS)
-        except TimeoutError:
-            raise _Stalled from None
-    except BaseException:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
-        errors.cancel()
-        raise
-    err = await errors
-    if proc.returncode != 0:
-        tail = err.decode(errors="replace").strip().splitlines()[-3:]
-        raise RenderError(f"ffmpeg failed rendering the preview: {' / '.join(tail)}")
 
 
 def preview_args(job: Job, out: Path, *, threads: int = 0) -> list[str]:
@@ -248,8 +196,7 @@ def preview_args(job: Job, out: Path, *, threads: int = 0) -> list[str]:
         ar=AUDIO_RATE,
         **{"b:a": "96k", "movflags": "+faststart", "threads": threads or 0},
     )
-    # global options before the inputs: ffmpeg ignores trailing ones (and would then ask on stdin)
-    args: list[str] = output.compile(cmd=[ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-nostdin", "-y"])
+    args: list[str] = output.compile(cmd=ffmpeg_head())
     return args
 
 
@@ -272,8 +219,6 @@ def _colour(key: str) -> str:
 
 def _check_images(job: Job) -> None:
     """Decode every still the preview loops; ffmpeg spins forever on a looped unreadable image."""
-    import av
-
     req = job.request
     refs = [req.first_frame, req.last_frame, *(m.image for m in req.mid_frames)]
     refs += [img for group in req.ref_images for img in group.images[:2]]
@@ -282,9 +227,8 @@ def _check_images(job: Job) -> None:
         if path is None:
             continue
         try:
-            with av.open(os.fspath(path)) as container:
-                next(container.decode(video=0))
-        except Exception as exc:  # PyAV raises FFmpeg's many error classes
+            check_image(path)
+        except MediaError as exc:
             name = ref.file if ref is not None and ref.file else path.name
             raise RenderError(f"cannot decode the image `{name}`: {exc}") from exc
 
@@ -292,9 +236,7 @@ def _check_images(job: Job) -> None:
 def _loops(path: Path, seconds: float) -> int:
     """How many extra plays of a media file cover ``seconds`` (finite: an endless
     ``-stream_loop -1`` input can leave ffmpeg running after the output is done)."""
-    from ..compile.media import Probe, probe_file
-
-    probe = probe_file(path)
-    if not isinstance(probe, Probe) or probe.seconds <= 0:
+    probe = probe_media(path)
+    if not isinstance(probe, MediaInfo) or probe.seconds <= 0:
         return 0
     return max(0, math.ceil(seconds / probe.seconds) - 1)

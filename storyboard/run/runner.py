@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Literal
 
 from ..errors import BuildError, MediaError, StoryboardError
-from ..media.frames import probe_clip, tail_clip, write_last_frame
+from ..media.frames import tail_clip, write_last_frame
+from ..media.probe import ClipInfo, probe_clip
 from ..plan import Plan, PlannedShot
 from ..store import Claim, Store
 from .job import Job, Provider, Report
@@ -30,6 +31,8 @@ CLAIM_POLL_SECONDS = 0.2  # how often a build waiting on another's claim looks a
 
 @dataclass
 class ShotResult:
+    """One shot's outcome in a run: the report, the cut and the sidecars read it."""
+
     id: str
     status: Status
     clip: Path | None = None
@@ -40,6 +43,8 @@ class ShotResult:
 
 @dataclass
 class RunResult:
+    """Every shot's outcome; ``ok`` unless a shot failed or was skipped for a failed parent."""
+
     shots: dict[str, ShotResult] = field(default_factory=dict)
 
     @property
@@ -60,6 +65,8 @@ def _silent(shot: str, state: str, detail: str) -> None:
 
 
 class Runner:
+    """Runs one plan's jobs over the DAG, bounded per provider and overall (``jobs``)."""
+
     def __init__(
         self,
         plan: Plan,
@@ -204,7 +211,9 @@ class Runner:
                 expected_seconds=cs.seconds,
             )
             produced = await provider.generate(job, self.report)
-            info = produced.info or await asyncio.to_thread(probe_clip, produced.clip)
+            info: ClipInfo = (
+                produced.info if produced.info is not None else await asyncio.to_thread(probe_clip, produced.clip)
+            )
             if info.seconds <= 0:
                 raise MediaError(f"the clip of `{shot.id}` has no length")
             final = await asyncio.to_thread(self.store.put_clip, shot.key, produced.clip)

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import click
 
-from ..options import compile_file, provider_option, storyboard_file, tier_option
+from ..options import provider_option, storyboard_file, tier_option
 from ..render import print_diagnostics, summary
 
 
@@ -35,33 +35,26 @@ def command(
     resubmit: bool,
 ) -> None:
     """Run the plan: generate what changed, in dependency order, then cut the film."""
+    from ... import ops
     from ...errors import BuildError, SelectionError
-    from ...plan import make_plan
-    from ...run import build, check_ready, film_path
-    from ...run.select import select
-    from ...store import Store
     from ..progress import BuildProgress
     from .plan import render_plan, usd
 
-    loaded, compiled = compile_file(file, provider, tier)
-    if compiled is None or not compiled.ok:
-        print_diagnostics(loaded.diagnostics, loaded.source, err=True, include_info=False)
-        click.echo(summary(loaded.diagnostics, file), err=True)
+    checked = ops.check(file, provider=provider, tier=tier, display=file)
+    compiled = checked.compiled
+    if compiled is None or not checked.valid:
+        print_diagnostics(checked.diagnostics, checked.loaded.source, err=True, include_info=False)
+        click.echo(summary(checked.diagnostics, file), err=True)
         sys.exit(1)
-    print_diagnostics(compiled.diagnostics.warnings, loaded.source, err=True)
+    print_diagnostics(compiled.diagnostics.warnings, checked.loaded.source, err=True)
     try:
-        selection = select(compiled, only) if only else None
+        prepared = ops.prepare(compiled, only=only)
     except SelectionError as exc:
         raise click.UsageError(str(exc)) from exc
-    with Store(compiled.root) as store:
-        plan = make_plan(compiled, store)
-    todo = plan.selected(selection)
-    try:
-        check_ready({s.provider for s in todo})  # a missing key is found before asking to spend
     except BuildError as exc:
         click.echo(f"storyboard build: {exc}", err=True)
         sys.exit(1)
-    price = sum((s.cost for s in todo), Decimal(0))
+    plan, todo, price = prepared.plan, prepared.todo, prepared.price
     if price > 0:
         click.echo(render_plan(plan, file), err=True)
         if budget is not None and price > Decimal(str(budget)):
@@ -82,7 +75,9 @@ def command(
                 sys.exit(1)
     costs = {s.id: s.cost for s in plan.shots}
     with BuildProgress([s.id for s in plan.shots], costs) as progress:
-        result = build(compiled, jobs=jobs, selection=selection, report=progress, plan=plan, resubmit=resubmit)
+        result = ops.build(
+            compiled, jobs=jobs, selection=prepared.selection, report=progress, plan=plan, resubmit=resubmit
+        )
     failed = {sid: r for sid, r in result.run.shots.items() if r.status in ("failed", "skipped")}
     for sid, r in failed.items():
         click.echo(f"storyboard build: shot `{sid}` {r.status}: {r.error}", err=True)
@@ -93,5 +88,5 @@ def command(
         click.echo(f"film: {result.film} ({result.cut_method})")
         click.echo(f"timeline: {result.timeline}  review: {result.review}", err=True)
     elif result.missing:
-        click.echo(f"film not cut: no clip for {', '.join(result.missing)} ({film_path(compiled)})", err=True)
+        click.echo(f"film not cut: no clip for {', '.join(result.missing)} ({ops.film_path(compiled)})", err=True)
     sys.exit(0 if result.ok else 1)

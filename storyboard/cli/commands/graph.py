@@ -4,7 +4,7 @@ import sys
 
 import click
 
-from ..options import compile_file, storyboard_file
+from ..options import storyboard_file
 from ..render import print_diagnostics, summary
 
 
@@ -14,10 +14,12 @@ from ..render import print_diagnostics, summary
 def command(file: str, fmt: str) -> None:
     """Print the DAG of shots (edges: extends, continues, motion)."""
     from ...compile.graphs import to_dot, to_mermaid
+    from ...ops import check
 
-    loaded, compiled = compile_file(file)
+    checked = check(file, display=file)
+    compiled = checked.compiled
     if compiled is None:
-        print_diagnostics(loaded.diagnostics, loaded.source, err=True, include_info=False)
-        click.echo(summary(loaded.diagnostics, file), err=True)
+        print_diagnostics(checked.diagnostics, checked.loaded.source, err=True, include_info=False)
+        click.echo(summary(checked.diagnostics, file), err=True)
         sys.exit(1)
     click.echo(to_dot(compiled) if fmt == "dot" else to_mermaid(compiled))

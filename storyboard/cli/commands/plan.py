@@ -3,11 +3,15 @@ from __future__ import annotations
 import json
 import sys
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import click
 
-from ..options import compile_file, output_format, provider_option, storyboard_file, tier_option
+from ..options import output_format, provider_option, storyboard_file, tier_option
 from ..render import diagnostics_json, print_diagnostics, summary
+
+if TYPE_CHECKING:
+    from ...plan import Plan
 
 
 @click.command("plan")
@@ -20,30 +24,31 @@ def command(file: str, provider: str | None, tier: str | None, fmt: str) -> None
 
     A quote needs no key and no upload bucket: what the build will need is listed instead.
     """
-    from ...plan import make_plan
-    from ...run import build_needs
+    from ... import ops
 
-    loaded, compiled = compile_file(file, provider, tier, staging=True)
-    if compiled is None or not compiled.ok:
+    checked = ops.check(file, provider=provider, tier=tier, staging=True, display=file)
+    compiled = checked.compiled
+    if compiled is None or not checked.valid:
         if fmt == "json":
-            click.echo(diagnostics_json(loaded.diagnostics, False), err=True)
+            click.echo(diagnostics_json(checked.diagnostics, False), err=True)
         else:
-            print_diagnostics(loaded.diagnostics, loaded.source, err=True, include_info=False)
-            click.echo(summary(loaded.diagnostics, file), err=True)
+            print_diagnostics(checked.diagnostics, checked.loaded.source, err=True, include_info=False)
+            click.echo(summary(checked.diagnostics, file), err=True)
         sys.exit(1)
-    plan = make_plan(compiled)
-    needs = build_needs(plan)
+    plan = ops.plan(compiled)
+    needs = ops.build_needs(plan)
     if fmt == "json":
         # compact: json's C encoder only runs without indent, and plans can be 10,000 shots
         click.echo(json.dumps({**plan.to_json(), "needs": needs}, ensure_ascii=False, separators=(",", ":")))
         return
-    print_diagnostics(compiled.diagnostics.warnings, loaded.source, err=True)
+    print_diagnostics(compiled.diagnostics.warnings, checked.loaded.source, err=True)
     click.echo(render_plan(plan, file))
     if needs:
         click.echo("Before building, set:\n" + "\n".join(f"  {need}" for need in needs))
 
 
-def render_plan(plan, file: str) -> str:  # type: ignore[no-untyped-def]
+def render_plan(plan: Plan, file: str) -> str:
+    """The plan as a table, one shot a line, and its total: what a user reads before spending."""
     rows = []
     id_width = max([len(s.id) for s in plan.shots] + [4])
     for s in plan.shots:

@@ -1,0 +1,30 @@
+"""ops: the operations the command line and the Python API share (DVC's ``repo/`` operations).
+
+Each operation owns a sequence of the data flow, so neither the CLI nor a script strings
+the stages together itself: ``check`` loads and compiles, ``plan`` prices against the store,
+``prepare`` decides a build without sending anything, ``build`` / ``abuild`` run the jobs,
+cut the film and write its sidecars. Below this layer ``run`` only runs jobs and ``cut``
+only cuts; above it the CLI only parses options, asks for consent and prints.
+"""
+
+from __future__ import annotations
+
+from .building import BuildResult, Prepared, abuild, build, prepare
+from .checking import Checked, check, compiled_of
+from .film import Film, film_path
+from .planning import build_needs, plan
+
+__all__ = [
+    "BuildResult",
+    "Checked",
+    "Film",
+    "Prepared",
+    "abuild",
+    "build",
+    "build_needs",
+    "check",
+    "compiled_of",
+    "film_path",
+    "plan",
+    "prepare",
+]

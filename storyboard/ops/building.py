@@ -1,0 +1,154 @@
+"""The build operation: plan, run the jobs in dependency order, cut the film, write its sidecars.
+
+``abuild`` is the operation; ``build`` runs it in a fresh event loop for callers that have
+none (the CLI, scripts). A caller inside a running loop (a notebook, a web service) awaits
+``abuild``. ``prepare`` is the part of a build that sends nothing: the selection, the plan
+and the check that every provider's key is set, so the CLI can show the price and ask for
+consent before anything is paid for, and then build exactly the plan it showed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import BuildError
+from .checking import compiled_of
+from .film import cut
+
+if TYPE_CHECKING:
+    from ..compile import Compiled
+    from ..plan import Plan, PlannedShot
+    from ..run import Provider, Report, RunResult
+
+
+@dataclass
+class BuildResult:
+    """What a build did: the plan it ran, each shot's outcome, and the film with its sidecars."""
+
+    plan: Plan
+    run: RunResult
+    film: Path | None
+    cut_method: str | None  # copy | normalise | up to date
+    missing: list[str]  # shots of the cut that have no clip
+    timeline: Path | None = None  # the cut as OpenTimelineIO, beside the film
+    review: Path | None = None  # the review page, beside the film
+
+    @property
+    def ok(self) -> bool:
+        return self.run.ok
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A build decided but not started: what was priced is what will be sent."""
+
+    plan: Plan
+    selection: set[str] | None  # None: every shot
+
+    @property
+    def todo(self) -> list[PlannedShot]:
+        return self.plan.selected(self.selection)
+
+    @property
+    def price(self) -> Decimal:
+        return sum((s.cost for s in self.todo), Decimal(0))
+
+
+def prepare(
+    target: Compiled | str | os.PathLike[str], *, only: str | None = None, environ: Mapping[str, str] | None = None
+) -> Prepared:
+    """Select (``only``: dbt-style selectors), plan, and check that the build could start.
+
+    ``SelectionError`` when a selector names no shot; ``BuildError`` naming every provider
+    key or setting the selected shots lack. Nothing is sent.
+    """
+    from ..plan import make_plan
+    from ..plan.select import select
+    from ..run import check_ready
+    from ..store import Store
+
+    compiled = compiled_of(target)
+    selection = select(compiled, only) if only else None
+    with Store(compiled.root) as store:
+        plan = make_plan(compiled, store)
+    prepared = Prepared(plan, selection)
+    check_ready({s.provider for s in prepared.todo}, environ)  # a missing key is found before asking to spend
+    return prepared
+
+
+def build(
+    target: Compiled | str | os.PathLike[str],
+    *,
+    jobs: int | None = None,
+    selection: set[str] | None = None,
+    report: Report | None = None,
+    available: dict[str, Provider] | None = None,
+    plan: Plan | None = None,
+    resubmit: bool = False,
+    environ: Mapping[str, str] | None = None,
+) -> BuildResult:
+    """``abuild`` in a fresh event loop (a caller inside a running loop awaits ``abuild``)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:  # no loop running: the usual case
+        pass
+    else:
+        raise BuildError("build() cannot start an event loop inside a running one; await abuild(...) instead")
+    return asyncio.run(
+        abuild(
+            target,
+            jobs=jobs,
+            selection=selection,
+            report=report,
+            available=available,
+            plan=plan,
+            resubmit=resubmit,
+            environ=environ,
+        )
+    )
+
+
+async def abuild(
+    target: Compiled | str | os.PathLike[str],
+    *,
+    jobs: int | None = None,
+    selection: set[str] | None = None,
+    report: Report | None = None,
+    available: dict[str, Provider] | None = None,
+    plan: Plan | None = None,
+    resubmit: bool = False,
+    environ: Mapping[str, str] | None = None,
+) -> BuildResult:
+    """Generate what the plan says, in dependency order, then cut the film and write its sidecars.
+
+    ``target`` is a compiled storyboard or a path (checked first: ``InvalidStoryboard`` on
+    errors). ``plan`` is the plan to build (default: a fresh one); ``available`` replaces the
+    provider clients; ``resubmit`` forgets the journalled jobs of the selected shots (a submit
+    that got no answer, a result that can no longer be fetched) so they are sent anew.
+    """
+    from ..plan import make_plan
+    from ..run import Runner, providers
+    from ..store import Store
+
+    compiled = compiled_of(target)
+    with Store(compiled.root, create=True) as store:
+        plan = plan if plan is not None else make_plan(compiled, store)
+        todo = plan.selected(selection)
+        if resubmit:
+            for shot in todo:
+                store.journal_forget(shot.key)
+        clients = available if available is not None else providers({s.provider for s in todo}, store, jobs, environ)
+        runner = Runner(plan, store, clients, jobs=jobs, selection=selection, report=report or _silent)
+        result = await runner.run()
+        film = await cut(compiled, plan, store, result)
+    return BuildResult(plan, result, film.path, film.method, film.missing, film.timeline, film.review)
+
+
+def _silent(shot: str, state: str, detail: str) -> None:
+    return None

@@ -1,0 +1,129 @@
+"""The last steps of a build: the clips of the cut become the film, and its sidecars.
+
+The film is cut again only when its clips or its size changed or the file was touched
+since (a record in the store says what was cut last); the timeline (.otio) and the review
+page (.html) are written beside it whenever it is cut, and whenever one of them is missing.
+The ffmpeg work runs in a thread, so a caller's event loop keeps turning while a film is cut;
+the store is read and written on the loop's own thread (its SQLite connection lives there).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..compile import Compiled
+    from ..media.probe import ClipInfo
+    from ..plan import Plan
+    from ..run import RunResult
+    from ..store import Store
+
+
+@dataclass(frozen=True)
+class Film:
+    """What the cut step made: the film (None when a clip of the cut is missing) and its sidecars."""
+
+    path: Path | None
+    method: str | None  # copy | normalise | up to date
+    missing: list[str] = field(default_factory=list)  # shots of the cut that have no clip
+    timeline: Path | None = None
+    review: Path | None = None
+
+
+def film_path(compiled: Compiled) -> Path:
+    """Where the film goes: ``settings.output``, else ``out/<file stem>.mp4``, beside the storyboard."""
+    board = compiled.loaded.storyboard
+    assert board is not None
+    output = board.settings.output or f"out/{compiled.loaded.source.path.stem}.mp4"
+    return (compiled.root / output).resolve()
+
+
+async def cut(compiled: Compiled, plan: Plan, store: Store, result: RunResult) -> Film:
+    """Cut the film of a finished run (unless it is up to date) and write its sidecars."""
+    from ..compile.request import frame_size
+    from ..cut import cut_film, film_sequence
+    from ..load.model import DEFAULTS
+
+    clips = {sid: r.clip for sid, r in result.shots.items() if r.clip is not None}
+    missing = [sid for sid in compiled.cut if sid not in clips]
+    if missing or not compiled.cut:
+        return Film(None, None, missing)
+    extends = {
+        sid: edge.parent for sid, shot in compiled.shots.items() for edge in shot.edges if edge.kind == "extends"
+    }
+    infos = {sid: await _info(store, plan.shot(sid).key, path) for sid, path in clips.items() if sid in compiled.cut}
+    sequence = film_sequence(compiled.cut, extends, infos, {sid: compiled.shots[sid].seconds for sid in extends})
+    board = compiled.loaded.storyboard
+    assert board is not None
+    size = frame_size(
+        board.settings.resolution or DEFAULTS["resolution"], board.settings.aspect_ratio or DEFAULTS["aspect_ratio"]
+    )
+    output = film_path(compiled)
+    keys = [plan.shot(sid).key for sid in sequence]
+    film_key = hashlib.sha256(repr((keys, size)).encode()).hexdigest()
+    record = f"film:{plan.storyboard}"
+    row = store.db.execute("SELECT value FROM meta WHERE name = ?", (record,)).fetchone()
+    timeline, review = output.with_suffix(".otio"), output.with_suffix(".html")
+    if output.is_file() and row is not None and row[0] == f"{film_key}:{_stamp(output)}":
+        if not (timeline.is_file() and review.is_file()):
+            await asyncio.to_thread(_sidecars, compiled, plan, result, sequence, clips, infos, output)
+        return Film(output, "up to date", [], timeline, review)
+    made = await asyncio.to_thread(
+        cut_film, [clips[sid] for sid in sequence], output, size, [infos[sid] for sid in sequence]
+    )
+    store.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (record, f"{film_key}:{_stamp(output)}"))
+    await asyncio.to_thread(_sidecars, compiled, plan, result, sequence, clips, infos, output)
+    return Film(made.film, made.method, [], timeline, review)
+
+
+def _sidecars(
+    compiled: Compiled,
+    plan: Plan,
+    result: RunResult,
+    sequence: list[str],
+    clips: dict[str, Path],
+    infos: dict[str, ClipInfo],
+    film: Path,
+) -> None:
+    """The timeline and the review page, written beside the film."""
+    from ..cut.review import write_review
+    from ..cut.timeline import FilmShot, write_timeline
+
+    shots: list[FilmShot] = []
+    start = 0.0
+    for sid in sequence:
+        request = compiled.shots[sid].request
+        assert request is not None
+        planned = plan.shot(sid)
+        info = infos[sid]
+        shots.append(
+            FilmShot(sid, clips[sid], start, info.seconds, info.fps, request.prompt, planned.provider, planned.key,
+                     planned.list_price, result.shots[sid].status)
+        )  # fmt: skip
+        start += info.seconds
+    board = compiled.loaded.storyboard
+    title = (board.title if board is not None else None) or compiled.loaded.source.path.stem
+    write_timeline(shots, film.with_suffix(".otio"), title)
+    write_review(shots, film, film.with_suffix(".html"), title)
+
+
+def _stamp(path: Path) -> str:
+    """The film file as last written by us: a changed or replaced file is cut again."""
+    st = path.stat()
+    return f"{st.st_size}:{st.st_mtime_ns}"
+
+
+async def _info(store: Store, key: str, clip: Path) -> ClipInfo:
+    """A clip's probe, from the store when it was probed before (a no-op build probes nothing)."""
+    from ..media import probe
+
+    known = store.clip_info(key)
+    if known is not None:
+        return probe.ClipInfo.from_json(known)
+    info = await asyncio.to_thread(probe.probe_clip, clip)
+    store.remember_clip_info(key, info.to_json())
+    return info

@@ -1,0 +1,50 @@
+"""The plan operation: what a build will generate, why, what it costs, and what it still needs.
+
+A quote needs no key and no upload bucket (agencies price before they create the bucket):
+``build_needs`` lists what to set before ``build`` instead of failing the plan.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from .. import env
+from .checking import compiled_of
+
+if TYPE_CHECKING:
+    from ..compile import Compiled
+    from ..plan import Plan
+    from ..store import Store
+
+
+def plan(target: Compiled | str | os.PathLike[str], *, store: Store | None = None) -> Plan:
+    """Price and diff every shot of ``target`` (compiled, or a path checked first) against the store."""
+    from ..plan import make_plan
+
+    return make_plan(compiled_of(target), store)
+
+
+def build_needs(plan: Plan, environ: Mapping[str, str] | None = None) -> list[str]:
+    """What a build of ``plan`` still needs from its environment (keys, an upload bucket), in words.
+
+    Empty when the build could start now.
+    """
+    environ = os.environ if environ is None else environ
+    todo = plan.to_generate
+    hosted = sorted({s.provider for s in todo} - {"local"})
+    needs: list[str] = []
+    for pid in hosted:
+        key = env.for_provider(env.API_KEY, pid)  # each adapter's key_env (tests/test_env.py)
+        if not environ.get(key, "").strip():
+            needs.append(f"{key}: your {pid} API key")
+    if not environ.get(env.UPLOAD_URL):
+        uploads = [(s.id, what) for s in todo for what in plan.compiled.shots[s.id].uploads]
+        if uploads:
+            shots = sorted({sid for sid, _ in uploads})
+            needs.append(
+                f"STORYBOARD_UPLOAD_URL=s3://bucket/prefix: {len(uploads)} local input{'s' if len(uploads) != 1 else ''} "
+                f"of {', '.join(f'`{sid}`' for sid in shots)} {'goes' if len(uploads) == 1 else 'go'} to a provider that takes only URLs"
+            )
+    return needs
