@@ -12,96 +12,32 @@ import math
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from functools import cached_property
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any
 
 from .. import env
-from ..diagnostics import Diagnostics, Location
-from ..load import Loaded, Source
-from ..load.model import DEFAULTS, NAME_PATTERN, SHOT_ID_PATTERN, Shot
+from ..diagnostics import Location
+from ..load import Loaded
+from ..load.model import DEFAULTS, Shot
 from ..load.validate import suggest
-from .media import MediaResolver, Probe, Resolved
+from .context import SETTING_KEYS, Context, Where
+from .media import Probe
+from .names import check_names
 from .profiles import PROFILES, Profile
 from .request import MediaRef, MidFrame, RefGroup, RefVideo, Request, frame_size
-from .templates import PromptRenderer
+from .result import Compiled, CompiledShot, Edge, EdgeKind
 
-if TYPE_CHECKING:
-    import networkx as nx
-
-EdgeKind = Literal["extends", "continues", "motion"]
 TAG = re.compile(r"(?<![\w@.])@([A-Za-z0-9][A-Za-z0-9_-]*)")
-_SHOT_ID = re.compile(SHOT_ID_PATTERN)
-_NAME = re.compile(NAME_PATTERN)
-SETTING_KEYS = ("provider", "tier", "resolution", "aspect_ratio", "duration", "sound", "prompt_optimizer")
 
-
-@dataclass(frozen=True, slots=True)
-class Where:
-    """A path in the file whose line and column are looked up only if reported."""
-
-    source: Source
-    path: tuple[str | int, ...]
-    key: bool = False
-
-    def resolve(self) -> Location:
-        return self.source.locate(self.path, key=self.key)
-
-
-@dataclass(frozen=True, slots=True)
-class Edge:
-    kind: EdgeKind
-    parent: str
-
-
-@dataclass(slots=True)
-class CompiledShot:
-    id: str
-    index: int
-    settings: dict[str, Any]
-    edges: list[Edge] = field(default_factory=list)
-    request: Request | None = None
-    files: dict[str, Path] = field(default_factory=dict)  # relative path -> local input file
-    seconds: float = 0.0  # the new seconds its clip holds
-    billed_seconds: float = 0.0
-    estimate: bool = False  # billed seconds are a guess (a reference video behind a URL)
-    ok: bool = True
-    uploads: list[str] = field(default_factory=list)  # local inputs a URL-only provider needs uploaded
-
-    @property
-    def provider(self) -> str:
-        return str(self.settings["provider"])
-
-
-@dataclass
-class Compiled:
-    loaded: Loaded
-    shots: dict[str, CompiledShot]  # file order
-    order: list[str]  # dependency order
-    cut: list[str]
-    provider: str
-    diagnostics: Diagnostics
-
-    @cached_property
-    def graph(self) -> nx.DiGraph:
-        """The DAG of shots (edge attribute ``kind``: extends, continues, motion), built on first use."""
-        import networkx as nx
-
-        graph = nx.DiGraph()
-        graph.add_nodes_from(self.shots)
-        for sid, shot in self.shots.items():
-            for edge in shot.edges:
-                graph.add_edge(edge.parent, sid, kind=edge.kind)
-        return graph
-
-    @property
-    def ok(self) -> bool:
-        return not self.diagnostics.has_errors()
-
-    @property
-    def root(self) -> Path:
-        return self.loaded.root
+__all__ = [
+    "SETTING_KEYS",
+    "TAG",
+    "Compiled",
+    "CompiledShot",
+    "Edge",
+    "EdgeKind",
+    "Where",
+    "compile_storyboard",
+]
 
 
 def compile_storyboard(
@@ -117,84 +53,14 @@ def compile_storyboard(
     return _Compiler(loaded, provider, tier, staging).run()
 
 
-class _Compiler:
-    def __init__(self, loaded: Loaded, provider: str | None, tier: str | None, staging: bool = True) -> None:
-        assert loaded.storyboard is not None, "compile needs a storyboard that loaded"
-        self.loaded = loaded
-        self.board = loaded.storyboard
-        self.src = loaded.source
-        self.diag = loaded.diagnostics
-        self.overrides = {k: v for k, v in (("provider", provider), ("tier", tier)) if v is not None}
-        self.media = MediaResolver(loaded.root)
-        self.staging = staging
-        self.from_settings: dict[tuple[str, tuple[str | int, ...], str, str | None], tuple[Where, list[str]]] = {}
-        self.renderer = PromptRenderer(self.board.vars)
-        self.shots: dict[str, CompiledShot] = {}
-        self.by_id: dict[str, Shot] = {}
-        self.used_names: set[str] = set()
-        self.names: set[str] = set(self.board.characters) | set(self.board.assets) | loaded.broken_names
-
-    # -- locations (lazy: finding a line composes the YAML, paid only when reporting) ----
-    def at(self, *path: str | int, key: bool = False) -> Where:
-        return Where(self.src, tuple(path), key)
-
-    def ix(self, shot: Shot) -> int:
-        """The shot's place in the file (pydantic's private-attribute access is slow)."""
-        cs = self.shots.get(shot.id)
-        return cs.index if cs is not None and self.by_id.get(shot.id) is shot else shot.index
-
-    def shot_at(self, shot: Shot, name: str | None = None, *, key: bool = False) -> Where:
-        if name is None:
-            return self.at("shots", self.ix(shot), "id")
-        return self.at("shots", self.ix(shot), name, key=key)
-
-    def setting_at(self, shot: Shot, name: str) -> Where:
-        """Where a shot's effective setting was written (the shot, then `settings`)."""
-        if name in self.overrides:
-            return self.shot_at(shot)
-        if getattr(shot, name) is not None:
-            return self.shot_at(shot, name)
-        if getattr(self.board.settings, name) is not None:
-            return self.at("settings", name)
-        return self.shot_at(shot)
-
-    def setting_source(self, shot: Shot, name: str) -> str:
-        if name in self.overrides:
-            return f" (from --{name.replace('_', '-')})"
-        if getattr(shot, name) is not None:
-            return ""
-        if getattr(self.board.settings, name) is not None:
-            return " (from `settings`)"
-        return " (the default)"
-
-    def error(
-        self, code: str, message: str, where: Where | Location, shot: str | None = None, help: str | None = None
-    ) -> None:
-        """Report a diagnostic; any code, errors also mark the shot as not buildable."""
-        if shot is not None and shot in self.shots and code[0] not in "WI":
-            self.shots[shot].ok = False
-        prefix = f"shot `{shot}`: "
-        if isinstance(where, Where) and where.path[:1] == ("settings",) and message.startswith(prefix):
-            # one mistake in `settings` is one diagnostic, naming every shot it breaks
-            entry = self.from_settings.setdefault((code, where.path, message[len(prefix) :], help), (where, []))
-            entry[1].append(shot or "")
-            return
-        self.diag.add(code, message, where, shot=shot, help=help)
-
-    def report_settings_errors(self) -> None:
-        for (code, _, message, help), (where, shots) in self.from_settings.items():
-            names = ", ".join(f"`{s}`" for s in shots[:5]) + (f" and {len(shots) - 5} more" if len(shots) > 5 else "")
-            self.diag.add(
-                code, f"shot{'s' if len(shots) > 1 else ''} {names}: {message}", where, shot=shots[0], help=help
-            )
-
+class _Compiler(Context):
     # -- the passes --------------------------------------------------------------------
     def run(self) -> Compiled:
         if not self.board.shots and not self.loaded.broken_names:
             self.error(
                 "S006", "the storyboard has no shots", self.at("shots"), help="add at least one shot under `shots:`"
             )
-        self.check_names()
+        check_names(self)
         self.check_characters()
         self.check_assets()
         parents: dict[str, list[str]] = {sid: [] for sid in self.shots}
@@ -212,81 +78,6 @@ class _Compiler:
         self.check_unused(used_by_others, cut)
         provider = self.overrides.get("provider") or self.board.settings.provider or DEFAULTS["provider"]
         return Compiled(self.loaded, self.shots, order, cut, str(provider), self.diag)
-
-    def effective(self, shot: Shot) -> dict[str, Any]:
-        eff = dict(DEFAULTS)
-        base = self.board.settings
-        for key in SETTING_KEYS:
-            value = getattr(shot, key)
-            if value is None:
-                value = getattr(base, key)
-            if value is not None:
-                eff[key] = value
-        eff.update(self.overrides)
-        return eff
-
-    def check_names(self) -> None:
-        seen: dict[str, str] = {}
-        for name in self.board.characters:
-            self._name(name, "character", ("characters", name), seen)
-        for name in self.board.assets:
-            self._name(name, "asset", ("assets", name), seen)
-        for shot in self.board.shots:
-            if not _SHOT_ID.match(shot.id):
-                fixed = re.sub(r"[^a-z0-9_-]+", "-", shot.id.lower()).strip("-_") or "shot"
-                self.error(
-                    "N001",
-                    f"invalid shot id `{shot.id}`: expected lowercase letters, digits, `-` and `_`, starting with a letter or digit",
-                    self.shot_at(shot, "id"),
-                    shot.id,
-                    help=f"rename it, e.g. `{fixed}`",
-                )
-            if shot.id in seen:
-                self.error(
-                    "N003",
-                    f"`{shot.id}` is already defined as a {seen[shot.id]}; characters, assets and shots share one namespace",
-                    self.shot_at(shot, "id"),
-                    shot.id,
-                    help="give one of them another name",
-                )
-                continue  # the first definition wins
-            seen[shot.id] = "shot"
-            self.shots[shot.id] = CompiledShot(shot.id, shot.index, self.effective(shot))
-            self.by_id[shot.id] = shot
-
-    def _name(self, name: str, what: str, path: tuple[str, str], seen: dict[str, str]) -> None:
-        if not _NAME.match(name):
-            self.error(
-                "N002",
-                f"invalid {what} name `{name}`: expected a letter, then letters, digits, `-` or `_`",
-                self.at(*path, key=True),
-                help="names become @tags in prompts, so they follow tag spelling",
-            )
-        if name in seen:
-            self.error(
-                "N003",
-                f"`{name}` is already defined as a {seen[name]}; characters, assets and shots share one namespace",
-                self.at(*path, key=True),
-                help="give one of them another name",
-            )
-        seen.setdefault(name, what)
-
-    def media_value(
-        self, value: str, where: Where, want: tuple[str, ...], field_name: str, shot: str | None = None
-    ) -> Resolved:
-        res = self.media.resolve(value)
-        if res.problem is not None:
-            self.error(res.problem.code, res.problem.message, where, shot, res.problem.help)
-        elif res.kind not in want:
-            found = f"a {res.kind} file" if res.kind else "a file of unknown type"
-            self.error(
-                "M004",
-                f"`{field_name}` takes {' or '.join('an ' + w if w[0] in 'aeiou' else 'a ' + w for w in want)}; `{value}` is {found}",
-                where,
-                shot,
-                help="use a file with a matching extension",
-            )
-        return res
 
     def check_characters(self) -> None:
         for name, ch in self.board.characters.items():
@@ -601,20 +392,22 @@ class _Compiler:
         if eff["tier"] not in prof.tiers:
             self.error(
                 "P002",
-                f"shot `{sid}`: {prof.id} does not offer the `{eff['tier']}` tier{self.setting_source(shot, 'tier')}; "
+                f"{prof.id} does not offer the `{eff['tier']}` tier{self.setting_source(shot, 'tier')}; "
                 f"it offers {', '.join(sorted(prof.tiers))}",
                 self.setting_at(shot, "tier"),
                 sid,
                 help=f"set `tier: {sorted(prof.tiers)[-1]}` or pick another provider",
+                setting=True,
             )
         if not prof.size_from_width_height and eff["aspect_ratio"] not in prof.aspect_ratios:
             self.error(
                 "P002",
-                f"shot `{sid}`: {prof.id} does not accept aspect ratio {eff['aspect_ratio']}"
+                f"{prof.id} does not accept aspect ratio {eff['aspect_ratio']}"
                 f"{self.setting_source(shot, 'aspect_ratio')}; it accepts {', '.join(sorted(prof.aspect_ratios))}",
                 self.setting_at(shot, "aspect_ratio"),
                 sid,
                 help="choose one of those, or a provider that takes 4:3 and 3:4 (eachlabs, runware, qingbo, apimart)",
+                setting=True,
             )
         pair = (eff["resolution"], eff["aspect_ratio"])
         if prof.sizes is not None and pair not in prof.sizes and pair[1] not in prof.resolution_only_ratios:
@@ -624,22 +417,24 @@ class _Compiler:
             fixes = ([f"`resolution: {fits[-1]}`"] if fits else []) + [f"`aspect_ratio: '{a}'`" for a in alone]
             self.error(
                 "P006",
-                f"shot `{sid}`: {prof.id} takes width x height only from its size table, and {pair[0]} {pair[1]} "
+                f"{prof.id} takes width x height only from its size table, and {pair[0]} {pair[1]} "
                 f"is not in it{self.setting_source(shot, 'aspect_ratio')}; supported: {ok}"
                 + (f", and any resolution at {', '.join(alone)} (sent as the resolution alone)" if alone else ""),
                 self.setting_at(shot, "aspect_ratio"),
                 sid,
                 help=f"set {' or '.join(fixes)}" if fixes else "choose a size from the table",
+                setting=True,
             )
         if eff["sound"] and not prof.sound:
-            self.unsupported(shot, prof, "sound", "sound generation", self.setting_at(shot, "sound"))
+            self.unsupported(shot, prof, "sound", "sound generation", self.setting_at(shot, "sound"), setting=True)
         if eff["sound"] and eff["tier"] == "fast" and prof.fast_requires_silence:
             self.error(
                 "P003",
-                f"shot `{sid}`: {prof.id}'s fast mode requires sound off",
+                f"{prof.id}'s fast mode requires sound off",
                 self.setting_at(shot, "sound"),
                 sid,
                 help="set `sound: false` or `tier: std`",
+                setting=True,
             )
         if not eff["prompt_optimizer"] and not prof.prompt_optimizer:
             self.unsupported(
@@ -648,15 +443,20 @@ class _Compiler:
                 "prompt_optimizer",
                 "switching prompt optimisation off",
                 self.setting_at(shot, "prompt_optimizer"),
+                setting=True,
             )
 
-    def unsupported(self, shot: Shot, prof: Profile, field_name: str, what: str, where: Where | None = None) -> None:
+    def unsupported(
+        self, shot: Shot, prof: Profile, field_name: str, what: str, where: Where | None = None, *, setting: bool = False
+    ) -> None:
+        message = f"{prof.id} does not offer {what} (`{field_name}`)"
         self.error(
             "P001",
-            f"shot `{shot.id}`: {prof.id} does not offer {what} (`{field_name}`)",
+            message if setting else f"shot `{shot.id}`: {message}",
             where or self.shot_at(shot, field_name, key=True),
             shot.id,
             help=_supporting(what_key=field_name, current=prof.id),
+            setting=setting,
         )
 
     def render_prompt(self, shot: Shot) -> str | None:
@@ -931,19 +731,6 @@ class _Compiler:
         self.readable_audio(self.board.assets[name], self.at("assets", name), sid)
         return name
 
-    def readable_audio(self, value: str, where: Where, sid: str) -> Probe | None:
-        """Probe a local audio input (M005 if it is not audio), so a broken file fails here, not at the provider."""
-        path = self.media.resolve(value).path
-        if path is None:
-            return None  # a URL, or a path already reported
-        probe = self.media.probe(path)
-        if isinstance(probe, str):
-            self.error(
-                "M005", f"cannot read `{value}` as audio: {probe}", where, sid, help="re-encode it as WAV or MP3"
-            )
-            return None
-        return probe
-
     def motion_video(
         self, shot: Shot, prof: Profile, motion_shot: str | None, motion_asset: str | None
     ) -> RefVideo | None:
@@ -1005,11 +792,12 @@ class _Compiler:
         if video.type == "reference" and allowed is not None and resolution not in allowed:
             self.error(
                 "P002",
-                f"shot `{sid}`: {prof.id} takes a motion reference (`motion: {video.tag[1:]}`) only at "
+                f"{prof.id} takes a motion reference (`motion: {video.tag[1:]}`) only at "
                 f"{' or '.join(sorted(allowed))}; the resolution is {resolution}{self.setting_source(shot, 'resolution')}",
                 self.setting_at(shot, "resolution"),
                 sid,
                 help=f"set `resolution: {max(allowed, key=lambda r: int(r.rstrip('p')))}` on this shot",
+                setting=True,
             )
         if video.video.file is not None:
             probe = self.media.probe(self.media.root / video.video.file)
@@ -1061,11 +849,12 @@ class _Compiler:
         if video.type == "reference" and eff["sound"] and not prof.reference_video_sound:
             self.error(
                 "P005",
-                f"shot `{sid}`: {prof.id} generates no sound for a shot with a motion reference (`motion: {video.tag[1:]}`); "
+                f"{prof.id} generates no sound for a shot with a motion reference (`motion: {video.tag[1:]}`); "
                 f"`sound` is true{self.setting_source(shot, 'sound')} and the reference video's own audio is carried to the output",
                 self.setting_at(shot, "sound"),
                 sid,
                 help="set `sound: false` on this shot",
+                setting=True,
             )
         if video.type == "reference" and not prof.reference_video_with_grid and any(g.type == "grid" for g in groups):
             self.error(
