@@ -36,7 +36,7 @@ def compile_shot(ctx: Context, shot: Shot) -> None:
 
     groups = attach_characters(ctx, shot, prompt or "", prof, {extends_parent, motion_shot, motion_asset, audio_asset})
     first, last, mids = frames(ctx, shot, prof)  # the image-to-video side
-    ref_video = reference_video(ctx, shot, prof, extends_parent, motion_shot, motion_asset)  # the omni side
+    ref_video = reference_video(ctx, shot, extends_parent, motion_shot, motion_asset)  # the omni side
     i2v = check_combination(ctx, shot, groups, extends_parent)
     if ref_video is not None:
         check_ref_video(ctx, shot, prof, ref_video, groups)

@@ -18,12 +18,7 @@ from .request import MediaRef, RefGroup, RefVideo, frame_size
 
 
 def reference_video(
-    ctx: Context,
-    shot: Shot,
-    prof: Profile,
-    extends_parent: str | None,
-    motion_shot: str | None,
-    motion_asset: str | None,
+    ctx: Context, shot: Shot, extends_parent: str | None, motion_shot: str | None, motion_asset: str | None
 ) -> RefVideo | None:
     """The one reference video the shot takes: `extends` wins; V016 when `motion` is set too."""
     if extends_parent:
