@@ -146,12 +146,18 @@ class Diagnostic:
         self.shot = shot
         self.help = help
         self.severity = severity
-        self._where = location
-        self._location = location if isinstance(location, Location) else None
+        self._where: Where | None
+        self._location: Location | None
+        if isinstance(location, Location):
+            self._where, self._location = None, location
+        else:
+            self._where, self._location = location, None
 
     @property
     def location(self) -> Location:
+        """The line and column, looked up on first use and kept."""
         if self._location is None:
+            assert self._where is not None
             self._location = self._where.resolve()
         return self._location
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from .compiler import Compiled
+from .result import Compiled
 
 
 def to_mermaid(compiled: Compiled) -> str:

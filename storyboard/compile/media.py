@@ -141,14 +141,14 @@ def probe_file(path: Path) -> Probe | str:
             seconds = container.duration / 1_000_000 if container.duration else 0.0
             width = height = None
             if container.streams.video:
-                stream = container.streams.video[0]
-                width, height = stream.codec_context.width, stream.codec_context.height
-                if not seconds and stream.duration and stream.time_base:
-                    seconds = float(stream.duration * stream.time_base)
+                video = container.streams.video[0]
+                width, height = video.codec_context.width, video.codec_context.height
+                if not seconds and video.duration and video.time_base:
+                    seconds = float(video.duration * video.time_base)
             elif not seconds and container.streams.audio:
-                stream = container.streams.audio[0]
-                if stream.duration and stream.time_base:
-                    seconds = float(stream.duration * stream.time_base)
+                audio = container.streams.audio[0]
+                if audio.duration and audio.time_base:
+                    seconds = float(audio.duration * audio.time_base)
             if not container.streams.video and not container.streams.audio:
                 return "it holds no audio or video stream"
             return Probe(seconds, width, height)

@@ -7,8 +7,9 @@ URL, or another shot's clip or last frame), never by a provider-specific upload.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import cache
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
@@ -16,6 +17,7 @@ Mode = Literal["t2v", "i2v", "omni"]
 Action = Literal[
     "generate", "image2video", "first_last_frame", "reference", "reference_video", "extend", "reference_audio"
 ]
+MediaKind = Literal["image", "video", "audio"]
 
 
 class _Frozen(BaseModel):
@@ -77,28 +79,45 @@ class Request(_Frozen):
 
     def media(self) -> list[tuple[str, MediaRef]]:
         """Every media input with its role, in a stable order (for keys and staging)."""
-        out: list[tuple[str, MediaRef]] = []
-        if self.first_frame:
-            out.append(("first_frame", self.first_frame))
-        if self.last_frame:
-            out.append(("last_frame", self.last_frame))
-        for i, mf in enumerate(self.mid_frames):
-            out.append((f"mid_frames[{i}]", mf.image))
-        for group in self.ref_images:
-            for j, img in enumerate(group.images):
-                out.append((f"{group.tag}[{j}]", img))
-            if group.audio:
-                out.append((f"{group.tag}.audio", group.audio))
-        if self.ref_video:
-            out.append((f"{self.ref_video.tag} ({self.ref_video.type})", self.ref_video.video))
-        if self.audio:
-            out.append(("audio", self.audio))
-        return out
+        return [(item.role, item.ref) for item in media_inputs(self)]
 
     @property
     def video_input(self) -> bool:
         """Whether the with-video-input price applies (seed 000: adding ref_videos)."""
         return self.ref_video is not None
+
+
+class MediaInput(NamedTuple):
+    """One media input of a request, with everything a caller needs to name, fetch or place it."""
+
+    role: str  # "first_frame", "mid_frames[0]", "@Mara[1]", "@Mara.audio", "@intro (extend)", "audio"
+    kind: MediaKind  # the kind of file it must be
+    ref: MediaRef
+    path: tuple[str | int, ...]  # its field in the request: ("ref_images", 0, "images", 1)
+
+
+def media_inputs(request: Request) -> Iterator[MediaInput]:
+    """Every media input of ``request`` in one stable order: frames, mid frames, groups, video, audio.
+
+    The one walk over a request's media, so that keys, staging, the previewer and the
+    compiler's checks cannot disagree about which inputs a request has.
+    """
+    if request.first_frame is not None:
+        yield MediaInput("first_frame", "image", request.first_frame, ("first_frame",))
+    if request.last_frame is not None:
+        yield MediaInput("last_frame", "image", request.last_frame, ("last_frame",))
+    for i, mid in enumerate(request.mid_frames):
+        yield MediaInput(f"mid_frames[{i}]", "image", mid.image, ("mid_frames", i, "image"))
+    for g, group in enumerate(request.ref_images):
+        for j, image in enumerate(group.images):
+            yield MediaInput(f"{group.tag}[{j}]", "image", image, ("ref_images", g, "images", j))
+        if group.audio is not None:
+            yield MediaInput(f"{group.tag}.audio", "audio", group.audio, ("ref_images", g, "audio"))
+    if request.ref_video is not None:
+        video = request.ref_video
+        yield MediaInput(f"{video.tag} ({video.type})", "video", video.video, ("ref_video", "video"))
+    if request.audio is not None:
+        yield MediaInput("audio", "audio", request.audio, ("audio",))
 
 
 @cache

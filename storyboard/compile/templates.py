@@ -112,7 +112,7 @@ class PromptRenderer:
 
     def _jinja(self, template: str) -> Rendered:
         import jinja2
-        from jinja2.sandbox import SecurityError
+        from jinja2.exceptions import SecurityError
 
         env = self._environment()
         try:
@@ -166,7 +166,7 @@ class _RangeBudget:
         self.left = MAX_RANGE_TOTAL
 
     def __call__(self, *args: int) -> range:
-        from jinja2.sandbox import SecurityError
+        from jinja2.exceptions import SecurityError
 
         r = range(*args)
         self.left -= len(r)
@@ -177,7 +177,8 @@ class _RangeBudget:
 
 def _make_environment() -> Any:
     import jinja2
-    from jinja2.sandbox import SandboxedEnvironment, SecurityError
+    from jinja2.exceptions import SecurityError
+    from jinja2.sandbox import SandboxedEnvironment
 
     class PromptEnvironment(SandboxedEnvironment):
         intercepted_binops = frozenset(["*", "**", "%"])
@@ -228,7 +229,7 @@ def _check_arguments(name: str, target: Any, args: tuple[Any, ...], kwargs: dict
     check could see it; no prompt needs a number that large, or a replacement that
     multiplies a text past the prompt limit.
     """
-    from jinja2.sandbox import SecurityError
+    from jinja2.exceptions import SecurityError
 
     values = (*args, *kwargs.values())
     if any(isinstance(v, int) and not isinstance(v, bool) and abs(v) > MAX_RENDERED for v in values):

@@ -1,0 +1,65 @@
+"""The names pass: characters, assets and shots share one namespace of valid names.
+
+It runs first because it decides which shots exist: a shot whose id is taken is left
+out, and every later pass walks only the shots recorded here.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..load.model import NAME_PATTERN, SHOT_ID_PATTERN
+from .context import Context
+from .result import CompiledShot
+
+_SHOT_ID = re.compile(SHOT_ID_PATTERN)
+_NAME = re.compile(NAME_PATTERN)
+
+
+def check_names(ctx: Context) -> None:
+    """N001-N003, and a compiled shot (with its effective settings) for each shot that keeps its id."""
+    seen: dict[str, str] = {}
+    for name in ctx.board.characters:
+        _name(ctx, name, "character", ("characters", name), seen)
+    for name in ctx.board.assets:
+        _name(ctx, name, "asset", ("assets", name), seen)
+    for shot in ctx.board.shots:
+        if not _SHOT_ID.match(shot.id):
+            fixed = re.sub(r"[^a-z0-9_-]+", "-", shot.id.lower()).strip("-_") or "shot"
+            ctx.error(
+                "N001",
+                f"invalid shot id `{shot.id}`: expected lowercase letters, digits, `-` and `_`, starting with a letter or digit",
+                ctx.shot_at(shot, "id"),
+                shot.id,
+                help=f"rename it, e.g. `{fixed}`",
+            )
+        if shot.id in seen:
+            ctx.error(
+                "N003",
+                f"`{shot.id}` is already defined as a {seen[shot.id]}; characters, assets and shots share one namespace",
+                ctx.shot_at(shot, "id"),
+                shot.id,
+                help="give one of them another name",
+            )
+            continue  # the first definition wins
+        seen[shot.id] = "shot"
+        ctx.shots[shot.id] = CompiledShot(shot.id, shot.index, ctx.effective(shot))
+        ctx.by_id[shot.id] = shot
+
+
+def _name(ctx: Context, name: str, what: str, path: tuple[str, str], seen: dict[str, str]) -> None:
+    if not _NAME.match(name):
+        ctx.error(
+            "N002",
+            f"invalid {what} name `{name}`: expected a letter, then letters, digits, `-` or `_`",
+            ctx.at(*path, key=True),
+            help="names become @tags in prompts, so they follow tag spelling",
+        )
+    if name in seen:
+        ctx.error(
+            "N003",
+            f"`{name}` is already defined as a {seen[name]}; characters, assets and shots share one namespace",
+            ctx.at(*path, key=True),
+            help="give one of them another name",
+        )
+    seen.setdefault(name, what)

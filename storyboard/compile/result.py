@@ -1,0 +1,82 @@
+"""What compiling produces: one compiled shot per shot id, and the whole board's DAG.
+
+These are the types ``plan`` and ``run`` read; the passes only fill them in, so they live
+apart from the passes and import nothing of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from ..diagnostics import Diagnostics
+from ..load import Loaded
+from .request import Request
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+EdgeKind = Literal["extends", "continues", "motion"]
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    """A shot needs ``parent``'s clip first: to extend it, continue from it or imitate its motion."""
+
+    kind: EdgeKind
+    parent: str
+
+
+@dataclass(slots=True)
+class CompiledShot:
+    """One shot as far as it compiled: its effective settings, edges and (if it got that far) request."""
+
+    id: str
+    index: int
+    settings: dict[str, Any]
+    edges: list[Edge] = field(default_factory=list)
+    request: Request | None = None
+    files: dict[str, Path] = field(default_factory=dict)  # relative path -> local input file
+    seconds: float = 0.0  # the new seconds its clip holds
+    billed_seconds: float = 0.0
+    estimate: bool = False  # billed seconds are a guess (a reference video behind a URL)
+    ok: bool = True
+    uploads: list[str] = field(default_factory=list)  # local inputs a URL-only provider needs uploaded
+
+    @property
+    def provider(self) -> str:
+        return str(self.settings["provider"])
+
+
+@dataclass
+class Compiled:
+    """The compiled storyboard: shots in file order, their dependency order, the cut and every diagnostic."""
+
+    loaded: Loaded
+    shots: dict[str, CompiledShot]  # file order
+    order: list[str]  # dependency order
+    cut: list[str]
+    provider: str
+    diagnostics: Diagnostics
+
+    @cached_property
+    def graph(self) -> nx.DiGraph[str]:
+        """The DAG of shots (edge attribute ``kind``: extends, continues, motion), built on first use."""
+        import networkx as nx
+
+        graph: nx.DiGraph[str] = nx.DiGraph()
+        graph.add_nodes_from(self.shots)
+        for sid, shot in self.shots.items():
+            for edge in shot.edges:
+                graph.add_edge(edge.parent, sid, kind=edge.kind)
+        return graph
+
+    @property
+    def ok(self) -> bool:
+        return not self.diagnostics.has_errors()
+
+    @property
+    def root(self) -> Path:
+        return self.loaded.root
