@@ -15,7 +15,9 @@ from hypothesis import strategies as st
 from storyboard.compile import compile_storyboard
 from storyboard.diagnostics import Diagnostics, Location
 from storyboard.load import load
-from storyboard.load.yamlsource import MAX_DEPTH, MAX_EXPANDED_NODES, Source, read_source
+from storyboard.load.limits import MAX_DEPTH, MAX_EXPANDED_NODES
+from storyboard.load.positions import Source
+from storyboard.load.yamlsource import read_source
 
 from .conftest import Project
 
