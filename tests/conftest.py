@@ -148,6 +148,7 @@ class BuiltOnce:
         work, template = self.base / name / "work", self.base / name / "template"
         path = work / "storyboard.yaml"
         if name not in self.made:
+            shutil.rmtree(work, ignore_errors=True)  # a build that failed for an earlier test is tried afresh
             shutil.copytree(self.media_dir, work / "refs")
             project = Project(work, CliRunner())
             project.write(text)
