@@ -87,9 +87,14 @@ def upload_bucket_configured(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(scope="session")
 def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every file of MEDIA, made by ffmpeg processes running side by side (they are independent)."""
     folder = tmp_path_factory.mktemp("media")
-    for name, args in MEDIA.items():
-        ffmpeg(*args, str(folder / name))
+    running = [
+        (name, subprocess.Popen([ffmpeg_exe(), "-loglevel", "error", "-y", *args, str(folder / name)]))
+        for name, args in MEDIA.items()
+    ]
+    failed = [name for name, process in running if process.wait() != 0]
+    assert not failed, f"ffmpeg could not make {failed}"
     (folder / "broken.mp4").write_bytes(b"this is not a video")
     return folder
 
