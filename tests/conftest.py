@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import textwrap
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -86,9 +87,14 @@ def upload_bucket_configured(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(scope="session")
 def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every file of MEDIA, made by ffmpeg processes running side by side (they are independent)."""
     folder = tmp_path_factory.mktemp("media")
-    for name, args in MEDIA.items():
-        ffmpeg(*args, str(folder / name))
+    running = [
+        (name, subprocess.Popen([ffmpeg_exe(), "-loglevel", "error", "-y", *args, str(folder / name)]))
+        for name, args in MEDIA.items()
+    ]
+    failed = [name for name, process in running if process.wait() != 0]
+    assert not failed, f"ffmpeg could not make {failed}"
     (folder / "broken.mp4").write_bytes(b"this is not a video")
     return folder
 
@@ -127,13 +133,55 @@ def project(tmp_path: Path, media_dir: Path) -> Project:
     return Project(tmp_path, CliRunner())
 
 
+class BuiltOnce:
+    """A storyboard built once per session, handed to each test as a pristine copy.
+
+    Building renders every shot with ffmpeg; tests that only inspect or edit a finished
+    build need not pay for it each time. The store records the storyboard by its absolute
+    path (the film's up-to-date record, the build records), so the copy is always restored
+    at the very path it was built at: to the code under test it is the same folder, freshly
+    built. Copies keep mtimes (``copy2``), as a finished build left them.
+    """
+
+    def __init__(self, base: Path, media_dir: Path) -> None:
+        self.base = base
+        self.media_dir = media_dir
+        self.made: dict[str, Any] = {}
+
+    def get(self, name: str, text: str, make: Callable[[Project, Path], Any]) -> tuple[Project, Path, Any]:
+        """``(project, storyboard path, what make returned)``; ``make`` runs once per name."""
+        work, template = self.base / name / "work", self.base / name / "template"
+        path = work / "storyboard.yaml"
+        if name not in self.made:
+            shutil.rmtree(work, ignore_errors=True)  # a build that failed for an earlier test is tried afresh
+            shutil.copytree(self.media_dir, work / "refs")
+            project = Project(work, CliRunner())
+            project.write(text)
+            with pytest.MonkeyPatch.context() as mp:  # as the autouse fixture sets it for a test
+                mp.setenv("STORYBOARD_UPLOAD_URL", "s3://storyboard-tests-unreachable/uploads")
+                self.made[name] = make(project, path)
+            shutil.copytree(work, template)
+        shutil.rmtree(work)
+        shutil.copytree(template, work)
+        return Project(work, CliRunner()), path, self.made[name]
+
+
+@pytest.fixture(scope="session")
+def built_once(tmp_path_factory: pytest.TempPathFactory, media_dir: Path) -> BuiltOnce:
+    return BuiltOnce(tmp_path_factory.mktemp("built-once"), media_dir)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked slow run last, in their own order: the quick ones report first, and -x stops early."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is not None)
+
+
 def codes(diags: list[Diagnostic], severity: str | None = "error") -> list[str]:
     return [d.code for d in diags if severity is None or d.severity.value == severity]
 
 
 # -- loopback fakes of the hosted providers (tests/fakes) --------------------------------
 pytest_plugins = ["tests.hosted_fixtures"]  # the `hosted` and `s3` fixtures
-from collections.abc import Callable, Iterator  # noqa: E402 - appended with the fixture below
 
 from tests.fakes import FakeServer, start_fake  # noqa: E402
 

@@ -61,12 +61,16 @@ def statuses(result) -> dict[str, str]:
     return {sid: r.status for sid, r in result.run.shots.items()}
 
 
-@pytest.fixture
-def built(project):
-    path = project.write(BOARD)
+def _build_board(project, path):
     result = build(compiled_of(path))
     assert result.ok, {s: r.error for s, r in result.run.shots.items()}
-    return project, path, result
+    return result
+
+
+@pytest.fixture
+def built(built_once):
+    """BOARD built once per session; each test gets its own copy at the path it was built at."""
+    return built_once.get("test_build", BOARD, _build_board)
 
 
 def test_film_is_the_sum_of_the_cut_at_the_right_size(built):
@@ -146,6 +150,7 @@ def _rgb_planes(frame) -> bytes:
     return b"".join(data[y * plane.line_size : y * plane.line_size + row] for y in range(rgb.height))
 
 
+@pytest.mark.slow
 def test_continues_is_handed_the_exact_last_decoded_frame(project, tmp_path):
     path = project.write(BOARD)
     compiled = compiled_of(path)
@@ -177,6 +182,7 @@ class FailOn(LocalProvider):
         return await super().generate(job, report)
 
 
+@pytest.mark.slow
 def test_a_failed_shot_fails_only_its_descendants(project):
     path = project.write(BOARD)
     result = build(compiled_of(path), available={"local": FailOn("pour")})
@@ -190,6 +196,7 @@ def test_a_failed_shot_fails_only_its_descendants(project):
     assert {s for s, v in statuses(again).items() if v == "built"} == {"pour", "pour-wide"}
 
 
+@pytest.mark.slow
 def test_cli_build_exit_codes_and_failure_message(project):
     path = project.write(BOARD)
     (project.root / "refs" / "c.png").write_bytes(b"\x89PNG\r\n\x1a\n but not really a png")
@@ -204,6 +211,7 @@ def test_cli_build_exit_codes_and_failure_message(project):
     assert "film:" in ok.output
 
 
+@pytest.mark.slow
 def test_only_selectors(project):
     path = project.write(BOARD)
     result = project.cli("build", str(path), "--only", "cup+")

@@ -374,6 +374,7 @@ def test_version() -> None:
 HEAVY = ("networkx", "httpx", "ffmpeg", "imageio_ffmpeg", "av", "pydantic", "jinja2", "yaml", "rich")
 
 
+@pytest.mark.slow
 def test_help_imports_nothing_heavy() -> None:
     code = (
         "import sys\n"
@@ -389,6 +390,7 @@ def test_help_imports_nothing_heavy() -> None:
         assert f"  {command} " in done.stdout
 
 
+@pytest.mark.slow
 def test_help_imports_nothing_heavy_by_importtime() -> None:
     done = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "storyboard", "--help"], capture_output=True, text=True, timeout=60
@@ -400,6 +402,7 @@ def test_help_imports_nothing_heavy_by_importtime() -> None:
     assert not tops & set(HEAVY), sorted(tops & set(HEAVY))
 
 
+@pytest.mark.slow
 def test_plan_imports_neither_networkx_nor_httpx(project: Project) -> None:
     path = project.write(BOARD)
     code = (
@@ -412,11 +415,13 @@ def test_plan_imports_neither_networkx_nor_httpx(project: Project) -> None:
     assert "HEAVY []" in done.stderr, done.stderr
 
 
-def test_the_console_script_turns_usage_errors_into_exit_2(project: Project) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "storyboard", "check", str(project.root / "missing.yaml")],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 2 and "Traceback" not in done.stderr and "missing.yaml" in done.stderr
+def test_the_console_script_turns_usage_errors_into_exit_2(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """In-process: the console script is ``main``; a traceback would escape it as an exception, not exit 2."""
+    from storyboard.cli.main import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["check", str(project.root / "missing.yaml")])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and "Traceback" not in err and "missing.yaml" in err

@@ -36,6 +36,7 @@ def nal_units(packet: bytes) -> list[bytes]:
     return units
 
 
+@pytest.mark.slow
 def test_matching_clips_are_stream_copied(tmp_path):
     clips = [clip(tmp_path / f"c{i}.mp4", tone=300 + 100 * i) for i in range(3)]
     result = cut_film(clips, tmp_path / "film.mp4", (320, 180))
@@ -56,6 +57,7 @@ def test_matching_clips_are_stream_copied(tmp_path):
     assert abs(info.audio_seconds - info.seconds) <= 1 / 32 + 0.03
 
 
+@pytest.mark.slow
 def test_mismatched_clips_are_normalised_into_a_playable_film(tmp_path):
     clips = [
         clip(tmp_path / "a.mp4", size="320x180", rate=32, seconds=2),

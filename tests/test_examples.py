@@ -58,6 +58,7 @@ def test_init_starter_checks_clean(project):
     assert again.exit_code == 1 and "already exists" in again.output
 
 
+@pytest.mark.slow
 def test_aurora_builds_offline_into_the_sum_of_its_cut(tmp_path):
     folder = tmp_path / "aurora"
     shutil.copytree(ROOT / "examples" / "aurora", folder, ignore=shutil.ignore_patterns(".storyboard", "out"))

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from typing import get_args
 
+import pytest
+
 from storyboard.compile.profiles import PROFILES
 from storyboard.load.model import Settings
 from storyboard.providers import HOSTED, LOCAL, PROVIDERS, Provider
@@ -20,6 +22,7 @@ def test_every_view_of_the_provider_registry_agrees() -> None:
     assert set(PROVIDERS) <= {v for option in schema.get("anyOf", [schema]) for v in option.get("enum", [])}
 
 
+@pytest.mark.slow
 def test_help_imports_neither_the_model_nor_the_network_stack() -> None:
     probe = (
         "import sys, io, contextlib\n"

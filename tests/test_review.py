@@ -6,9 +6,10 @@ import os
 from pathlib import Path
 
 import opentimelineio as otio
+import pytest
 
 from storyboard.media.probe import probe_clip
-from tests.conftest import Project
+from tests.conftest import BuiltOnce, Project
 
 BOARD = """
 version: 1
@@ -27,9 +28,15 @@ def build(project: Project) -> str:
     return result.output
 
 
-def test_the_timeline_is_the_cut(project: Project) -> None:
-    project.write(BOARD)
-    output = build(project)
+@pytest.fixture
+def reviewed(built_once: BuiltOnce) -> tuple[Project, str]:
+    """BOARD built once by `storyboard build`; each test gets its own copy and what the build printed."""
+    project, _, output = built_once.get("test_review", BOARD, lambda project, _: build(project))
+    return project, output
+
+
+def test_the_timeline_is_the_cut(reviewed: tuple[Project, str]) -> None:
+    project, output = reviewed
     path = project.root / "out" / "film.otio"
     assert f"timeline: {path}" in output
     timeline = otio.adapters.read_from_file(str(path))
@@ -46,9 +53,8 @@ def test_the_timeline_is_the_cut(project: Project) -> None:
     assert clips[0].metadata["storyboard"]["provider"] == "local"
 
 
-def test_the_review_page_shows_every_shot_escaped_with_its_frame(project: Project) -> None:
-    project.write(BOARD)
-    build(project)
+def test_the_review_page_shows_every_shot_escaped_with_its_frame(reviewed: tuple[Project, str]) -> None:
+    project, _ = reviewed
     page = project.root / "out" / "film.html"
     html = page.read_text()
     assert '<video id="film" src="film.mp4"' in html
@@ -62,9 +68,9 @@ def test_the_review_page_shows_every_shot_escaped_with_its_frame(project: Projec
     assert "currentTime=3.0" in html and "currentTime=6.0" in html  # wide starts after pour's 3 s
 
 
-def test_a_no_op_build_leaves_them_alone_and_a_missing_one_comes_back(project: Project) -> None:
-    project.write(BOARD)
-    build(project)
+def test_a_no_op_build_leaves_them_alone_and_a_missing_one_comes_back(reviewed: tuple[Project, str]) -> None:
+    project, _ = reviewed
+    build(project)  # the copy is the finished build: this one is a no-op already
     page = project.root / "out" / "film.html"
     timeline = project.root / "out" / "film.otio"
     stamps = (page.stat().st_mtime_ns, timeline.stat().st_mtime_ns)

@@ -172,6 +172,7 @@ REAL = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", REAL)
 def test_hostile_input_in_a_real_process(project: Project, name: str) -> None:
     path = write(project, BY_NAME[name].data)
@@ -184,6 +185,7 @@ def test_hostile_input_in_a_real_process(project: Project, name: str) -> None:
     assert BY_NAME[name].code in [m["code"] for m in LOCATED.finditer(done.stdout)]
 
 
+@pytest.mark.slow
 def test_deep_nesting_does_not_crash_the_interpreter_in_any_command(project: Project) -> None:
     path = write(project, b"version: 1\nshots: " + b"[" * 100_000 + b"]" * 100_000 + b"\n")
     for command in ("check", "plan", "graph"):
@@ -240,6 +242,7 @@ def test_inputs_that_once_escaped_as_exceptions_are_located_errors(project: Proj
     assert result.exit_code == 1 and any(m["code"].startswith(family) for m in LOCATED.finditer(result.stdout))
 
 
+@pytest.mark.slow
 def test_a_tower_of_powers_is_refused_fast(project: Project) -> None:
     path = write(project, prompt("{{ (((10**100)**100)**100)**10 }}"))  # 10**2,000,000: ~15 s of big-int work
     try:
@@ -434,6 +437,7 @@ SIZED = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", SIZED)
 def test_a_size_in_the_arguments_is_refused_before_it_allocates(project: Project, name: str) -> None:
     """With 800 MB of address space, a gigabyte-sized string could not even be made: T003, not a MemoryError."""

@@ -55,18 +55,23 @@ class _Model(BaseModel):
 class Overrides(_Model):
     """Generation settings; the file's `settings` sets defaults, any shot may override them."""
 
-    provider: Provider | None = Field(None, description="Who generates the clip. Default: local (offline preview).")
-    tier: Tier | None = Field(None, description="std or fast: model skyreels-v4-std / skyreels-v4-fast. Default: std.")
-    resolution: Resolution | None = Field(None, description="Output resolution. Default: 1080p.")
-    aspect_ratio: AspectRatio | None = Field(None, description="Output aspect ratio. Default: 16:9.")
-    duration: Seconds | None = Field(None, description="Clip length in whole seconds, 3..15. Default: 5.")
-    sound: bool | None = Field(None, description="Generate sound effects. Default: false.")
-    prompt_optimizer: bool | None = Field(None, description="Provider-side prompt rewriting. Default: true.")
+    # `default=` by keyword throughout: the type checker reads a positional default as a required field
+    provider: Provider | None = Field(
+        default=None, description="Who generates the clip. Default: local (offline preview)."
+    )
+    tier: Tier | None = Field(
+        default=None, description="std or fast: model skyreels-v4-std / skyreels-v4-fast. Default: std."
+    )
+    resolution: Resolution | None = Field(default=None, description="Output resolution. Default: 1080p.")
+    aspect_ratio: AspectRatio | None = Field(default=None, description="Output aspect ratio. Default: 16:9.")
+    duration: Seconds | None = Field(default=None, description="Clip length in whole seconds, 3..15. Default: 5.")
+    sound: bool | None = Field(default=None, description="Generate sound effects. Default: false.")
+    prompt_optimizer: bool | None = Field(default=None, description="Provider-side prompt rewriting. Default: true.")
 
 
 class Settings(Overrides):
     output: str | None = Field(
-        None, description="The film, relative to the storyboard file. Default: out/<file stem>.mp4."
+        default=None, description="The film, relative to the storyboard file. Default: out/<file stem>.mp4."
     )
 
 
@@ -74,10 +79,10 @@ class Character(_Model):
     """A reference group, attached to a shot by its `@tag` in the prompt."""
 
     images: list[Media] | None = Field(
-        None, description="1 to 5 images of one subject, scene or style (an image group)."
+        default=None, description="1 to 5 images of one subject, scene or style (an image group)."
     )
-    grid: Media | None = Field(None, description="One collage image (a grid group).")
-    voice: Media | None = Field(None, description="Audio bound to an image group (voice timbre, lip-sync).")
+    grid: Media | None = Field(default=None, description="One collage image (a grid group).")
+    voice: Media | None = Field(default=None, description="Audio bound to an image group (voice timbre, lip-sync).")
 
 
 class Keyframe(_Model):
@@ -88,10 +93,10 @@ class Keyframe(_Model):
 class Shot(Overrides):
     id: str = Field(description="Shot id, [a-z0-9][a-z0-9_-]*.", json_schema_extra={"pattern": SHOT_ID_PATTERN})
     prompt: str = Field(description="Jinja2 template over `vars`; @Name attaches a character.")
-    extends: str | None = Field(None, description="Extend this shot's clip (reference video of type extend).")
-    continues: str | None = Field(None, description="Start from the last frame of this shot's clip.")
-    motion: str | None = Field(None, description="Motion reference video: a video asset or a shot id.")
-    audio: str | None = Field(None, description="Audio-driven generation from this audio asset.")
+    extends: str | None = Field(default=None, description="Extend this shot's clip (reference video of type extend).")
+    continues: str | None = Field(default=None, description="Start from the last frame of this shot's clip.")
+    motion: str | None = Field(default=None, description="Motion reference video: a video asset or a shot id.")
+    audio: str | None = Field(default=None, description="Audio-driven generation from this audio asset.")
     first_frame: Media | None = None
     last_frame: Media | None = None
     keyframes: list[Keyframe] = Field(default_factory=list, description="Mid-frame images with their times.")
@@ -115,7 +120,8 @@ class Storyboard(_Model):
 
     version: Literal[1] = Field(description="The language version; 1.")
     title: str | None = None
-    settings: Settings = Field(default_factory=Settings)
+    # a lambda, not the class: pydantic's Field types a bare model class as a factory returning Never
+    settings: Settings = Field(default_factory=lambda: Settings())
     vars: dict[str, Any] = Field(default_factory=dict, description="Variables for the prompt templates.")
     characters: dict[str, Character] = Field(
         default_factory=dict,
@@ -128,7 +134,9 @@ class Storyboard(_Model):
         json_schema_extra={"propertyNames": {"pattern": NAME_PATTERN}},
     )
     shots: list[Shot] = Field(description="The shots, in story order.")
-    cut: list[str] | None = Field(None, description="Shot ids in film order. Default: every shot in file order.")
+    cut: list[str] | None = Field(
+        default=None, description="Shot ids in film order. Default: every shot in file order."
+    )
 
     def shot(self, shot_id: str) -> Shot | None:
         for s in self.shots:

@@ -151,7 +151,7 @@ def _report(err: Any, data: Any, source: Source, diagnostics: Diagnostics) -> No
         )
     elif kind == "missing":
         key = str(loc[-1])
-        owner = _where(loc[:-1], shot)
+        owner_name = _where(loc[:-1], shot)
         fixes = {
             "prompt": "every shot needs a prompt; every provider requires one",
             "version": "add `version: 1` at the top",
@@ -160,7 +160,7 @@ def _report(err: Any, data: Any, source: Source, diagnostics: Diagnostics) -> No
         }
         diagnostics.add(
             "S003",
-            f"missing required key `{key}` in {owner}",
+            f"missing required key `{key}` in {owner_name}",
             source.locate(loc[:-1]),
             shot=shot,
             help=fixes.get(key),
@@ -242,7 +242,8 @@ def _salvage(data: dict[str, Any], errors: list[Any]) -> tuple[Storyboard | None
             bad_top.add(str(loc[0]))
     clean = {k: v for k, v in data.items() if k not in bad_top and k in Storyboard.model_fields}
     clean["version"] = 1
-    raw_shots = data.get("shots") if isinstance(data.get("shots"), list) else []
+    shots_value = data.get("shots")
+    raw_shots: list[Any] = shots_value if isinstance(shots_value, list) else []
     kept = [i for i in range(len(raw_shots)) if i not in bad_shots]
     clean["shots"] = [raw_shots[i] for i in kept]
     dropped = {

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from ..errors import ScaffoldExists
@@ -32,7 +34,12 @@ def create_project(target: Path) -> list[Path]:
     return created
 
 
-def _walk(node, prefix=()):  # type: ignore[no-untyped-def]
+def _walk(node: Traversable, prefix: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Traversable]]:
+    """Every file under ``node`` with its path parts, in name order.
+
+    The starter ships as package data, which may sit in a zip, so it is walked through
+    importlib's Traversable rather than the file system.
+    """
     for child in sorted(node.iterdir(), key=lambda c: c.name):
         if child.is_dir():
             yield from _walk(child, prefix + (child.name,))
