@@ -13,7 +13,8 @@ import pytest
 from storyboard.compile.request import MediaRef, MidFrame, RefGroup, RefVideo, Request
 from storyboard.errors import BuildError, ProviderError
 from storyboard.run.hosted import adapters
-from storyboard.run.hosted.client import Settings, check_base_url, media_kinds
+from storyboard.run.hosted.media import media_kinds
+from storyboard.run.hosted.settings import Settings, check_base_url
 
 ADAPTERS = adapters()
 

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from storyboard.errors import ProviderError
-from storyboard.run.hosted.client import Settings
+from storyboard.run.hosted.settings import Settings
 from storyboard.run.hosted.wavespeed import SUBMIT, WaveSpeed
 from tests.fakes import FakeServer
 

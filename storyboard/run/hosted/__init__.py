@@ -16,7 +16,8 @@ if TYPE_CHECKING:
     from httpx import AsyncBaseTransport
 
     from ...store import Store
-    from .client import HostedProvider, Settings
+    from .client import HostedProvider
+    from .settings import Settings
     from .stage import Stager
 
 
@@ -52,7 +53,7 @@ def hosted_providers(
 def _configure(ids: set[str], environ: Mapping[str, str] | None) -> tuple[dict[str, Settings], Stager | None]:
     """Read every provider's settings and the upload bucket once; raise BuildError naming every problem."""
     from ...errors import BuildError
-    from .client import Settings
+    from .settings import Settings
     from .stage import stager_from_env
 
     environ = os.environ if environ is None else environ
