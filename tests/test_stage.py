@@ -287,3 +287,35 @@ def test_importing_the_module_does_not_import_boto3() -> None:
 def test_bad_endpoint_names_the_variable(s3: S3) -> None:
     with pytest.raises(StagingError, match="STORYBOARD_UPLOAD_ENDPOINT"):
         stager_from_env({"STORYBOARD_UPLOAD_URL": f"s3://{BUCKET}", "STORYBOARD_UPLOAD_ENDPOINT": "not a url"})
+
+
+def test_staging_hashes_through_the_stores_cache(tmp_path: Path) -> None:
+    """A staged file's hash is the store's cached one (the plan's hasher), not a second reading."""
+    import asyncio
+    import os
+
+    from storyboard.compile.request import MediaRef
+    from storyboard.run.hosted import adapters
+    from storyboard.run.hosted.media import Media
+    from storyboard.run.job import Job
+    from storyboard.store import Store
+    from tests.test_adapters import request
+
+    image = tmp_path / "a.png"
+    image.write_bytes(b"\x89PNG not really")
+    staged: list[tuple[Path, str]] = []
+
+    class Recorder:
+        def url_for(self, path: Path, sha256: str) -> str:
+            staged.append((path, sha256))
+            return f"https://bucket.test/{sha256}.png"
+
+    with Store(tmp_path, create=True) as store:
+        st = os.stat(image)
+        store.remember_hash(os.fspath(image), st.st_size, st.st_mtime_ns, st.st_ino, "c0ffee" * 10 + "abcd")
+        wavespeed = adapters()["wavespeed"]  # takes images only as URLs
+        media = Media(wavespeed, store, Recorder())  # type: ignore[arg-type]
+        job = Job("one", "k1", request(first_frame=MediaRef(file="a.png"), mode="i2v"), {"a.png": image})
+        resolved = asyncio.run(media.resolve(job))
+    assert staged == [(image, "c0ffee" * 10 + "abcd")]  # the cached digest: the file was not hashed again
+    assert list(resolved.values()) == ["https://bucket.test/" + "c0ffee" * 10 + "abcd.png"]

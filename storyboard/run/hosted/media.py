@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import hashlib
 import mimetypes
 import time
 from collections.abc import Iterator
@@ -18,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from ...compile.request import MediaRef, Request
 from ...errors import StagingError
-from ...store import Store
+from ...store import FileHasher, Store
 from ..job import Job
 from .api import Adapter, MediaKind
 
@@ -36,12 +35,23 @@ class Media:
         self.id = adapter.id
         self.store = store
         self.stager = stager
+        self._hasher = FileHasher(store)  # the plan's hasher: one hashing path, one cache
 
     async def resolve(self, job: Job) -> Resolved:
-        """Every media input's value; files are read and uploaded in a thread, off the event loop."""
+        """Every media input's value; files are read and uploaded in a thread, off the event loop.
+
+        Staged files are hashed here, on the loop's thread, because the store's hash cache is
+        its SQLite connection, which belongs to that thread. The plan hashed the project's
+        files already, so they cost a stat and a lookup; only derived frames are read.
+        """
         reuse = {p: url for p in job.parent_keys if (url := self.reusable_url(job, p))}
         plan = {(ref, kind): self._source(job, ref, kind, reuse) for ref, kind in media_kinds(job.request)}
-        return await asyncio.to_thread(self._values, plan)
+        hashes = {
+            source: self._hasher.sha256(source)
+            for (_, kind), source in plan.items()
+            if isinstance(source, Path) and kind not in self.adapter.data_uri_kinds
+        }
+        return await asyncio.to_thread(self._values, plan, hashes)
 
     def reusable_url(self, job: Job, parent: str) -> str | None:
         """The provider's own result URL of a parent clip, while it is fresh and is the whole clip."""
@@ -71,17 +81,17 @@ class Media:
             )
         return path
 
-    def _values(self, plan: dict[tuple[MediaRef, MediaKind], str | Path]) -> Resolved:
-        return {(ref, kind): self._value(kind, source) for (ref, kind), source in plan.items()}
+    def _values(self, plan: dict[tuple[MediaRef, MediaKind], str | Path], hashes: dict[Path, str]) -> Resolved:
+        return {(ref, kind): self._value(kind, source, hashes) for (ref, kind), source in plan.items()}
 
-    def _value(self, kind: MediaKind, source: str | Path) -> str:
+    def _value(self, kind: MediaKind, source: str | Path, hashes: dict[Path, str]) -> str:
         if isinstance(source, str):
             return source
         if kind in self.adapter.data_uri_kinds:
             mime = mimetypes.guess_type(source.name)[0] or "application/octet-stream"
             return f"data:{mime};base64,{base64.b64encode(source.read_bytes()).decode()}"
         assert self.stager is not None  # _source refused a local file with nowhere to stage it
-        return self.stager.url_for(source, _sha256(source))
+        return self.stager.url_for(source, hashes[source])
 
 
 def media_kinds(request: Request) -> Iterator[tuple[MediaRef, MediaKind]]:
@@ -110,11 +120,3 @@ def _describe(ref: MediaRef) -> str:
     if ref.last_frame_of is not None:
         return f"the last frame of `{ref.last_frame_of}`"
     return f"`{ref.url}`"
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
