@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 
 def adapters() -> dict[str, Adapter]:
+    """Every hosted adapter by id, imported only when asked (each module costs its parsing)."""
     from .apimart import Apimart
     from .eachlabs import Eachlabs
     from .qingbo import Qingbo

@@ -67,9 +67,11 @@ class HostedProvider:
 
     @property
     def concurrency(self) -> int:
+        """Jobs in flight at once: the runner keeps under the provider's per-key limit."""
         return self.settings.concurrency
 
     async def aclose(self) -> None:
+        """Release the connection pool at the end of a build."""
         await self.wire.aclose()
 
     def redact(self, text: str) -> str:
@@ -78,6 +80,7 @@ class HostedProvider:
 
     # -- the job -------------------------------------------------------------------------
     async def generate(self, job: Job, report: Report) -> Generated:
+        """Submit (or resume) the job, wait for it, fetch its clip; any error leaves with the key scrubbed."""
         try:
             return await self._generate(job, report)
         except ProviderError as exc:
