@@ -23,8 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.fakes
 
 from storyboard.compile import compile_storyboard  # noqa: E402
 from storyboard.load import load  # noqa: E402
-from storyboard.run import build  # noqa: E402
-from tests.fakes import ClipSpec, start_fake  # noqa: E402
+from storyboard.run import build, hosted  # noqa: E402
+from tests.fakes import PROVIDERS, ClipSpec  # noqa: E402
+from tests.fakes.net import Loopback  # noqa: E402
 from tests.fakes.server import make_clip  # noqa: E402
 
 
@@ -35,7 +36,12 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=2.0)
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="schedule-"))
-    server = start_fake("qingbo", latency=args.latency, min_polls=0, cache_dir=folder / "clips")
+    server = PROVIDERS["qingbo"](latency=args.latency, min_polls=0, cache_dir=folder / "clips")
+    server.start(advertise_socket=False)  # https base URL; the client reaches the socket through Loopback
+    providers = hosted.hosted_providers
+    hosted.hosted_providers = lambda ids, store, environ=None, transport=None: providers(  # type: ignore[assignment]
+        ids, store, environ, transport or Loopback({server.host: server.socket_url})
+    )
     os.environ.update(
         {
             "QINGBO_BASE_URL": server.base_url,

@@ -1,7 +1,9 @@
 """Shared by the builds through hosted providers: the fake's env, a moto S3, one `Hosted` per test.
 
-A pytest plugin (see conftest.py), so every test module gets the `hosted` and `s3`
-fixtures without importing them.
+A pytest plugin (see conftest.py), so every test module gets the `hosted`, `fake_net` and
+`s3` fixtures without importing them. The fakes run in process: a build's hosted clients
+reach them through an injected transport (``tests.fakes.net.FakeNet``); only a build in
+another process (kill -9, Ctrl-C, two at once) makes a fake open a loopback socket.
 """
 
 from __future__ import annotations
@@ -11,15 +13,21 @@ import signal
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+from httpx import AsyncBaseTransport
 
+import storyboard.run.hosted
 from storyboard.media.frames import probe_clip
+from storyboard.run.hosted.client import HostedProvider
+from storyboard.store import Store
 from tests.conftest import Project
-from tests.fakes import FakeServer
+from tests.fakes import PROVIDERS, FakeServer
+from tests.fakes.net import ROUTES_VAR, FakeNet, encode_routes
 
 KEY = "sk-live-3f9c2e71d6a84b0c9e5f"  # a key that must never reach disk, logs or messages
 BUCKET = "storyboard-e2e"
@@ -121,9 +129,20 @@ class Hosted:
         hold.release()
 
     def subprocess_build(self, *args: str) -> subprocess.Popen[bytes]:
-        env = {**os.environ, **self.env}
+        """A build in a process of its own, reaching the fake's loopback socket (opened on first use)."""
+        if not self.server.socket_url:
+            self.server.start(advertise_socket=False)
+        env = {**os.environ, **self.env, ROUTES_VAR: encode_routes([self.server])}
         return subprocess.Popen(
-            [sys.executable, "-m", "storyboard", "build", str(self.project.root / "storyboard.yaml"), "--yes", *args],
+            [
+                sys.executable,
+                "-m",
+                "tests.fakes.launch",
+                "build",
+                str(self.project.root / "storyboard.yaml"),
+                "--yes",
+                *args,
+            ],  # fmt: skip
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -131,11 +150,51 @@ class Hosted:
 
 
 @pytest.fixture
+def fake_net(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Callable[..., FakeServer]]:
+    """In-process fakes: ``fake_net("runware", latency=0.2)``; every build in this process reaches them.
+
+    The hosted clients a build makes get a :class:`FakeNet` transport (unless one is given),
+    so the CLI and ``build()`` run unchanged. Clips are cached once per session, each fake
+    is closed at teardown, and a bug inside a fake (an internal 500) fails the test.
+    """
+    cache = tmp_path_factory.getbasetemp() / "fake-clips"
+    cache.mkdir(exist_ok=True)
+    net = FakeNet()
+    fakes: list[FakeServer] = []
+    original = storyboard.run.hosted.hosted_providers
+
+    def through_the_fakes(
+        ids: set[str],
+        store: Store,
+        environ: Mapping[str, str] | None = None,
+        transport: AsyncBaseTransport | None = None,
+    ) -> dict[str, HostedProvider]:
+        return original(ids, store, environ, transport if transport is not None else net)
+
+    monkeypatch.setattr(storyboard.run.hosted, "hosted_providers", through_the_fakes)
+
+    def make(provider_id: str, **options: Any) -> FakeServer:
+        options.setdefault("cache_dir", cache)
+        fake = PROVIDERS[provider_id](**options)
+        fakes.append(fake)
+        net.add(fake)
+        return fake
+
+    yield make
+    for fake in fakes:
+        fake.close()
+    bugs = [e for fake in fakes for e in fake.errors]
+    assert not bugs, "a fake raised:\n" + "\n".join(bugs)
+
+
+@pytest.fixture
 def hosted(
-    project: Project, fake_provider: Callable[..., FakeServer], s3: S3, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    project: Project, fake_net: Callable[..., FakeServer], s3: S3, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> Callable[..., Hosted]:
     def start(provider: str, board: str = BOARD, **options: object) -> Hosted:
-        server = fake_provider(provider, key=KEY, **options)
+        server = fake_net(provider, key=KEY, **options)
         prefix = provider.upper()
         env = {
             f"{prefix}_BASE_URL": server.base_url,

@@ -13,7 +13,8 @@ import pytest
 from storyboard.compile.request import MediaRef, MidFrame, RefGroup, RefVideo, Request
 from storyboard.errors import BuildError, ProviderError
 from storyboard.run.hosted import adapters
-from storyboard.run.hosted.client import Settings, check_base_url, media_kinds
+from storyboard.run.hosted.media import media_kinds
+from storyboard.run.hosted.settings import Settings, check_base_url
 
 ADAPTERS = adapters()
 
@@ -488,16 +489,34 @@ def test_apimart_answers_as_the_status_page_shows_them() -> None:
 
 # -- settings ----------------------------------------------------------------------------------
 @pytest.mark.parametrize(
-    "base", ["https://api.wavespeed.ai", "http://127.0.0.1:8123", "http://localhost:9", "http://[::1]:80"]
+    "base", ["https://api.wavespeed.ai", "https://127.0.0.1:8123", "https://[::1]", "https://x.test"]
 )
 def test_base_urls_allowed(base: str) -> None:
     check_base_url(base, "WAVESPEED_BASE_URL")
 
 
-@pytest.mark.parametrize("base", ["http://api.wavespeed.ai", "http://10.0.0.2:80", "ftp://127.0.0.1", "127.0.0.1:80"])
-def test_plain_http_only_on_loopback(base: str) -> None:
-    with pytest.raises(BuildError, match="WAVESPEED_BASE_URL"):
+@pytest.mark.parametrize(
+    "base",
+    [
+        "http://api.wavespeed.ai",
+        "http://10.0.0.2:80",
+        "ftp://127.0.0.1",
+        "127.0.0.1:80",
+        "https://",
+        "http://127.0.0.1:8123",
+        "http://localhost:9",
+        "http://[::1]:80",
+    ],  # fmt: skip
+)
+def test_plain_http_is_refused_even_on_loopback(base: str) -> None:
+    with pytest.raises(BuildError, match="WAVESPEED_BASE_URL.*use https://"):
         check_base_url(base, "WAVESPEED_BASE_URL")
+
+
+def test_an_http_base_url_in_the_environment_is_refused_before_anything_is_sent() -> None:
+    env = {"WAVESPEED_API_KEY": "k", "WAVESPEED_BASE_URL": "http://127.0.0.1:8123"}
+    with pytest.raises(BuildError, match="WAVESPEED_BASE_URL='http://127.0.0.1:8123': use https://"):
+        Settings.from_env(adapters()["wavespeed"], env)
 
 
 def test_settings_come_from_the_environment() -> None:

@@ -231,7 +231,7 @@ def test_only_selectors(project):
 
 def test_paid_plans_are_not_built_without_consent(project, monkeypatch):
     monkeypatch.setenv("APIMART_API_KEY", "k-consent")
-    monkeypatch.setenv("APIMART_BASE_URL", "http://127.0.0.1:9")  # nothing listens: nothing may be sent
+    monkeypatch.setenv("APIMART_BASE_URL", "https://127.0.0.1:9")  # nothing listens: nothing may be sent
     path = project.write(
         BOARD.replace("settings: {", "settings: {provider: apimart, ").replace("    sound: true\n", "")
     )

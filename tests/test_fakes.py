@@ -1,5 +1,9 @@
 """The provider fakes themselves, spoken to with plain httpx (not storyboard's adapters).
 
+In process by default (``FakeServer.handle`` behind ``httpx.MockTransport``); the network
+faults are also acted out over a real loopback socket (``socket=True``), where a reset is
+an RST and a stalled answer holds a connection open.
+
 Each fake must accept a valid request and finish it with a real, downloadable mp4 of the
 requested length; refuse each rule its page states with the page's status and envelope;
 refuse a wrong key; and act out every injected fault. If a fake drifts from its page,
@@ -49,6 +53,12 @@ class Wire:
 
     server: FakeServer
     client: httpx.Client
+    socket: bool = False  # over the fake's loopback socket, not in process
+
+    def new_client(self, **options: Any) -> httpx.Client:
+        """Another client to the same fake, the same way (in process or over its socket)."""
+        transport = None if self.socket else self.server.transport()
+        return httpx.Client(verify=SSL, transport=transport, **options)
 
     @property
     def pid(self) -> str:
@@ -206,14 +216,19 @@ def hd_long(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def fake(fake_provider: Callable[..., FakeServer]) -> Iterator[Callable[..., Wire]]:
+def fake(
+    fake_net: Callable[..., FakeServer], fake_provider: Callable[..., FakeServer]
+) -> Iterator[Callable[..., Wire]]:
+    """``fake(pid, **options)``: a fake in process; ``socket=True``: one served on 127.0.0.1."""
     clients: list[httpx.Client] = []
 
-    def start(pid: str, **options: Any) -> Wire:
-        server = fake_provider(pid, **options)
-        client = httpx.Client(base_url=server.base_url, timeout=20, verify=SSL)
+    def start(pid: str, *, socket: bool = False, **options: Any) -> Wire:
+        server = fake_provider(pid, **options) if socket else fake_net(pid, **options)
+        client = httpx.Client(
+            base_url=server.base_url, timeout=20, verify=SSL, transport=None if socket else server.transport()
+        )
         clients.append(client)
-        return Wire(server, client)
+        return Wire(server, client, socket)
 
     yield start
     for c in clients:
@@ -889,9 +904,10 @@ def test_server_errors_on_submit_make_no_job_unless_told(fake: Callable[..., Wir
     assert w.submit().status_code == 200
 
 
+@pytest.mark.parametrize("socket", [False, True], ids=["in_process", "socket"])
 @pytest.mark.parametrize("pid", PROVIDERS)
-def test_a_reset_after_submit_leaves_the_job_created(fake: Callable[..., Wire], pid: str) -> None:
-    w = fake(pid)
+def test_a_reset_after_submit_leaves_the_job_created(fake: Callable[..., Wire], pid: str, socket: bool) -> None:
+    w = fake(pid, socket=socket)
     w.server.inject("submit", "reset")
     with pytest.raises(httpx.ReadError, match="reset by peer"):  # an RST, not a clean close
         w.submit()
@@ -899,8 +915,9 @@ def test_a_reset_after_submit_leaves_the_job_created(fake: Callable[..., Wire], 
     assert w.submit().status_code == 200  # the connection pool recovers
 
 
-def test_reset_can_drop_the_job_too(fake: Callable[..., Wire]) -> None:
-    w = fake("qingbo")
+@pytest.mark.parametrize("socket", [False, True], ids=["in_process", "socket"])
+def test_reset_can_drop_the_job_too(fake: Callable[..., Wire], socket: bool) -> None:
+    w = fake("qingbo", socket=socket)
     w.server.inject("submit", "reset", created=False)
     with pytest.raises(httpx.TransportError):
         w.submit()
@@ -908,7 +925,7 @@ def test_reset_can_drop_the_job_too(fake: Callable[..., Wire]) -> None:
 
 
 def test_a_submit_timeout_holds_until_the_client_hangs_up(fake: Callable[..., Wire]) -> None:
-    w = fake("eachlabs")
+    w = fake("eachlabs", socket=True)
     w.server.inject("submit", "timeout")
     with httpx.Client(base_url=w.server.base_url, timeout=0.3) as quick, pytest.raises(httpx.ReadTimeout):
         quick.post(w.submit_path(), json=w.body(), headers=w.auth())
@@ -916,8 +933,16 @@ def test_a_submit_timeout_holds_until_the_client_hangs_up(fake: Callable[..., Wi
     w.server.wait_for(lambda: ("POST", "/v1/prediction", 0) in w.server.requests)  # the hang-up freed the handler
 
 
+def test_a_submit_timeout_in_process_is_the_clients_read_timeout(fake: Callable[..., Wire]) -> None:
+    w = fake("eachlabs")
+    w.server.inject("submit", "timeout")
+    with pytest.raises(httpx.ReadTimeout):
+        w.submit()
+    assert len(w.server.jobs) == 1 and ("POST", "/v1/prediction", 0) in w.server.requests  # taken, never answered
+
+
 def test_a_stalled_request_does_not_block_close(fake: Callable[..., Wire]) -> None:
-    w = fake("apimart")
+    w = fake("apimart", socket=True)
     job = w.job_id(w.submit())
     w.server.inject("poll", "timeout")
     outcome: list[BaseException | httpx.Response] = []
@@ -954,7 +979,7 @@ def test_malformed_is_a_200_that_is_not_json(fake: Callable[..., Wire], endpoint
 
 @pytest.mark.parametrize("kind", ["429", "500", "503", "reset", "malformed"])
 def test_poll_faults_do_not_count_as_polls(fake: Callable[..., Wire], kind: str) -> None:
-    w = fake("wavespeed")
+    w = fake("wavespeed", socket=kind == "reset")
     job = w.job_id(w.submit())
     w.server.inject("poll", kind, retry_after=2 if kind == "429" else None)
     try:
@@ -1002,8 +1027,9 @@ def test_a_failed_job_answers_the_pages_failure(fake: Callable[..., Wire], pid: 
                                       "error": {"code": "inferenceError", "message": FAILED_MESSAGE}}]}  # fmt: skip
 
 
-def test_download_faults(fake: Callable[..., Wire]) -> None:
-    w = fake("qingbo")
+@pytest.mark.parametrize("socket", [False, True], ids=["in_process", "socket"])
+def test_download_faults(fake: Callable[..., Wire], socket: bool) -> None:
+    w = fake("qingbo", socket=socket)
     _, done = w.run_to_completion()
     url = w.urls(done)[0]
     full = w.client.get(url).content
@@ -1012,7 +1038,7 @@ def test_download_faults(fake: Callable[..., Wire]) -> None:
     assert w.client.get(url).status_code == 404
 
     w.server.inject("download", "truncate")
-    with httpx.Client(verify=SSL) as c, c.stream("GET", url) as r:
+    with w.new_client() as c, c.stream("GET", url) as r:
         assert int(r.headers["content-length"]) == len(full)
         with pytest.raises(httpx.RemoteProtocolError):
             r.read()
@@ -1069,8 +1095,9 @@ def test_a_held_submit_makes_the_job_but_withholds_the_answer(fake: Callable[...
     assert w.submit().status_code == 200  # released: later submits answer at once
 
 
-def test_close_releases_held_answers(fake: Callable[..., Wire]) -> None:
-    w = fake("eachlabs")
+@pytest.mark.parametrize("socket", [False, True], ids=["in_process", "socket"])
+def test_close_releases_held_answers(fake: Callable[..., Wire], socket: bool) -> None:
+    w = fake("eachlabs", socket=socket)
     w.server.hold("submit")
     outcome: list[Any] = []
 

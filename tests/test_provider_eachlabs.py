@@ -121,7 +121,9 @@ def test_is_unknown_job_is_the_404() -> None:
 
 # -- the fake answers in the reference's shapes ------------------------------------------------
 def _wire(fake: FakeServer) -> httpx.Client:
-    return httpx.Client(base_url=fake.base_url, headers={"Authorization": f"Bearer {fake.key}"}, timeout=20)
+    return httpx.Client(
+        base_url=fake.base_url, transport=fake.transport(), headers={"Authorization": f"Bearer {fake.key}"}, timeout=20
+    )
 
 
 def _body(**input: Any) -> dict[str, Any]:
@@ -135,9 +137,9 @@ def _body(**input: Any) -> dict[str, Any]:
     ({"resolution": "1080p", "duration": 5}, 1.75),  # std 1080p $0.35/s x 5 s
 ])  # fmt: skip
 def test_the_fake_runs_created_starting_processing_success_with_its_cost(
-    fake_provider: Callable[..., FakeServer], input: dict[str, Any], cost: float
+    fake_net: Callable[..., FakeServer], input: dict[str, Any], cost: float
 ) -> None:
-    fake = fake_provider("eachlabs", min_polls=3)
+    fake = fake_net("eachlabs", min_polls=3)
     with _wire(fake) as c:
         created = c.post("/v1/prediction", json=_body(**input)).json()
         job = created["predictionID"]
@@ -160,8 +162,8 @@ def test_the_fake_runs_created_starting_processing_success_with_its_cost(
     )
 
 
-def test_the_fake_cancels_a_prediction_at_no_cost(fake_provider: Callable[..., FakeServer]) -> None:
-    fake = fake_provider("eachlabs", min_polls=5)
+def test_the_fake_cancels_a_prediction_at_no_cost(fake_net: Callable[..., FakeServer]) -> None:
+    fake = fake_net("eachlabs", min_polls=5)
     with _wire(fake) as c:
         job = c.post("/v1/prediction", json=_body()).json()["predictionID"]
         c.get(f"/v1/prediction/{job}")
@@ -174,8 +176,8 @@ def test_the_fake_cancels_a_prediction_at_no_cost(fake_provider: Callable[..., F
     assert state.state == "cancelled" and state.error == "the prediction was cancelled"
 
 
-def test_the_fake_fails_with_the_error_envelope_the_adapter_reads(fake_provider: Callable[..., FakeServer]) -> None:
-    fake = fake_provider("eachlabs")
+def test_the_fake_fails_with_the_error_envelope_the_adapter_reads(fake_net: Callable[..., FakeServer]) -> None:
+    fake = fake_net("eachlabs")
     with _wire(fake) as c:
         job = c.post("/v1/prediction", json=_body()).json()["predictionID"]
         fake.inject("poll", "failed")

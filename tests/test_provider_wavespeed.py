@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from storyboard.errors import ProviderError
-from storyboard.run.hosted.client import Settings
+from storyboard.run.hosted.settings import Settings
 from storyboard.run.hosted.wavespeed import SUBMIT, WaveSpeed
 from tests.fakes import FakeServer
 
@@ -109,14 +109,16 @@ def test_default_limits_are_bronze_and_the_environment_raises_them() -> None:
 
 # -- the fake answers in the reference's shapes ------------------------------------------------
 def _wire(fake: FakeServer) -> httpx.Client:
-    return httpx.Client(base_url=fake.base_url, headers={"Authorization": f"Bearer {fake.key}"}, timeout=20)
+    return httpx.Client(
+        base_url=fake.base_url, transport=fake.transport(), headers={"Authorization": f"Bearer {fake.key}"}, timeout=20
+    )
 
 
 BODY = {"prompt": "a cafe at dawn", "duration": 3, "resolution": "480p"}
 
 
-def test_the_fake_answers_the_prediction_object(fake_provider: Callable[..., FakeServer]) -> None:
-    fake = fake_provider("wavespeed")
+def test_the_fake_answers_the_prediction_object(fake_net: Callable[..., FakeServer]) -> None:
+    fake = fake_net("wavespeed")
     with _wire(fake) as c:
         job = c.post(SUBMIT, json=BODY).json()["data"]["id"]
         running = c.get(f"/api/v3/predictions/{job}/result").json()["data"]
@@ -146,9 +148,9 @@ def test_the_fake_answers_the_prediction_object(fake_provider: Callable[..., Fak
     ("deleted", "", 0, "failed"),
 ])  # fmt: skip
 def test_the_fake_ends_a_job_with_each_terminal_word(
-    fake_provider: Callable[..., FakeServer], word: str, error: str, code: int, state: str
+    fake_net: Callable[..., FakeServer], word: str, error: str, code: int, state: str
 ) -> None:
-    fake = fake_provider("wavespeed", min_polls=5)
+    fake = fake_net("wavespeed", min_polls=5)
     with _wire(fake) as c:
         job = c.post(SUBMIT, json=BODY).json()["data"]["id"]
         assert c.get(f"/api/v3/predictions/{job}/result").json()["data"]["status"] == "processing"
@@ -162,14 +164,14 @@ def test_the_fake_ends_a_job_with_each_terminal_word(
         assert W.polled(answer).state == state
 
 
-def test_the_status_faults_are_named_apart_from_the_network_timeout(fake_provider: Callable[..., FakeServer]) -> None:
-    fake = fake_provider("wavespeed")
+def test_the_status_faults_are_named_apart_from_the_network_timeout(fake_net: Callable[..., FakeServer]) -> None:
+    fake = fake_net("wavespeed")
     for endpoint, kind in [("poll", "status:paused"), ("submit", "status:cancelled"), ("download", "status:deleted")]:
         with pytest.raises(ValueError, match="does not apply"):
             fake.inject(endpoint, kind)  # type: ignore[arg-type]
     fake.inject("poll", "timeout")  # the network fault: no answer at all
     fake.inject("poll", "status:timeout")  # the job outcome
     assert fake.faults_left("poll") == 2
-    other = fake_provider("eachlabs")
+    other = fake_net("eachlabs")
     with pytest.raises(ValueError):
         other.inject("poll", "status:timeout")  # a fake offers only the words of its own provider

@@ -20,6 +20,7 @@ from moto.server import ThreadedMotoServer
 
 from storyboard.errors import StagingError
 from storyboard.run.hosted.stage import Stager, stager_from_env
+from storyboard.store.bucket import Bucket
 
 BUCKET = "storyboard-media"
 SECRET = "sEcReT-d0-n0t-l3ak-7f3a9c"
@@ -66,7 +67,9 @@ def media(tmp_path: Path, name: str, data: bytes) -> tuple[Path, str]:
 def count_puts(stager: Stager) -> list[str]:
     """A list that gets the path of every PutObject the stager's client sends."""
     keys: list[str] = []
-    stager._client.meta.events.register("before-call.s3.PutObject", lambda params, **_: keys.append(params["url_path"]))
+    stager.bucket.client.meta.events.register(
+        "before-call.s3.PutObject", lambda params, **_: keys.append(params["url_path"])
+    )
     return keys
 
 
@@ -98,7 +101,7 @@ def test_same_bytes_go_up_once_across_calls_and_instances(s3: S3, tmp_path: Path
     puts = count_puts(first)
     calls: list[str] = []
     url = first.url_for(path, digest)
-    first._client.meta.events.register("before-call.s3", lambda model, **_: calls.append(model.name))
+    first.bucket.client.meta.events.register("before-call.s3", lambda model, **_: calls.append(model.name))
     assert first.url_for(copy, digest).split("?")[0] == url.split("?")[0]
     assert calls == []  # known in memory: only presigning, no request
     second = Stager(f"s3://{BUCKET}/once", endpoint_url=s3.endpoint)  # the next build
@@ -279,7 +282,8 @@ def test_boto3_missing(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_importing_the_module_does_not_import_boto3() -> None:
     code = (
-        "import sys, storyboard.run.hosted.stage; assert 'boto3' not in sys.modules and 'botocore' not in sys.modules"
+        "import sys, storyboard.run.hosted.stage, storyboard.store.bucket; "
+        "assert 'boto3' not in sys.modules and 'botocore' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
 
@@ -287,3 +291,48 @@ def test_importing_the_module_does_not_import_boto3() -> None:
 def test_bad_endpoint_names_the_variable(s3: S3) -> None:
     with pytest.raises(StagingError, match="STORYBOARD_UPLOAD_ENDPOINT"):
         stager_from_env({"STORYBOARD_UPLOAD_URL": f"s3://{BUCKET}", "STORYBOARD_UPLOAD_ENDPOINT": "not a url"})
+
+
+def test_staging_hashes_through_the_stores_cache(tmp_path: Path) -> None:
+    """A staged file's hash is the store's cached one (the plan's hasher), not a second reading."""
+    import asyncio
+    import os
+
+    from storyboard.compile.request import MediaRef
+    from storyboard.run.hosted import adapters
+    from storyboard.run.hosted.media import Media
+    from storyboard.run.job import Job
+    from storyboard.store import Store
+    from tests.test_adapters import request
+
+    image = tmp_path / "a.png"
+    image.write_bytes(b"\x89PNG not really")
+    staged: list[tuple[Path, str]] = []
+
+    class Recorder:
+        def url_for(self, path: Path, sha256: str) -> str:
+            staged.append((path, sha256))
+            return f"https://bucket.test/{sha256}.png"
+
+    with Store(tmp_path, create=True) as store:
+        st = os.stat(image)
+        store.remember_hash(os.fspath(image), st.st_size, st.st_mtime_ns, st.st_ino, "c0ffee" * 10 + "abcd")
+        wavespeed = adapters()["wavespeed"]  # takes images only as URLs
+        media = Media(wavespeed, store, Recorder())  # type: ignore[arg-type]
+        job = Job("one", "k1", request(first_frame=MediaRef(file="a.png"), mode="i2v"), {"a.png": image})
+        resolved = asyncio.run(media.resolve(job))
+    assert staged == [(image, "c0ffee" * 10 + "abcd")]  # the cached digest: the file was not hashed again
+    assert list(resolved.values()) == ["https://bucket.test/" + "c0ffee" * 10 + "abcd.png"]
+
+
+def test_the_bucket_alone_puts_heads_and_presigns(s3: S3, tmp_path: Path) -> None:
+    """storyboard.store.bucket is usable without the staging policy (a remote clip store's next user)."""
+    bucket = Bucket(f"s3://{BUCKET}/clips//store/", endpoint_url=s3.endpoint)
+    assert bucket.describe() == f"s3://{BUCKET}/clips/store" and bucket.key("ab.mp4") == "clips/store/ab.mp4"
+    source = tmp_path / "x.mp4"
+    source.write_bytes(b"not a video, but bytes")
+    assert not bucket.exists("clips/store/ab.mp4")
+    bucket.put(source, "clips/store/ab.mp4")
+    assert bucket.exists("clips/store/ab.mp4")
+    got = httpx.get(bucket.presign("clips/store/ab.mp4", 60, "x.mp4"))
+    assert got.content == source.read_bytes() and got.headers["content-type"] == "video/mp4"

@@ -70,3 +70,25 @@ def test_a_build_through_an_injected_transport(
     assert {p for m, p in seen if m == "GET" and p.endswith(".mp4")} == {"/job1.mp4", "/job2.mp4"}
     again = build(compile_storyboard(load(path)))
     assert again.ok and {r.status for r in again.run.shots.values()} == {"cached"}  # nothing sent: no transport needed
+
+
+def test_a_build_through_a_fakes_own_handler(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same seam over a provider fake's protocol handler (``FakeServer.handle``): no socket."""
+    from tests.fakes import PROVIDERS
+    from tests.fakes.net import FakeNet
+
+    fake = PROVIDERS["wavespeed"]()
+    monkeypatch.setenv("WAVESPEED_API_KEY", fake.key)
+    monkeypatch.setenv("WAVESPEED_BASE_URL", fake.base_url)
+    monkeypatch.setenv("STORYBOARD_POLL_SECONDS", "0.01")
+    assert fake.base_url.startswith("https://") and not fake.socket_url  # never served on a socket
+    compiled = compile_storyboard(load(project.write(BOARD)))
+    try:
+        with Store(project.root, create=True) as store:
+            result = build(compiled, available=hosted_providers({"wavespeed"}, store, transport=FakeNet(fake)))
+        assert result.ok and result.film is not None and result.film.is_file()
+        assert fake.submit_count(created=True) == 2 and fake.unfinished() == 0
+        assert [s for _, p, s in fake.requests if p.startswith("/files/")] == [200, 200]  # each result fetched once
+    finally:
+        fake.close()
+    assert not fake.errors

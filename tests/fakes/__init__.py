@@ -1,8 +1,10 @@
-"""Loopback HTTP fakes of the five hosted SkyReels V4 APIs, written from their pages.
+"""Fakes of the five hosted SkyReels V4 APIs, written from their pages.
 
-``start_fake("wavespeed", latency=0, min_polls=1)`` starts one on 127.0.0.1 and returns
-the running :class:`FakeServer`; point the adapter's ``<ID>_BASE_URL`` at its
-``base_url`` and its key variable at its ``key``.
+In process: ``PROVIDERS["wavespeed"](min_polls=1)`` is a fake with an https base URL of its
+own; hand storyboard's hosted clients ``tests.fakes.net.FakeNet(fake)`` as their transport
+(the ``fake_net`` and ``hosted`` fixtures do). Over a socket: ``start_fake("wavespeed")``
+also serves it on 127.0.0.1 and returns the running :class:`FakeServer`, its ``base_url``
+the plain loopback URL, for clients that cannot take a transport (the vendors' SDKs).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ PROVIDERS: dict[str, type[FakeServer]] = {
 
 
 def start_fake(provider_id: str, **options: Any) -> FakeServer:
-    """Start the fake of ``provider_id`` (options: see FakeServer and the provider class)."""
+    """Start the fake of ``provider_id`` on a loopback socket (options: see FakeServer and the provider class)."""
     try:
         cls = PROVIDERS[provider_id]
     except KeyError:

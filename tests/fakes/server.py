@@ -1,10 +1,18 @@
 """Loopback fakes of the hosted SkyReels V4 APIs: the machinery the five share.
 
-Why real HTTP: the hosted adapters must survive what mocks cannot show (keep-alive,
-status codes, a connection reset after the provider took the job, a body cut short),
-so each fake is a threaded stdlib ``http.server`` on 127.0.0.1 with a job table, a
-fault queue per endpoint and real mp4 clips made with ffmpeg. A provider module adds
-its routes, its page's validation table and its envelopes (see ``wavespeed.py``).
+Each fake is one protocol handler (``FakeServer._respond``: a request in, a reply out) with a
+job table, a fault queue per endpoint and real mp4 clips made with ffmpeg. It is reached two
+ways: in process, as ``FakeServer.handle(httpx.Request) -> httpx.Response`` behind an
+``httpx.MockTransport`` or ``tests.fakes.net.FakeNet`` (most tests: no socket, no thread per
+connection), or over a threaded stdlib ``http.server`` on 127.0.0.1 after ``start()``, for what
+needs a real socket or another process (a build killed with -9, the vendors' own SDKs). Network
+faults are acted out on either side: a reset or a stalled answer on the socket, the httpx
+exception the client would see in process. A provider module adds its routes, its page's
+validation table and its envelopes (see ``wavespeed.py``).
+
+Every fake has an https base URL on a host of its own (``https://<provider>-<n>.test``), as the
+hosted client accepts no other; ``start()`` also serves it at ``socket_url``, and advertises that
+plain loopback URL as ``base_url`` unless told not to (vendors' SDKs talk to it directly).
 
 Vocabulary: an *endpoint* is what a request is for (``submit``, ``poll`` or
 ``download``), whatever path a provider gives it; faults and holds are per endpoint.
@@ -12,6 +20,7 @@ Vocabulary: an *endpoint* is what a request is for (``submit``, ``poll`` or
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import functools
@@ -33,7 +42,7 @@ import time
 import traceback
 import uuid
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import Message
@@ -585,6 +594,37 @@ def _read_body(h: BaseHTTPRequestHandler) -> bytes:
     return h.rfile.read(length) if length > 0 else b""
 
 
+class _Fetcher(httpx.BaseTransport):
+    """The fake's own media fetcher: its own files in process, anything else over the network."""
+
+    def __init__(self, fake: FakeServer) -> None:
+        self._fake = fake
+        self._network = httpx.HTTPTransport(verify=_ssl_context())
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.host == self._fake.host:
+            return self._fake.handle(request)
+        return self._network.handle_request(request)
+
+    def close(self) -> None:
+        self._network.close()
+
+
+class _CutShort(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """Half a body, then the connection drops: what a client of the socket sees on a "truncate"."""
+
+    def __init__(self, part: bytes) -> None:
+        self._part = part
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield self._part
+        raise httpx.RemoteProtocolError("peer closed connection without sending complete message body (injected)")
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield self._part
+        raise httpx.RemoteProtocolError("peer closed connection without sending complete message body (injected)")
+
+
 @functools.cache
 def _ssl_context() -> ssl.SSLContext:
     """One context for every fetcher: building one per client costs ~30 ms."""
@@ -649,14 +689,23 @@ class FakeServer:
         self._httpd: _HTTPServer | None = None
         self._fetcher: httpx.Client | None = None  # fetches media for the rules that need it
         self._serve_thread: threading.Thread | None = None
-        self.base_url = ""
+        self.host = f"{self.provider}-{uuid.uuid4().hex[:8]}.test"  # an https host of its own, reached in process
+        self.base_url = f"https://{self.host}"  # what clients are told: result URLs are under it too
+        self.socket_url = ""  # http://127.0.0.1:<port> once started
 
     # -- life --------------------------------------------------------------------------
-    def start(self) -> FakeServer:
+    def start(self, *, advertise_socket: bool = True) -> FakeServer:
+        """Also serve on a loopback socket; ``advertise_socket`` makes its plain URL the ``base_url``.
+
+        Off, clients keep the https base URL and reach the socket through a rewriting
+        transport (``tests.fakes.net.Loopback``), as a build in another process does.
+        """
         httpd = _HTTPServer(("127.0.0.1", 0), _Handler)
         httpd.fake = self
         self._httpd = httpd
-        self.base_url = f"http://127.0.0.1:{httpd.server_address[1]}"
+        self.socket_url = f"http://127.0.0.1:{httpd.server_address[1]}"
+        if advertise_socket:
+            self.base_url = self.socket_url
         self._serve_thread = threading.Thread(target=self._serve, name=f"fake-{self.provider}", daemon=True)
         self._serve_thread.start()
         return self
@@ -880,13 +929,14 @@ class FakeServer:
             return sum(1 for j in self.jobs.values() if j.status == "pending")
 
     def fetchable(self, value: str) -> bool:
-        """Whether the fake reads this media: a loopback URL (any URL with ``fetch_remote``).
+        """Whether the fake reads this media: its own, or a loopback URL (any URL with ``fetch_remote``).
 
         An upload UUID, or a remote URL while the tests run offline, is taken on trust.
         """
         if media_kind(value) != "url":
             return False
-        return self.fetch_remote or _loopback(urlsplit(value).hostname or "")
+        host = urlsplit(value).hostname or ""
+        return self.fetch_remote or host == self.host or _loopback(host)
 
     def probe(self, url: str, parameter: str, status: int = 400) -> MediaInfo | None:
         """Fetch a media URL and read it with PyAV (None: not ``fetchable``); Invalid when that fails."""
@@ -897,7 +947,9 @@ class FakeServer:
             return cached
         with self._cond:
             if self._fetcher is None:
-                self._fetcher = httpx.Client(timeout=15, follow_redirects=True, verify=_ssl_context())
+                self._fetcher = httpx.Client(
+                    timeout=15, follow_redirects=True, verify=_ssl_context(), transport=_Fetcher(self)
+                )
             fetcher = self._fetcher
         try:
             r = fetcher.get(url)
@@ -947,14 +999,56 @@ class FakeServer:
             h.close_connection = True
             return
         req = Request(h.command, split.path, parse_qs(split.query), h.headers, raw)
+        self._send(h, req, self._answer(req))
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        """The fake in process: one httpx request through the same protocol handler the socket uses.
+
+        ``httpx.MockTransport(fake.handle)`` (or ``FakeNet``) is a fake without a socket. A
+        reset or a stalled answer becomes the httpx error a client of the socket would get.
+        """
+        with self._cond:
+            closed = self._closed
+        if closed:
+            raise httpx.ConnectError(f"{self.provider} fake is closed", request=request)
+        split = urlsplit(request.url.raw_path.decode("ascii"))
+        headers = Message()
+        for name, value in request.headers.multi_items():
+            headers[name] = value
+        req = Request(request.method, split.path, parse_qs(split.query), headers, request.read())
+        reply = self._answer(req)
+        if reply.action == "timeout":
+            self._record(req, 0)
+            raise httpx.ReadTimeout("no answer (injected timeout)", request=request)
+        self._record(req, 0 if reply.action == "reset" else reply.status)
+        if reply.action == "reset":
+            raise httpx.ReadError("connection reset by peer (injected)", request=request)
+        sent = {**reply.headers, "Content-Length": str(len(reply.body))}
+        if req.method == "HEAD":
+            return httpx.Response(reply.status, headers=sent, content=b"", request=request)
+        if reply.action == "truncate":
+            cut = _CutShort(reply.body[: len(reply.body) // 2])
+            return httpx.Response(reply.status, headers=sent, stream=cut, request=request)
+        return httpx.Response(reply.status, headers=sent, content=reply.body, request=request)
+
+    async def ahandle(self, request: httpx.Request) -> httpx.Response:
+        """``handle`` for async clients, in a thread: a held or slow answer must not stall their loop."""
+        await request.aread()
+        return await asyncio.to_thread(self.handle, request)
+
+    def transport(self) -> httpx.MockTransport:
+        """A sync client's transport to this fake alone (async clients: ``FakeNet``)."""
+        return httpx.MockTransport(self.handle)
+
+    def _answer(self, req: Request) -> Reply:
+        """Wake waiters, then the protocol's reply; a bug in the fake is a 500 with its traceback kept."""
         with self._cond:
             self._cond.notify_all()
         try:
-            reply = self._respond(req)
+            return self._respond(req)
         except Exception:  # a bug in the fake: answer 500 and keep the traceback for the test
             self.errors.append(traceback.format_exc())
-            reply = self.error(500, "fake server bug: see server.errors")
-        self._send(h, req, reply)
+            return self.error(500, "fake server bug: see server.errors")
 
     def _record(self, req: Request, status: int) -> None:
         """Log the answer; done before its bytes leave, so a client that has it sees it logged."""

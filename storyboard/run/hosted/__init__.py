@@ -16,11 +16,13 @@ if TYPE_CHECKING:
     from httpx import AsyncBaseTransport
 
     from ...store import Store
-    from .client import HostedProvider, Settings
+    from .client import HostedProvider
+    from .settings import Settings
     from .stage import Stager
 
 
 def adapters() -> dict[str, Adapter]:
+    """Every hosted adapter by id, imported only when asked (each module costs its parsing)."""
     from .apimart import Apimart
     from .eachlabs import Eachlabs
     from .qingbo import Qingbo
@@ -52,7 +54,7 @@ def hosted_providers(
 def _configure(ids: set[str], environ: Mapping[str, str] | None) -> tuple[dict[str, Settings], Stager | None]:
     """Read every provider's settings and the upload bucket once; raise BuildError naming every problem."""
     from ...errors import BuildError
-    from .client import Settings
+    from .settings import Settings
     from .stage import stager_from_env
 
     environ = os.environ if environ is None else environ

@@ -27,6 +27,8 @@ Media = Callable[[MediaRef, MediaKind], str]
 
 @dataclass(frozen=True)
 class Call:
+    """One HTTP request an adapter asks for; the client adds the base URL, the key and the retries."""
+
     method: Literal["GET", "POST"]
     path: str  # appended to the base URL
     json: Any = None
@@ -37,6 +39,8 @@ State = Literal["running", "done", "failed", "cancelled", "unknown"]
 
 @dataclass(frozen=True)
 class JobState:
+    """A poll answer in the client's words, whatever envelope the provider wraps it in."""
+
     state: State  # "unknown": a status word outside the provider's table (the client stops after a few)
     urls: tuple[str, ...] = ()
     cost_usd: Decimal | None = None  # what the provider says it charged, when it says
@@ -70,6 +74,7 @@ class Adapter(ABC):
         return {"Authorization": f"Bearer {key}"}
 
     def new_task_id(self) -> str | None:
+        """A fresh client-chosen id (journalled before the submit), or None where the provider picks."""
         return str(uuid.uuid4()) if self.client_task_ids else None
 
     @abstractmethod
@@ -77,7 +82,8 @@ class Adapter(ABC):
         """The submit body, field for field as the page documents it."""
 
     @abstractmethod
-    def submit(self, body: Any) -> Call: ...
+    def submit(self, body: Any) -> Call:
+        """Where the submit goes (the body is ``body``'s)."""
 
     @abstractmethod
     def submitted(self, answer: Any, task_id: str | None) -> str:
@@ -88,7 +94,8 @@ class Adapter(ABC):
         """
 
     @abstractmethod
-    def poll(self, job_id: str) -> Call: ...
+    def poll(self, job_id: str) -> Call:
+        """The request that asks for ``job_id``'s state."""
 
     @abstractmethod
     def polled(self, answer: Any) -> JobState:
@@ -132,6 +139,7 @@ class Statuses:
     cancelled: frozenset[str] = frozenset()
 
     def read(self, status: Any, urls: tuple[str, ...]) -> State:
+        """The state a status word means; a word outside the table is ``unknown``, never a guess."""
         word = str(status).strip().lower() if status is not None else ""
         if word in self.finished:
             return "done"
@@ -210,6 +218,7 @@ def first(items: Any) -> Any:
 
 
 def money(value: Any) -> Decimal | None:
+    """A reported cost as an exact Decimal (None when it is not a number): the money is summed."""
     if isinstance(value, (int, float, str)) and not isinstance(value, bool):
         try:
             return Decimal(str(value))

@@ -55,6 +55,8 @@ STATUSES = Statuses(
 
 
 class Apimart(Adapter):
+    """Apimart: a task API with no documented idempotency, so a submit whose answer was lost is not resent."""
+
     id = "apimart"
     key_env = "APIMART_API_KEY"
     default_base_url = "https://api.apimart.ai"

@@ -68,6 +68,8 @@ ENDED = {
 
 
 class Eachlabs(Adapter):
+    """Eachlabs: a prediction API wrapping the model's input; the provider picks the id and reports the cost."""
+
     id = "eachlabs"
     key_env = "EACHLABS_API_KEY"
     default_base_url = "https://api.eachlabs.ai"

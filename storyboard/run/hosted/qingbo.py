@@ -70,6 +70,8 @@ STATUSES = Statuses(
 
 
 class Qingbo(Adapter):
+    """Qingbo: a task API with an Idempotency-Key header, so a lost submit is resent under the same key."""
+
     id = "qingbo"
     key_env = "QINGBO_API_KEY"
     default_base_url = "https://api.qingbo.ai"  # Q5-Q7; www.qingbo.dev still serves the API (Q8 2026-07-10)

@@ -107,6 +107,8 @@ def _item_error(item: dict[str, Any]) -> str:
 
 
 class Runware(Adapter):
+    """Runware: one POST endpoint for every task, a client-chosen taskUUID that makes a resend safe."""
+
     id = "runware"
     key_env = "RUNWARE_API_KEY"
     default_base_url = "https://api.runware.ai"

@@ -75,6 +75,8 @@ ENDED = {
 
 
 class WaveSpeed(Adapter):
+    """WaveSpeed: a REST prediction API; the provider picks the job id, so a lost submit is not resent."""
+
     id = "wavespeed"
     key_env = "WAVESPEED_API_KEY"
     default_base_url = "https://api.wavespeed.ai"
