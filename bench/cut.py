@@ -19,7 +19,7 @@ from pathlib import Path
 
 from storyboard.cut import _concat_normalise, cut_film
 from storyboard.media.ffmpeg import ffmpeg_exe
-from storyboard.media.frames import probe_clip
+from storyboard.media.probe import probe_clip
 
 
 def make_clips(folder: Path, n: int, seconds: float, size: str) -> list[Path]:

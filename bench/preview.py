@@ -16,7 +16,7 @@ from pathlib import Path
 
 from storyboard.compile import compile_storyboard
 from storyboard.load import load
-from storyboard.run import build
+from storyboard.ops import build
 
 AURORA_REFS = Path(__file__).resolve().parents[1] / "examples" / "aurora" / "refs"
 

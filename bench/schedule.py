@@ -23,7 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.fakes
 
 from storyboard.compile import compile_storyboard  # noqa: E402
 from storyboard.load import load  # noqa: E402
-from storyboard.run import build, hosted  # noqa: E402
+from storyboard.ops import build  # noqa: E402
+from storyboard.run import hosted  # noqa: E402
 from tests.fakes import PROVIDERS, ClipSpec  # noqa: E402
 from tests.fakes.net import Loopback  # noqa: E402
 from tests.fakes.server import make_clip  # noqa: E402

@@ -22,7 +22,7 @@ import pytest
 from httpx import AsyncBaseTransport
 
 import storyboard.run.hosted
-from storyboard.media.frames import probe_clip
+from storyboard.media.probe import probe_clip
 from storyboard.run.hosted.client import HostedProvider
 from storyboard.store import Store
 from tests.conftest import Project

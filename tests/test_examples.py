@@ -9,7 +9,7 @@ import pytest
 
 from storyboard.compile import compile_storyboard
 from storyboard.load import load
-from storyboard.media.frames import probe_clip
+from storyboard.media.probe import probe_clip
 from storyboard.ops import build
 
 ROOT = Path(__file__).resolve().parents[1]

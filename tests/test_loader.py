@@ -234,6 +234,18 @@ shots:
     assert (merged.line, under(source, merged)) == (1, "4")  # where the merged value is written
 
 
+def test_scalars_yaml_1_1_gives_no_constructor_are_text(tmp_path: Path) -> None:
+    # YAML 1.1 resolves a bare `=` to its `value` tag and `<<` in a value's place to `merge`
+    _, data, diagnostics = read(tmp_path, "a: =\nb: <<\nc: [=, <<]\n")
+    assert not list(diagnostics)
+    assert data == {"a": "=", "b": "<<", "c": ["=", "<<"]}
+
+
+def test_a_file_of_one_equals_sign_is_a_located_error_not_a_crash(project: Project) -> None:
+    diagnostics = load(project.write("=\n")).diagnostics
+    assert diagnostics.errors and all(d.location.line >= 1 for d in diagnostics.errors)
+
+
 def test_a_merge_of_a_scalar_is_an_error(tmp_path: Path) -> None:
     _, _, diagnostics = read(tmp_path, "x: &x 3\ny:\n  <<: *x\n")
     assert [(d.code, d.location.line) for d in diagnostics] == [("Y001", 3)]

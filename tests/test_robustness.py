@@ -410,7 +410,7 @@ def test_generated_storyboards_never_crash(project: Project, board: dict, flow: 
     check_json(project, text.encode("utf-8"))
 
 
-YAML_PIECES = [*"[]{}:-,#&*!|>'\"%@ \n\t?~.abcx19éš😀", "version: 1\n", "shots:\n", "  - "]
+YAML_PIECES = [*"[]{}:-,#&*!|>'\"%@ \n\t?~.=<abcx19éš😀", "version: 1\n", "shots:\n", "  - "]
 YAMLISH = st.lists(st.sampled_from(YAML_PIECES), max_size=120).map("".join)
 
 

@@ -13,7 +13,8 @@ from typing import Any
 from ..diagnostics import Location
 from ..load import Loaded, Source
 from ..load.model import DEFAULTS, Shot
-from .media import MediaResolver, Probe, Resolved
+from ..media.probe import MediaInfo
+from .media import MediaResolver, Resolved
 from .result import CompiledShot
 from .templates import PromptRenderer
 
@@ -160,7 +161,7 @@ class Context:
             )
         return res
 
-    def readable_audio(self, value: str, where: Where, sid: str) -> Probe | None:
+    def readable_audio(self, value: str, where: Where, sid: str) -> MediaInfo | None:
         """Probe a local audio input (M005 if it is not audio), so a broken file fails here, not at the provider."""
         path = self.media.resolve(value).path
         if path is None:

@@ -7,12 +7,12 @@ only for the files a rule or a price needs.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Literal
 from urllib.parse import urlparse
 
+from ..media.probe import MediaInfo, probe_media
 from .request import MediaRef
 
 Kind = Literal["image", "video", "audio"]
@@ -41,13 +41,6 @@ class Resolved:
     problem: MediaProblem | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Probe:
-    seconds: float
-    width: int | None
-    height: int | None
-
-
 def _refused(kind: Kind | None, code: str, message: str, help: str | None) -> Resolved:
     return Resolved(None, kind, None, MediaProblem(code, message, help))
 
@@ -63,7 +56,7 @@ class MediaResolver:
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
         self._cache: dict[str, Resolved] = {}
-        self._probes: dict[Path, Probe | str] = {}
+        self._probes: dict[Path, MediaInfo | str] = {}
 
     def resolve(self, value: str) -> Resolved:
         hit = self._cache.get(value)
@@ -125,35 +118,12 @@ class MediaResolver:
         hit = self._cache.get(relative)
         return hit.path if hit is not None and hit.path is not None else self.root / relative
 
-    def probe(self, path: Path) -> Probe | str:
+    def probe(self, path: Path) -> MediaInfo | str:
         """Length and frame size of a local audio or video file, or why it cannot be read."""
         hit = self._probes.get(path)
         if hit is None:
-            hit = self._probes[path] = probe_file(path)
+            hit = self._probes[path] = probe_media(path)
         return hit
-
-
-def probe_file(path: Path) -> Probe | str:
-    import av
-
-    try:
-        with av.open(os.fspath(path)) as container:
-            seconds = container.duration / 1_000_000 if container.duration else 0.0
-            width = height = None
-            if container.streams.video:
-                video = container.streams.video[0]
-                width, height = video.codec_context.width, video.codec_context.height
-                if not seconds and video.duration and video.time_base:
-                    seconds = float(video.duration * video.time_base)
-            elif not seconds and container.streams.audio:
-                audio = container.streams.audio[0]
-                if audio.duration and audio.time_base:
-                    seconds = float(audio.duration * audio.time_base)
-            if not container.streams.video and not container.streams.audio:
-                return "it holds no audio or video stream"
-            return Probe(seconds, width, height)
-    except Exception as exc:  # PyAV raises many FFmpeg error classes
-        return f"{type(exc).__name__}: {exc}"
 
 
 def _nearby(full: Path) -> str | None:

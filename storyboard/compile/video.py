@@ -10,8 +10,8 @@ import math
 from typing import Any
 
 from ..load.model import Shot
+from ..media.probe import MediaInfo
 from .context import Context
-from .media import Probe
 from .profiles import PROFILES, Profile
 from .provider import unsupported
 from .request import MediaRef, RefGroup, RefVideo, frame_size
@@ -67,7 +67,7 @@ def ref_video_shape(ctx: Context, video: RefVideo) -> tuple[float | None, int | 
         return total, w, h, cs.estimate
     if video.video.file is not None:
         probe = ctx.media.probe(ctx.media.root / video.video.file)
-        if isinstance(probe, Probe):
+        if isinstance(probe, MediaInfo):
             return probe.seconds, probe.width, probe.height, False
         return None, None, None, True
     return None, None, None, True

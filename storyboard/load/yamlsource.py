@@ -153,12 +153,15 @@ class _Builder:
                 help="remove the tag",
             )
             return ev.value
-        if tag == _STR:
+        construct = _SCALAR_CONSTRUCTORS.get(tag)
+        if tag == _STR or construct is None:
+            # YAML 1.1 resolves a bare `=` to its `value` tag and `<<` to `merge`; neither has a
+            # constructor, and in a value's place both are just text (as in YAML 1.2)
             return ev.value
         # types-PyYAML types a node's marks as PyYAML's own; libyaml's nodes carry libyaml's Mark just the same
         node = yaml.ScalarNode(tag, ev.value, ev.start_mark, ev.end_mark, ev.style)  # type: ignore[arg-type]
         try:
-            return _SCALAR_CONSTRUCTORS[tag](_constructor, node)
+            return construct(_constructor, node)
         except (yaml.YAMLError, ValueError) as exc:
             shown = ev.value if len(ev.value) <= 40 else ev.value[:37] + "..."  # a 5,000-digit number
             self.diagnostics.add(

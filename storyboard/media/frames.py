@@ -15,13 +15,10 @@ from typing import TYPE_CHECKING
 from ..errors import MediaError, RenderError
 from .ffmpeg import ffmpeg_command, run_ffmpeg
 
-# the probe's names, where callers written before media/probe.py look for them
-from .probe import ClipInfo, probe_clip
-
 if TYPE_CHECKING:
     import av
 
-__all__ = ["ClipInfo", "grab_frame", "last_frame", "probe_clip", "tail_clip", "write_last_frame"]
+__all__ = ["grab_frame", "last_frame", "tail_clip", "write_last_frame"]
 
 FRAME_TIMEOUT = 120.0
 TAIL_TIMEOUT = 600.0

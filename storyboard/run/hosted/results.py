@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 
 from ...errors import MediaError, ProviderError, TransientError
-from ...media.frames import ClipInfo, probe_clip
+from ...media.probe import ClipInfo, probe_clip
 from ...store import Store
 from ..job import Job, Report
 from .api import Adapter
