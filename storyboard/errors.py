@@ -75,3 +75,10 @@ class SelectionError(StoryboardError):
 
 class ScaffoldExists(StoryboardError):
     """The target folder of ``storyboard init`` already holds a storyboard."""
+
+
+class ReadAborted(Exception):
+    """Internal to the loader: the file cannot be turned into data at all (a cap was hit).
+
+    Never escapes ``load``: the diagnostic explaining why is already recorded when it is raised.
+    """

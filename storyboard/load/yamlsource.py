@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from ..diagnostics import Diagnostics, Location
+from ..errors import ReadAborted
 from .limits import MAX_BYTES, MAX_DEPTH, MAX_EXPANDED_NODES, read_capped, too_deep, too_deep_before, too_many
 from .positions import Path_, Source, mark_location
 
@@ -40,10 +41,6 @@ _MERGE = "tag:yaml.org,2002:merge"
 _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
 _STANDARD_SCALAR_TAGS = {"tag:yaml.org,2002:" + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
-
-
-class _Abort(Exception):
-    """Stop reading: the file cannot be turned into data at all."""
 
 
 def read_source(
@@ -103,7 +100,7 @@ def parse_text(source: Source, diagnostics: Diagnostics) -> Any:
     builder = _Builder(source, diagnostics)
     try:
         return builder.run()
-    except _Abort:
+    except ReadAborted:
         return None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -173,7 +170,7 @@ class _Builder:
         self.expanded += n
         if self.expanded > MAX_EXPANDED_NODES:
             too_many(self.diagnostics, self._loc(mark), aliased=self.aliased)
-            raise _Abort
+            raise ReadAborted
 
     def run(self) -> Any:
         # Each open container is [kind, value, size, anchor, pending_key, key_mark, merges, explicit_keys]
@@ -201,7 +198,7 @@ class _Builder:
                 self.aliased = True
                 if ev.anchor is None or ev.anchor not in self.anchors:
                     self.diagnostics.add("Y001", f"unknown alias `*{ev.anchor}`", self._loc(ev.start_mark))
-                    raise _Abort
+                    raise ReadAborted
                 value, size = self.anchors[ev.anchor]
                 self._count(size, ev.start_mark)
                 if stack and stack[-1][0] == "map" and stack[-1][4] is _NO_KEY:
@@ -216,7 +213,7 @@ class _Builder:
                     self._bad_key(ev.start_mark)
                 if len(stack) >= MAX_DEPTH:
                     too_deep(self.diagnostics, self._loc(ev.start_mark))
-                    raise _Abort
+                    raise ReadAborted
                 if ev.tag not in (None, "!", _SEQ, _MAP):
                     self.diagnostics.add(
                         "Y007", f"unsupported YAML tag `{ev.tag}`", self._loc(ev.start_mark), help="remove the tag"
@@ -246,7 +243,7 @@ class _Builder:
                         self._loc(ev.start_mark),
                         help="a storyboard is a single document; remove the `---` separator",
                     )
-                    raise _Abort
+                    raise ReadAborted
         return result
 
     def _bad_key(self, mark: Mark | None) -> None:
@@ -255,7 +252,7 @@ class _Builder:
             "expected a plain string as a mapping key, found a list or mapping",
             self._loc(mark),
         )
-        raise _Abort
+        raise ReadAborted
 
     def _attach(self, stack: list[list[Any]], value: Any, size: int, mark: Mark | None) -> Any:
         if not stack:

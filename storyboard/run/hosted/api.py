@@ -17,9 +17,8 @@ from decimal import Decimal
 from typing import Any, ClassVar, Literal
 
 from ...compile.profiles import PROFILES
-from ...compile.request import MediaRef, Request
+from ...compile.request import MediaKind, MediaRef, Request
 
-MediaKind = Literal["image", "audio", "video"]
 # Resolves a media reference to what the provider accepts for it: an https URL (the
 # user's own, a provider result URL, a presigned upload) or, where the page allows, a data URI.
 Media = Callable[[MediaRef, MediaKind], str]

@@ -15,11 +15,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ...compile.request import MediaRef, Request
+from ...compile.request import MediaKind, MediaRef, Request, media_inputs
 from ...errors import StagingError
 from ...store import FileHasher, Store
 from ..job import Job
-from .api import Adapter, MediaKind
+from .api import Adapter
 
 if TYPE_CHECKING:
     from .stage import Stager
@@ -95,21 +95,8 @@ class Media:
 
 
 def media_kinds(request: Request) -> Iterator[tuple[MediaRef, MediaKind]]:
-    """Every media input with the kind of file it is."""
-    for frame in (request.first_frame, request.last_frame):
-        if frame is not None:
-            yield frame, "image"
-    for mid in request.mid_frames:
-        yield mid.image, "image"
-    for group in request.ref_images:
-        for image in group.images:
-            yield image, "image"
-        if group.audio is not None:
-            yield group.audio, "audio"
-    if request.ref_video is not None:
-        yield request.ref_video.video, "video"
-    if request.audio is not None:
-        yield request.audio, "audio"
+    """Every media input with the kind of file it is: the compiler's one walk over a request's media."""
+    return ((item.ref, item.kind) for item in media_inputs(request))
 
 
 def _describe(ref: MediaRef) -> str:
