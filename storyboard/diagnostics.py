@@ -14,6 +14,8 @@ from typing import Protocol
 
 
 class Severity(StrEnum):
+    """An error stops a build, a warning fails only ``check --strict``, info says what the compiler derived."""
+
     error = "error"
     warning = "warning"
     info = "info"
@@ -21,6 +23,8 @@ class Severity(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Rule:
+    """One catalogue entry: a stable code, its severity and title, and the document it rests on (``source``)."""
+
     code: str
     severity: Severity
     title: str
@@ -114,6 +118,8 @@ RULES: dict[str, Rule] = {
 
 @dataclass(frozen=True, slots=True)
 class Location:
+    """A resolved place: 1-based line and column, and how many characters the caret underlines."""
+
     file: str
     line: int  # 1-based
     column: int  # 1-based
@@ -123,7 +129,9 @@ class Location:
 class Where(Protocol):
     """A place in the file that is looked up only when a diagnostic is shown."""
 
-    def resolve(self) -> Location: ...
+    def resolve(self) -> Location:
+        """The line and column; may compose the file again, so a Diagnostic calls it once, when first shown."""
+        ...
 
 
 class Diagnostic:
@@ -165,6 +173,7 @@ class Diagnostic:
         return f"Diagnostic({self.code}, {self.message!r}, {self.location})"
 
     def to_json(self) -> dict[str, object]:
+        """The ``--format json`` record; it resolves a lazy location."""
         return {
             "severity": self.severity.value,
             "code": self.code,
@@ -193,6 +202,7 @@ class Diagnostics:
         shot: str | None = None,
         help: str | None = None,
     ) -> None:
+        """Records a finding under a catalogued code (its severity comes from RULES; an unknown code is a KeyError)."""
         key = (code, message, _place(location))
         if key in self._seen:  # one mistake reached through two paths is one diagnostic
             return
@@ -206,17 +216,21 @@ class Diagnostics:
         return len(self._items)
 
     def sorted(self) -> list[Diagnostic]:
+        """In file order (file, line, column, code); resolves every lazy location, so only for showing them."""
         return sorted(self._items, key=lambda d: (d.location.file, d.location.line, d.location.column, d.code))
 
     @property
     def errors(self) -> list[Diagnostic]:
+        """The errors in the order they were added; cheap: no location is resolved."""
         return [d for d in self._items if d.severity is Severity.error]
 
     @property
     def warnings(self) -> list[Diagnostic]:
+        """The warnings in the order they were added; cheap: no location is resolved."""
         return [d for d in self._items if d.severity is Severity.warning]
 
     def has_errors(self, *, strict: bool = False) -> bool:
+        """Whether the board must not be built: an error, or with ``strict`` a warning too (``check --strict``)."""
         bad = (Severity.error, Severity.warning) if strict else (Severity.error,)
         return any(d.severity in bad for d in self._items)
 

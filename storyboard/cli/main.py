@@ -29,10 +29,15 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 
 class LazyGroup(click.Group):
+    """A click group that imports a command's module only when that command runs, so ``--help`` imports none."""
+
     def list_commands(self, ctx: click.Context) -> list[str]:
+        """The commands of COMMANDS whose module is present, found without importing any of them."""
         return [name for name in COMMANDS if _available(name)]
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        """Imports the command's module now; None (click's no such command) for a name outside COMMANDS
+        or whose module is absent."""
         if name not in COMMANDS or not _available(name):
             return None
         module = importlib.import_module(f"storyboard.cli.commands.{COMMANDS[name][0]}")
@@ -40,6 +45,7 @@ class LazyGroup(click.Group):
         return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The help listing from COMMANDS' own one-line texts: listing them imports no command module."""
         rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
         with formatter.section("Commands"):
             formatter.write_dl(rows)

@@ -22,6 +22,8 @@ tier_option = click.option(
 
 
 def common(*decorators: Callable[..., Any]) -> Callable[..., Any]:
+    """Stacks click decorators into one, the first outermost (as if written above the command in that order)."""
+
     def apply(f: Callable[..., Any]) -> Callable[..., Any]:
         for d in reversed(decorators):
             f = d(f)

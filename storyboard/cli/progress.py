@@ -36,6 +36,7 @@ class BuildProgress:
 
     @property
     def spent(self) -> Decimal:
+        """USD of the shots reported done so far, at the plan's price (the bill may differ); cached shots count 0."""
         return sum((self.costs.get(s, Decimal(0)) for s, (st, _) in self.states.items() if st == "done"), Decimal(0))
 
     def __enter__(self) -> BuildProgress:

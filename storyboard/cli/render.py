@@ -18,6 +18,8 @@ _WORDS = {Severity.error: "error", Severity.warning: "warning", Severity.info: "
 
 
 def format_diagnostic(d: Diagnostic, source: Source | None) -> str:
+    """The head line, then the source line with a caret under the span and the help; with no ``source``
+    (or no such line) the head and the help alone."""
     loc = d.location
     head = (
         f"{loc.file}:{loc.line}:{loc.column}: "
@@ -67,6 +69,7 @@ def _excerpt(text: str, column: int, width: int = 300) -> tuple[str, int]:
 
 
 def summary(diagnostics: Diagnostics, name: str) -> str:
+    """``name: ok`` or ``name: N errors, M warnings``: notes (info) are not counted."""
     errors, warnings = len(diagnostics.errors), len(diagnostics.warnings)
     if not errors and not warnings:
         return f"{name}: ok"
@@ -81,6 +84,7 @@ def summary(diagnostics: Diagnostics, name: str) -> str:
 def print_diagnostics(
     diagnostics: Iterable[Diagnostic], source: Source | None, *, err: bool, include_info: bool = True
 ) -> None:
+    """Each diagnostic and a blank line, on stderr when ``err``; ``include_info=False`` leaves out the notes."""
     for d in diagnostics:
         if d.severity is Severity.info and not include_info:
             continue
@@ -89,4 +93,5 @@ def print_diagnostics(
 
 
 def diagnostics_json(diagnostics: Diagnostics, ok: bool) -> str:
+    """The ``--format json`` document; ``ok`` is the caller's verdict (``--strict`` counts warnings), not recomputed."""
     return json.dumps({"ok": ok, "diagnostics": [d.to_json() for d in diagnostics]}, indent=2, ensure_ascii=False)

@@ -33,6 +33,7 @@ class Where:
     key: bool = False
 
     def resolve(self) -> Location:
+        """Looks the path up in the composed YAML: called only when a diagnostic at this place is shown."""
         return self.source.locate(self.path, key=self.key)
 
 

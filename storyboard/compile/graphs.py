@@ -8,6 +8,7 @@ from .result import Compiled
 
 
 def to_mermaid(compiled: Compiled) -> str:
+    """Nodes get positional ids (s0, s1, ...): a shot id that is a Mermaid keyword (``end``) cannot break the chart."""
     ids = {sid: f"s{i}" for i, sid in enumerate(compiled.shots)}
     lines = ["flowchart LR"]
     for sid, shot in compiled.shots.items():
@@ -19,6 +20,7 @@ def to_mermaid(compiled: Compiled) -> str:
 
 
 def to_dot(compiled: Compiled) -> str:
+    """Left to right; ids and labels are JSON-quoted, which DOT reads as its own quoted strings (shot ids are ASCII)."""
     lines = ["digraph storyboard {", "    rankdir=LR;", "    node [shape=box];"]
     for sid, shot in compiled.shots.items():
         lines.append(f"    {json.dumps(sid)} [label={json.dumps(f'{sid} ({shot.seconds:g}s)')}];")

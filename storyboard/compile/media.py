@@ -28,6 +28,8 @@ _BY_EXT: dict[str, Kind] = {
 
 @dataclass(frozen=True, slots=True)
 class MediaProblem:
+    """Why a media value was refused, as the compiler reports it: an M code, the text, and a fix if there is one."""
+
     code: str  # M001..M004
     message: str
     help: str | None = None
@@ -35,6 +37,8 @@ class MediaProblem:
 
 @dataclass(frozen=True, slots=True)
 class Resolved:
+    """A media value checked once: ``ref`` for the request, or ``ref`` None and the ``problem`` that refused it."""
+
     ref: MediaRef | None
     kind: Kind | None  # from the extension; None when it has none we know
     path: Path | None  # absolute, for local files
@@ -46,6 +50,7 @@ def _refused(kind: Kind | None, code: str, message: str, help: str | None) -> Re
 
 
 def kind_of(value: str) -> Kind | None:
+    """The kind from the extension alone (a URL's path, its query ignored): nothing is opened or fetched."""
     suffix = PurePosixPath(urlparse(value).path if "://" in value else value).suffix.lower()
     return _BY_EXT.get(suffix)
 
@@ -59,6 +64,7 @@ class MediaResolver:
         self._probes: dict[Path, MediaInfo | str] = {}
 
     def resolve(self, value: str) -> Resolved:
+        """Checked once per storyboard however many shots use it; a refusal comes back as ``problem``, never raised."""
         hit = self._cache.get(value)
         if hit is None:
             hit = self._cache[value] = self._resolve(value)

@@ -34,6 +34,8 @@ RUNWARE_SIZES: Mapping[tuple[str, str], tuple[int, int]] = MappingProxyType({
 
 @dataclass(frozen=True)
 class Profile:
+    """One provider's capabilities as the compiler's generic rules read them; a default is SkyReels V4's own limit."""
+
     id: str
     seed: str | None
     tiers: frozenset[str] = frozenset({"std", "fast"})
@@ -76,6 +78,7 @@ class Profile:
 
     @property
     def paid(self) -> bool:
+        """Hosted: its inputs must be reachable and it is offered as an alternative; False only for ``local``."""
         return self.id != "local"
 
 

@@ -34,10 +34,14 @@ class MediaRef(_Frozen):
 
     @property
     def shot(self) -> str | None:
+        """The shot whose clip or last frame this is (None for a file or URL): that shot must be built first."""
         return self.clip_of or self.last_frame_of
 
 
 class RefGroup(_Frozen):
+    """One reference group, named by its tag in the prompt: an image group (1 to 5 images, optionally a voice)
+    or a grid (one collage)."""
+
     tag: str  # "@Mara"
     type: Literal["image", "grid"]
     images: tuple[MediaRef, ...]
@@ -45,18 +49,25 @@ class RefGroup(_Frozen):
 
 
 class MidFrame(_Frozen):
+    """A keyframe image the clip passes through ``time`` seconds after its start; its tag is derived (``@kf1``, ...)."""
+
     tag: str
     image: MediaRef
     time: float
 
 
 class RefVideo(_Frozen):
+    """The one reference video: ``reference`` imitates its motion, ``extend`` continues it (often a shot's clip)."""
+
     tag: str
     type: Literal["reference", "extend"]
     video: MediaRef
 
 
 class Request(_Frozen):
+    """Everything one shot asks of the model. Its dump is hashed into the shot's key, so changing a field
+    (or its default) means a new clip."""
+
     provider: str
     model: str  # skyreels-v4-std | skyreels-v4-fast
     tier: Literal["std", "fast"]

@@ -47,6 +47,7 @@ class CompiledShot:
 
     @property
     def provider(self) -> str:
+        """The effective provider (file settings, the shot's own, then ``--provider``): whose profile applies."""
         return str(self.settings["provider"])
 
 
@@ -75,8 +76,10 @@ class Compiled:
 
     @property
     def ok(self) -> bool:
+        """No error (warnings allowed): the only state ``plan`` and ``build`` accept."""
         return not self.diagnostics.has_errors()
 
     @property
     def root(self) -> Path:
+        """The storyboard's folder: media paths resolve against it and the store lives inside it."""
         return self.loaded.root

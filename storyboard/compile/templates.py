@@ -26,6 +26,8 @@ _JINJA_MARKERS = ("{{", "{%", "{#")
 
 @dataclass(frozen=True, slots=True)
 class TemplateProblem:
+    """Why a prompt did not render: a T code, the text, and the line inside the template (not in the file)."""
+
     code: str  # T001..T004
     message: str
     line: int  # 1-based line inside the template
@@ -34,6 +36,8 @@ class TemplateProblem:
 
 
 class Rendered:
+    """A render's outcome: exactly one of ``text`` (stripped) and ``problem`` is set."""
+
     __slots__ = ("text", "problem")
 
     def __init__(self, text: str | None, problem: TemplateProblem | None) -> None:
@@ -52,6 +56,8 @@ class PromptRenderer:
         self._values: dict[str, str] = {}
 
     def render(self, template: str) -> Rendered:
+        """Never raises for a bad template: a failure is ``problem``. Plain text skips Jinja; text with only
+        ``{{ expressions }}`` takes the per-expression path."""
         if not any(m in template for m in _JINJA_MARKERS):
             return Rendered(template.strip(), None)
         if "{%" not in template and "{#" not in template:

@@ -29,6 +29,8 @@ class Loaded:
 
 
 def load(path: str | os.PathLike[str], *, display: str | None = None, diagnostics: Diagnostics | None = None) -> Loaded:
+    """Problems go to ``diagnostics``, not exceptions; the storyboard keeps the parts that validated (None when
+    nothing usable did), so compile can still report its own."""
     from .validate import validate
 
     diagnostics = diagnostics if diagnostics is not None else Diagnostics()

@@ -70,6 +70,8 @@ class Overrides(_Model):
 
 
 class Settings(Overrides):
+    """The file's defaults for every shot, and where the film is written."""
+
     output: str | None = Field(
         default=None, description="The film, relative to the storyboard file. Default: out/<file stem>.mp4."
     )
@@ -86,11 +88,15 @@ class Character(_Model):
 
 
 class Keyframe(_Model):
+    """An image the clip passes through at a given time (a mid frame)."""
+
     at: float = Field(description="Seconds from the start, strictly inside (0, duration), increasing.")
     image: Media
 
 
 class Shot(Overrides):
+    """One clip of the film: its prompt, the shots or media it builds on, and any setting it overrides."""
+
     id: str = Field(description="Shot id, [a-z0-9][a-z0-9_-]*.", json_schema_extra={"pattern": SHOT_ID_PATTERN})
     prompt: str = Field(description="Jinja2 template over `vars`; @Name attaches a character.")
     extends: str | None = Field(default=None, description="Extend this shot's clip (reference video of type extend).")
@@ -105,6 +111,7 @@ class Shot(Overrides):
 
     @property
     def index(self) -> int:
+        """The position in the file's ``shots`` list, even after invalid shots were dropped; -1 until loaded."""
         return self._index
 
 
@@ -139,6 +146,7 @@ class Storyboard(_Model):
     )
 
     def shot(self, shot_id: str) -> Shot | None:
+        """The shot with that id, or None; a linear scan, for occasional lookups."""
         for s in self.shots:
             if s.id == shot_id:
                 return s

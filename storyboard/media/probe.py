@@ -46,6 +46,7 @@ class ClipInfo:
 
     @classmethod
     def from_json(cls, data: Mapping[str, object]) -> ClipInfo:
+        """The inverse of ``to_json``; trusts its input (only ``to_json`` writes what the store keeps)."""
         values = cast("dict[str, Any]", dict(data))  # JSON: each field has the type to_json gave it
         num, den = values.pop("fps")
         return cls(fps=Fraction(int(num), int(den)), **values)

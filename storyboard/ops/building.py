@@ -41,6 +41,7 @@ class BuildResult:
 
     @property
     def ok(self) -> bool:
+        """Every selected shot built or was cached; a film that could not be cut shows in ``missing``, not here."""
         return self.run.ok
 
 
@@ -53,10 +54,12 @@ class Prepared:
 
     @property
     def todo(self) -> list[PlannedShot]:
+        """The shots this build generates: the list ``price`` sums and the runner sends."""
         return self.plan.selected(self.selection)
 
     @property
     def price(self) -> Decimal:
+        """USD at list price for ``todo``: what the CLI asks consent for and holds against ``--budget``."""
         return sum((s.cost for s in self.todo), Decimal(0))
 
 

@@ -27,6 +27,7 @@ class Checked:
 
     @property
     def diagnostics(self) -> Diagnostics:
+        """Load's and compile's findings together: the compiler reports into the loader's collection."""
         return self.loaded.diagnostics
 
     @property

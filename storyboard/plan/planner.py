@@ -24,6 +24,8 @@ Action = Literal["generate", "cached"]
 
 @dataclass
 class PlannedShot:
+    """One shot's row of the plan: generate or cached, why, its key and price; the runner acts on this alone."""
+
     id: str
     action: Action
     reasons: list[str]
@@ -45,6 +47,7 @@ class PlannedShot:
         return self._inputs
 
     def to_json(self) -> dict[str, Any]:
+        """A row of ``plan --format json``: USD as floats, ``resumes_job`` the journalled job a build picks up."""
         return {
             "id": self.id,
             "action": self.action,
@@ -61,6 +64,8 @@ class PlannedShot:
 
 @dataclass
 class Plan:
+    """What a build will do and pay for, shot by shot in file order; nothing is sent that is not in it."""
+
     compiled: Compiled
     storyboard: str  # the storyboard's name inside the store's folder
     provider: str
@@ -68,10 +73,12 @@ class Plan:
 
     @property
     def total(self) -> Decimal:
+        """USD for every shot to generate (cached ones cost 0), before any ``--only`` selection."""
         return sum((s.cost for s in self.shots), Decimal(0))
 
     @property
     def to_generate(self) -> list[PlannedShot]:
+        """The shots that need a clip, in file order, before any ``--only`` selection."""
         return [s for s in self.shots if s.action == "generate"]
 
     def selected(self, selection: set[str] | None) -> list[PlannedShot]:
@@ -81,9 +88,11 @@ class Plan:
 
     @property
     def has_estimates(self) -> bool:
+        """Some shot's price rests on guessed seconds (a reference video behind a URL): the total is shown with ~."""
         return any(s.estimate for s in self.to_generate)
 
     def shot(self, shot_id: str) -> PlannedShot:
+        """A planned shot by id; a KeyError for an id not in the plan."""
         return self._by_id[shot_id]
 
     @cached_property
@@ -92,6 +101,7 @@ class Plan:
         return {s.id: s for s in self.shots}
 
     def to_json(self) -> dict[str, Any]:
+        """The ``plan --format json`` document: every shot and the total, USD as floats."""
         return {
             "provider": self.provider,
             "shots": [s.to_json() for s in self.shots],

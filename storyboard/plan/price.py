@@ -17,6 +17,7 @@ PRICE_PER_SECOND: dict[tuple[str, bool], dict[str, Decimal]] = {
 
 
 def rate(provider: str, tier: str, resolution: str, video_input: bool) -> Decimal:
+    """USD per second (0 for ``local``); ``video_input`` selects the dearer with-video-input column (seed 000)."""
     if provider == "local":
         return Decimal(0)
     return PRICE_PER_SECOND[(tier, video_input)][resolution]

@@ -61,7 +61,9 @@ class Provider(Protocol):
     id: str
 
     @property
-    def concurrency(self) -> int: ...
+    def concurrency(self) -> int:
+        """Jobs it takes at once; the runner bounds each provider by it (and by ``--jobs``)."""
+        ...
 
     async def generate(self, job: Job, report: Report) -> Generated:
         """Produce the clip (inside ``job.work``)."""

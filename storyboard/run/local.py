@@ -60,12 +60,15 @@ class LocalProvider:
 
     @property
     def concurrency(self) -> int:
+        """Renders at once (the CPU count by default); each render's ffmpeg gets cores / concurrency threads."""
         return self._concurrency
 
     async def aclose(self) -> None:
+        """Nothing to release: each render is its own ffmpeg process, ended when it finishes."""
         return None
 
     async def generate(self, job: Job, report: Report) -> Generated:
+        """Free, so no cost is reported; a render that stalls is tried anew, 3 times in all, then RenderError."""
         report(job.shot, "rendering", "ffmpeg preview")
         await asyncio.to_thread(_check_images, job)
         out = job.work / f"{job.shot}.mp4"

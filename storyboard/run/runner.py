@@ -49,13 +49,16 @@ class RunResult:
 
     @property
     def ok(self) -> bool:
+        """Unselected and cached shots count as fine, so a build of a selection can be ok."""
         return not any(r.status in ("failed", "skipped") for r in self.shots.values())
 
     @property
     def spent(self) -> Decimal:
+        """USD this run paid: the reported cost, else the list price; a resumed job counts 0 (an earlier build paid)."""
         return sum((r.cost for r in self.shots.values()), Decimal(0))
 
     def clip(self, shot_id: str) -> Path | None:
+        """The shot's clip, built or cached; None when it has none (failed, skipped, unselected, or no such shot)."""
         result = self.shots.get(shot_id)
         return result.clip if result is not None else None
 
@@ -95,6 +98,8 @@ class Runner:
         return provider
 
     async def run(self) -> RunResult:
+        """A shot's failure is recorded in the result, not raised (a missing provider is a BuildError before any work);
+        every provider is closed at the end."""
         compiled = self.plan.compiled
         todo = self.plan.selected(self.selection)
         for shot in todo:

@@ -64,6 +64,7 @@ class Apimart(Adapter):
     submits_per_minute = 60
 
     def body(self, request: Request, media: Media, task_id: str | None) -> Any:
+        """Refuses standalone audio (no field for it; ``check`` reports P001 first); the video goes as ref_videos."""
         if request.audio is not None:  # `storyboard check` refuses it first (P001)
             raise ProviderError("apimart documents no standalone audio field; audio goes on a reference image group")
         body = v4_body(request, media)
@@ -73,9 +74,11 @@ class Apimart(Adapter):
         return body
 
     def submit(self, body: Any) -> Call:
+        """Sent once: apimart documents no idempotency, so a lost answer is an unknown outcome."""
         return Call("POST", "/v1/videos/generations", body)
 
     def submitted(self, answer: Any, task_id: str | None) -> str:
+        """The task_id of the first entry of ``data`` (a list, A1); none is a ProviderError, not a refusal."""
         item = first(answer.get("data")) if isinstance(answer, dict) else None
         if not isinstance(item, dict) or not item.get("task_id"):
             raise ProviderError(
@@ -84,9 +87,11 @@ class Apimart(Adapter):
         return str(item["task_id"])
 
     def poll(self, job_id: str) -> Call:
+        """Apimart's generic task endpoint (A2), not one under /v1/videos."""
         return Call("GET", f"/v1/tasks/{job_id}")
 
     def polled(self, answer: Any) -> JobState:
+        """Reads ``data``: result.videos[].url (a string or a list), progress as <status> <n>%, error.message + type."""
         data = answer.get("data") if isinstance(answer, dict) else None
         if not isinstance(data, dict):
             raise ProviderError(f"apimart answered a poll with {answer!r:.200}")
@@ -102,6 +107,7 @@ class Apimart(Adapter):
         return STATUSES.state(status, urls, error=error_text(data.get("error"), "type"), detail=detail)
 
     def error_message(self, answer: Any) -> str | None:
+        """Apimart's error object {code, message, type} (A3): the message with its type appended."""
         if isinstance(answer, dict) and isinstance(answer.get("error"), dict):
             return error_text(answer["error"], "type")  # A3: {"error": {code, message, type}}
         return super().error_message(answer)

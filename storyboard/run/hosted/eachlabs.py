@@ -77,6 +77,8 @@ class Eachlabs(Adapter):
     submits_per_minute = None  # E6: "There is no per-second request limit on predictions"
 
     def body(self, request: Request, media: Media, task_id: str | None) -> Any:
+        """The fields go under ``input`` beside model and version (sent though E10 calls it ignored); tier as ``mode``;
+        no frames and no sound."""
         body: dict[str, Any] = {
             "prompt": request.prompt,
             "duration": request.duration,
@@ -95,9 +97,11 @@ class Eachlabs(Adapter):
         return {"model": MODEL, "version": VERSION, "input": body}
 
     def submit(self, body: Any) -> Call:
+        """POST /v1/prediction, without the trailing slash seed 001 shows (E4)."""
         return Call("POST", "/v1/prediction", body)
 
     def submitted(self, answer: Any, task_id: str | None) -> str:
+        """predictionID, or ``id``; a 2xx with status error, or an error and no id, is a refusal (no job exists)."""
         if not isinstance(answer, dict):
             raise ProviderError(f"eachlabs accepted the job but answered {answer!r:.200}")
         job = answer.get("predictionID") or answer.get("id")
@@ -108,9 +112,11 @@ class Eachlabs(Adapter):
         return str(job)
 
     def poll(self, job_id: str) -> Call:
+        """The prediction by the id eachlabs chose (E5)."""
         return Call("GET", f"/v1/prediction/{job_id}")
 
     def polled(self, answer: Any) -> JobState:
+        """An error envelope in ``output`` fails the job whatever the status says (E6); cost is metrics.cost, USD."""
         if not isinstance(answer, dict):
             raise ProviderError(f"eachlabs answered a poll with {answer!r:.200}")
         status = answer.get("status")

@@ -80,12 +80,15 @@ class Qingbo(Adapter):
     client_task_ids = True  # Q7: Idempotency-Key, the same task_id for 24 hours, no double billing
 
     def headers(self, key: str, task_id: str | None = None) -> dict[str, str]:
+        """Adds Idempotency-Key on a submit: a resend within 24 hours returns the same task, unbilled (Q7)."""
         headers = super().headers(key, task_id)
         if task_id is not None:
             headers["Idempotency-Key"] = task_id  # Q7
         return headers
 
     def body(self, request: Request, media: Media, task_id: str | None) -> Any:
+        """Always action generate (Q5); a motion video goes as video_urls with its tag retagged @video_1 in the prompt.
+        Extension and standalone audio are refused."""
         if request.audio is not None:  # `storyboard check` refuses it first (P001)
             raise ProviderError(
                 "qingbo takes audio only on a reference image group (ref_images[].audio_url), not on its own"
@@ -100,9 +103,11 @@ class Qingbo(Adapter):
         return body
 
     def submit(self, body: Any) -> Call:
+        """qingbo's generic task endpoint; the model is named in the body (Q7)."""
         return Call("POST", "/v1/tasks", body)
 
     def submitted(self, answer: Any, task_id: str | None) -> str:
+        """The server's top-level task_id (Q7: no ``data`` wrapper), not the id sent as Idempotency-Key."""
         job = answer.get("task_id") if isinstance(answer, dict) else None  # Q7: top level
         if not isinstance(job, str) or not job:
             raise ProviderError(
@@ -111,9 +116,11 @@ class Qingbo(Adapter):
         return job
 
     def poll(self, job_id: str) -> Call:
+        """The task by qingbo's task_id; an unknown one is a 404 task_not_found (Q6)."""
         return Call("GET", f"/v1/tasks/{job_id}")
 
     def polled(self, answer: Any) -> JobState:
+        """Cost comes as integer quota (500,000 = 1 USD, Q5), converted here; progress is shown as given, not parsed."""
         if not isinstance(answer, dict):
             raise ProviderError(f"qingbo answered a poll with {answer!r:.200}")
         status = answer.get("status")
@@ -130,6 +137,7 @@ class Qingbo(Adapter):
         )
 
     def error_message(self, answer: Any) -> str | None:
+        """Qingbo's {error: {message, code}} (Q3): the message with its code appended."""
         if isinstance(answer, dict) and isinstance(answer.get("error"), dict):
             return error_text(answer["error"], "code")  # Q3: {"error": {"message", "code"}}
         return super().error_message(answer)

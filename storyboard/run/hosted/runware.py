@@ -117,9 +117,12 @@ class Runware(Adapter):
     client_task_ids = True
 
     def new_task_id(self) -> str:
+        """Never None: the taskUUID is in the body (``body`` asserts it) and every poll asks by it."""
         return str(uuid.uuid4())
 
     def body(self, request: Request, media: Media, task_id: str | None) -> Any:
+        """One videoInference task in a JSON array; the size as width and height from the table or resolution alone,
+        and no settings.audio beside a motion (reference) video."""
         assert task_id is not None
         inputs: dict[str, Any] = {}
         if request.ref_images:
@@ -159,9 +162,12 @@ class Runware(Adapter):
         return [task]
 
     def submit(self, body: Any) -> Call:
+        """Runware's one endpoint for every task type; the poll is POSTed there too."""
         return Call("POST", "/v1", body)
 
     def submitted(self, answer: Any, task_id: str | None) -> str:
+        """The id is our taskUUID: an empty acknowledgment is enough; an item naming another task is a ProviderError,
+        an error item or envelope a refusal."""
         message = self.error_message(answer)
         if message:
             raise Refused(f"runware refused the task: {message}")
@@ -173,9 +179,11 @@ class Runware(Adapter):
         return str(task_id)
 
     def poll(self, job_id: str) -> Call:
+        """A getResponse task POSTed to /v1, not a GET: Runware takes every request as a task list."""
         return Call("POST", "/v1", [{"taskType": "getResponse", "taskUUID": job_id}])
 
     def polled(self, answer: Any) -> JobState:
+        """An unknown-task code is ``unknown``, not failed; no item yet is still running; any error item fails it."""
         error = _envelope_error(answer)
         if error is not None:
             message = str(error.get("message") or error.get("code") or "an error without a message")
@@ -195,6 +203,7 @@ class Runware(Adapter):
         return STATUSES.state(item.get("status"), urls, cost_usd=money(item.get("cost")))
 
     def error_message(self, answer: Any) -> str | None:
+        """The first of ``errors``, or the single ``error``; None otherwise (the base's generic keys are not read)."""
         error = _envelope_error(answer)
         if error is None:
             return None
@@ -205,7 +214,9 @@ class Runware(Adapter):
         return str(error.get("code") or "") if error is not None else ""
 
     def is_duplicate(self, answer: Any) -> bool:
+        """conflictTaskUUID (or its alias): our taskUUID is taken, so the job exists and is polled, not sent again."""
         return self._error_code(answer) in DUPLICATE_CODES
 
     def is_unknown_job(self, status: int, answer: Any) -> bool:
+        """An unknown-task code on any HTTP status (Runware sends it inside a 200), or a 404."""
         return self._error_code(answer) in UNKNOWN_JOB_CODES or status == 404

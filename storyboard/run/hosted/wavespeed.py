@@ -84,6 +84,7 @@ class WaveSpeed(Adapter):
     submits_per_minute = 2  # Bronze "Videos/min"; raise with WAVESPEED_SUBMITS_PER_MINUTE
 
     def body(self, request: Request, media: Media, task_id: str | None) -> Any:
+        """Every group's images flat in ``images`` (tags and voices dropped, at most 3); ref_videos: the URL alone."""
         body: dict[str, Any] = {
             "prompt": request.prompt,
             "aspect_ratio": request.aspect_ratio,
@@ -100,9 +101,11 @@ class WaveSpeed(Adapter):
         return body
 
     def submit(self, body: Any) -> Call:
+        """The model's own path; the provider picks the job id, so the submit is sent once."""
         return Call("POST", SUBMIT, body)
 
     def submitted(self, answer: Any, task_id: str | None) -> str:
+        """data.id; an HTTP 200 whose envelope ``code`` is not 200 is a refusal with its message."""
         refused = _refusal(answer)
         if refused:
             raise Refused(f"wavespeed refused the job: {refused}")
@@ -114,9 +117,11 @@ class WaveSpeed(Adapter):
         return str(data["id"])
 
     def poll(self, job_id: str) -> Call:
+        """The prediction's result; predictions are kept 7 days, after which the status is deleted."""
         return Call("GET", RESULT.format(id=job_id))
 
     def polled(self, answer: Any) -> JobState:
+        """An envelope code other than 200 is an error; the failure text is data.error with its error-code name."""
         refused = _refusal(answer)
         if refused:
             raise ProviderError(f"wavespeed refused the poll: {refused}")
@@ -128,6 +133,7 @@ class WaveSpeed(Adapter):
         return STATUSES.state(status, result_urls(data.get("outputs")), error=reason)
 
     def is_unknown_job(self, status: int, answer: Any) -> bool:
+        """Also an HTTP 200 whose envelope ``code`` is 404: the envelope carries the HTTP status."""
         return status == 404 or (isinstance(answer, dict) and answer.get("code") == 404)
 
 
