@@ -336,3 +336,33 @@ def test_the_bucket_alone_puts_heads_and_presigns(s3: S3, tmp_path: Path) -> Non
     assert bucket.exists("clips/store/ab.mp4")
     got = httpx.get(bucket.presign("clips/store/ab.mp4", 60, "x.mp4"))
     assert got.content == source.read_bytes() and got.headers["content-type"] == "video/mp4"
+
+
+def test_no_s3_client_is_built_until_something_is_uploaded(
+    s3: S3, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a client costs botocore's whole service model: plan, and builds that stage nothing, never pay it
+    made: list[str] = []
+    real = boto3.session.Session.client
+
+    def counting(self: boto3.session.Session, *args: Any, **kwargs: Any) -> Any:
+        made.append(args[0] if args else kwargs["service_name"])
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(boto3.session.Session, "client", counting)
+    stager = stager_from_env(
+        {"STORYBOARD_UPLOAD_URL": f"s3://{BUCKET}/lazy", "STORYBOARD_UPLOAD_ENDPOINT": s3.endpoint}
+    )
+    assert stager is not None and made == []
+    path, digest = media(tmp_path, "lazy.png", b"png-ish")
+    first = stager.url_for(path, digest)
+    assert made == ["s3"]
+    assert httpx.get(first).content == b"png-ish"
+    stager.url_for(path, digest)
+    assert made == ["s3"]  # one client for the stager's life
+
+
+def test_a_malformed_region_is_refused_before_any_client(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "not a region!")
+    with pytest.raises(StagingError, match="cannot set up S3.*STORYBOARD_UPLOAD_ENDPOINT"):
+        stager_from_env({"STORYBOARD_UPLOAD_URL": f"s3://{BUCKET}"})

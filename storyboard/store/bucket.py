@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import mimetypes
 import re
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -70,15 +71,47 @@ class Bucket:
         self.setting, self.endpoint_setting = setting, endpoint_setting
         try:
             import boto3
-            from botocore.config import Config
         except ImportError:
             raise StagingError("uploading needs boto3: pip install 'storyboard[s3]'") from None
         self._session: Session = boto3.session.Session(region_name=region)
-        self.client = self._make_client(Config, endpoint_url, path_style=endpoint_url is not None)
-        if endpoint_url is None and not _is_aws(self.client.meta.endpoint_url):
-            # boto3 found an endpoint of its own (AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, a profile's
-            # endpoint_url): S3-compatible servers want path-style addressing there too.
-            self.client = self._make_client(Config, None, path_style=True)
+        self._endpoint_url = endpoint_url
+        self._client: S3Client | None = None
+        self._client_lock = threading.Lock()  # boto3 sessions are not thread-safe; staging uploads from threads
+        self._validate()
+
+    def _validate(self) -> None:
+        """The checks botocore makes when it builds a client, made now and without building one.
+
+        A client costs botocore's service model (a few hundred ms); ``plan`` and a build that
+        uploads nothing never need it, yet a bad endpoint or region must fail before anything is sent.
+        """
+        from botocore import exceptions, utils
+
+        endpoint = self._endpoint_url
+        try:
+            if endpoint is not None and not (
+                utils.is_valid_endpoint_url(endpoint) or utils.is_valid_ipv6_endpoint_url(endpoint)
+            ):
+                raise ValueError(f"Invalid endpoint: {endpoint}")
+            if self._session.region_name is not None:
+                utils.validate_region_name(self._session.region_name)
+        except (exceptions.BotoCoreError, ValueError) as exc:
+            raise self._setup_failure(exc) from exc
+
+    @property
+    def client(self) -> S3Client:
+        """The boto3 client, built on first use (see ``_validate``)."""
+        with self._client_lock:
+            if self._client is None:
+                from botocore.config import Config
+
+                client = self._make_client(Config, self._endpoint_url, path_style=self._endpoint_url is not None)
+                if self._endpoint_url is None and not _is_aws(client.meta.endpoint_url):
+                    # boto3 found an endpoint of its own (AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, a
+                    # profile's endpoint_url): S3-compatible servers want path-style addressing there too.
+                    client = self._make_client(Config, None, path_style=True)
+                self._client = client
+            return self._client
 
     def _make_client(self, config: type[Config], endpoint_url: str | None, *, path_style: bool) -> S3Client:
         from botocore import exceptions
@@ -91,11 +124,14 @@ class Bucket:
         try:
             return self._session.client("s3", endpoint_url=endpoint_url, config=settings)
         except (exceptions.BotoCoreError, ValueError) as exc:
-            raise StagingError(
-                self.redact(
-                    f"cannot set up S3 for {self.describe()}: {exc}: check {self.endpoint_setting} and the AWS configuration"
-                )
-            ) from exc
+            raise self._setup_failure(exc) from exc
+
+    def _setup_failure(self, exc: Exception) -> StagingError:
+        return StagingError(
+            self.redact(
+                f"cannot set up S3 for {self.describe()}: {exc}: check {self.endpoint_setting} and the AWS configuration"
+            )
+        )
 
     def describe(self) -> str:
         """Where objects go, as the user wrote it, for messages and the build summary."""
