@@ -159,7 +159,10 @@ def fake_net(
     so the CLI and ``build()`` run unchanged. Clips are cached once per session, each fake
     is closed at teardown, and a bug inside a fake (an internal 500) fails the test.
     """
-    cache = tmp_path_factory.getbasetemp() / "fake-clips"
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # shared by the session's workers: a clip is rendered whole, then renamed into place
+    cache = root / "fake-clips"
     cache.mkdir(exist_ok=True)
     net = FakeNet()
     fakes: list[FakeServer] = []

@@ -7,6 +7,7 @@ it in the film. Thumbnails are named by shot key, so a rebuild makes only the ne
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 
@@ -59,11 +60,15 @@ def write_review(shots: list[FilmShot], film: Path, path: Path, title: str) -> P
 
     thumbs = path.with_suffix(".thumbs")
     thumbs.mkdir(parents=True, exist_ok=True)
+    named = [(shot, thumbs / f"{shot.key[:20]}.jpg") for shot in shots]
+    todo = {thumb: shot for shot, thumb in named if not thumb.is_file()}  # one per key, even if a shot repeats
+    if todo:
+        # each frame is its own ffmpeg process, mostly waiting on its decoder: one per core at a time
+        with ThreadPoolExecutor(max_workers=min(len(todo), os.cpu_count() or 1)) as pool:
+            for done in [pool.submit(_thumbnail, s.clip, s.seconds / 2, t) for t, s in todo.items()]:
+                done.result()  # the first failure is raised, after the others have finished
     rows = []
-    for shot in shots:
-        thumb = thumbs / f"{shot.key[:20]}.jpg"
-        if not thumb.is_file():
-            _thumbnail(shot.clip, shot.seconds / 2, thumb)
+    for shot, thumb in named:
         rows.append(
             {
                 "id": shot.id,

@@ -64,7 +64,8 @@ def write_last_frame(clip: Path, png: Path) -> Path:
 def grab_frame(clip: Path, at: float, out: Path, *, width: int = 320) -> Path:
     """The frame at ``at`` seconds, scaled to ``width`` (height keeps the ratio), as a JPEG in ``out``."""
     args = ffmpeg_command(
-        "-ss", f"{at:.3f}", "-i", os.fspath(clip),
+        # one decoder thread: a single frame gains nothing from more, and each costs a thread's start
+        "-threads", "1", "-ss", f"{at:.3f}", "-i", os.fspath(clip),
         "-frames:v", "1", "-vf", f"scale={width}:-2", "-q:v", "4", os.fspath(out),
     )  # fmt: skip
     what = f"taking a frame of {clip.name}"
