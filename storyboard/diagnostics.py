@@ -103,6 +103,18 @@ RULES: dict[str, Rule] = {
         Rule("P004", E, "a local file for a provider that takes only URLs, and no upload bucket", "seeds 000-004"),
         Rule("P005", E, "no sound generation with a motion reference video on this provider", _RUNWARE),
         Rule("P006", E, "resolution and aspect ratio outside the provider's width x height table", _RUNWARE),
+        # O: where the build writes
+        Rule("O001", E, "the film's output leaves the storyboard's folder", _DESIGN),
+        Rule("O002", E, "the film's output is inside the store (.storyboard/)", _DESIGN),
+        Rule("O003", E, "the film or a sidecar would overwrite the storyboard or one of its inputs", _DESIGN),
+        Rule("O004", E, "the film's output does not end in .mp4", _DESIGN),
+        Rule(
+            "O005",
+            E,
+            "the film or a sidecar path exists and is no regular file (a folder, device, FIFO, link)",
+            _DESIGN,
+        ),
+        Rule("O006", E, "the cut is empty: there is no film to write", _DESIGN),
         # W: legal but probably not what was meant
         Rule("W001", W, "character or asset is never used", _DESIGN),
         Rule("W002", W, "shot is generated but never shown in the cut nor used by another shot", _DESIGN),

@@ -72,6 +72,7 @@ def run(
 ) -> list[Diagnostic]:
     """Load and, when the file loads, compile; every diagnostic of both stages, sorted."""
     for name, data in files:
+        (project.root / name).parent.mkdir(parents=True, exist_ok=True)
         (project.root / name).write_bytes(data)
     path = project.root / "storyboard.yaml"
     if isinstance(content, bytes):
@@ -1979,6 +1980,90 @@ CASES: list[Case] = [
         provider="runware",
         col=17,
         message="736x560",
+    ),
+    Case(
+        "O001",
+        "output-a-device",
+        """
+        version: 1
+        settings:
+          output: /dev/null  # <-
+        shots: [{id: a, prompt: x}]
+        """,
+        col=11,
+        help="inside the project",
+    ),
+    Case(
+        "O001",
+        "output-climbs-out",
+        """
+        version: 1
+        settings:
+          output: ../../x.mp4  # <-
+        shots: [{id: a, prompt: x}]
+        """,
+        col=11,
+        message="outside the storyboard's folder",
+    ),
+    Case(
+        "O002",
+        "output-in-the-store",
+        """
+        version: 1
+        settings:
+          output: .storyboard/state.db.mp4  # <-
+        shots: [{id: a, prompt: x}]
+        """,
+        col=11,
+    ),
+    Case(
+        "O003",
+        "output-over-an-input",
+        """
+        version: 1
+        assets:
+          dance: refs/dance.mp4
+        settings:
+          output: refs/dance.mp4  # <-
+        shots: [{id: a, prompt: '@dance moves', motion: dance}]
+        """,
+        col=11,
+        message="refs/dance.mp4",
+    ),
+    Case(
+        "O004",
+        "output-over-the-storyboard",
+        """
+        version: 1
+        settings:
+          output: storyboard.yaml  # <-
+        shots: [{id: a, prompt: x}]
+        """,
+        col=11,
+        help="storyboard.mp4",
+    ),
+    Case(
+        "O005",
+        "output-is-a-folder",
+        """
+        version: 1
+        settings:
+          output: out/film.mp4  # <-
+        shots: [{id: a, prompt: x}]
+        """,
+        col=11,
+        message="a folder",
+        files=(("out/film.mp4/keep", b""),),
+    ),
+    Case(
+        "O006",
+        "empty-cut",
+        """
+        version: 1
+        shots: [{id: a, prompt: x}]
+        cut: []  # <-
+        """,
+        col=6,
     ),
     Case(
         "I004",

@@ -21,6 +21,7 @@ from .context import SETTING_KEYS, Context, Where
 from .dag import link, order_and_cycles
 from .film import check_cut, check_unused
 from .names import check_names
+from .output import check_output
 from .prompt import TAG
 from .result import Compiled, CompiledShot, Edge, EdgeKind
 from .shot import compile_shot
@@ -70,5 +71,6 @@ def run(ctx: Context) -> Compiled:
     used_by_others = {p for ps in parents.values() for p in ps}
     cut = check_cut(ctx)
     check_unused(ctx, used_by_others, cut)
+    check_output(ctx)
     provider = ctx.overrides.get("provider") or ctx.board.settings.provider or DEFAULTS["provider"]
     return Compiled(ctx.loaded, ctx.shots, order, cut, str(provider), ctx.diag)

@@ -14,6 +14,13 @@ def check_cut(ctx: Context) -> list[str]:
     """The shots of the film in order: `cut:` if given (R002 for a name that is no shot), else file order."""
     if ctx.board.cut is None:
         return [s.id for s in ctx.board.shots if s.id in ctx.shots]
+    if not ctx.board.cut:
+        ctx.error(
+            "O006",
+            "`cut` is empty: the build would render its shots and write no film",
+            ctx.at("cut"),
+            help="list the shots of the film in order, or remove `cut:` to cut every shot in file order",
+        )
     cut: list[str] = []
     for i, sid in enumerate(ctx.board.cut):
         if sid in ctx.shots:

@@ -119,6 +119,10 @@ class MediaResolver:
             )
         return Resolved(MediaRef(file=rel.as_posix()), kind, full)
 
+    def local_files(self) -> set[Path]:
+        """Every local file a media value of this storyboard resolved to (absolute): what no output may be."""
+        return {hit.path for hit in self._cache.values() if hit.path is not None}
+
     def resolve_file(self, relative: str) -> Path:
         """The absolute path behind a resolved file's POSIX relative path."""
         hit = self._cache.get(relative)

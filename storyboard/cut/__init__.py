@@ -19,7 +19,7 @@ from typing import Literal
 from ..errors import RenderError
 from ..media.ffmpeg import ffmpeg_head, run_ffmpeg
 from ..media.probe import ClipInfo, probe_clip
-from .files import temp_beside
+from .files import replace_over, temp_beside
 
 FPS = 32
 AUDIO_RATE = 48000
@@ -78,7 +78,7 @@ def cut_film(
         else:
             method = "normalise"
             _concat_normalise(clips, infos, tmp, size)
-        os.replace(tmp, output)
+        replace_over(tmp, output)
     finally:
         tmp.unlink(missing_ok=True)
     return CutResult(output, method, sum(i.seconds for i in infos), len(clips))

@@ -8,8 +8,11 @@ rename away the file the other is still writing. ``mkstemp`` names are unique.
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
+
+from ..errors import RenderError
 
 
 def temp_beside(path: Path, suffix: str | None = None) -> Path:
@@ -27,3 +30,19 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def replace_over(tmp: Path, target: Path) -> None:
+    """Rename ``tmp`` onto ``target`` only if ``target`` is absent or a regular file.
+
+    ``check`` refuses such an output (O005); this is the last guard for what appeared since:
+    ``os.replace`` onto a device node, a FIFO or a link would swap it for a regular file.
+    """
+    try:
+        mode = os.lstat(target).st_mode
+    except FileNotFoundError:
+        mode = None
+    if mode is not None and not stat.S_ISREG(mode):
+        tmp.unlink(missing_ok=True)
+        raise RenderError(f"{target} exists and is not a regular file; the build writes only over regular files")
+    os.replace(tmp, target)

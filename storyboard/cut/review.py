@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from ..media.frames import grab_frame
-from .files import temp_beside
+from .files import replace_over, temp_beside
 from .timeline import FilmShot
 
 PAGE = """<!doctype html>
@@ -93,7 +93,7 @@ def write_review(shots: list[FilmShot], film: Path, path: Path, title: str) -> P
     )
     tmp = temp_beside(path)
     tmp.write_text(html, encoding="utf-8")
-    tmp.replace(path)
+    replace_over(tmp, path)
     return path
 
 
@@ -102,7 +102,7 @@ def _thumbnail(clip: Path, at: float, out: Path) -> None:
     tmp = temp_beside(out)
     try:
         grab_frame(clip, at, tmp)
-        tmp.replace(out)
+        replace_over(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)
 

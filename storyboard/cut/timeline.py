@@ -12,7 +12,7 @@ from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
-from .files import temp_beside
+from .files import replace_over, temp_beside
 
 
 @dataclass(frozen=True)
@@ -59,5 +59,5 @@ def write_timeline(shots: list[FilmShot], path: Path, title: str) -> Path:
     timeline = otio.schema.Timeline(name=title, tracks=[track])
     tmp = temp_beside(path)
     otio.adapters.write_to_file(timeline, str(tmp), adapter_name="otio_json")
-    tmp.replace(path)
+    replace_over(tmp, path)
     return path

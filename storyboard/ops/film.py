@@ -36,10 +36,11 @@ class Film:
 
 def film_path(compiled: Compiled) -> Path:
     """Where the film goes: ``settings.output``, else ``out/<file stem>.mp4``, beside the storyboard."""
+    from ..compile.output import film_output
+
     board = compiled.loaded.storyboard
     assert board is not None
-    output = board.settings.output or f"out/{compiled.loaded.source.path.stem}.mp4"
-    return (compiled.root / output).resolve()
+    return film_output(compiled.root, compiled.loaded.source.path.stem, board.settings.output)
 
 
 async def cut(compiled: Compiled, plan: Plan, store: Store, result: RunResult) -> Film:

@@ -1,0 +1,120 @@
+"""The output pass: where the film and its sidecars go, checked before anything is written.
+
+The build replaces the film, its timeline (.otio), its review page (.html) and the
+thumbnails folder beside it. A path the user wrote in ``settings.output`` must therefore
+never land on the storyboard, an input, the store, somewhere outside the project or a
+device node: as root, ``output: /dev/null`` once replaced the device with a regular file.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path, PurePosixPath
+
+from .context import Context
+
+FILM_SUFFIXES = (".mp4", ".m4v")  # the cut writes an MP4 container whatever the name says
+SIDECARS = (".otio", ".html", ".thumbs")
+
+
+def film_output(root: Path, stem: str, output: str | None) -> Path:
+    """The film's absolute path: ``output`` relative to the storyboard's folder, else ``out/<stem>.mp4``."""
+    return (root / (output or f"out/{stem}.mp4")).resolve()
+
+
+def outputs_of(film: Path) -> list[Path]:
+    """The film and every sidecar a build writes beside it."""
+    return [film, *(film.with_suffix(suffix) for suffix in SIDECARS)]
+
+
+def check_output(ctx: Context) -> None:
+    """O001-O005 for ``settings.output``: inside the folder, outside the store, no input, an MP4, a file."""
+    board = ctx.board
+    written = board.settings.output
+    if written is None:
+        return
+    where = ctx.at("settings", "output")
+    root = ctx.loaded.root.resolve()
+    if "\x00" in written or PurePosixPath(written).is_absolute() or written.startswith(("~", "\\")):
+        ctx.error(
+            "O001",
+            f"`output` must be a path relative to the storyboard file, found `{written}`",
+            where,
+            help="write the film inside the project, e.g. `out/film.mp4`",
+        )
+        return
+    film = film_output(root, ctx.loaded.source.path.stem, written)
+    try:
+        film.relative_to(root)
+    except ValueError:
+        ctx.error(
+            "O001",
+            f"`output: {written}` resolves outside the storyboard's folder ({film})",
+            where,
+            help="write the film inside the project, e.g. `out/film.mp4`",
+        )
+        return
+    if (root / ".storyboard") in film.parents or film == root / ".storyboard":
+        ctx.error(
+            "O002",
+            f"`output: {written}` is inside `.storyboard/`, the clip store and its journal",
+            where,
+            help="write the film elsewhere in the project, e.g. `out/film.mp4`",
+        )
+        return
+    if film.suffix.lower() not in FILM_SUFFIXES:
+        ctx.error(
+            "O004",
+            f"`output: {written}` does not end in .mp4; the film is an MP4 file",
+            where,
+            help=f"name it `{PurePosixPath(written).with_suffix('.mp4')}`",
+        )
+        return
+    inputs = {ctx.loaded.source.path.resolve(), *ctx.media.local_files()}
+    for path in outputs_of(film):
+        if path in inputs:
+            what = (
+                "the storyboard itself" if path == ctx.loaded.source.path.resolve() else "an input of this storyboard"
+            )
+            ctx.error(
+                "O003",
+                f"`output: {written}` would overwrite {what}, `{path.relative_to(root).as_posix()}`",
+                where,
+                help="choose a film name no input or sidecar (.otio, .html, .thumbs) shares, e.g. `out/film.mp4`",
+            )
+            return
+    for path in outputs_of(film):
+        kind = _not_ordinary(path, directory=path.suffix == ".thumbs")
+        if kind is not None:
+            ctx.error(
+                "O005",
+                f"`output: {written}`: `{path.relative_to(root).as_posix()}` exists and is {kind}; "
+                "a build writes only over regular files",
+                where,
+                help="choose another name, or move what is there",
+            )
+            return
+
+
+def _not_ordinary(path: Path, *, directory: bool) -> str | None:
+    """What ``path`` is if it exists and a build must not replace it (a device, a FIFO, a folder...)."""
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        return None  # nothing there (or nothing we can see): the build creates it
+    if directory:
+        return None if stat.S_ISDIR(mode) else "not a folder"
+    if stat.S_ISREG(mode):
+        return None
+    for test, name in (
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISLNK, "a symbolic link"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return name
+    return "not a regular file"
