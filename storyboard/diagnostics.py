@@ -47,6 +47,9 @@ RULES: dict[str, Rule] = {
         Rule("Y005", E, "file is not UTF-8 text", "YAML 1.1"),
         Rule("Y006", E, "duplicate key in a mapping", "YAML 1.1"),
         Rule("Y007", E, "unsupported YAML construct (tag or non-string key)", _DESIGN),
+        Rule(
+            "Y008", E, "a plain value YAML 1.1 and YAML 1.2 read differently (octal, 16:9, yes/no)", "YAML 1.1 vs 1.2"
+        ),
         # S: shape of the document
         Rule("S001", E, "unknown key", _DESIGN),
         Rule("S002", E, "value has the wrong type", _DESIGN),

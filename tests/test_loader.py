@@ -282,9 +282,9 @@ def test_an_unknown_alias_is_located(tmp_path: Path) -> None:
 
 def test_keys_are_kept_as_text(tmp_path: Path) -> None:
     _, data, diagnostics = read(
-        tmp_path, "yes: 1\nno: 2\non: 3\nnull: 4\n1: 5\n1.5: 6\n~: 7\nvalue: yes\nn: null\nf: 1.5\n"
+        tmp_path, "yes: 1\nno: 2\non: 3\nnull: 4\n1: 5\n1.5: 6\n~: 7\nvalue: true\nn: null\nf: 1.5\n"
     )
-    assert not list(diagnostics)
+    assert not list(diagnostics)  # as keys, YAML 1.1's booleans are names (`yes` as a value is Y008)
     assert data == {"yes": 1, "no": 2, "on": 3, "null": 4, "1": 5, "1.5": 6, "~": 7, "value": True, "n": None, "f": 1.5}
 
 
@@ -548,3 +548,23 @@ def test_reading_keeps_nothing_between_parses(tmp_path: Path) -> None:
         _, data, diagnostics = read(tmp_path, "a: [1, 2.5, true, null, 2001-12-14, 0x1F]\n")
         assert data == {"a": [1, 2.5, True, None, datetime.date(2001, 12, 14), 31]} and not list(diagnostics)
         assert len(yamlsource._constructor.constructed_objects) == 0
+
+
+def test_what_yaml_1_1_and_1_2_both_read_alike_passes(tmp_path: Path) -> None:
+    text = "a: 10\nb: 0x0A\nc: true\nd: False\ne: 5.5\nf: '16:9'\ng: 'yes'\nh: !!int '010'\ni: +5\nj: .inf\n"
+    _, data, diagnostics = read(tmp_path, text)
+    assert not list(diagnostics)
+    assert data["b"] == 10 and data["f"] == "16:9" and data["g"] == "yes" and data["h"] == 8  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    "value, read_as",
+    [("010", 8), ("0b101", 5), ("1_000", 1000), ("1:30", 90), ("on", True), ("No", False), ("1_0.5", 10.5)],
+)
+def test_a_value_yaml_1_2_reads_otherwise_is_refused_where_it_stands(
+    tmp_path: Path, value: str, read_as: object
+) -> None:
+    _, data, diagnostics = read(tmp_path, f"version: 1\nx: {value}\n")
+    (d,) = list(diagnostics)
+    assert d.code == "Y008" and (d.location.line, d.location.column) == (2, 4) and d.help
+    assert data["x"] == (value if ":" in value else read_as)  # type: ignore[index]

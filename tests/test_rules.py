@@ -238,6 +238,58 @@ CASES: list[Case] = [
         """,
         col=3,
     ),
+    Case(
+        "Y008",
+        "octal-duration",
+        """
+        version: 1
+        settings:
+          duration: 010  # <-
+        shots: [{id: a, prompt: x}]
+        """,
+        col=13,
+        message="octal number 8",
+        help="write 8 or 10",
+    ),
+    Case(
+        "Y008",
+        "unquoted-aspect-ratio",
+        """
+        version: 1
+        settings:
+          aspect_ratio: 16:9  # <-
+        shots: [{id: a, prompt: x}]
+        """,
+        col=17,
+        message="base-60 number 969",
+        help="quote it: '16:9'",
+    ),
+    Case(
+        "Y008",
+        "yes-for-true",
+        """
+        version: 1
+        shots:
+          - id: a
+            prompt: x
+            sound: yes  # <-
+        """,
+        col=12,
+        help="write true",
+    ),
+    Case(
+        "Y008",
+        "underscored-number",
+        """
+        version: 1
+        shots:
+          - id: a
+            prompt: x
+            duration: 1_0  # <-
+        """,
+        col=15,
+        help="write 10",
+    ),
     # S: shape ----------------------------------------------------------------------------
     Case(
         "S001",

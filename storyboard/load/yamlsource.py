@@ -19,6 +19,7 @@ from ..diagnostics import Diagnostics, Location
 from ..errors import ReadAborted
 from .limits import MAX_BYTES, MAX_DEPTH, MAX_EXPANDED_NODES, read_capped, too_deep, too_deep_before, too_many
 from .positions import Path_, Source, mark_location
+from .yaml12 import ambiguity
 
 if TYPE_CHECKING:
     from .positions import Mark
@@ -138,7 +139,8 @@ class _Builder:
 
     def _scalar(self, ev: yaml.ScalarEvent) -> Any:
         tag = ev.tag
-        if tag is None or tag == "!":
+        implicit = tag is None or tag == "!"
+        if implicit:
             if not ev.implicit[0] or ev.value[:1] not in _IMPLICIT_FIRST:  # quoted, or plainly text
                 return ev.value
             tag = _resolve(yaml.ScalarNode, ev.value, ev.implicit)
@@ -158,13 +160,19 @@ class _Builder:
         # types-PyYAML types a node's marks as PyYAML's own; libyaml's nodes carry libyaml's Mark just the same
         node = yaml.ScalarNode(tag, ev.value, ev.start_mark, ev.end_mark, ev.style)  # type: ignore[arg-type]
         try:
-            return construct(_constructor, node)
+            value = construct(_constructor, node)
         except (yaml.YAMLError, ValueError) as exc:
             shown = ev.value if len(ev.value) <= 40 else ev.value[:37] + "..."  # a 5,000-digit number
             self.diagnostics.add(
                 "Y001", f"invalid {tag.rsplit(':', 1)[-1]} value `{shown}`: {exc}", self._loc(ev.start_mark)
             )
             return ev.value
+        found = ambiguity(tag, ev.value, value) if implicit else None  # an explicit tag is the writer's choice
+        if found is not None:
+            message, fix = found
+            self.diagnostics.add("Y008", message, self._loc(ev.start_mark), help=fix)
+            return ev.value if ":" in ev.value else value  # `16:9` was meant as text
+        return value
 
     def _count(self, n: int, mark: Mark | None) -> None:
         self.expanded += n
