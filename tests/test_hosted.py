@@ -361,3 +361,26 @@ def test_a_clip_of_the_wrong_length_is_refused_not_stored(hosted: Callable[..., 
     code, output = h.build("--only", "two", "--resubmit")  # the one way to pay again
     assert code == 0, output
     assert h.server.submit_count(created=True) == 4
+
+
+@pytest.mark.parametrize("provider", ["wavespeed", "eachlabs", "runware", "qingbo", "apimart"])
+def test_a_provider_error_that_echoes_the_key_reaches_neither_screen_nor_disk(
+    hosted: Callable[..., Hosted], monkeypatch: pytest.MonkeyPatch, provider: str
+) -> None:
+    from storyboard.run.hosted import adapters
+    from storyboard.run.hosted.api import JobState
+
+    h = hosted(provider, TEXT_ONLY)
+    monkeypatch.setattr(
+        type(adapters()[provider]),
+        "polled",
+        lambda self, answer: JobState("failed", error=f"quota exceeded for key {KEY}"),
+    )
+    code, output = h.build()
+    assert code == 1 and "quota exceeded for key ***" in output, output
+    assert KEY not in output
+    written = [p for p in h.project.root.rglob("*") if p.is_file() and KEY.encode() in p.read_bytes()]
+    assert written == []  # the journal, the build records, the sidecars: the key is in none of them
+    with sqlite3.connect(h.project.root / ".storyboard" / "state.db") as db:
+        errors = [e for (e,) in db.execute("SELECT error FROM jobs") if e]
+    assert errors and all("***" in e for e in errors)

@@ -78,6 +78,26 @@ class HostedProvider:
         """``text`` with the key replaced by ***, for every message that leaves the client."""
         return text.replace(self.settings.key, "***") if self.settings.key else text
 
+    def _journal_update(
+        self,
+        key: str,
+        status: str,
+        *,
+        job_id: str | None = None,
+        result_urls: tuple[str, ...] | None = None,
+        error: str | None = None,
+        cost_usd: float | None = None,
+    ) -> None:
+        """The store's journal update, with the key scrubbed from the error (a provider may echo it)."""
+        self.store.journal_update(
+            key,
+            status,
+            job_id=job_id,
+            result_urls=result_urls,
+            error=self.redact(error) if error is not None else None,
+            cost_usd=cost_usd,
+        )
+
     # -- the job -------------------------------------------------------------------------
     async def generate(self, job: Job, report: Report) -> Generated:
         """Submit (or resume) the job, wait for it, fetch its clip; any error leaves with the key scrubbed."""
@@ -116,10 +136,10 @@ class HostedProvider:
             state = await self._until_done(job, job_id, report)
         if state.state in ("failed", "cancelled"):
             # the provider ended the job without a clip: it is not paid, the next build sends it anew
-            self.store.journal_update(job.key, "failed", error=state.error)
+            self._journal_update(job.key, "failed", error=state.error)
             ended = "was cancelled" if state.state == "cancelled" else "failed"
             raise ProviderError(f"{self.id} job {job_id} {ended}: {state.error}; the next build submits it anew")
-        self.store.journal_update(
+        self._journal_update(
             job.key,
             "done",
             result_urls=state.urls,
@@ -147,7 +167,7 @@ class HostedProvider:
                 await asyncio.wait({sending}, timeout=self.settings.submit_grace)
                 if not sending.done():
                     sending.cancel()
-                    self.store.journal_update(
+                    self._journal_update(
                         job.key, "unknown", error="the build was interrupted before the submit's answer came"
                     )
                 else:
@@ -165,12 +185,12 @@ class HostedProvider:
         try:
             status, answer = sending.result()
         except UnknownOutcome as exc:
-            self.store.journal_update(job.key, "unknown", error=str(exc))
+            self._journal_update(job.key, "unknown", error=str(exc))
             raise UnknownOutcome(self._unknown_message(job, str(exc))) from None
         except TransientError as exc:
             if self.adapter.client_task_ids:
                 # one of the attempts may have got through: the next build sends the same id again, safely
-                self.store.journal_update(job.key, "unknown", error=str(exc))
+                self._journal_update(job.key, "unknown", error=str(exc))
             else:
                 self.store.journal_forget(job.key)  # every attempt was refused (429, no connection): no job exists
             raise ProviderError(f"{self.id} kept refusing the submit: {exc}") from None
@@ -179,7 +199,7 @@ class HostedProvider:
             raise
         if status >= 400:
             if task_id is not None and self.adapter.is_duplicate(answer):
-                self.store.journal_update(job.key, "submitted", job_id=task_id)
+                self._journal_update(job.key, "submitted", job_id=task_id)
                 return task_id  # an earlier attempt with this id got through
             self.store.journal_forget(job.key)
             raise ProviderError(self.wire.refusal(status, answer, "the job"))
@@ -190,9 +210,9 @@ class HostedProvider:
             raise
         except ProviderError as exc:
             # a 2xx that names no job: it may exist all the same, so it is not resent blindly
-            self.store.journal_update(job.key, "unknown", error=str(exc))
+            self._journal_update(job.key, "unknown", error=str(exc))
             raise UnknownOutcome(self._unknown_message(job, str(exc))) from None
-        self.store.journal_update(job.key, "submitted", job_id=job_id)
+        self._journal_update(job.key, "submitted", job_id=job_id)
         report(job.shot, "submitted", job_id)
         return job_id
 
@@ -226,7 +246,7 @@ class HostedProvider:
                 if missing < UNKNOWN_JOB_POLLS:
                     continue
                 # never resent on its own, even under a client id: the job may have run (and be billed)
-                self.store.journal_update(job.key, "lost", error=f"{self.id} answered that it has no job {job_id}")
+                self._journal_update(job.key, "lost", error=f"{self.id} answered that it has no job {job_id}")
                 raise UnknownOutcome(
                     self._unknown_message(
                         job, f"{self.id} answered {missing} polls in a row that it has no job {job_id}"
