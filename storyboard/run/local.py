@@ -15,6 +15,8 @@ import hashlib
 import math
 import os
 import textwrap
+from collections import Counter
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -103,23 +105,44 @@ def preview_args(job: Job, out: Path, *, threads: int = 0) -> list[str]:
     canvas = ffmpeg.input(f"color=c={bg}:s={w}x{h}:r={FPS}:d={seconds:.6f}[out0];{tone}[out1]", f="lavfi")
     video: Any = canvas.video.filter("format", "yuv420p")
 
-    def still(path: Path, start: float, hold: float) -> Any:
-        img = ffmpeg.input(str(path), loop=1, t=f"{hold:.6f}", framerate=FPS)
-        img = img.filter("scale", w, h, force_original_aspect_ratio="decrease")
-        img = img.filter("pad", w, h, "(ow-iw)/2", "(oh-ih)/2", color=bg).filter("setsar", 1)
-        return img.filter("setpts", f"PTS+{start:.6f}/TB")
+    # ffmpeg-python merges identical chains (the same image as first and last frame, or twice in
+    # a group) into one node, and a node feeding two filters needs an explicit split
+    made: dict[tuple[object, ...], list[Any]] = {}
+
+    def shared(key: tuple[object, ...], uses: int, make: Callable[[], Any]) -> Any:
+        if key not in made:
+            base = make()
+            if uses > 1:
+                node = base.split()
+                made[key] = [node[i] for i in range(uses)]
+            else:
+                made[key] = [base]
+        return made[key].pop(0)
+
+    def still(path: Path, start: float, hold: float, uses: int) -> Any:
+        def make() -> Any:
+            img = ffmpeg.input(str(path), loop=1, t=f"{hold:.6f}", framerate=FPS)
+            img = img.filter("scale", w, h, force_original_aspect_ratio="decrease")
+            return img.filter("pad", w, h, "(ow-iw)/2", "(oh-ih)/2", color=bg).filter("setsar", 1)
+
+        return shared(("still", path, hold), uses, make).filter("setpts", f"PTS+{start:.6f}/TB")
 
     # reference images: labelled thumbnails along the bottom, in fixed boxes that fit the frame
     thumb_h = max(16, h // 5)
     thumb_w = max(16, min(w // 3 - 16, int(thumb_h * 16 / 9)))
     slots = [16 + i * (thumb_w + 16) for i in range(max(1, (w - 16) // (thumb_w + 16)))]
-    shown = [(g, ref) for g in req.ref_images for ref in g.images[:2]]
+    shown = [(g, ref) for g in req.ref_images for ref in g.images[:2]][: len(slots)]
+    thumbs = Counter(job.local_path(ref) for _, ref in shown)
     for (group, ref), x in zip(shown, slots, strict=False):
         path = job.local_path(ref)
         if path is None:
             continue
-        thumb = ffmpeg.input(str(path), loop=1, t=f"{seconds:.6f}", framerate=FPS)
-        thumb = thumb.filter("scale", thumb_w, thumb_h, force_original_aspect_ratio="decrease").filter("setsar", 1)
+
+        def make_thumb(path: Path = path) -> Any:
+            thumb = ffmpeg.input(str(path), loop=1, t=f"{seconds:.6f}", framerate=FPS)
+            return thumb.filter("scale", thumb_w, thumb_h, force_original_aspect_ratio="decrease").filter("setsar", 1)
+
+        thumb = shared(("thumb", path), thumbs[path], make_thumb)
         video = ffmpeg.overlay(video, thumb, x=x, y=h - thumb_h - 16 - h // 20, eof_action="pass")
         label = group.tag + (" (grid)" if group.type == "grid" else "")
         video = _text(video, label, x, h - 12 - h // 20, max(10, min(h // 28, thumb_w // max(4, len(label)))))
@@ -136,16 +159,19 @@ def preview_args(job: Job, out: Path, *, threads: int = 0) -> list[str]:
     first = job.local_path(req.first_frame)
     if first is None and req.ref_video is not None and req.ref_video.type == "extend":
         first = job.parent_frames.get(req.ref_video.video.clip_of or "")
+    planned: list[tuple[Path, float, float]] = []  # (image, from, for how long)
     if first is not None:
-        video = ffmpeg.overlay(video, still(first, 0.0, min(HOLD, seconds)), eof_action="pass")
+        planned.append((first, 0.0, min(HOLD, seconds)))
     for mid in req.mid_frames:
         path = job.local_path(mid.image)
         if path is not None:
-            start = max(0.0, min(seconds - HOLD, mid.time - HOLD / 2))
-            video = ffmpeg.overlay(video, still(path, start, HOLD), eof_action="pass")
+            planned.append((path, max(0.0, min(seconds - HOLD, mid.time - HOLD / 2)), HOLD))
     last = job.local_path(req.last_frame)
     if last is not None:
-        video = ffmpeg.overlay(video, still(last, max(0.0, seconds - HOLD), HOLD), eof_action="pass")
+        planned.append((last, max(0.0, seconds - HOLD), HOLD))
+    uses = Counter((path, hold) for path, _, hold in planned)
+    for path, start, hold in planned:
+        video = ffmpeg.overlay(video, still(path, start, hold, uses[(path, hold)]), eof_action="pass")
     # the words: shot id, the prompt, what it is, a timecode
     big, small = max(12, h // 12), max(10, h // 26)
     video = _text(video, job.shot, 24, 20, big)
@@ -163,6 +189,7 @@ def preview_args(job: Job, out: Path, *, threads: int = 0) -> list[str]:
         fontsize=small,
         fontcolor="white",
         line_spacing=small // 3,
+        expansion="none",  # the prompt is user text: "50% off" is drawn, not expanded
         **_font(),
     )
     timecode_file = job.work / f"{job.shot}.timecode.txt"
