@@ -27,7 +27,9 @@ shots:
     last_frame: refs/b.png
   - id: same-in-a-group
     prompt: "@Mara, twice the same picture"
-"""
+  - id: {long}
+    prompt: An id as long as an id may be.
+""".replace("{long}", "x" * 64)
 
 
 @pytest.mark.slow
@@ -37,6 +39,6 @@ def test_text_and_repeated_inputs_that_check_accepts_render(project: Project) ->
     assert checked.exit_code == 0, checked.output
     built = project.cli("build", str(path))
     assert built.exit_code == 0, built.output
-    assert "4 built, 0 cached, 0 failed" in built.output
+    assert "5 built, 0 cached, 0 failed" in built.output
     film = project.root / "out" / "storyboard.mp4"
-    assert probe_clip(film).seconds == pytest.approx(3 + 3 + 6 + 3, abs=0.1)
+    assert probe_clip(film).seconds == pytest.approx(3 + 3 + 6 + 3 + 3, abs=0.1)

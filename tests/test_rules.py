@@ -479,6 +479,30 @@ CASES: list[Case] = [
     ),
     Case(
         "N001",
+        "id-too-long-for-a-file-name",
+        """
+        version: 1
+        shots:
+          - id: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa  # <-
+            prompt: x
+        """,
+        col=9,
+        message="300 characters long; at most 64",
+    ),
+    Case(
+        "N002",
+        "name-too-long",
+        """
+        version: 1
+        characters:
+          MMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMM: {images: [refs/a.png]}  # <-
+        shots: [{id: a, prompt: '@MMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMM x'}]
+        """,
+        col=3,
+        message="65 characters long",
+    ),
+    Case(
+        "N001",
         "leading-underscore",
         """
         version: 1

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from ..load.model import NAME_PATTERN, SHOT_ID_PATTERN
+from ..load.model import MAX_NAME_LENGTH, NAME_PATTERN, SHOT_ID_PATTERN
 from .context import Context
 from .result import CompiledShot
 
@@ -24,7 +24,15 @@ def check_names(ctx: Context) -> None:
     for name in ctx.board.assets:
         _name(ctx, name, "asset", ("assets", name), seen)
     for shot in ctx.board.shots:
-        if not _SHOT_ID.match(shot.id):
+        if len(shot.id) > MAX_NAME_LENGTH:
+            ctx.error(
+                "N001",
+                f"shot id `{shot.id[:20]}…` is {len(shot.id)} characters long; at most {MAX_NAME_LENGTH}",
+                ctx.shot_at(shot, "id"),
+                shot.id,
+                help=f"shorten it, e.g. `{shot.id[:MAX_NAME_LENGTH].rstrip('-_')}`",
+            )
+        elif not _SHOT_ID.match(shot.id):
             fixed = re.sub(r"[^a-z0-9_-]+", "-", shot.id.lower()).strip("-_") or "shot"
             ctx.error(
                 "N001",
@@ -48,7 +56,14 @@ def check_names(ctx: Context) -> None:
 
 
 def _name(ctx: Context, name: str, what: str, path: tuple[str, str], seen: dict[str, str]) -> None:
-    if not _NAME.match(name):
+    if len(name) > MAX_NAME_LENGTH:
+        ctx.error(
+            "N002",
+            f"{what} name `{name[:20]}…` is {len(name)} characters long; at most {MAX_NAME_LENGTH}",
+            ctx.at(*path, key=True),
+            help="names become @tags in prompts and are kept in file names: shorten it",
+        )
+    elif not _NAME.match(name):
         ctx.error(
             "N002",
             f"invalid {what} name `{name}`: expected a letter, then letters, digits, `-` or `_`",

@@ -21,6 +21,8 @@ AspectRatio = Literal["16:9", "9:16", "1:1", "4:3", "3:4"]
 
 SHOT_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
 NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_-]*$"
+# ids and names become file names (work files, clips' records) and @tags: short enough for any file system
+MAX_NAME_LENGTH = 64
 
 Seconds = Annotated[
     int,
@@ -97,7 +99,10 @@ class Keyframe(_Model):
 class Shot(Overrides):
     """One clip of the film: its prompt, the shots or media it builds on, and any setting it overrides."""
 
-    id: str = Field(description="Shot id, [a-z0-9][a-z0-9_-]*.", json_schema_extra={"pattern": SHOT_ID_PATTERN})
+    id: str = Field(
+        description="Shot id, [a-z0-9][a-z0-9_-]*.",
+        json_schema_extra={"pattern": SHOT_ID_PATTERN, "maxLength": MAX_NAME_LENGTH},
+    )
     prompt: str = Field(description="Jinja2 template over `vars`; @Name attaches a character.")
     extends: str | None = Field(default=None, description="Extend this shot's clip (reference video of type extend).")
     continues: str | None = Field(default=None, description="Start from the last frame of this shot's clip.")
@@ -133,12 +138,12 @@ class Storyboard(_Model):
     characters: dict[str, Character] = Field(
         default_factory=dict,
         description="Reference groups; the key is the tag (Mara -> @Mara).",
-        json_schema_extra={"propertyNames": {"pattern": NAME_PATTERN}},
+        json_schema_extra={"propertyNames": {"pattern": NAME_PATTERN, "maxLength": MAX_NAME_LENGTH}},
     )
     assets: dict[str, Media] = Field(
         default_factory=dict,
         description="Other named media (videos, audio); tag @name.",
-        json_schema_extra={"propertyNames": {"pattern": NAME_PATTERN}},
+        json_schema_extra={"propertyNames": {"pattern": NAME_PATTERN, "maxLength": MAX_NAME_LENGTH}},
     )
     shots: list[Shot] = Field(description="The shots, in story order.")
     cut: list[str] | None = Field(
