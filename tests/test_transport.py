@@ -92,3 +92,40 @@ def test_a_build_through_a_fakes_own_handler(project: Project, monkeypatch: pyte
     finally:
         fake.close()
     assert not fake.errors
+
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+def test_an_api_redirect_is_not_followed_so_the_key_stays_home(status: int) -> None:
+    import asyncio
+
+    import httpx
+
+    from storyboard.errors import ProviderError
+    from storyboard.run.hosted import adapters
+    from storyboard.run.hosted.api import Call
+    from storyboard.run.hosted.settings import Settings
+    from storyboard.run.hosted.wire import Wire
+
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if request.url.host == "api.eachlabs.ai":
+            return httpx.Response(status, headers={"Location": "https://elsewhere.test/v1/prediction"})
+        return httpx.Response(200, json={"status": "success", "predictionID": "p1"})
+
+    adapter = adapters()["eachlabs"]  # its key travels in X-API-Key, which httpx keeps across origins
+    settings = Settings.from_env(adapter, {"EACHLABS_API_KEY": "sk-do-not-forward"})
+    wire = Wire(adapter, settings, httpx.MockTransport(handler))
+
+    async def submit() -> None:
+        try:
+            await wire.request(Call("POST", "/v1/prediction", {"model": "x"}), submit=True)
+        finally:
+            await wire.aclose()
+
+    with pytest.raises(
+        ProviderError, match=f"answered {status}, redirecting to https://elsewhere.test.*EACHLABS_BASE_URL"
+    ):
+        asyncio.run(submit())
+    assert [r.url.host for r in seen] == ["api.eachlabs.ai"]  # one request, to the provider only

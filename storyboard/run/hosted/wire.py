@@ -25,6 +25,7 @@ from tenacity import (
     wait_random,
 )
 
+from ... import env
 from ...errors import ProviderError, TransientError, UnknownOutcome
 from .api import Adapter, Call
 from .settings import Settings
@@ -119,7 +120,11 @@ class Wire:
         headers = self.adapter.headers(self.settings.key, task_id if submit else None)
         unsafe = submit and not self.adapter.client_task_ids
         try:
-            response = await self.client.request(call.method, url, json=call.json, headers=headers)
+            # never follow an API call's redirect: httpx drops Authorization across origins, but
+            # not a provider's own key header (eachlabs' X-API-Key), which would go to the new host
+            response = await self.client.request(
+                call.method, url, json=call.json, headers=headers, follow_redirects=False
+            )
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             raise TransientError(f"cannot reach {self.id} at {self.settings.base_url}: {why(exc)}") from None
         except httpx.TransportError as exc:
@@ -127,6 +132,12 @@ class Wire:
                 raise UnknownOutcome(f"the connection failed after the request was sent: {why(exc)}") from None
             raise TransientError(f"{self.id} dropped the connection: {why(exc)}") from None
         status = response.status_code
+        if 300 <= status < 400:
+            where = response.headers.get("Location", "elsewhere")
+            raise ProviderError(
+                f"{self.id} answered {status}, redirecting to {where}; storyboard does not follow redirects on "
+                f"API calls (the key would go with it): if the API moved, set {env.for_provider(env.BASE_URL, self.id)}"
+            )
         if status >= 500 and unsafe:
             raise UnknownOutcome(f"{self.id} answered {status}: {self._message(response) or response.reason_phrase}")
         if status == 429 or status >= 500:
