@@ -55,6 +55,11 @@ def kind_of(value: str) -> Kind | None:
     return _BY_EXT.get(suffix)
 
 
+def looks_absolute(value: str) -> bool:
+    """A path that is not relative to the storyboard on some system: ``/x``, ``~/x``, ``\\x``, ``C:x``."""
+    return value.startswith(("/", "~", "\\")) or (len(value) > 1 and value[1] == ":")
+
+
 class MediaResolver:
     """Resolves media values of one storyboard, each once."""
 
@@ -82,7 +87,7 @@ class MediaResolver:
                     "providers fetch media over https; use an https URL or a file inside the project",
                 )
             return Resolved(MediaRef(url=value), kind, None)
-        if value.startswith(("/", "~", "\\")) or (len(value) > 1 and value[1] == ":"):
+        if looks_absolute(value):
             return _refused(
                 kind,
                 "M003",

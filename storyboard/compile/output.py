@@ -13,6 +13,7 @@ import stat
 from pathlib import Path, PurePosixPath
 
 from .context import Context
+from .media import looks_absolute
 
 FILM_SUFFIXES = (".mp4", ".m4v")  # the cut writes an MP4 container whatever the name says
 SIDECARS = (".otio", ".html", ".thumbs")
@@ -36,7 +37,7 @@ def check_output(ctx: Context) -> None:
         return
     where = ctx.at("settings", "output")
     root = ctx.loaded.root.resolve()
-    if "\x00" in written or PurePosixPath(written).is_absolute() or written.startswith(("~", "\\")):
+    if "\x00" in written or looks_absolute(written):
         ctx.error(
             "O001",
             f"`output` must be a path relative to the storyboard file, found `{written}`",
