@@ -114,7 +114,7 @@ def test_an_api_redirect_is_not_followed_so_the_key_stays_home(status: int) -> N
             return httpx.Response(status, headers={"Location": "https://elsewhere.test/v1/prediction"})
         return httpx.Response(200, json={"status": "success", "predictionID": "p1"})
 
-    adapter = adapters()["eachlabs"]  # its key travels in X-API-Key, which httpx keeps across origins
+    adapter = adapters()["eachlabs"]
     settings = Settings.from_env(adapter, {"EACHLABS_API_KEY": "sk-do-not-forward"})
     wire = Wire(adapter, settings, httpx.MockTransport(handler))
 

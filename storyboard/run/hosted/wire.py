@@ -120,8 +120,9 @@ class Wire:
         headers = self.adapter.headers(self.settings.key, task_id if submit else None)
         unsafe = submit and not self.adapter.client_task_ids
         try:
-            # never follow an API call's redirect: httpx drops Authorization across origins, but
-            # not a provider's own key header (eachlabs' X-API-Key), which would go to the new host
+            # never follow an API call's redirect: httpx strips only `Authorization` across origins
+            # (a key in any other header would travel), and a 307/308 would resend a paid submit
+            # to a host nobody configured
             response = await self.client.request(
                 call.method, url, json=call.json, headers=headers, follow_redirects=False
             )
