@@ -290,6 +290,20 @@ CASES: list[Case] = [
         col=15,
         help="write 10",
     ),
+    Case(
+        "Y008",
+        "exponent-without-a-dot",
+        """
+        version: 1
+        shots:
+          - id: a
+            prompt: x
+            keyframes: [{at: 2.5e0, image: refs/a.png}]  # <-
+        """,
+        col=22,
+        message="text in YAML 1.1",
+        help="write 2.5",
+    ),
     # S: shape ----------------------------------------------------------------------------
     Case(
         "S001",
@@ -352,7 +366,33 @@ CASES: list[Case] = [
             duration: 4.5  # <-
         """,
         col=15,
-        help="whole seconds",
+        help="whole seconds: write 4 or 5",
+    ),
+    Case(
+        "S002",
+        "quoted-boolean",
+        """
+        version: 1
+        shots:
+          - id: a
+            prompt: x
+            sound: "yes"  # <-
+        """,
+        col=12,
+        message="must be true or false",
+        help="write true (without quotes)",
+    ),
+    Case(
+        "S002",
+        "quoted-number",
+        """
+        version: 1
+        settings:
+          duration: "6"  # <-
+        shots: [{id: a, prompt: x}]
+        """,
+        col=13,
+        help="write 6 without quotes",
     ),
     Case(
         "S002",

@@ -51,7 +51,7 @@ DEFAULTS: dict[str, Any] = {
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class Overrides(_Model):

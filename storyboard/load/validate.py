@@ -7,13 +7,14 @@ setting) so the compiler can still check everything else in the same run.
 
 from __future__ import annotations
 
+import math
 import types
 import typing
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from ..diagnostics import Diagnostics
+from ..diagnostics import Diagnostics, Location
 from .model import Character, Shot, Storyboard
 from .yamlsource import Source
 
@@ -197,9 +198,40 @@ def _report(err: Any, data: Any, source: Source, diagnostics: Diagnostics) -> No
         hint = None
         if want == "a string" and isinstance(found, (int, float, bool)):
             hint = "YAML read this as a non-string; put the value in quotes"
-        if kind == "int_from_float":
-            hint = "durations are whole seconds"
-        diagnostics.add("S002", message, source.locate(loc), shot=shot, help=hint)
+        if want is not None:
+            hint = _strict_hint(want, found) or hint
+        at = source.locate(loc)
+        if _explained(diagnostics, at):
+            return
+        diagnostics.add("S002", message, at, shot=shot, help=hint)
+
+
+def _explained(diagnostics: Diagnostics, at: Location) -> bool:
+    """Whether the reader already refused the value at ``at`` (Y008: `1e5` is text to YAML 1.1 but a number to
+    1.2): its message says what to write; a second one there saying "must be a whole number" is noise."""
+    return any(d.code == "Y008" and (d.location.line, d.location.column) == (at.line, at.column) for d in diagnostics)
+
+
+def _strict_hint(want: str, found: Any) -> str | None:
+    """What to write when a value has the right meaning in the wrong type: the JSON Schema an editor checks
+    against refuses `5.0`, `"5"` and `y` for a number or a boolean too, so the model does (strict)."""
+    if want == "a whole number":
+        if isinstance(found, float) and not math.isfinite(found):
+            return None
+        if isinstance(found, float) and found.is_integer():
+            return f"write {int(found)}"
+        if isinstance(found, float):
+            return f"durations are whole seconds: write {int(found)} or {int(found) + 1}"
+        if isinstance(found, str) and found.strip().lstrip("+-").isdigit():
+            return f"write {found.strip()} without quotes"
+    if want == "true or false" and isinstance(found, str | int | float) and not isinstance(found, bool):
+        word = str(found).strip().lower()
+        if word in ("true", "yes", "y", "on", "1", "1.0", "t"):
+            return "write true (without quotes)"
+        if word in ("false", "no", "n", "off", "0", "0.0", "f"):
+            return "write false (without quotes)"
+        return "write true or false"
+    return None
 
 
 def validate(data: Any, source: Source, diagnostics: Diagnostics) -> tuple[Storyboard | None, set[str]]:

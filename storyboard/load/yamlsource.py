@@ -19,7 +19,7 @@ from ..diagnostics import Diagnostics, Location
 from ..errors import ReadAborted
 from .limits import MAX_BYTES, MAX_DEPTH, MAX_EXPANDED_NODES, read_capped, too_deep, too_deep_before, too_many
 from .positions import Path_, Source, mark_location
-from .yaml12 import ambiguity
+from .yaml12 import TIMESTAMP, ambiguity, text_ambiguity
 
 if TYPE_CHECKING:
     from .positions import Mark
@@ -137,6 +137,11 @@ class _Builder:
     def _loc(self, mark: Mark | None) -> Location:
         return mark_location(self.source, mark)
 
+    def _span(self, ev: yaml.ScalarEvent) -> Location:
+        """A plain scalar's place, underlined whole (it sits on one line)."""
+        at = self._loc(ev.start_mark)
+        return self.source.at(at.line, at.column, len(ev.value))
+
     def _scalar(self, ev: yaml.ScalarEvent) -> Any:
         tag = ev.tag
         implicit = tag is None or tag == "!"
@@ -152,8 +157,13 @@ class _Builder:
                 help="remove the tag",
             )
             return ev.value
+        if implicit and tag == _STR:
+            found = text_ambiguity(ev.value)
+            if found is not None:
+                self.diagnostics.add("Y008", found[0], self._span(ev), help=found[1])
+            return ev.value
         construct = _SCALAR_CONSTRUCTORS.get(tag)
-        if tag == _STR or construct is None:
+        if tag == _STR or construct is None or (implicit and tag == TIMESTAMP):
             # YAML 1.1 resolves a bare `=` to its `value` tag and `<<` to `merge`; neither has a
             # constructor, and in a value's place both are just text (as in YAML 1.2)
             return ev.value
@@ -170,7 +180,7 @@ class _Builder:
         found = ambiguity(tag, ev.value, value) if implicit else None  # an explicit tag is the writer's choice
         if found is not None:
             message, fix = found
-            self.diagnostics.add("Y008", message, self._loc(ev.start_mark), help=fix)
+            self.diagnostics.add("Y008", message, self._span(ev), help=fix)
             return ev.value if ":" in ev.value else value  # `16:9` was meant as text
         return value
 
