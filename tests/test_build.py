@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shlex
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import av
@@ -280,3 +284,48 @@ def test_a_no_op_build_probes_no_clip(built, monkeypatch):
     monkeypatch.setattr("storyboard.media.probe.probe_clip", no_probe)
     again = build(compiled_of(path))
     assert set(statuses(again).values()) == {"cached"} and again.cut_method == "up to date"
+
+
+def _read_only(folder: Path, *commands: list[str]) -> list[subprocess.CompletedProcess[str]]:
+    """Run ``commands`` with ``folder`` read-only: a read-only bind mount in a private mount namespace as root
+    (root writes through permissions), else the permissions."""
+    if os.geteuid() != 0:
+        mode = folder.stat().st_mode
+        for p in [folder, *folder.rglob("*")]:
+            p.chmod(p.stat().st_mode & ~0o222)
+        try:
+            return [subprocess.run(c, capture_output=True, text=True, cwd=folder.parent) for c in commands]
+        finally:
+            for p in [folder, *folder.rglob("*")]:
+                p.chmod(p.stat().st_mode | 0o200)
+            folder.chmod(mode)
+    unshare = shutil.which("unshare")
+    if unshare is None or subprocess.run([unshare, "-m", "true"], capture_output=True).returncode != 0:
+        pytest.skip("no way to make a read-only folder here (root without mount namespaces)")
+    mount = f"mount --bind {shlex.quote(str(folder))} {shlex.quote(str(folder))}"
+    mount += f" && mount -o remount,bind,ro {shlex.quote(str(folder))}"
+    results = []
+    for c in commands:
+        script = f"{mount} && exec {shlex.join(c)}"
+        results.append(subprocess.run([unshare, "-m", "sh", "-c", script], capture_output=True, text=True))
+    return results
+
+
+def test_plan_and_check_read_a_read_only_store_and_a_build_says_it_cannot_write(built):
+    project, path, _ = built
+    store = project.root / ".storyboard"
+    before = {p: p.read_bytes() for p in store.rglob("*") if p.is_file()}
+    cli = [sys.executable, "-m", "storyboard"]
+    planned, checked, json_plan, building = _read_only(
+        store,
+        [*cli, "plan", str(path)],
+        [*cli, "check", str(path)],
+        [*cli, "plan", "--format", "json", str(path)],
+        [*cli, "build", str(path)],
+    )
+    assert planned.returncode == 0, planned.stderr
+    assert "6 shots: 0 to generate, 6 cached" in planned.stdout
+    assert checked.returncode == 0, checked.stderr
+    assert {s["action"] for s in json.loads(json_plan.stdout)["shots"]} == {"cached"}
+    assert building.returncode == 1 and "read-only" in building.stderr and "Traceback" not in building.stderr
+    assert {p: p.read_bytes() for p in store.rglob("*") if p.is_file()} == before  # nothing written

@@ -18,14 +18,14 @@ class HashCache:
         self._memory: dict[str, tuple[int, int, int, str]] = {}
 
     def _in_memory(self) -> bool:
-        return not self.state.exists and not self.state.is_open
+        # no store yet (plan creates none), or one this process cannot write: remember for this run only
+        return (not self.state.exists and not self.state.is_open) or self.state.read_only
 
     def get(self, path: str, size: int, mtime_ns: int, inode: int) -> str | None:
         """The remembered digest, only if the file's stat is exactly what it was."""
         hit: tuple[int, int, int, str] | None
-        if self._in_memory():
-            hit = self._memory.get(path)
-        else:
+        hit = self._memory.get(path)
+        if hit is None and self.state.exists:
             row = self.state.row("SELECT size, mtime_ns, inode, sha256 FROM file_hashes WHERE path = ?", (path,))
             hit = (row["size"], row["mtime_ns"], row["inode"], row["sha256"]) if row is not None else None
         if hit and hit[0] == size and hit[1] == mtime_ns and hit[2] == inode:

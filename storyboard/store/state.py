@@ -72,6 +72,7 @@ class StateDB:
         self.root = root
         self.path = root / "state.db"
         self._db: sqlite3.Connection | None = None
+        self._read_only: bool | None = None
 
     @property
     def exists(self) -> bool:
@@ -84,9 +85,22 @@ class StateDB:
         return self._db is not None
 
     @property
+    def read_only(self) -> bool:
+        """Whether this process cannot write the store (a read-only mount, or no permission): plan and check
+        still read it, a build says so. Asked once, when the store is there."""
+        if self._read_only is None:
+            if not self.path.exists():
+                return False
+            self._read_only = not os.access(self.root, os.W_OK) or not os.access(self.path, os.W_OK)
+        return self._read_only
+
+    @property
     def connection(self) -> sqlite3.Connection:
-        """The connection (autocommit, WAL), opened and migrated on first use."""
+        """The connection (autocommit, WAL), opened and migrated on first use; read-only on a read-only store."""
         if self._db is None:
+            if self.read_only:
+                self._db = self._open_read_only()
+                return self._db
             self.root.mkdir(parents=True, exist_ok=True)
             try:
                 db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
@@ -103,6 +117,23 @@ class StateDB:
                 raise
             self._db = db
         return self._db
+
+    def _open_read_only(self) -> sqlite3.Connection:
+        """Open for reading only. A WAL database needs its ``-shm`` file, which a read-only folder cannot hold;
+        ``immutable`` reads without it (nothing can write a read-only mount meanwhile)."""
+        uri = f"{self.path.resolve().as_uri()}?mode=ro&immutable=1"
+        try:
+            db = sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None)
+            version = _version(db)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot read {self.path} (read-only): {exc}") from exc
+        if version != SCHEMA_VERSION:
+            db.close()
+            raise StoreError(
+                f"{self.path} is read-only and written by another version of storyboard (schema {version}, this one"
+                f" {SCHEMA_VERSION}): build once where the store is writable"
+            )
+        return db
 
     def rows(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
         """Every row of a query, each read by column name."""

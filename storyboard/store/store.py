@@ -65,6 +65,11 @@ class Store:
 
     def ensure(self) -> None:
         """Create the folders and the database (a build does; plan never does)."""
+        if self.state.read_only:
+            raise StoreError(
+                f"the store {self.root} is read-only: a build stores clips and records there; make it writable,"
+                " or run plan (which only reads it)"
+            )
         try:
             self.local.folder.mkdir(parents=True, exist_ok=True)
             self.tmp.mkdir(parents=True, exist_ok=True)
