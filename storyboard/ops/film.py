@@ -65,7 +65,10 @@ async def cut(compiled: Compiled, plan: Plan, store: Store, result: RunResult) -
     )
     output = film_path(compiled)
     keys = [plan.shot(sid).key for sid in sequence]
-    film_key = hashlib.sha256(repr((keys, size)).encode()).hexdigest()
+    # the clips' digests too: a clip made again under its key (a --resubmit) may differ, and the film must follow
+    records = store.all_clip_records()
+    digests = [r.sha256 if (r := records.get(key)) is not None else None for key in keys]
+    film_key = hashlib.sha256(repr((keys, digests, size)).encode()).hexdigest()
     record = f"film:{plan.storyboard}"
     row = store.db.execute("SELECT value FROM meta WHERE name = ?", (record,)).fetchone()
     timeline, review = output.with_suffix(".otio"), output.with_suffix(".html")
@@ -73,7 +76,7 @@ async def cut(compiled: Compiled, plan: Plan, store: Store, result: RunResult) -
         if not (timeline.is_file() and review.is_file()):
             await asyncio.to_thread(_sidecars, compiled, plan, result, sequence, clips, infos, output)
         return Film(output, "up to date", [], timeline, review)
-    await _verify(store, plan, sequence, clips)
+    await _verify(store, plan, sequence, clips, records)
     made = await asyncio.to_thread(
         cut_film, [clips[sid] for sid in sequence], output, size, [infos[sid] for sid in sequence]
     )
@@ -113,7 +116,9 @@ def _sidecars(
     write_review(shots, film, film.with_suffix(".html"), title)
 
 
-async def _verify(store: Store, plan: Plan, sequence: list[str], clips: dict[str, Path]) -> None:
+async def _verify(
+    store: Store, plan: Plan, sequence: list[str], clips: dict[str, Path], records: dict[str, ClipRecord]
+) -> None:
     """Every clip about to be cut is the one stored: its size and sha256 against the record.
 
     A full read, not the stat fast path plan uses: ffmpeg is about to read every byte anyway,
@@ -124,7 +129,6 @@ async def _verify(store: Store, plan: Plan, sequence: list[str], clips: dict[str
     """
     from ..errors import StoreError
 
-    records = store.all_clip_records()
     keys = {sid: plan.shot(sid).key for sid in sequence}
     checks = await asyncio.gather(
         *(asyncio.to_thread(_check, store, keys[sid], records.get(keys[sid])) for sid in sequence)

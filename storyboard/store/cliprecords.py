@@ -1,14 +1,16 @@
 """What each stored clip is: its size and sha256, recorded as it is stored, checked before it is used.
 
 A clip in ``clips/`` is only trusted if it is the file the store put there. Each put records
-the clip's size and sha256 with the stat it had (``mtime_ns``, inode) in the ``clip_files``
-table. Checking is ninja's and DVC's fast path: a file whose size, mtime and inode are the
-recorded ones is trusted without a read; any difference means reading it again, and a size
+the clip's size and sha256 with the stat it had (``mtime_ns``, ``ctime_ns``, inode) in the
+``clip_files`` table. Checking is ninja's and DVC's fast path: a file whose size, mtimes and
+inode are the recorded ones is trusted without a read; any difference means reading it again, and a size
 or digest that differs (or no record at all) makes the clip *damaged*: plan says the shot
 regenerates and why, the build moves the file to ``quarantine/`` and makes it again.
 
-A ``full`` check (the cut's, which reads every byte anyway) hashes whatever the stat says,
-so a clip zeroed in place with its mtime put back is caught before it is cut.
+The ctime is git's addition to that stat: ``os.utime`` can put an mtime back, but any
+write (or chmod, or link) moves the ctime to now, so a clip rewritten in place with its
+mtime restored is still read again. A ``full`` check (the cut's, which reads every byte
+anyway) hashes whatever the stat says, for a filesystem whose ctime cannot be trusted.
 
 Stores from before schema 4 have clips and no records: the upgrade records each one's stat
 with no digest (a scan of ``clips/``, no read), and the first check hashes it and keeps
@@ -32,19 +34,36 @@ class ClipRecord:
     size: int
     sha256: str | None
     mtime_ns: int
+    ctime_ns: int
     inode: int
 
     @classmethod
     def of(cls, path: Path | str, sha256: str | None) -> ClipRecord:
         """The record of a file as it is now (its stat) with the digest given."""
-        st = os.stat(path)
-        return cls(st.st_size, sha256, st.st_mtime_ns, st.st_ino)
+        return cls.stat(os.stat(path), sha256)
+
+    @classmethod
+    def stat(cls, st: os.stat_result, sha256: str | None) -> ClipRecord:
+        """The record of a stat with the digest given."""
+        return cls(st.st_size, sha256, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+    def same_stat(self, st: os.stat_result) -> bool:
+        """Whether ``st`` is the stat recorded: the file has not been touched since."""
+        return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino) == (
+            self.size,
+            self.mtime_ns,
+            self.ctime_ns,
+            self.inode,
+        )
 
 
 def file_sha256(path: Path | str) -> str:
     """The file's sha256 (one read, in large blocks)."""
     with open(path, "rb") as fh:
         return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+_COLUMNS = "size, sha256, mtime_ns, ctime_ns, inode"  # the order of ClipRecord's fields
 
 
 class ClipRecords:
@@ -57,25 +76,23 @@ class ClipRecords:
         """One clip's record, if it has one."""
         if not self.state.exists:
             return None
-        row = self.state.row(
-            "SELECT size, sha256, mtime_ns, inode FROM clip_files WHERE key = ? AND take = ?", (key, take)
-        )
-        return ClipRecord(row["size"], row["sha256"], row["mtime_ns"], row["inode"]) if row is not None else None
+        row = self.state.connection.execute(
+            f"SELECT {_COLUMNS} FROM clip_files WHERE key = ? AND take = ?", (key, take)
+        ).fetchone()
+        return ClipRecord(*row) if row is not None else None
 
     def all(self, *, take: int = DEFAULT_TAKE) -> dict[str, ClipRecord]:
         """Every record of one take by key (plan reads them at once: one query, not one per shot)."""
         if not self.state.exists:
             return {}
-        rows = self.state.connection.execute(
-            "SELECT key, size, sha256, mtime_ns, inode FROM clip_files WHERE take = ?", (take,)
-        ).fetchall()
-        return {key: ClipRecord(size, sha, mtime, inode) for key, size, sha, mtime, inode in rows}
+        rows = self.state.connection.execute(f"SELECT key, {_COLUMNS} FROM clip_files WHERE take = ?", (take,))
+        return {row[0]: ClipRecord(*row[1:]) for row in rows}
 
     def put(self, key: str, record: ClipRecord, *, take: int = DEFAULT_TAKE) -> None:
         """Record (or re-record) what a stored clip is."""
         self.state.execute(
-            "INSERT OR REPLACE INTO clip_files (key, take, size, sha256, mtime_ns, inode) VALUES (?, ?, ?, ?, ?, ?)",
-            (key, take, record.size, record.sha256, record.mtime_ns, record.inode),
+            f"INSERT OR REPLACE INTO clip_files (key, take, {_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (key, take, record.size, record.sha256, record.mtime_ns, record.ctime_ns, record.inode),
         )
 
     def forget(self, key: str, *, take: int = DEFAULT_TAKE) -> None:
@@ -103,16 +120,16 @@ def _damage(
 ) -> tuple[str | None, ClipRecord | None]:
     if record is None:
         return "stored clip has no record of its size and sha256 (not stored by this storyboard)", None
-    same_stat = (st.st_size, st.st_mtime_ns, st.st_ino) == (record.size, record.mtime_ns, record.inode)
+    same_stat = record.same_stat(st)
     if st.st_size != record.size:
         return f"stored clip damaged (size {st.st_size}, recorded {record.size})", None
     if record.sha256 is None:
         if not same_stat:
             return "stored clip changed since the store was upgraded (it has no recorded sha256 to check)", None
-        return None, ClipRecord(record.size, file_sha256(path), st.st_mtime_ns, st.st_ino)
+        return None, ClipRecord.stat(st, file_sha256(path))
     if same_stat and not full:
         return None, None
     digest = file_sha256(path)
     if digest != record.sha256:
         return f"stored clip damaged (sha256 {digest[:12]}, recorded {record.sha256[:12]})", None
-    return None, (None if same_stat else ClipRecord(record.size, digest, st.st_mtime_ns, st.st_ino))
+    return None, (None if same_stat else ClipRecord.stat(st, digest))

@@ -115,8 +115,8 @@ class LocalClipStore:
 
         A file already under tmp/ is renamed as it is (``move``); any other is first copied
         into tmp/, so the rename never crosses filesystems and nothing is ever written in
-        place under clips/. The record (size, sha256, stat) is of the staged file, which the
-        rename keeps (same inode, same mtime). If anything fails (a full disk mid-copy), the
+        place under clips/. The digest is of the staged file, the stat of the clip once renamed.
+        If anything fails (a full disk mid-copy), the
         staged copy is removed and no clip appears under the key.
         """
         final = self.path(key, take=take)
@@ -131,12 +131,13 @@ class LocalClipStore:
                 shutil.copyfile(source, staged)
             with open(staged, "rb+") as fh:
                 os.fsync(fh.fileno())
-            record = ClipRecord.of(staged, file_sha256(staged))
+            digest = file_sha256(staged)
             os.replace(staged, final)
         except BaseException:
             if copied:
                 staged.unlink(missing_ok=True)
             raise
+        record = ClipRecord.of(final, digest)  # after the rename, which moves the ctime
         _fsync_dir(final.parent)
         if move and copied and source.exists():
             source.unlink()

@@ -64,7 +64,8 @@ _TABLES: dict[str, str] = {
     )""",
     "clip_files": """CREATE TABLE IF NOT EXISTS clip_files (
         key TEXT NOT NULL, take INTEGER NOT NULL, size INTEGER NOT NULL, sha256 TEXT,
-        mtime_ns INTEGER NOT NULL, inode INTEGER NOT NULL, PRIMARY KEY (key, take)
+        mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL, inode INTEGER NOT NULL,
+        PRIMARY KEY (key, take)
     )""",
 }
 _TAKE_TABLES = ("builds", "clip_info", "jobs")
@@ -203,8 +204,9 @@ def _record_existing_clips(db: sqlite3.Connection, clips: Path) -> None:
                 continue
             st = entry.stat(follow_symlinks=False)
             db.execute(
-                "INSERT OR IGNORE INTO clip_files (key, take, size, sha256, mtime_ns, inode) VALUES (?, ?, ?, NULL, ?, ?)",
-                (*named, st.st_size, st.st_mtime_ns, st.st_ino),
+                "INSERT OR IGNORE INTO clip_files (key, take, size, sha256, mtime_ns, ctime_ns, inode)"
+                " VALUES (?, ?, ?, NULL, ?, ?, ?)",
+                (*named, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino),
             )
 
 
