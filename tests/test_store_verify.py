@@ -275,3 +275,16 @@ def test_a_damaged_hosted_clip_whose_result_is_gone_is_never_paid_silently(waves
     assert paid.exit_code == 0, paid.output
     assert server.submit_count(created=True) == 4  # asked for: one new job
     assert abs(probe_clip(project.root / "out" / "film.mp4").seconds - PLANNED) <= FRAME * 3
+
+
+def test_cutting_a_clip_file_that_is_gone_names_the_file(built: Built) -> None:
+    """The cut's own API: a missing clip is named, not ffmpeg's temporary list file."""
+    from storyboard.cut import cut_film
+    from storyboard.errors import RenderError
+
+    clips = [built.clip(s) for s in "abc"]
+    gone = clips[1]
+    gone.unlink()
+    with pytest.raises(RenderError, match="no clip file " + str(gone)):
+        cut_film(clips, built.project.root / "out" / "again.mp4", (854, 480))
+    assert not (built.project.root / "out" / "again.mp4").exists()
