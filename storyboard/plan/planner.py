@@ -6,7 +6,7 @@ else, so nothing is sent that the user was not shown.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property, partial
@@ -109,20 +109,24 @@ class Plan:
         }
 
 
-def make_plan(compiled: Compiled, store: Store | None = None) -> Plan:
-    """Price and diff every shot of a valid compiled storyboard against the store."""
+def make_plan(compiled: Compiled, store: Store | None = None, *, resubmit: Collection[str] = ()) -> Plan:
+    """Price and diff every shot of a valid compiled storyboard against the store.
+
+    ``resubmit``: shots whose journalled job a build forgets (``--resubmit``); they are
+    priced as the new job the build pays for, not as the $0 resume the journal offers.
+    """
     if not compiled.ok:
         raise InvalidStoryboard(compiled.diagnostics)
     own_store = store is None
     store = store if store is not None else Store(compiled.root)
     try:
-        return _plan(compiled, store)
+        return _plan(compiled, store, set(resubmit))
     finally:
         if own_store:
             store.close()
 
 
-def _plan(compiled: Compiled, store: Store) -> Plan:
+def _plan(compiled: Compiled, store: Store, resubmit: set[str]) -> Plan:
     hasher = FileHasher(store)
     name = compiled.loaded.source.path.name
     records = store.last_built(name)
@@ -160,6 +164,9 @@ def _plan(compiled: Compiled, store: Store) -> Plan:
         cost = list_price if action == "generate" else Decimal(0)
         resumes = None
         entry = journal.get(key) if action == "generate" else None
+        if entry is not None and sid in resubmit:
+            reasons.append(f"--resubmit: {entry.provider} job {entry.job_id or '?'} is forgotten, a new one is paid")
+            entry = None
         if (
             entry is not None
             and entry.provider == req.provider
