@@ -19,6 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
+EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
     "1f15c4890000000d49444154789c6300010000050001"
@@ -87,7 +88,7 @@ def record_build(path: Path) -> None:
     from storyboard.compile import compile_storyboard
     from storyboard.load import load
     from storyboard.plan import make_plan
-    from storyboard.store import Store
+    from storyboard.store import ClipRecord, Store
 
     plan = make_plan(compile_storyboard(load(path), staging=True))
     with Store(path.parent, create=True) as store:
@@ -96,6 +97,7 @@ def record_build(path: Path) -> None:
             clip = store.clip_path(shot.key)
             clip.parent.mkdir(parents=True, exist_ok=True)
             clip.write_bytes(b"")
+            store.record_clip(shot.key, ClipRecord.of(clip, EMPTY_SHA256))  # as a put records it
             store.record_build(plan.storyboard, shot.id, shot.key, shot.inputs, shot.provider, status="built")
         store.db.execute("COMMIT")
 

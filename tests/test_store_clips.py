@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import hashlib
 import os
 import shutil
 from pathlib import Path
@@ -139,3 +141,44 @@ def test_claims_are_per_take(tmp_path: Path) -> None:
     assert again is not None
     again.release()
     second.release()
+
+
+def test_a_put_records_the_clips_size_and_sha256_and_its_check_is_a_stat(tmp_path: Path) -> None:
+    store = Store(tmp_path, create=True)
+    work = store.tmp / "shot-x"  # a render's own folder under tmp/: renamed, not copied
+    work.mkdir()
+    render = work / "out.mp4"
+    render.write_bytes(b"frames" * 100)
+    inode = render.stat().st_ino
+    final = store.put_clip(KEY, render)
+    assert final.stat().st_ino == inode and not render.exists()
+    record = store.records.get(KEY)
+    assert record is not None and record.size == 600
+    assert record.sha256 == hashlib.sha256(b"frames" * 100).hexdigest()
+    assert store.clip_damage(KEY) is None and store.clip_damage(KEY, full=True) is None
+    final.write_bytes(b"frames" * 99 + b"FRAMES")
+    assert store.clip_damage(KEY) == (
+        f"stored clip damaged (sha256 {hashlib.sha256(b'frames' * 99 + b'FRAMES').hexdigest()[:12]}, "
+        f"recorded {record.sha256[:12]})"
+    )
+    moved = store.quarantine_clip(KEY)
+    assert moved is not None and moved.parent == store.root / "quarantine" and not store.has_clip(KEY)
+    assert store.records.get(KEY) is None
+    with pytest.raises(FileNotFoundError):
+        store.clip_damage(KEY)
+
+
+def test_a_full_disk_during_a_put_leaves_no_record_and_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = Store(tmp_path, create=True)
+    outside = tmp_path / "render.mp4"
+    outside.write_bytes(b"x" * 10_000)
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(OSError, match="No space left"):
+        store.put_clip(KEY, outside, move=False)
+    monkeypatch.undo()
+    assert list(store.tmp.iterdir()) == [] and [p for p in store.local.folder.rglob("*") if p.is_file()] == []
+    assert store.records.get(KEY) is None and outside.read_bytes() == b"x" * 10_000

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sqlite3
@@ -119,7 +120,7 @@ def test_a_schema_2_store_opens_upgraded_with_every_row(tmp_path: Path) -> None:
         assert store.cached_hash("/refs/a.png", 10, 20, 30) == "digest"
         assert store.db.execute("SELECT value FROM meta WHERE name = 'film:a.yaml'").fetchone() == ("filmkey:123",)
         assert store.has_clip(KEY) and store.clips.open(KEY).read_bytes() == b"old clip"
-    assert user_version(tmp_path) == SCHEMA_VERSION == 3
+    assert user_version(tmp_path) == SCHEMA_VERSION == 4
     for table in ("builds", "clip_info", "jobs"):
         assert "take" in columns(tmp_path, table)
     # and it keeps working: new rows beside the old, a second take of the same shot and key
@@ -154,7 +155,7 @@ def test_a_failed_upgrade_leaves_the_schema_2_store_whole(tmp_path: Path, monkey
     monkeypatch.undo()
     with Store(tmp_path) as store:
         assert store.last_built("a.yaml")["pour"].key == KEY
-    assert user_version(tmp_path) == 3
+    assert user_version(tmp_path) == SCHEMA_VERSION
 
 
 def test_a_store_from_a_newer_storyboard_is_refused_untouched(tmp_path: Path) -> None:
@@ -182,7 +183,7 @@ def test_a_new_store_has_the_take_in_every_clip_identity(tmp_path: Path) -> None
         assert set(store.journal_entries()) == {"k1"} and set(store.jobs.all()) == {("k1", 1), ("k1", 2)}
         store.journal_forget("k1", take=2)
         assert store.journal("k1", take=2) is None and store.journal("k1") is not None
-    assert user_version(tmp_path) == 3
+    assert user_version(tmp_path) == SCHEMA_VERSION
 
 
 def test_rows_are_read_by_name_whatever_the_column_order(tmp_path: Path) -> None:
@@ -229,4 +230,44 @@ def test_builds_that_open_an_old_store_together_upgrade_it_once(tmp_path: Path) 
     for w in workers:
         w.join(timeout=60)
     assert outcomes == ["job-1"] * 4
-    assert user_version(tmp_path) == 3
+    assert user_version(tmp_path) == SCHEMA_VERSION
+
+
+# -- schema 4: each clip's size and sha256 -------------------------------------------------
+def test_the_upgrade_records_each_old_clip_then_its_first_check_hashes_it(tmp_path: Path) -> None:
+    """Clips stored before records existed are trusted on first use, and only as the upgrade saw them."""
+    make_schema_2_store(tmp_path)
+    other = "ef" + "1" * 62
+    clips = tmp_path / ".storyboard" / "clips"
+    (clips / other[:2]).mkdir()
+    (clips / other[:2] / f"{other}.take2.mp4").write_bytes(b"second take")
+    (clips / other[:2] / "notes.txt").write_text("not a clip")
+    with Store(tmp_path) as store:
+        first = store.records.get(KEY)
+        assert first is not None and (first.size, first.sha256) == (len(b"old clip"), None)
+        assert store.records.get(other, take=2) is not None and store.records.get(other) is None
+        assert store.clip_damage(KEY) is None  # read once, found as the upgrade saw it, recorded
+        hashed = store.records.get(KEY)
+        assert hashed is not None and hashed.sha256 == hashlib.sha256(b"old clip").hexdigest()
+        # the take-2 clip changed after the upgrade: with no digest to check it against, it is not trusted
+        (clips / other[:2] / f"{other}.take2.mp4").write_bytes(b"rewritten!!")
+        why = store.clip_damage(other, take=2)
+        assert why is not None and "changed since the store was upgraded" in why
+    assert user_version(tmp_path) == SCHEMA_VERSION == 4
+
+
+def test_a_schema_3_store_gains_the_records_and_keeps_its_rows(tmp_path: Path) -> None:
+    with Store(tmp_path, create=True) as store:
+        store.record_build("a.yaml", "s1", KEY, {}, "local", status="built")
+    db = sqlite3.connect(tmp_path / ".storyboard" / "state.db", isolation_level=None)
+    db.execute("DROP TABLE clip_files")
+    db.execute("PRAGMA user_version=3")
+    db.close()
+    (tmp_path / ".storyboard" / "clips" / KEY[:2]).mkdir(parents=True)
+    (tmp_path / ".storyboard" / "clips" / KEY[:2] / f"{KEY}.mp4").write_bytes(b"v3 clip")
+    with Store(tmp_path) as store:
+        assert store.last_built("a.yaml")["s1"].key == KEY
+        record = store.records.get(KEY)
+        assert record is not None and record.size == len(b"v3 clip") and record.sha256 is None
+    assert user_version(tmp_path) == 4
+    assert "sha256" in columns(tmp_path, "clip_files")

@@ -69,6 +69,9 @@ def cut_film(
     """Join ``clips`` into ``output``; stream copy when they match, else normalise."""
     if not clips:
         raise RenderError("the cut is empty: no clip to join")
+    gone = [os.fspath(c) for c in clips if not Path(c).is_file()]
+    if gone:  # ffmpeg would name only its own list file ("Error opening input file .../tmpXXXX.txt")
+        raise RenderError(f"the film was not cut: no clip file {', '.join(gone)}")
     infos = list(infos) if infos is not None else [probe_clip(c) for c in clips]
     tmp = temp_beside(output, output.suffix or ".mp4")
     try:

@@ -64,7 +64,11 @@ class Prepared:
 
 
 def prepare(
-    target: Compiled | str | os.PathLike[str], *, only: str | None = None, environ: Mapping[str, str] | None = None
+    target: Compiled | str | os.PathLike[str],
+    *,
+    only: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    resubmit: bool = False,
 ) -> Prepared:
     """Select (``only``: dbt-style selectors), plan, and check that the build could start.
 
@@ -78,8 +82,8 @@ def prepare(
 
     compiled = compiled_of(target)
     selection = select(compiled, only) if only else None
-    with Store(compiled.root) as store:
-        plan = make_plan(compiled, store)
+    with Store(compiled.root) as store:  # --resubmit: the selected shots are priced as the new jobs they send
+        plan = make_plan(compiled, store, resubmit=(selection or compiled.shots) if resubmit else ())
     prepared = Prepared(plan, selection)
     check_ready({s.provider for s in prepared.todo}, environ)  # a missing key is found before asking to spend
     return prepared
@@ -141,7 +145,8 @@ async def abuild(
 
     compiled = compiled_of(target)
     with Store(compiled.root, create=True) as store:
-        plan = plan if plan is not None else make_plan(compiled, store)
+        if plan is None:
+            plan = make_plan(compiled, store, resubmit=(selection or compiled.shots) if resubmit else ())
         todo = plan.selected(selection)
         if resubmit:
             for shot in todo:

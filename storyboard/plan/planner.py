@@ -6,7 +6,7 @@ else, so nothing is sent that the user was not shown.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property, partial
@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from ..compile import Compiled, CompiledShot
 from ..errors import InvalidStoryboard
-from ..store import FileHasher, Store
+from ..store import ClipRecord, FileHasher, Store
 from .keys import flat_inputs, key_of
 from .price import price, rate
 
@@ -109,24 +109,29 @@ class Plan:
         }
 
 
-def make_plan(compiled: Compiled, store: Store | None = None) -> Plan:
-    """Price and diff every shot of a valid compiled storyboard against the store."""
+def make_plan(compiled: Compiled, store: Store | None = None, *, resubmit: Collection[str] = ()) -> Plan:
+    """Price and diff every shot of a valid compiled storyboard against the store.
+
+    ``resubmit``: shots whose journalled job a build forgets (``--resubmit``); they are
+    priced as the new job the build pays for, not as the $0 resume the journal offers.
+    """
     if not compiled.ok:
         raise InvalidStoryboard(compiled.diagnostics)
     own_store = store is None
     store = store if store is not None else Store(compiled.root)
     try:
-        return _plan(compiled, store)
+        return _plan(compiled, store, set(resubmit))
     finally:
         if own_store:
             store.close()
 
 
-def _plan(compiled: Compiled, store: Store) -> Plan:
+def _plan(compiled: Compiled, store: Store, resubmit: set[str]) -> Plan:
     hasher = FileHasher(store)
     name = compiled.loaded.source.path.name
     records = store.last_built(name)
     journal = store.journal_entries()
+    clip_records = store.all_clip_records()
     keys: dict[str, str] = {}
     generating: set[str] = set()
     planned: dict[str, PlannedShot] = {}
@@ -140,13 +145,16 @@ def _plan(compiled: Compiled, store: Store) -> Plan:
         inputs: Callable[[], dict[str, Any]] | dict[str, Any] = partial(flat_inputs, dump, hasher, resolve, keys)
         list_price = price(req.provider, req.tier, req.resolution, req.video_input, shot.billed_seconds)
         record = records.get(sid)
-        if store.has_clip(key):
+        damaged = _damaged(store, key, clip_records)
+        if damaged is None:
             action: Action = "cached"
             reasons = ["up to date" if record is None or record.key == key else "this exact version is in the store"]
         else:
             action = "generate"
             generating.add(sid)
-            if record is None:
+            if damaged:
+                reasons = [damaged]
+            elif record is None:
                 reasons = ["new shot: never built"]
             elif record.key == key:
                 reasons = ["its clip is missing from the store"]
@@ -156,6 +164,9 @@ def _plan(compiled: Compiled, store: Store) -> Plan:
         cost = list_price if action == "generate" else Decimal(0)
         resumes = None
         entry = journal.get(key) if action == "generate" else None
+        if entry is not None and sid in resubmit:
+            reasons.append(f"--resubmit: {entry.provider} job {entry.job_id or '?'} is forgotten, a new one is paid")
+            entry = None
         if (
             entry is not None
             and entry.provider == req.provider
@@ -163,7 +174,10 @@ def _plan(compiled: Compiled, store: Store) -> Plan:
             and entry.status in ("submitted", "done")
         ):
             resumes, cost = entry.job_id, Decimal(0)
-            reasons = [f"resumes {entry.provider} job {entry.job_id} ({entry.status}): already paid, not sent again"]
+            reasons = [damaged] if damaged else []
+            reasons.append(
+                f"resumes {entry.provider} job {entry.job_id} ({entry.status}): already paid, not sent again"
+            )
         elif entry is not None and entry.status in ("submitting", "unknown"):
             reasons.append(f"a submit to {entry.provider} got no answer: the build looks it up or asks for --resubmit")
         elif entry is not None and entry.status == "lost":
@@ -184,6 +198,15 @@ def _plan(compiled: Compiled, store: Store) -> Plan:
         )
     shots = [planned[sid] for sid in compiled.shots if sid in planned]
     return Plan(compiled, name, compiled.provider, shots)
+
+
+def _damaged(store: Store, key: str, records: dict[str, ClipRecord]) -> str | None:
+    """None when the stored clip is whole (a stat, see store/cliprecords.py); "" when there
+    is none; else why it cannot be used, so plan says the shot regenerates and why."""
+    try:
+        return store.clip_damage(key, records=records)
+    except (FileNotFoundError, NotADirectoryError):
+        return ""
 
 
 def _resolver(shot: CompiledShot, root: Path) -> Callable[[str], Path]:

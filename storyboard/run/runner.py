@@ -156,7 +156,7 @@ class Runner:
             provider = self._provider(shot)
             claim = await self._claim(shot)
             try:
-                if self.store.has_clip(shot.key):  # another build made it while this one waited
+                if self._whole_or_set_aside(shot):  # another build made it while this one waited
                     self.result.shots[shot.id] = ShotResult(shot.id, "cached", self.store.clip_path(shot.key))
                     self.report(shot.id, "cached", "made by another build meanwhile")
                     return
@@ -174,6 +174,19 @@ class Runner:
             self.report(shot.id, "failed", message)
         finally:
             self._done[shot.id].set()
+
+    def _whole_or_set_aside(self, shot: PlannedShot) -> bool:
+        """Under the claim: is the clip stored and whole? A damaged one is moved to quarantine/ first,
+        so what is generated next never meets it and nothing is cut from it."""
+        try:
+            damaged = self.store.clip_damage(shot.key)
+        except (FileNotFoundError, NotADirectoryError):
+            return False
+        if damaged is None:
+            return True
+        moved = self.store.quarantine_clip(shot.key)
+        self.report(shot.id, "waiting", f"{damaged}; moved to {moved}" if moved else damaged)
+        return False
 
     async def _claim(self, shot: PlannedShot) -> Claim:
         """The store's claim on the shot's key: one build at a time generates a key."""
@@ -221,7 +234,9 @@ class Runner:
             )
             if info.seconds <= 0:
                 raise MediaError(f"the clip of `{shot.id}` has no length")
-            final = await asyncio.to_thread(self.store.put_clip, shot.key, produced.clip)
+            # staged and renamed in a thread; recorded (size, sha256) on the loop's thread, which owns the database
+            final, stored = await asyncio.to_thread(self.store.local.put_recorded, shot.key, produced.clip)
+            self.store.record_clip(shot.key, stored)
             self.store.remember_clip_info(shot.key, info.to_json())
             # what the clip cost (reported, else the list price); a resumed job was paid by an earlier build
             cost = produced.cost_usd if produced.cost_usd is not None else shot.list_price

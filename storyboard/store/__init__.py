@@ -2,6 +2,7 @@
 
 from .builds import BuildRecord, BuildRecords
 from .claims import Claim
+from .cliprecords import ClipRecord
 from .clips import ClipStore, LocalClipStore
 from .hashes import FileHasher
 from .journal import Journal, JournalEntry
@@ -13,6 +14,7 @@ __all__ = [
     "BuildRecord",
     "BuildRecords",
     "Claim",
+    "ClipRecord",
     "ClipStore",
     "LocalClipStore",
     "Journal",

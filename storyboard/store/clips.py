@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from ..errors import StoreError
+from .cliprecords import ClipRecord, file_sha256
 from .state import DEFAULT_TAKE
 
 
@@ -81,10 +82,13 @@ class LocalClipStore:
         """Where the clip is (or would be) stored; local stores only."""
         return self.folder / key[:2] / clip_name(key, take)
 
+    def file(self, key: str, *, take: int = DEFAULT_TAKE) -> str:
+        """:meth:`path` as a plain string: no Path objects on plan's once-per-shot path."""
+        return f"{self._folder}/{key[:2]}/{clip_name(key, take)}"
+
     def has(self, key: str, *, take: int = DEFAULT_TAKE) -> bool:
-        """Whether the clip's file is there."""
-        # plain strings, no Path objects: called once per shot on every plan
-        return os.path.isfile(f"{self._folder}/{key[:2]}/{clip_name(key, take)}")
+        """Whether the clip's file is there (not whether it is whole: ``Store.clip_damage`` says that)."""
+        return os.path.isfile(self.file(key, take=take))
 
     def open(self, key: str, *, take: int = DEFAULT_TAKE) -> Path:
         """The clip's own file (already local: nothing to fetch)."""
@@ -101,17 +105,25 @@ class LocalClipStore:
         return Path(name)
 
     def put(self, key: str, source: Path, *, take: int = DEFAULT_TAKE, move: bool = True) -> Path:
-        """Store ``source``: fsync, then one atomic rename.
+        """Store ``source``: fsync, then one atomic rename (see :meth:`put_recorded`)."""
+        return self.put_recorded(key, source, take=take, move=move)[0]
 
-        A file already in tmp/ is renamed as it is (``move``); any other is first copied into
-        tmp/, so the rename never crosses filesystems. If anything fails, the staged copy is
-        removed and no clip appears under the key.
+    def put_recorded(
+        self, key: str, source: Path, *, take: int = DEFAULT_TAKE, move: bool = True
+    ) -> tuple[Path, ClipRecord]:
+        """Store ``source``: fsync, hash, then one atomic rename; the clip's path and its record.
+
+        A file already under tmp/ is renamed as it is (``move``); any other is first copied
+        into tmp/, so the rename never crosses filesystems and nothing is ever written in
+        place under clips/. The digest is of the staged file, the stat of the clip once renamed.
+        If anything fails (a full disk mid-copy), the staged copy is removed and no clip
+        appears under the key.
         """
         final = self.path(key, take=take)
         source = Path(source)
         final.parent.mkdir(parents=True, exist_ok=True)
         staged = source
-        copied = not move or source.parent.resolve() != self.tmp.resolve()
+        copied = not move or not source.resolve().is_relative_to(self.tmp.resolve())
         if copied:
             staged = self.temp_path(final.suffix)
         try:
@@ -119,15 +131,17 @@ class LocalClipStore:
                 shutil.copyfile(source, staged)
             with open(staged, "rb+") as fh:
                 os.fsync(fh.fileno())
+            digest = file_sha256(staged)
             os.replace(staged, final)
         except BaseException:
             if copied:
                 staged.unlink(missing_ok=True)
             raise
+        record = ClipRecord.of(final, digest)  # after the rename, which moves the ctime
         _fsync_dir(final.parent)
         if move and copied and source.exists():
             source.unlink()
-        return final
+        return final, record
 
     def remove(self, key: str, *, take: int = DEFAULT_TAKE) -> None:
         """Delete the clip's file, if any."""

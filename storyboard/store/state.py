@@ -17,6 +17,9 @@ Schema history:
 - 3: clip identity is (shot key, take): ``clip_info`` by (key, take), ``builds`` by
   (storyboard, shot, take), ``jobs`` by (key, take); ``take`` defaults to the first take, so
   every row of a schema-2 store keeps its meaning. Upgraded in place on first open.
+- 4: ``clip_files`` by (key, take): each stored clip's size, sha256 and stat, so a damaged
+  clip is never handed out (cliprecords.py). The upgrade records the stat of every clip
+  already in ``clips/`` with no digest; the first check reads it (see cliprecords.py).
 """
 
 from __future__ import annotations
@@ -29,11 +32,11 @@ from pathlib import Path
 
 from ..errors import StoreError
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 DEFAULT_TAKE = 1
 """The take a shot's clip is when nothing says otherwise (the only take before takes existed)."""
 
-# Each table of schema 3, as created in a new store. A table without a ``take`` column (a
+# Each table of schema 4, as created in a new store. A table without a ``take`` column (a
 # schema-2 store) is rebuilt into this shape, its rows copied with ``take`` = the first take.
 _TABLES: dict[str, str] = {
     "meta": "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -57,6 +60,11 @@ _TABLES: dict[str, str] = {
         request TEXT NOT NULL, result_urls TEXT, error TEXT, cost_usd REAL,
         created REAL NOT NULL, updated REAL NOT NULL,
         take INTEGER NOT NULL DEFAULT {DEFAULT_TAKE},
+        PRIMARY KEY (key, take)
+    )""",
+    "clip_files": """CREATE TABLE IF NOT EXISTS clip_files (
+        key TEXT NOT NULL, take INTEGER NOT NULL, size INTEGER NOT NULL, sha256 TEXT,
+        mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL, inode INTEGER NOT NULL,
         PRIMARY KEY (key, take)
     )""",
 }
@@ -182,7 +190,7 @@ class StateDB:
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute("BEGIN IMMEDIATE")
                 try:
-                    _upgrade(db)
+                    _upgrade(db, self.root / "clips")
                     db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
                 except BaseException:
                     db.execute("ROLLBACK")
@@ -197,14 +205,51 @@ def _version(db: sqlite3.Connection) -> int:
     return value
 
 
-def _upgrade(db: sqlite3.Connection) -> None:
-    """Bring every table to schema 3 inside the caller's transaction (idempotent)."""
+def _upgrade(db: sqlite3.Connection, clips: Path) -> None:
+    """Bring every table to schema 4 inside the caller's transaction (idempotent)."""
+    had_records = bool(_columns(db, "clip_files"))
     for statement in _TABLES.values():
         db.execute(statement)  # creates what a new (or partly created) store lacks
     for table in _TAKE_TABLES:
         old = _columns(db, table)
         if "take" not in old:
             _rebuild(db, table, old)
+    if not had_records:
+        _record_existing_clips(db, clips)
+
+
+def _record_existing_clips(db: sqlite3.Connection, clips: Path) -> None:
+    """Schema 4: each clip already stored gets its stat recorded, no digest (a scan, no read).
+
+    The first check hashes it while its stat is still this one (cliprecords.py): trust on
+    first use for clips stored before there were records, nothing trusted that changed since.
+    """
+    try:
+        folders = [entry for entry in os.scandir(clips) if entry.is_dir()]
+    except FileNotFoundError:
+        return
+    for folder in folders:
+        for entry in os.scandir(folder.path):
+            named = _clip_of_name(entry.name)
+            if named is None or not entry.is_file(follow_symlinks=False):
+                continue
+            st = entry.stat(follow_symlinks=False)
+            db.execute(
+                "INSERT OR IGNORE INTO clip_files (key, take, size, sha256, mtime_ns, ctime_ns, inode)"
+                " VALUES (?, ?, ?, NULL, ?, ?, ?)",
+                (*named, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino),
+            )
+
+
+def _clip_of_name(name: str) -> tuple[str, int] | None:
+    """(key, take) of a clip's file name: ``<key>.mp4`` or ``<key>.take<k>.mp4`` (clips.py)."""
+    if not name.endswith(".mp4"):
+        return None
+    stem = name[:-4]
+    key, sep, take = stem.partition(".take")
+    if sep:
+        return (key, int(take)) if take.isdigit() and int(take) > 1 else None
+    return key, DEFAULT_TAKE
 
 
 def _columns(db: sqlite3.Connection, table: str) -> list[str]:

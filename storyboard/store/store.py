@@ -5,15 +5,17 @@ Layout::
     .storyboard/
         clips/ab/ab12...ef.mp4   a clip, named by its shot key (content-addressed; clips.py)
         tmp/                     partial downloads and renders; renamed into clips/
+        quarantine/              clips that failed their check, moved aside (never deleted)
         locks/                   one flock per clip being generated (claims.py)
         state.db                 SQLite (WAL; state.py): file hashes (hashcache.py), clip
-                                 info (clipinfo.py), the build records (builds.py), the job
+                                 info (clipinfo.py), each clip's size and sha256
+                                 (cliprecords.py), the build records (builds.py), the job
                                  journal (journal.py)
 
 :class:`Store` is the facade the rest of storyboard holds: one object per folder, its
 methods delegating to those parts, so a caller never needs to know which part keeps what.
 The parts are reachable too (``store.clips``, ``store.jobs``, ``store.builds``,
-``store.hashes``, ``store.infos``) for code that wants one interface, e.g. a remote
+``store.hashes``, ``store.infos``, ``store.records``) for code that wants one interface, e.g. a remote
 :class:`~storyboard.store.clips.ClipStore` in place of the local one.
 
 The store is shared by every storyboard in the folder; the build record is kept per
@@ -22,7 +24,9 @@ storyboard file and shot, which is what lets ``plan`` say *why* a shot regenerat
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +34,7 @@ from ..errors import StoreError
 from .builds import BuildRecord, BuildRecords
 from .claims import Claim, try_claim
 from .clipinfo import ClipInfos
+from .cliprecords import ClipRecord, ClipRecords, damage
 from .clips import ClipStore, LocalClipStore
 from .hashcache import HashCache
 from .journal import Journal, JournalEntry
@@ -48,6 +53,7 @@ class Store:
         self.state = StateDB(self.root)
         self.hashes = HashCache(self.state)
         self.infos = ClipInfos(self.state)
+        self.records = ClipRecords(self.state)
         self.builds = BuildRecords(self.state)
         self.jobs = Journal(self.state)
         if create:
@@ -106,12 +112,76 @@ class Store:
         return self.local.temp_path(suffix)
 
     def put_clip(self, key: str, source: Path, *, move: bool = True, take: int = DEFAULT_TAKE) -> Path:
-        """Store ``source`` as the clip of ``key``: fsync, then one atomic rename."""
-        return self.clips.put(key, source, take=take, move=move)
+        """Store ``source`` as the clip of ``key`` (fsync, one atomic rename) and record its size and sha256.
+
+        On the database's thread only; a caller in a worker thread uses ``local.put_recorded``
+        there and :meth:`record_clip` back on this one (as the runner does).
+        """
+        final, record = self.local.put_recorded(key, source, take=take, move=move)
+        self.record_clip(key, record, take=take)
+        return final
+
+    def record_clip(self, key: str, record: ClipRecord, *, take: int = DEFAULT_TAKE) -> None:
+        """Keep what a clip just stored is, so every later use can check it."""
+        self.records.put(key, record, take=take)
 
     def remove_clip(self, key: str, *, take: int = DEFAULT_TAKE) -> None:
-        """Drop a clip that failed verification (no error if it is not there)."""
+        """Drop a clip and its record (no error if it is not there)."""
         self.clips.remove(key, take=take)
+        self.records.forget(key, take=take)
+
+    def clip_damage(
+        self,
+        key: str,
+        *,
+        take: int = DEFAULT_TAKE,
+        full: bool = False,
+        records: dict[str, ClipRecord] | None = None,
+    ) -> str | None:
+        """Why the stored clip cannot be used (None: it is whole); raises FileNotFoundError when there is none.
+
+        A stat when the clip's stat is the recorded one, a read otherwise (or always, with
+        ``full``). ``records`` is every record of the take read at once (plan's one query).
+        A clip found whole under a new stat is re-recorded, so the next check is a stat.
+        """
+        record = records.get(key) if records is not None else self.records.get(key, take=take)
+        why, refreshed = self.check_clip_file(key, record, take=take, full=full)
+        if refreshed is not None and self.state.exists:
+            self.records.put(key, refreshed, take=take)
+        return why
+
+    def check_clip_file(
+        self, key: str, record: ClipRecord | None, *, take: int = DEFAULT_TAKE, full: bool = False
+    ) -> tuple[str | None, ClipRecord | None]:
+        """The file half of :meth:`clip_damage`, touching no database: safe in a worker thread.
+
+        Why the clip cannot be used (None: whole) and, when it was read and found whole under
+        a new stat, the record to keep (the caller writes it on the database's thread).
+        """
+        return damage(self.local.file(key, take=take), record, full=full)
+
+    def all_clip_records(self, *, take: int = DEFAULT_TAKE) -> dict[str, ClipRecord]:
+        """Every clip record of one take by key (what plan checks against)."""
+        return self.records.all(take=take)
+
+    def quarantine_clip(self, key: str, *, take: int = DEFAULT_TAKE) -> Path | None:
+        """Move a clip that failed its check to ``quarantine/`` (one rename; never deleted, never cut).
+
+        Returns where it went, or None when there was no file. Its record goes with it, so
+        the key is simply missing until a build stores it again.
+        """
+        source = self.local.path(key, take=take)
+        target = self.root / "quarantine" / f"{source.stem}.{time.time_ns()}{source.suffix}"
+        moved: Path | None = target
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(source, target)
+        except FileNotFoundError:
+            moved = None
+        except OSError as exc:
+            raise StoreError(f"cannot move the damaged clip {source} aside: {exc.strerror or exc}") from exc
+        self.records.forget(key, take=take)
+        return moved
 
     def clip_info(self, key: str, *, take: int = DEFAULT_TAKE) -> dict[str, Any] | None:
         """What probing the clip said when it was stored (so a no-op build probes nothing)."""

@@ -48,7 +48,7 @@ def command(
         sys.exit(1)
     print_diagnostics(compiled.diagnostics.warnings, checked.loaded.source, err=True)
     try:
-        prepared = ops.prepare(compiled, only=only)
+        prepared = ops.prepare(compiled, only=only, resubmit=resubmit)
     except SelectionError as exc:
         raise click.UsageError(str(exc)) from exc
     except BuildError as exc:
