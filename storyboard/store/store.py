@@ -146,7 +146,7 @@ class Store:
         """
         record = records.get(key) if records is not None else self.records.get(key, take=take)
         why, refreshed = self.check_clip_file(key, record, take=take, full=full)
-        if refreshed is not None and self.state.exists:
+        if refreshed is not None and self.state.exists and not self.state.read_only:
             self.records.put(key, refreshed, take=take)
         return why
 
