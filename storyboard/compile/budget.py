@@ -17,7 +17,7 @@ import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sized
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from jinja2 import nodes
 from jinja2.exceptions import SecurityError
@@ -25,10 +25,12 @@ from jinja2.runtime import LoopContext
 from jinja2.utils import Namespace
 from jinja2.visitor import NodeTransformer
 
-MAX_STEPS = 100_000  # loop items, calls, filters and attribute reads in one render
+MAX_STEPS = 50_000  # loop items, filters and attribute reads in one render (a call costs CALL_STEPS)
+CALL_STEPS = 4  # a method or global call costs about four loop items' time
+MACRO_STEPS = 16  # a macro call (or `caller()`) sets up a frame: about sixteen
 MAX_BUILT = 2_000_000  # characters and items built in one render, printed or not
 MAX_VALUE = 1_000_000  # the size of any one value, in characters and items
-MAX_SECONDS = 1.0  # the wall-clock backstop; the step budget normally ends a render far sooner
+MAX_SECONDS = 1.0  # of CPU time: the backstop; the step budget normally ends a render far sooner
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,12 +55,12 @@ LIMITS = {
         "repeat or join short text; a list of long strings repeated or joined is printed in full",
     ),
     "time": Limit(
-        f"the prompt template ran for more than {MAX_SECONDS:g} s",
+        f"the prompt template computed for more than {MAX_SECONDS:g} s",
         "keep prompt templates to substitutions, short loops and filters",
     ),
 }
 
-_VIEWS = (type({}.keys()), type({}.values()), type({}.items()))
+_VIEWS: tuple[type, ...] = (type({}.keys()), type({}.values()), type({}.items()))  # dict views print their items
 
 
 class Meter:
@@ -74,7 +76,7 @@ class Meter:
 
     def start(self) -> None:
         self.steps, self.built, self.hit, self.active = MAX_STEPS, MAX_BUILT, None, True
-        self.deadline = time.monotonic() + MAX_SECONDS
+        self.deadline = time.thread_time() + MAX_SECONDS
 
     def stop(self) -> None:
         self.active = False
@@ -88,7 +90,7 @@ class Meter:
             self.steps -= n
             if self.steps < 0:
                 self.exceed("steps")
-            if time.monotonic() > self.deadline:
+            if not self.steps & 63 and time.thread_time() > self.deadline:  # the clock every 64 steps
                 self.exceed("time")
 
     def build(self, n: int) -> None:
@@ -101,20 +103,20 @@ class Meter:
                 self.exceed("built")
 
     def weigh(self, value: Any) -> int:
-        """The size ``str(value)`` would have, roughly: characters plus one per item, nested, stopping past the limit.
+        """The size ``str(value)`` would have, at least: characters plus three per item, nested, stopping past the limit.
 
-        Walking a container costs steps (one per ten items), so weighing is work too.
+        Walking a container costs steps (one per five items), so weighing is work too.
         """
         if isinstance(value, str):
             return len(value)
         if not isinstance(value, (list, tuple, dict, set, frozenset, Namespace, *_VIEWS)):
-            return 1
+            return 1  # a number, an undefined, a macro: a few characters (huge numbers are refused where built)
         total = visited = 0
         stack: list[Any] = [value]
         while stack:
             v = stack.pop()
             if isinstance(v, str):
-                total += len(v)
+                total += len(v) + 4  # printed inside a container: quotes, comma, space
                 continue
             if isinstance(v, Namespace):
                 v = object.__getattribute__(v, "_Namespace__attrs")
@@ -124,30 +126,27 @@ class Meter:
             elif isinstance(v, (list, tuple, set, frozenset, *_VIEWS)):
                 items, n = v, len(v)
             else:
-                total += 1
+                total += 3  # `0, `: an item prints at least three characters
                 continue
             total += 2
             visited += n
-            if total + n > MAX_VALUE:
-                self.step(visited // 10)
+            if total + 3 * n > MAX_VALUE:
+                self.step(visited // 5)
                 return MAX_VALUE + 1
             stack.extend(items)
-        self.step(visited // 10)
+        self.step(visited // 5)
         return total
 
     def value(self, value: Any) -> Any:
-        """A value just built from parts (a literal list, a call's result): charged, and refused if too large."""
-        self.build(self.weigh(value))
-        return value
+        """A value just built from parts (a literal list, a call's result): charged, and refused if too large.
 
-    def output(self, value: Any) -> Any:
-        """Jinja's ``finalize``: every printed value is weighed before ``str()`` turns it into text."""
-        self.build(self.weigh(value))
+        Also Jinja's ``finalize``: every printed value is weighed before ``str()`` turns it into text.
+        """
+        self.build(len(value) if type(value) is str else self.weigh(value))
         return value
 
     def text(self, chars: int) -> str:
-        """Called at the top of a loop or macro body: one step, and the body's literal text as built."""
-        self.step()
+        """Called at the top of a loop or macro body: the body's literal text, as built each time it runs."""
         self.build(chars)
         return ""
 
@@ -165,6 +164,9 @@ class Meter:
 
     def result(self, value: Any) -> Any:
         """What a call or filter returned: an iterator is drawn through the meter, anything else is weighed."""
+        if type(value) is str:
+            self.build(len(value))
+            return value
         if isinstance(value, Iterator) and not isinstance(value, LoopContext):
             return self.iterate(value)
         return self.value(value)
@@ -240,19 +242,16 @@ class Instrument(NodeTransformer):
 
     def visit_For(self, node: nodes.For) -> nodes.Node:
         self.generic_visit(node)
-        node.iter = _meter("meter_iterate", [node.iter], node.iter.lineno)
-        node.body.insert(0, _text_charge(node.body, node.lineno))
-        return node
+        node.iter = _meter("meter_iterate", [cast(nodes.Expr, node.iter)], node.iter.lineno)
+        return _charge_text(node)
 
     def visit_Macro(self, node: nodes.Macro) -> nodes.Node:
         self.generic_visit(node)
-        node.body.insert(0, _text_charge(node.body, node.lineno))
-        return node
+        return _charge_text(node)  # the call itself costs a step in the sandbox's `call`
 
     def visit_CallBlock(self, node: nodes.CallBlock) -> nodes.Node:
         self.generic_visit(node)
-        node.body.insert(0, _text_charge(node.body, node.lineno))
-        return node
+        return _charge_text(node)
 
     def visit_Concat(self, node: nodes.Concat) -> nodes.Node:
         self.generic_visit(node)
@@ -283,7 +282,10 @@ def _meter(name: str, args: list[nodes.Expr], lineno: int) -> nodes.Call:
     return call
 
 
-def _text_charge(body: list[nodes.Node], lineno: int) -> nodes.Output:
-    chars = sum(len(t.data) for n in body for t in n.find_all(nodes.TemplateData))
-    call = _meter("meter_text", [nodes.Const(chars, lineno=lineno)], lineno)
-    return nodes.Output([call], lineno=lineno)
+def _charge_text(node: nodes.For | nodes.Macro | nodes.CallBlock) -> nodes.Node:
+    """A body that prints literal text builds it again each time it runs: charge it at the top of the body."""
+    chars = sum(len(t.data) for n in node.body for t in n.find_all(nodes.TemplateData))
+    if chars:
+        call = _meter("meter_text", [nodes.Const(chars, lineno=node.lineno)], node.lineno)
+        node.body.insert(0, nodes.Output([call], lineno=node.lineno))
+    return node

@@ -106,7 +106,7 @@ class PromptRenderer:
             meter = self._meter
             meter.start()
             try:
-                text = str(meter.output(evaluate({**self.variables, "range": _RangeBudget()})))
+                text = str(meter.value(evaluate({**self.variables, "range": _RangeBudget()})))
             except Exception:
                 return None
             finally:
@@ -212,10 +212,10 @@ def _make_environment(meter: Any) -> Any:
     does work charged to ``meter`` (see budget.py)."""
     import jinja2
     from jinja2.exceptions import SecurityError
-    from jinja2.runtime import LoopContext
+    from jinja2.runtime import LoopContext, Macro
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-    from .budget import Instrument, format_size
+    from .budget import CALL_STEPS, MACRO_STEPS, Instrument, format_size
 
     class PromptEnvironment(ImmutableSandboxedEnvironment):
         intercepted_binops = frozenset(["*", "**", "%", "+"])
@@ -255,7 +255,7 @@ def _make_environment(meter: Any) -> Any:
                 kwargs.pop("_loop_vars", None)
                 kwargs.pop("_block_vars", None)
                 return __obj(*args, **kwargs)
-            meter.step()
+            meter.step(MACRO_STEPS if isinstance(__obj, Macro) else CALL_STEPS)
             if isinstance(__obj, LoopContext) and args:  # a recursive loop's `loop(items)` draws through the meter
                 args = (meter.iterate(args[0]), *args[1:])
             elif not isinstance(__obj, _RangeBudget):  # range keeps its own, shared budget
@@ -280,7 +280,7 @@ def _make_environment(meter: Any) -> Any:
             return super().getattr(obj, attribute)
 
     env = PromptEnvironment(
-        undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False, finalize=meter.output
+        undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False, finalize=meter.value
     )
     env.globals.pop("lipsum", None)
     env.filters = {name: _bounded(f, name, meter) for name, f in env.filters.items()}
