@@ -114,17 +114,16 @@ class Meter:
         total = visited = 0
         stack: list[Any] = [value]
         while stack:
-            v = stack.pop()
+            v: Any = stack.pop()
             if isinstance(v, str):
                 total += len(v) + 4  # printed inside a container: quotes, comma, space
                 continue
             if isinstance(v, Namespace):
                 v = object.__getattribute__(v, "_Namespace__attrs")
             if isinstance(v, dict):
-                items: Iterable[Any] = [*v.keys(), *v.values()] if len(v) <= MAX_VALUE else ()
                 n = 2 * len(v)
             elif isinstance(v, (list, tuple, set, frozenset, *_VIEWS)):
-                items, n = v, len(v)
+                n = len(cast(Sized, v))
             else:
                 total += 3  # `0, `: an item prints at least three characters
                 continue
@@ -133,7 +132,11 @@ class Meter:
             if total + 3 * n > MAX_VALUE:
                 self.step(visited // 5)
                 return MAX_VALUE + 1
-            stack.extend(items)
+            if isinstance(v, dict):
+                stack.extend(v.keys())
+                stack.extend(v.values())
+            else:
+                stack.extend(v)
         self.step(visited // 5)
         return total
 
