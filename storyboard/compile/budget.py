@@ -54,6 +54,10 @@ LIMITS = {
         f"the prompt template builds a value larger than {MAX_VALUE:,} characters",
         "repeat or join short text; a list of long strings repeated or joined is printed in full",
     ),
+    "number": Limit(
+        "the prompt template builds a number of more than 8,192 bits",
+        "prompts print small numbers; multiply a number by itself a few times, not in a loop",
+    ),
     "time": Limit(
         f"the prompt template computed for more than {MAX_SECONDS:g} s",
         "keep prompt templates to substitutions, short loops and filters",
@@ -66,16 +70,17 @@ _VIEWS: tuple[type, ...] = (type({}.keys()), type({}.values()), type({}.items())
 class Meter:
     """The shared budget of one render; ``start`` before it, ``stop`` after (charges outside a render are free)."""
 
-    __slots__ = ("steps", "built", "deadline", "active", "hit")
+    __slots__ = ("steps", "built", "deadline", "clock_at", "active", "hit")
 
     def __init__(self) -> None:
         self.active = False
         self.hit: str | None = None  # the LIMITS key of the limit that stopped the render
-        self.steps = self.built = 0
+        self.steps = self.built = self.clock_at = 0
         self.deadline = 0.0
 
     def start(self) -> None:
         self.steps, self.built, self.hit, self.active = MAX_STEPS, MAX_BUILT, None, True
+        self.clock_at = MAX_STEPS - 64
         self.deadline = time.thread_time() + MAX_SECONDS
 
     def stop(self) -> None:
@@ -90,8 +95,10 @@ class Meter:
             self.steps -= n
             if self.steps < 0:
                 self.exceed("steps")
-            if not self.steps & 63 and time.thread_time() > self.deadline:  # the clock every 64 steps
-                self.exceed("time")
+            if self.steps <= self.clock_at:  # the clock every 64 steps: reading it costs a system call
+                self.clock_at = self.steps - 64
+                if time.thread_time() > self.deadline:
+                    self.exceed("time")
 
     def build(self, n: int) -> None:
         """Charge ``n`` characters or items about to be built; refuse a value over ``MAX_VALUE``."""

@@ -5,8 +5,9 @@ template per prompt (Jinja's compiler costs ~0.3 ms a template, most of a 10,000
 plan): each distinct expression is compiled once, in the same sandbox, and the result
 is exactly what the template would print. Everything else goes through the sandbox,
 with string repetition, exponentiation, ``range`` and size-taking calls (``center``,
-``zfill``, ``replace``, format widths...) bounded before they run, so a prompt can neither
-reach Python internals nor exhaust memory or time.
+``zfill``, ``replace``, format widths...) bounded before they run (T003), and every
+render (fast path included) under budget.py's budget of steps, size and CPU time (T005),
+so a prompt can neither reach Python internals nor exhaust memory or time.
 """
 
 from __future__ import annotations
@@ -135,10 +136,9 @@ class PromptRenderer:
         import jinja2
         from jinja2.exceptions import SecurityError
 
-        from .budget import LIMITS
-
         env = self._environment()
         meter = self._meter
+        meter.hit = None  # a constant too large to print is found while compiling
         try:
             compiled = self._cache.get(template)
             if compiled is None:
@@ -149,7 +149,7 @@ class PromptRenderer:
         except RecursionError:
             return Rendered(None, TemplateProblem("T004", "the prompt template nests too deeply to compile", 1))
         except SecurityError as exc:  # a constant too large to print, found while compiling
-            return Rendered(None, TemplateProblem("T003", str(exc), 1))
+            return Rendered(None, self._refusal(exc, meter))
         budget = _RangeBudget()
         out: list[str] = []
         size = 0
@@ -167,18 +167,7 @@ class PromptRenderer:
                 TemplateProblem("T002", f"undefined variable: {exc.message}", _error_line(exc), name=name),
             )
         except SecurityError as exc:
-            if meter.hit is not None:
-                limit = LIMITS[meter.hit]
-                return Rendered(None, TemplateProblem("T005", limit.message, _error_line(exc), help=limit.help))
-            return Rendered(
-                None,
-                TemplateProblem(
-                    "T003",
-                    f"the prompt template tried something the sandbox forbids: {exc}",
-                    _error_line(exc),
-                    help="prompts may only use `vars`, filters and simple expressions",
-                ),
-            )
+            return Rendered(None, self._refusal(exc, meter))
         except RecursionError:
             return Rendered(None, TemplateProblem("T004", "the prompt template recursed too deeply", 1))
         except Exception as exc:  # any other failure inside user template code
@@ -189,6 +178,21 @@ class PromptRenderer:
         finally:
             meter.stop()
         return Rendered("".join(out).strip(), None)
+
+    @staticmethod
+    def _refusal(exc: Exception, meter: Any) -> TemplateProblem:
+        """T005 when the budget stopped the render (the limit, and what to write instead), else T003."""
+        from .budget import LIMITS
+
+        if meter.hit is not None:
+            limit = LIMITS[meter.hit]
+            return TemplateProblem("T005", limit.message, _error_line(exc), help=limit.help)
+        return TemplateProblem(
+            "T003",
+            f"the prompt template tried something the sandbox forbids: {exc}",
+            _error_line(exc),
+            help="prompts may only use `vars`, filters and simple expressions",
+        )
 
 
 class _RangeBudget:
@@ -239,7 +243,7 @@ def _make_environment(meter: Any) -> Any:
                             raise SecurityError("repetition produces too long a value")
                         meter.build(meter.weigh(seq) * max(n, 0))  # what is repeated counts, not only how often
                 if isinstance(left, int) and isinstance(right, int) and left.bit_length() + right.bit_length() > 8192:
-                    meter.exceed("value")
+                    meter.exceed("number")
                 return operator.mul(left, right)
             if operator_name == "+" and isinstance(left, (str, list, tuple)) and isinstance(right, (str, list, tuple)):
                 meter.build(meter.weigh(left) + meter.weigh(right))
@@ -269,7 +273,8 @@ def _make_environment(meter: Any) -> Any:
                     meter.build(len(owner) * len(items) + meter.weigh(items))
                     args = (items,)
                 elif isinstance(owner, str) and name in ("format", "format_map"):
-                    meter.build(format_size(meter, owner, (*args, *kwargs.values())))
+                    named = (v for k, v in kwargs.items() if k not in ("_loop_vars", "_block_vars"))
+                    meter.build(format_size(meter, owner, (*args, *named)))
             return meter.result(super().call(__context, __obj, *args, **kwargs))
 
         def getattr(self, obj: Any, attribute: str) -> Any:
