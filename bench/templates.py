@@ -18,8 +18,6 @@ Targets: no hostile check over 2 s, no process over 200 MB.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.test_template_budget import HOSTILE, MEASURED, board  # noqa: E402 - the corpus lives with its tests
+from tests.test_template_budget import HOSTILE, MEASURED, board, run_measured  # noqa: E402 - the corpus lives with its tests
 
 PLAIN = "Scene one: the street at dawn, {{ look }}, @nobody."
 RUNNER = """
@@ -44,18 +42,11 @@ print(json.dumps(out))
 
 
 def run(args: list[str]) -> tuple[str, float, float, float]:
-    """A Python child's stdout, wall seconds, CPU seconds and peak RSS in MB (from the kernel, as it ends)."""
+    """A Python child's stdout, wall seconds, CPU seconds and peak RSS in MB (see the tests' run_measured)."""
     started = time.perf_counter()
-    with tempfile.TemporaryFile() as out:
-        child = subprocess.Popen(
-            [sys.executable, *args], stdout=out, stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": str(ROOT)}
-        )
-        _, status, usage = os.wait4(child.pid, 0)
-        child.returncode = os.waitstatus_to_exitcode(status)
-        wall = time.perf_counter() - started
-        out.seek(0)
-        text = out.read().decode()
-    return text, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+    with tempfile.TemporaryDirectory() as tmp:
+        out, _, cpu, rss = run_measured(args, Path(tmp))
+    return out, time.perf_counter() - started, cpu, rss
 
 
 def main() -> None:
