@@ -72,6 +72,7 @@ RULES: dict[str, Rule] = {
         Rule("T002", E, "undefined template variable", _DESIGN),
         Rule("T003", E, "prompt template tried an unsafe operation", "Jinja2 sandbox"),
         Rule("T004", E, "prompt template failed while rendering", "Jinja2"),
+        Rule("T005", E, "prompt template does too much work (steps, size or time)", "storyboard safety limit"),
         # R: references between things
         Rule("R001", E, "@tag names nothing this shot can reference", _DESIGN),
         Rule("R002", E, "reference to an unknown shot", _DESIGN),

@@ -870,6 +870,18 @@ CASES: list[Case] = [
         """,
         col=13,
     ),
+    Case(
+        "T005",
+        "nested-loops-over-a-long-string",
+        """
+        version: 1
+        shots:
+          - id: a
+            prompt: "{% for i in 'x' * 1000 %}{% for j in 'x' * 1000 %}{% endfor %}{% endfor %}x"  # <-
+        """,
+        col=13,
+        help="loop over a short list",
+    ),
     # R: references -----------------------------------------------------------------------
     Case(
         "R001",

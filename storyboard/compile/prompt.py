@@ -19,7 +19,7 @@ TAG = re.compile(r"(?<![\w@.])@([A-Za-z0-9][A-Za-z0-9_-]*)")
 
 
 def render_prompt(ctx: Context, shot: Shot) -> str | None:
-    """The rendered prompt, or None after reporting why there is none (T001-T004, V013); V012 if too long."""
+    """The rendered prompt, or None after reporting why there is none (T001-T005, V013); V012 if too long."""
     result = ctx.renderer.render(shot.prompt)
     if result.problem is not None:
         p = result.problem

@@ -5,8 +5,9 @@ template per prompt (Jinja's compiler costs ~0.3 ms a template, most of a 10,000
 plan): each distinct expression is compiled once, in the same sandbox, and the result
 is exactly what the template would print. Everything else goes through the sandbox,
 with string repetition, exponentiation, ``range`` and size-taking calls (``center``,
-``zfill``, ``replace``, format widths...) bounded before they run, so a prompt can neither
-reach Python internals nor exhaust memory or time.
+``zfill``, ``replace``, format widths...) bounded before they run (T003), and every
+render (fast path included) under budget.py's budget of steps, size and CPU time (T005),
+so a prompt can neither reach Python internals nor exhaust memory or time.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ _JINJA_MARKERS = ("{{", "{%", "{#")
 class TemplateProblem:
     """Why a prompt did not render: a T code, the text, and the line inside the template (not in the file)."""
 
-    code: str  # T001..T004
+    code: str  # T001..T005
     message: str
     line: int  # 1-based line inside the template
     help: str | None = None
@@ -51,9 +52,11 @@ class PromptRenderer:
     def __init__(self, variables: dict[str, Any]) -> None:
         self.variables = variables
         self._env: Any = None
+        self._meter: Any = None
         self._cache: dict[str, Any] = {}
         self._expressions: dict[str, Any] = {}
         self._values: dict[str, str] = {}
+        self._refused: dict[str, Rendered] = {}  # over budget once, over budget again: vars are fixed
 
     def render(self, template: str) -> Rendered:
         """Never raises for a bad template: a failure is ``problem``. Plain text skips Jinja; text with only
@@ -64,7 +67,13 @@ class PromptRenderer:
             fast = self._fast(template)
             if fast is not None:
                 return fast
-        return self._jinja(template)
+        refused = self._refused.get(template)
+        if refused is None:
+            rendered = self._jinja(template)
+            if rendered.problem is not None and rendered.problem.code == "T005":
+                self._refused[template] = rendered
+            return rendered
+        return refused
 
     def _fast(self, template: str) -> Rendered | None:
         """Text and ``{{ expression }}`` only: evaluate each expression, compiled once per text.
@@ -95,10 +104,14 @@ class PromptRenderer:
                 except (TemplateSyntaxError, RecursionError):
                     return None  # the full path reports it
                 self._expressions[source] = evaluate
+            meter = self._meter
+            meter.start()
             try:
-                text = str(evaluate({**self.variables, "range": _RangeBudget()}))
+                text = str(meter.value(evaluate({**self.variables, "range": _RangeBudget()})))
             except Exception:
                 return None
+            finally:
+                meter.stop()
             size += len(text)
             if size > MAX_RENDERED:
                 return None
@@ -113,7 +126,10 @@ class PromptRenderer:
 
     def _environment(self) -> Any:
         if self._env is None:
-            self._env = _make_environment()
+            from .budget import Meter
+
+            self._meter = Meter()
+            self._env = _make_environment(self._meter)
         return self._env
 
     def _jinja(self, template: str) -> Rendered:
@@ -121,6 +137,8 @@ class PromptRenderer:
         from jinja2.exceptions import SecurityError
 
         env = self._environment()
+        meter = self._meter
+        meter.hit = None  # a constant too large to print is found while compiling
         try:
             compiled = self._cache.get(template)
             if compiled is None:
@@ -130,9 +148,12 @@ class PromptRenderer:
             return Rendered(None, TemplateProblem("T001", f"template syntax error: {exc.message}", exc.lineno or 1))
         except RecursionError:
             return Rendered(None, TemplateProblem("T004", "the prompt template nests too deeply to compile", 1))
+        except SecurityError as exc:  # a constant too large to print, found while compiling
+            return Rendered(None, self._refusal(exc, meter))
         budget = _RangeBudget()
         out: list[str] = []
         size = 0
+        meter.start()
         try:
             for chunk in compiled.generate(self.variables, range=budget):
                 size += len(chunk)
@@ -146,15 +167,7 @@ class PromptRenderer:
                 TemplateProblem("T002", f"undefined variable: {exc.message}", _error_line(exc), name=name),
             )
         except SecurityError as exc:
-            return Rendered(
-                None,
-                TemplateProblem(
-                    "T003",
-                    f"the prompt template tried something the sandbox forbids: {exc}",
-                    _error_line(exc),
-                    help="prompts may only use `vars`, filters and simple expressions",
-                ),
-            )
+            return Rendered(None, self._refusal(exc, meter))
         except RecursionError:
             return Rendered(None, TemplateProblem("T004", "the prompt template recursed too deeply", 1))
         except Exception as exc:  # any other failure inside user template code
@@ -162,7 +175,24 @@ class PromptRenderer:
                 None,
                 TemplateProblem("T004", f"the prompt template failed: {type(exc).__name__}: {exc}", _error_line(exc)),
             )
+        finally:
+            meter.stop()
         return Rendered("".join(out).strip(), None)
+
+    @staticmethod
+    def _refusal(exc: Exception, meter: Any) -> TemplateProblem:
+        """T005 when the budget stopped the render (the limit, and what to write instead), else T003."""
+        from .budget import LIMITS
+
+        if meter.hit is not None:
+            limit = LIMITS[meter.hit]
+            return TemplateProblem("T005", limit.message, _error_line(exc), help=limit.help)
+        return TemplateProblem(
+            "T003",
+            f"the prompt template tried something the sandbox forbids: {exc}",
+            _error_line(exc),
+            help="prompts may only use `vars`, filters and simple expressions",
+        )
 
 
 class _RangeBudget:
@@ -181,15 +211,25 @@ class _RangeBudget:
         return r
 
 
-def _make_environment() -> Any:
+def _make_environment(meter: Any) -> Any:
+    """The sandbox, immutable (no ``list.append``: a loop could double a list in place), with every site that
+    does work charged to ``meter`` (see budget.py)."""
     import jinja2
     from jinja2.exceptions import SecurityError
-    from jinja2.sandbox import SandboxedEnvironment
+    from jinja2.runtime import LoopContext, Macro
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-    class PromptEnvironment(SandboxedEnvironment):
-        intercepted_binops = frozenset(["*", "**", "%"])
+    from .budget import CALL_STEPS, MACRO_STEPS, Instrument, format_size
+
+    class PromptEnvironment(ImmutableSandboxedEnvironment):
+        intercepted_binops = frozenset(["*", "**", "%", "+"])
+
+        def _generate(self, source: Any, name: Any, filename: Any, defer_init: bool = False) -> Any:
+            # every compile (templates and compile_expression alike) comes through here
+            return super()._generate(Instrument().visit(source), name, filename, defer_init=defer_init)
 
         def call_binop(self, context: Any, operator_name: str, left: Any, right: Any) -> Any:
+            meter.step()
             if operator_name == "**":
                 if isinstance(right, (int, float)) and abs(right) > 100:
                     raise SecurityError("exponent too large")
@@ -201,27 +241,56 @@ def _make_environment() -> Any:
                     if isinstance(seq, (str, list, tuple)) and isinstance(n, int):
                         if len(seq) * n > MAX_RENDERED:
                             raise SecurityError("repetition produces too long a value")
+                        meter.build(meter.weigh(seq) * max(n, 0))  # what is repeated counts, not only how often
+                if isinstance(left, int) and isinstance(right, int) and left.bit_length() + right.bit_length() > 8192:
+                    meter.exceed("number")
                 return operator.mul(left, right)
+            if operator_name == "+" and isinstance(left, (str, list, tuple)) and isinstance(right, (str, list, tuple)):
+                meter.build(meter.weigh(left) + meter.weigh(right))
             if operator_name == "%" and isinstance(left, str):
-                _check_arguments("format", left, right if isinstance(right, tuple) else (right,), {})
+                values = right if isinstance(right, tuple) else right.values() if isinstance(right, dict) else (right,)
+                _check_arguments("format", left, tuple(values), {})
+                meter.build(format_size(meter, left, values))
                 return operator.mod(left, right)
             return super().call_binop(context, operator_name, left, right)
 
         def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - Jinja's signature
-            if not isinstance(__obj, _RangeBudget):  # range keeps its own, shared budget
+            if getattr(__obj, "__self__", None) is meter:  # the instrumentation itself
+                kwargs.pop("_loop_vars", None)
+                kwargs.pop("_block_vars", None)
+                return __obj(*args, **kwargs)
+            meter.step(MACRO_STEPS if isinstance(__obj, Macro) else CALL_STEPS)
+            if isinstance(__obj, LoopContext) and args:  # a recursive loop's `loop(items)` draws through the meter
+                args = (meter.iterate(args[0]), *args[1:])
+            elif not isinstance(__obj, _RangeBudget):  # range keeps its own, shared budget
                 owner = getattr(__obj, "__self__", None)
-                _check_arguments(getattr(__obj, "__name__", "call"), owner, args, kwargs)
-            return super().call(__context, __obj, *args, **kwargs)
+                if owner is None:  # str.format comes back wrapped by the sandbox
+                    owner = getattr(getattr(__obj, "__wrapped__", None), "__self__", None)
+                name = getattr(__obj, "__name__", "call")
+                _check_arguments(name, owner, args, kwargs)
+                if isinstance(owner, str) and name == "join" and len(args) == 1:
+                    items = list(meter.iterate(args[0])) if not isinstance(args[0], (str, list, tuple)) else args[0]
+                    meter.build(len(owner) * len(items) + meter.weigh(items))
+                    args = (items,)
+                elif isinstance(owner, str) and name in ("format", "format_map"):
+                    named = (v for k, v in kwargs.items() if k not in ("_loop_vars", "_block_vars"))
+                    meter.build(format_size(meter, owner, (*args, *named)))
+            return meter.result(super().call(__context, __obj, *args, **kwargs))
 
         def getattr(self, obj: Any, attribute: str) -> Any:
+            meter.step()
             # str.format comes back wrapped by the sandbox: check the format string here
             if attribute in ("format", "format_map") and isinstance(obj, str):
                 _check_arguments(attribute, obj, (), {})
             return super().getattr(obj, attribute)
 
-    env = PromptEnvironment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False)
+    env = PromptEnvironment(
+        undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False, finalize=meter.value
+    )
     env.globals.pop("lipsum", None)
-    env.filters = {name: _bounded(f, name) for name, f in env.filters.items()}
+    env.filters = {name: _bounded(f, name, meter) for name, f in env.filters.items()}
+    for site in ("iterate", "text", "concat", "value"):
+        setattr(env, f"meter_{site}", getattr(meter, site))
     return env
 
 
@@ -249,15 +318,25 @@ def _check_arguments(name: str, target: Any, args: tuple[Any, ...], kwargs: dict
             raise SecurityError("replace() would make too long a value")
 
 
-def _bounded(f: Any, name: str) -> Any:
-    """A Jinja filter that checks its arguments first (keeps Jinja's pass_context markers)."""
+def _bounded(f: Any, name: str, meter: Any) -> Any:
+    """A Jinja filter that checks its arguments and the size of its result first (keeps Jinja's pass_context
+    markers); it costs a step, and an iterator it returns draws through the meter."""
+    from .budget import estimate, format_size
+
     state = 1 if hasattr(f, "jinja_pass_arg") else 0  # a context/environment comes before the value
 
     @functools.wraps(f)
     def checked(*args: Any, **kwargs: Any) -> Any:
+        meter.step()
         target = args[state] if len(args) > state else None
         _check_arguments(name, target, args[state + 1 :], kwargs)
-        return f(*args, **kwargs)
+        if name == "join" and target is not None and not isinstance(target, (str, list, tuple, dict)):
+            target = list(meter.iterate(target))  # sized, so the join's length is known before it runs
+            args = (*args[:state], target, *args[state + 1 :])
+        if name == "format" and isinstance(target, str):
+            meter.build(format_size(meter, target, (*args[state + 1 :], *kwargs.values())))
+        estimate(meter, name, f, args, kwargs)
+        return meter.result(f(*args, **kwargs))
 
     return checked
 
