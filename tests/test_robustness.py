@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import resource
 import subprocess
 import sys
 import time
@@ -131,9 +132,9 @@ def write(project: Project, data: bytes) -> Path:
 @pytest.mark.parametrize("case", HOSTILE, ids=[h.name for h in HOSTILE])
 def test_hostile_input_gets_a_located_error(project: Project, case: Hostile) -> None:
     path = write(project, case.data)
-    started = time.perf_counter()
+    started = time.thread_time()  # CPU of this thread: the check runs in it; a loaded machine does not count
     result = project.cli("check", str(path))
-    assert time.perf_counter() - started < TOO_SLOW
+    assert time.thread_time() - started < TOO_SLOW
     assert result.exit_code == 1, result.output[:2000]
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     assert "Traceback" not in result.stdout + result.stderr
@@ -201,9 +202,9 @@ def test_deep_nesting_does_not_crash_the_interpreter_in_any_command(project: Pro
 )
 def test_unbounded_templates_are_stopped_at_once(project: Project, name: str) -> None:
     path = write(project, BY_NAME[name].data)
-    started = time.perf_counter()
+    started = time.thread_time()  # CPU, not the wall clock of a loaded machine
     result = project.cli("check", str(path), "--format", "json")
-    assert time.perf_counter() - started < 2.0  # refused by a bound, not by running out of memory or patience
+    assert time.thread_time() - started < 2.0  # refused by a bound, not by running out of memory or patience
     assert result.exit_code == 1
     assert {d["code"] for d in json.loads(result.stdout)["diagnostics"]} & {"T003", "T004"}
 
@@ -245,13 +246,17 @@ def test_inputs_that_once_escaped_as_exceptions_are_located_errors(project: Proj
 @pytest.mark.slow
 def test_a_tower_of_powers_is_refused_fast(project: Project) -> None:
     path = write(project, prompt("{{ (((10**100)**100)**100)**10 }}"))  # 10**2,000,000: ~15 s of big-int work
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     try:
         done = subprocess.run(
-            [sys.executable, "-m", "storyboard", "check", str(path)], capture_output=True, text=True, timeout=5
+            [sys.executable, "-m", "storyboard", "check", str(path)], capture_output=True, text=True, timeout=120
         )
     except subprocess.TimeoutExpired:
-        pytest.fail("a four-operator template kept the checker busy for more than 5 s")
+        pytest.fail("a four-operator template kept the checker busy for two minutes")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)  # CPU, not the loaded wall clock
     assert done.returncode == 1 and "T003" in done.stdout
+    assert cpu < 5, f"refusing it took {cpu:.1f} s of CPU"
 
 
 # -- generated input ----------------------------------------------------------------------
