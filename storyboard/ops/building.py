@@ -97,24 +97,31 @@ def build(
     environ: Mapping[str, str] | None = None,
 ) -> BuildResult:
     """``abuild`` in a fresh event loop (a caller inside a running loop awaits ``abuild``)."""
+    from ..store import STORE_DIR
+    from ..store.sweep import scratch
+
     try:
         asyncio.get_running_loop()
     except RuntimeError:  # no loop running: the usual case
         pass
     else:
         raise BuildError("build() cannot start an event loop inside a running one; await abuild(...) instead")
-    return asyncio.run(
-        abuild(
-            target,
-            jobs=jobs,
-            selection=selection,
-            report=report,
-            available=available,
-            plan=plan,
-            resubmit=resubmit,
-            environ=environ,
+    compiled = compiled_of(target)
+    # the scratch is held around asyncio.run, which returns once the threads a cancelled build
+    # left running (to_thread cannot stop one) have ended: then nothing writes to it any more
+    with scratch(compiled.root / STORE_DIR / "tmp"):
+        return asyncio.run(
+            abuild(
+                compiled,
+                jobs=jobs,
+                selection=selection,
+                report=report,
+                available=available,
+                plan=plan,
+                resubmit=resubmit,
+                environ=environ,
+            )
         )
-    )
 
 
 async def abuild(
@@ -134,13 +141,20 @@ async def abuild(
     errors). ``plan`` is the plan to build (default: a fresh one); ``available`` replaces the
     provider clients; ``resubmit`` forgets the journalled jobs of the selected shots (a submit
     that got no answer, a result that can no longer be fetched) so they are sent anew.
+
+    The build's partial files live in a scratch of its own, removed on the way out, interrupted
+    or not; it starts by sweeping what killed builds left (see :mod:`storyboard.store.sweep`).
+    Every ffmpeg it started is killed when it ends.
     """
+    from ..media.ffmpeg import reaped
     from ..plan import make_plan
     from ..run import Runner, providers
     from ..store import Store
+    from ..store.sweep import scratch
 
     compiled = compiled_of(target)
-    with Store(compiled.root, create=True) as store:
+    with Store(compiled.root, create=True) as store, scratch(store.tmp) as own, reaped():
+        store.use_tmp(own.folder)
         plan = plan if plan is not None else make_plan(compiled, store)
         todo = plan.selected(selection)
         if resubmit:
