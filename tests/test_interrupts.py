@@ -41,7 +41,7 @@ shots:
 # sizes differ, so the cut re-encodes (seconds long: long enough to be interrupted)
 CUTS = """
 version: 1
-settings: {provider: local, resolution: 720p, duration: 5}
+settings: {provider: local, resolution: 720p, duration: 3}
 shots:
   - id: a
     prompt: Small.
@@ -54,7 +54,7 @@ shots:
 """
 PAIRS = """
 version: 1
-settings: {provider: local, resolution: 480p, duration: 3}
+settings: {provider: local, resolution: 480p, duration: 2}
 shots:
   - id: a
     prompt: One.
@@ -69,7 +69,11 @@ def _default_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)  # a test runner's worker may ignore Ctrl-C; the build must not
 
 
-def start(path: Path) -> subprocess.Popen[bytes]:
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # as `storyboard build &` in a script: only SIGTERM stops it
+
+
+def start(path: Path, *, sigint: Callable[[], None] = _default_sigint) -> subprocess.Popen[bytes]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
     return subprocess.Popen(
         [sys.executable, "-m", "storyboard", "build", str(path)],
@@ -77,7 +81,7 @@ def start(path: Path) -> subprocess.Popen[bytes]:
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        preexec_fn=_default_sigint,
+        preexec_fn=sigint,
     )
 
 
@@ -135,11 +139,21 @@ def assert_clean(root: Path, code: int, err: str, expected: int) -> None:
     assert leftovers(root) == []
 
 
-@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
-def test_a_signal_while_ffmpeg_renders_stops_the_build_cleanly(project: Project, sig: int, code: int) -> None:
+@pytest.mark.parametrize(
+    ("sig", "code", "sigint"),
+    [
+        (signal.SIGINT, 130, _default_sigint),
+        (signal.SIGTERM, 143, _default_sigint),
+        (signal.SIGTERM, 143, _ignore_sigint),
+    ],
+    ids=["SIGINT", "SIGTERM", "SIGTERM with SIGINT ignored"],
+)
+def test_a_signal_while_ffmpeg_renders_stops_the_build_cleanly(
+    project: Project, sig: int, code: int, sigint: Callable[[], None]
+) -> None:
     path = project.write(RENDERS)
     before = digests(project.root)
-    process = start(path)
+    process = start(path, sigint=sigint)
     wait_for(lambda: ffmpegs(project.root), "ffmpeg render", process)
     process.send_signal(sig)
     got, err = finish(process)
@@ -206,7 +220,7 @@ def test_kill_9_during_the_cut_keeps_the_old_film_and_the_next_build_sweeps_the_
     code, err = finish(start(path))
     assert code == 0, err
     assert leftovers(project.root) == []
-    assert abs(probe_clip(project.root / "out" / "storyboard.mp4").seconds - 15.0) < 0.2
+    assert abs(probe_clip(project.root / "out" / "storyboard.mp4").seconds - 9.0) < 0.2
 
 
 def test_a_sweep_leaves_a_live_build_alone(project: Project) -> None:
@@ -262,4 +276,4 @@ def test_two_builds_of_one_folder_at_once_both_succeed(project: Project) -> None
         assert [code for code, _ in results] == [0, 0], results
         assert not [word for err in results for word in NOISE if word in err[1]], results
         assert leftovers(project.root) == []
-        assert abs(probe_clip(project.root / "out" / "storyboard.mp4").seconds - 6.0) < 0.2
+        assert abs(probe_clip(project.root / "out" / "storyboard.mp4").seconds - 4.0) < 0.2

@@ -85,10 +85,13 @@ def _on_sigterm(received: list[int]) -> Any:
     def handler(signum: int, frame: FrameType | None) -> None:
         received.append(signum)
         on_int = signal.getsignal(signal.SIGINT)
-        if callable(on_int):
-            on_int(signal.SIGINT, frame)  # asyncio's handler cancels the main task; the default raises
-        else:
-            raise KeyboardInterrupt
+        if callable(on_int) and on_int is not signal.default_int_handler:
+            on_int(signal.SIGINT, frame)  # asyncio.run's: cancels the build, which then cleans up
+            return
+        building = sys.modules.get("storyboard.ops.building")  # loaded when a build runs (no import here)
+        if building is not None and building.stop():
+            return  # SIGINT ignored, so asyncio.run has no handler: the build is cancelled as Ctrl-C would
+        raise KeyboardInterrupt
 
     try:
         return signal.signal(signal.SIGTERM, handler)

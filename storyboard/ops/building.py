@@ -107,11 +107,13 @@ def build(
     else:
         raise BuildError("build() cannot start an event loop inside a running one; await abuild(...) instead")
     compiled = compiled_of(target)
-    # the scratch is held around asyncio.run, which returns once the threads a cancelled build
-    # left running (to_thread cannot stop one) have ended: then nothing writes to it any more
-    with scratch(compiled.root / STORE_DIR / "tmp"):
-        return asyncio.run(
-            abuild(
+
+    async def main() -> BuildResult:
+        task = asyncio.current_task()
+        assert task is not None
+        _RUNNING.add(task)
+        try:
+            return await abuild(
                 compiled,
                 jobs=jobs,
                 selection=selection,
@@ -121,7 +123,32 @@ def build(
                 resubmit=resubmit,
                 environ=environ,
             )
-        )
+        finally:
+            _RUNNING.discard(task)
+
+    # the scratch is held around asyncio.run, which returns once the threads a cancelled build
+    # left running (to_thread cannot stop one) have ended: then nothing writes to it any more
+    with scratch(compiled.root / STORE_DIR / "tmp"):
+        try:
+            return asyncio.run(main())
+        except asyncio.CancelledError:
+            raise KeyboardInterrupt from None  # stop() cancelled it, as asyncio.run does on Ctrl-C
+
+
+_RUNNING: set[asyncio.Task[BuildResult]] = set()
+
+
+def stop() -> bool:
+    """Cancel every build running under :func:`build` (a signal handler may call it); False when none runs.
+
+    The CLI's SIGTERM does this when SIGINT is ignored (then ``asyncio.run`` has no Ctrl-C handler
+    to cancel with). Cancelling is what asyncio.run itself does on Ctrl-C: the build cleans up,
+    then ``build`` raises KeyboardInterrupt.
+    """
+    running = list(_RUNNING)
+    for task in running:
+        task.get_loop().call_soon_threadsafe(task.cancel)
+    return bool(running)
 
 
 async def abuild(
