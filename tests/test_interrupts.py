@@ -54,7 +54,7 @@ shots:
 """
 PAIRS = """
 version: 1
-settings: {provider: local, resolution: 480p, duration: 2}
+settings: {provider: local, resolution: 480p, duration: 3}
 shots:
   - id: a
     prompt: One.
@@ -276,4 +276,4 @@ def test_two_builds_of_one_folder_at_once_both_succeed(project: Project) -> None
         assert [code for code, _ in results] == [0, 0], results
         assert not [word for err in results for word in NOISE if word in err[1]], results
         assert leftovers(project.root) == []
-        assert abs(probe_clip(project.root / "out" / "storyboard.mp4").seconds - 4.0) < 0.2
+        assert abs(probe_clip(project.root / "out" / "storyboard.mp4").seconds - 6.0) < 0.2
