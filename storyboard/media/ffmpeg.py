@@ -114,9 +114,10 @@ def _dies_with_parent() -> Callable[[], None] | None:
     if prctl is None:
         return None
     parent = os.getpid()
+    option, kill = ctypes.c_int(1), ctypes.c_ulong(signal.SIGKILL)  # PR_SET_PDEATHSIG; made before the fork
 
     def set_pdeathsig() -> None:
-        prctl(1, ctypes.c_ulong(signal.SIGKILL))  # PR_SET_PDEATHSIG
+        prctl(option, kill)
         if os.getppid() != parent:  # the parent died before the request took effect
             os._exit(1)
 
