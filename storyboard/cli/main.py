@@ -9,8 +9,10 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
+import signal
 import sys
-from typing import Any
+from types import FrameType
+from typing import Any, NoReturn
 
 import click
 
@@ -62,7 +64,47 @@ def cli() -> None:
 
 
 def main(argv: list[str] | None = None) -> Any:
-    """The console script: a user sees a message, never a traceback (STORYBOARD_DEBUG=1 shows it)."""
+    """The console script: a user sees a message, never a traceback (STORYBOARD_DEBUG=1 shows it).
+
+    Ctrl-C and SIGTERM both stop a build cleanly (its ffmpeg killed, its temporaries removed)
+    and exit 128 + the signal's number: 130 for SIGINT, 143 for SIGTERM.
+    """
+    received: list[int] = []
+    previous = _on_sigterm(received)
+    try:
+        return _run(argv, received)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _on_sigterm(received: list[int]) -> Any:
+    """SIGTERM does what SIGINT does at that moment (inside ``asyncio.run``: cancel the build);
+    returns the handler it replaced (None when none could be installed: not the main thread)."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        received.append(signum)
+        on_int = signal.getsignal(signal.SIGINT)
+        if callable(on_int) and on_int is not signal.default_int_handler:
+            on_int(signal.SIGINT, frame)  # asyncio.run's: cancels the build, which then cleans up
+            return
+        building = sys.modules.get("storyboard.ops.building")  # loaded when a build runs (no import here)
+        if building is not None and building.stop():
+            return  # SIGINT ignored, so asyncio.run has no handler: the build is cancelled as Ctrl-C would
+        raise KeyboardInterrupt
+
+    try:
+        return signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # signals can be set only from the main thread
+        return None
+
+
+def _interrupted(received: list[int]) -> NoReturn:
+    click.echo("storyboard: interrupted" if not received else "storyboard: terminated", err=True)
+    sys.exit(128 + (received[0] if received else signal.SIGINT))
+
+
+def _run(argv: list[str] | None, received: list[int]) -> Any:
     from ..errors import StoryboardError
 
     try:
@@ -74,13 +116,11 @@ def main(argv: list[str] | None = None) -> Any:
         sys.exit(exc.exit_code)
     except click.exceptions.Abort as exc:
         if isinstance(exc.__cause__, KeyboardInterrupt):  # click turns Ctrl-C into Abort
-            click.echo("storyboard: interrupted", err=True)
-            sys.exit(130)
+            _interrupted(received)
         click.echo("storyboard: aborted", err=True)
         sys.exit(1)
     except KeyboardInterrupt:
-        click.echo("storyboard: interrupted", err=True)
-        sys.exit(130)
+        _interrupted(received)
     except StoryboardError as exc:
         if os.environ.get(DEBUG):
             raise

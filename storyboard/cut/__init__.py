@@ -10,7 +10,6 @@ cut to the video's length) and joined by the concat filter, so sound stays in sy
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,16 +89,15 @@ def cut_film(
 def _concat_copy(clips: Sequence[Path], out: Path) -> None:
     import ffmpeg
 
-    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False, dir=out.parent) as listing:
-        for clip in clips:
-            escaped = os.fspath(Path(clip).resolve()).replace("'", "'\\''")
-            listing.write(f"file '{escaped}'\n")
+    listing = temp_beside(out, ".txt")  # named as the build's temporaries are: a kill leaves it sweepable
     try:
-        stream = ffmpeg.input(listing.name, f="concat", safe=0)
+        escaped = (os.fspath(Path(clip).resolve()).replace("'", "'\\''") for clip in clips)
+        listing.write_text("".join(f"file '{name}'\n" for name in escaped), encoding="utf-8")
+        stream = ffmpeg.input(os.fspath(listing), f="concat", safe=0)
         args = stream.output(os.fspath(out), c="copy", f="mp4").compile(cmd=ffmpeg_head())
         run_ffmpeg(args, what="cutting the film", timeout=CUT_TIMEOUT)
     finally:
-        os.unlink(listing.name)
+        listing.unlink(missing_ok=True)
 
 
 def _concat_normalise(clips: Sequence[Path], infos: Sequence[ClipInfo], out: Path, size: tuple[int, int]) -> None:

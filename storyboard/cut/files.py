@@ -3,6 +3,10 @@
 Two builds of one folder may cut at once (each waits for the other's shots, then both
 cut): a fixed temporary name (``.film.html.tmp``) would be shared, and one build would
 rename away the file the other is still writing. ``mkstemp`` names are unique.
+
+Inside a build, the name also carries the build's token and its folder is noted in the build's
+lock (see :mod:`storyboard.store.sweep`): what a killed build left beside its outputs is swept
+by the next build, and a live build's temporaries never are.
 """
 
 from __future__ import annotations
@@ -13,14 +17,18 @@ import tempfile
 from pathlib import Path
 
 from ..errors import RenderError
+from ..store.sweep import current
 
 
 def temp_beside(path: Path, suffix: str | None = None) -> Path:
     """A new, empty, uniquely named file in ``path``'s folder, with an ordinary file's mode."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.stem}-", suffix=path.suffix if suffix is None else suffix
-    )
+    build = current()
+    prefix = f".{path.stem}-"
+    if build is not None:
+        build.note(path.parent)  # before the file exists: a kill from here on leaves it findable
+        prefix += f"{build.token}-"
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=path.suffix if suffix is None else suffix)
     os.close(fd)
     os.chmod(name, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are ordinary files
     return Path(name)

@@ -6,6 +6,7 @@ it in the film. Thumbnails are named by shot key, so a rebuild makes only the ne
 
 from __future__ import annotations
 
+import contextvars
 import os
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
@@ -63,9 +64,11 @@ def write_review(shots: list[FilmShot], film: Path, path: Path, title: str) -> P
     named = [(shot, thumbs / f"{shot.key[:20]}.jpg") for shot in shots]
     todo = {thumb: shot for shot, thumb in named if not thumb.is_file()}  # one per key, even if a shot repeats
     if todo:
-        # each frame is its own ffmpeg process, mostly waiting on its decoder: one per core at a time
+        # each frame is its own ffmpeg process, mostly waiting on its decoder: one per core at a time;
+        # each runs in a copy of this context, so the build's temporaries and ffmpeg children are its own
         with ThreadPoolExecutor(max_workers=min(len(todo), os.cpu_count() or 1)) as pool:
-            for done in [pool.submit(_thumbnail, s.clip, s.seconds / 2, t) for t, s in todo.items()]:
+            jobs = [(t, s, contextvars.copy_context()) for t, s in todo.items()]
+            for done in [pool.submit(c.run, _thumbnail, s.clip, s.seconds / 2, t) for t, s, c in jobs]:
                 done.result()  # the first failure is raised, after the others have finished
     rows = []
     for shot, thumb in named:
@@ -92,8 +95,11 @@ def write_review(shots: list[FilmShot], film: Path, path: Path, title: str) -> P
         total=sum((s.cost_usd for s in shots), Decimal(0)),
     )
     tmp = temp_beside(path)
-    tmp.write_text(html, encoding="utf-8")
-    replace_over(tmp, path)
+    try:
+        tmp.write_text(html, encoding="utf-8")
+        replace_over(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return path
 
 

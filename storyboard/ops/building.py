@@ -101,24 +101,58 @@ def build(
     environ: Mapping[str, str] | None = None,
 ) -> BuildResult:
     """``abuild`` in a fresh event loop (a caller inside a running loop awaits ``abuild``)."""
+    from ..store import STORE_DIR
+    from ..store.sweep import scratch
+
     try:
         asyncio.get_running_loop()
     except RuntimeError:  # no loop running: the usual case
         pass
     else:
         raise BuildError("build() cannot start an event loop inside a running one; await abuild(...) instead")
-    return asyncio.run(
-        abuild(
-            target,
-            jobs=jobs,
-            selection=selection,
-            report=report,
-            available=available,
-            plan=plan,
-            resubmit=resubmit,
-            environ=environ,
-        )
-    )
+    compiled = compiled_of(target)
+
+    async def main() -> BuildResult:
+        task = asyncio.current_task()
+        assert task is not None
+        _RUNNING.add(task)
+        try:
+            return await abuild(
+                compiled,
+                jobs=jobs,
+                selection=selection,
+                report=report,
+                available=available,
+                plan=plan,
+                resubmit=resubmit,
+                environ=environ,
+            )
+        finally:
+            _RUNNING.discard(task)
+
+    # the scratch is held around asyncio.run, which returns once the threads a cancelled build
+    # left running (to_thread cannot stop one) have ended: then nothing writes to it any more
+    with scratch(compiled.root / STORE_DIR / "tmp"):
+        try:
+            return asyncio.run(main())
+        except asyncio.CancelledError:
+            raise KeyboardInterrupt from None  # stop() cancelled it, as asyncio.run does on Ctrl-C
+
+
+_RUNNING: set[asyncio.Task[BuildResult]] = set()
+
+
+def stop() -> bool:
+    """Cancel every build running under :func:`build` (a signal handler may call it); False when none runs.
+
+    The CLI's SIGTERM does this when SIGINT is ignored (then ``asyncio.run`` has no Ctrl-C handler
+    to cancel with). Cancelling is what asyncio.run itself does on Ctrl-C: the build cleans up,
+    then ``build`` raises KeyboardInterrupt.
+    """
+    running = list(_RUNNING)
+    for task in running:
+        task.get_loop().call_soon_threadsafe(task.cancel)
+    return bool(running)
 
 
 async def abuild(
@@ -138,13 +172,20 @@ async def abuild(
     errors). ``plan`` is the plan to build (default: a fresh one); ``available`` replaces the
     provider clients; ``resubmit`` forgets the journalled jobs of the selected shots (a submit
     that got no answer, a result that can no longer be fetched) so they are sent anew.
+
+    The build's partial files live in a scratch of its own, removed on the way out, interrupted
+    or not; it starts by sweeping what killed builds left (see :mod:`storyboard.store.sweep`).
+    Every ffmpeg it started is killed when it ends.
     """
+    from ..media.ffmpeg import reaped
     from ..plan import make_plan
     from ..run import Runner, providers
     from ..store import Store
+    from ..store.sweep import scratch
 
     compiled = compiled_of(target)
-    with Store(compiled.root, create=True) as store:
+    with Store(compiled.root, create=True) as store, scratch(store.tmp) as own, reaped():
+        store.use_tmp(own.folder)
         if plan is None:
             plan = make_plan(compiled, store, resubmit=(selection or compiled.shots) if resubmit else ())
         todo = plan.selected(selection)

@@ -111,6 +111,10 @@ class Store:
         """A fresh path under tmp/ (same filesystem as clips/, so the final rename is atomic)."""
         return self.local.temp_path(suffix)
 
+    def use_tmp(self, folder: Path) -> None:
+        """Stage this store's partial files in ``folder`` (a build's own, under tmp/: see sweep.py)."""
+        self.tmp = self.local.tmp = folder
+
     def put_clip(self, key: str, source: Path, *, move: bool = True, take: int = DEFAULT_TAKE) -> Path:
         """Store ``source`` as the clip of ``key`` (fsync, one atomic rename) and record its size and sha256.
 
