@@ -101,7 +101,7 @@ def build(
     environ: Mapping[str, str] | None = None,
 ) -> BuildResult:
     """``abuild`` in a fresh event loop (a caller inside a running loop awaits ``abuild``)."""
-    from ..store import STORE_DIR
+    from ..store import STORE_DIR, Store
     from ..store.sweep import scratch
 
     try:
@@ -132,6 +132,7 @@ def build(
 
     # the scratch is held around asyncio.run, which returns once the threads a cancelled build
     # left running (to_thread cannot stop one) have ended: then nothing writes to it any more
+    Store(compiled.root, create=True).close()  # a read-only or uncreatable store is said here, before staging
     with scratch(compiled.root / STORE_DIR / "tmp"):
         try:
             return asyncio.run(main())
