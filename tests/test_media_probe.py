@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import struct
+import subprocess
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ import pytest
 from storyboard.compile import compile_storyboard
 from storyboard.load import load
 from storyboard.media.probe import MAX_BYTES, MediaInfo, Unfit, probe_clip, probe_input
-from tests.conftest import Project, ffmpeg
+from tests.conftest import Project, ffmpeg_exe
 
 
 def png_bytes(width: int, height: int, *, rows: bool = True) -> bytes:
@@ -63,8 +64,11 @@ MADE: dict[str, list[str]] = {
 def make_pool(folder: Path) -> Path:
     """Every file of MADE plus the hand-made ones; hostile ones that are cheap to write are made per test."""
     folder.mkdir(parents=True, exist_ok=True)
-    for name, args in MADE.items():
-        ffmpeg(*args, str(folder / name))
+    running = [
+        (name, subprocess.Popen([ffmpeg_exe(), "-loglevel", "error", "-y", *args, str(folder / name)]))
+        for name, args in MADE.items()
+    ]
+    assert not [name for name, process in running if process.wait() != 0]
     jpeg = (folder / "photo.jpg").read_bytes()
     (folder / "cut-short.jpg").write_bytes(jpeg[: len(jpeg) // 4])  # decoders draw what is there: legitimate
     clip = (folder / "clip.mp4").read_bytes()

@@ -171,7 +171,8 @@ def probe_input(path: Path, kind: str) -> MediaInfo | Unfit:
     import av
 
     try:
-        with av.open(os.fspath(path), stream_options=[_DECODE_LIMIT]) as container:
+        per_stream: Any = [_DECODE_LIMIT]  # PyAV's stub says list[str]; it passes each dict to FFmpeg
+        with av.open(os.fspath(path), stream_options=per_stream) as container:
             if kind == "audio":
                 return _audio_input(container)
             return _picture_input(container, kind)
