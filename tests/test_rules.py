@@ -751,7 +751,7 @@ CASES: list[Case] = [
           A: {images: ['https://ann:hunter2@cdn.example.com/a.png']}  # <-
         shots: [{id: a, prompt: '@A'}]
         """,
-        col=17,
+        col=16,
         help="user:password@",
     ),
     # T: templates ------------------------------------------------------------------------
