@@ -66,7 +66,9 @@ RULES: dict[str, Rule] = {
         Rule("M002", E, "media path leaves the storyboard's folder", _DESIGN),
         Rule("M003", E, "media value is neither a relative path nor an https:// URL", _DESIGN),
         Rule("M004", E, "media of the wrong kind for this field", _DESIGN),
-        Rule("M005", E, "media file cannot be read as audio or video", _DESIGN),
+        Rule("M005", E, "media file is not what its extension claims (an image, a video with frames, audio)", _DESIGN),
+        Rule("M006", E, "media file over a size bound (bytes, or pixels a side)", "storyboard safety limit"),
+        Rule("M007", E, "media URL carries a user name or password", _DESIGN),
         # T: prompt templates
         Rule("T001", E, "prompt template syntax error", "Jinja2"),
         Rule("T002", E, "undefined template variable", _DESIGN),

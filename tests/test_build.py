@@ -14,11 +14,13 @@ import av
 import pytest
 
 from storyboard.compile import compile_storyboard
+from storyboard.errors import MediaError
 from storyboard.load import load
 from storyboard.media.frames import last_frame
 from storyboard.media.probe import probe_clip
 from storyboard.ops import build
 from storyboard.plan import make_plan
+from storyboard.run import local
 from storyboard.run.local import LocalProvider
 from storyboard.store import Store
 
@@ -201,10 +203,23 @@ def test_a_failed_shot_fails_only_its_descendants(project):
 
 
 @pytest.mark.slow
-def test_cli_build_exit_codes_and_failure_message(project):
+def test_cli_build_exit_codes_and_failure_message(project, monkeypatch):
     path = project.write(BOARD)
     (project.root / "refs" / "c.png").write_bytes(b"\x89PNG\r\n\x1a\n but not really a png")
-    result = project.cli("build", str(path))
+    refused = project.cli("build", str(path))  # `check` decodes every image: nothing renders
+    assert refused.exit_code == 1 and "M005" in refused.output and "Traceback" not in refused.output
+    assert not (project.root / "out").exists()
+    shutil.copyfile(project.root / "refs" / "b.png", project.root / "refs" / "c.png")
+    real = local.check_image
+
+    def spoiled_after_check(image: Path) -> None:  # a file that breaks between check and render
+        if image.name == "c.png":
+            raise MediaError("spoiled after check")
+        real(image)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(local, "check_image", spoiled_after_check)
+        result = project.cli("build", str(path))
     assert result.exit_code == 1
     assert "shot `cup` failed" in result.output
     assert "shot `steam` skipped" in result.output

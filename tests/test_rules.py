@@ -22,6 +22,7 @@ from storyboard.diagnostics import RULES, Diagnostic, Severity
 from storyboard.load import load
 
 from .conftest import Project
+from .test_media_probe import png_bytes
 
 MARK = "# <-"
 MiB = 1024 * 1024
@@ -738,7 +739,6 @@ CASES: list[Case] = [
           - {id: a, motion: bad, prompt: '@bad x'}
         """,
         col=8,
-        shot="a",
     ),
     Case(
         "M005",
@@ -751,7 +751,6 @@ CASES: list[Case] = [
           - {id: a, audio: song, prompt: '@song x'}
         """,
         col=9,
-        shot="a",
         files=(("refs/song.wav", b"RIFF but not really"),),
     ),
     Case(
@@ -766,8 +765,34 @@ CASES: list[Case] = [
         shots: [{id: a, prompt: '@A hums'}]
         """,
         col=12,
-        shot="a",
         files=(("refs/hum.mp3", b"not an mp3"),),
+    ),
+    Case(
+        "M006",
+        "image-too-wide",
+        """
+        version: 1
+        shots:
+          - id: a
+            prompt: x
+            first_frame: refs/wide.png  # <-
+        """,
+        col=18,
+        message="10000x2",
+        help="8,192 pixels a side",
+        files=(("refs/wide.png", png_bytes(10000, 2)),),
+    ),
+    Case(
+        "M007",
+        "password-in-url",
+        """
+        version: 1
+        characters:
+          A: {images: ['https://ann:hunter2@cdn.example.com/a.png']}  # <-
+        shots: [{id: a, prompt: '@A'}]
+        """,
+        col=16,
+        help="user:password@",
     ),
     # T: templates ------------------------------------------------------------------------
     Case(

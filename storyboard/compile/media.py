@@ -1,18 +1,22 @@
 """Media values: relative paths inside the project, or https:// URLs; and their probes.
 
-A value is checked once however many shots use it. Lengths and sizes of local audio and
-video come from the container via PyAV (a media library, not ffmpeg's text output), and
-only for the files a rule or a price needs.
+A value is checked once however many shots use it. Each local file is probed once, at
+`check`, for what its extension claims (an image decodes, a video has frames, an audio
+file has sound) and against the size bounds, so what `check` accepts the build can read.
+Lengths and sizes come from the container via PyAV, not from ffmpeg's text output.
+A URL is taken as it is, except that one carrying a user name or password is refused:
+the plan, the store and the journal would keep the secret.
 """
 
 from __future__ import annotations
 
+import stat
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Literal
 from urllib.parse import urlparse
 
-from ..media.probe import MediaInfo, probe_media
+from ..media.probe import MAX_SIDE, MediaInfo, Unfit, probe_input, probe_media
 from .request import MediaRef
 
 Kind = Literal["image", "video", "audio"]
@@ -30,7 +34,7 @@ _BY_EXT: dict[str, Kind] = {
 class MediaProblem:
     """Why a media value was refused, as the compiler reports it: an M code, the text, and a fix if there is one."""
 
-    code: str  # M001..M004
+    code: str  # M001..M007
     message: str
     help: str | None = None
 
@@ -78,7 +82,19 @@ class MediaResolver:
     def _resolve(self, value: str) -> Resolved:
         kind = kind_of(value)
         if "://" in value or value.startswith(("data:", "file:")):
-            parsed = urlparse(value)
+            try:
+                parsed = urlparse(value)
+                secret = parsed.username is not None or parsed.password is not None
+            except ValueError:  # an unbalanced [ in the host
+                parsed, secret = urlparse(""), False
+            if secret or "@" in parsed.netloc:
+                return _refused(
+                    kind,
+                    "M007",
+                    f"expected a URL without credentials, found a user name or password in `{_redacted(value)}`",
+                    "drop the `user:password@` part: the plan, the store and the journal keep media URLs; "
+                    "use a signed URL (its query carries the access) or a file inside the project",
+                )
             if parsed.scheme != "https" or not parsed.netloc:
                 return _refused(
                     kind,
@@ -100,6 +116,11 @@ class MediaResolver:
             )
         try:
             full = (self.root / value).resolve()
+        except (OSError, RuntimeError):  # a symlink loop (RuntimeError before Python 3.13)
+            return _refused(
+                kind, "M001", f"`{value}` is a symbolic link that never reaches a file (a loop)", "name the file itself"
+            )
+        try:
             rel = full.relative_to(self.root)
         except ValueError:
             return _refused(
@@ -109,10 +130,15 @@ class MediaResolver:
                 "media must live inside the storyboard's folder tree; copy the file into it",
             )
         try:
-            exists = full.is_file()
-        except OSError:  # a name the filesystem cannot hold (too long)
-            exists = False
-        if not exists:
+            mode: int | None = full.stat().st_mode  # stat, never open: a FIFO would block
+        except OSError:  # missing, or a name the filesystem cannot hold (too long)
+            mode = None
+        if mode is not None and not stat.S_ISREG(mode):
+            what = "a directory" if stat.S_ISDIR(mode) else "not a regular file (a pipe, socket or device)"
+            return _refused(
+                kind, "M001", f"`{value}` is {what}, not a media file", "name a media file inside the project"
+            )
+        if mode is None:
             near = _nearby(full)
             return _refused(
                 kind,
@@ -122,6 +148,12 @@ class MediaResolver:
                 if near
                 else "check the path; it is relative to the storyboard file",
             )
+        if kind is not None:
+            found = probe_input(full, kind)
+            if isinstance(found, Unfit):
+                return _refused(kind, *_unfit(value, kind, found))
+            if kind != "image":
+                self._probes[full] = found  # the rules and prices ask for its length: no second probe
         return Resolved(MediaRef(file=rel.as_posix()), kind, full)
 
     def local_files(self) -> set[Path]:
@@ -139,6 +171,31 @@ class MediaResolver:
         if hit is None:
             hit = self._probes[path] = probe_media(path)
         return hit
+
+
+def _unfit(value: str, kind: Kind, found: Unfit) -> tuple[str, str, str]:
+    """The code, message and fix for a local file that is not what its extension claims."""
+    what = "an image" if kind == "image" else f"a {kind}"
+    if found.too_large:
+        fix = (
+            f"scale it down to at most {MAX_SIDE:,} pixels a side"
+            if "pixels" in found.reason
+            else "use a smaller file: trim it, or re-encode it at a lower bitrate or resolution"
+        )
+        return "M006", f"`{value}` is too large for {what} input: {found.reason}", fix
+    fix = {
+        "image": "use a PNG or JPEG that opens in an image viewer",
+        "video": "re-encode it as an H.264 mp4 with a video stream",
+        "audio": "re-encode it as WAV or MP3",
+    }[kind]
+    return "M005", f"`{value}` is named as {what} but is not one: {found.reason}", fix
+
+
+def _redacted(url: str) -> str:
+    """The URL with its user name and password replaced, so a diagnostic does not repeat them."""
+    scheme, sep, rest = url.partition("://")
+    userinfo, at, _ = rest.partition("/")[0].rpartition("@")
+    return f"{scheme}{sep}***@{rest[len(userinfo) + len(at) :]}" if at else url
 
 
 def _nearby(full: Path) -> str | None:

@@ -106,17 +106,7 @@ def check_ref_video(ctx: Context, shot: Shot, prof: Profile, video: RefVideo, gr
             help=f"set `resolution: {max(allowed, key=lambda r: int(r.rstrip('p')))}` on this shot",
             setting=True,
         )
-    if video.video.file is not None:
-        probe = ctx.media.probe(ctx.media.root / video.video.file)
-        if isinstance(probe, str):
-            ctx.error(
-                "M005",
-                f"cannot read `{video.video.file}` as a video: {probe}",
-                ctx.at("assets", video.tag[1:]),
-                sid,
-                help="re-encode it as an H.264 mp4",
-            )
-            return
+    # a local file here was probed when it resolved (M005 if it holds no video): its shape is known
     seconds, width, height, _ = ref_video_shape(ctx, video)
     if video.type == "reference" and seconds is not None and seconds > prof.reference_video_max_seconds + 1e-6:
         ctx.error(

@@ -29,6 +29,9 @@ from .job import Generated, Job, Report
 FPS = 32
 AUDIO_RATE = 48000
 HOLD = 0.75  # seconds an end frame or keyframe image stays on screen
+# stills are read by their content, as `check` decoded them: the gif demuxer ffmpeg picks
+# for a GIF takes no `loop` option, so a GIF that checked clean failed the render
+STILL_DEMUXER = "image2pipe"
 RENDER_TIMEOUT_BASE = 60.0
 RENDER_TIMEOUT_PER_SECOND = 20.0
 RENDER_ATTEMPTS = 3
@@ -121,7 +124,7 @@ def preview_args(job: Job, out: Path, *, threads: int = 0) -> list[str]:
 
     def still(path: Path, start: float, hold: float, uses: int) -> Any:
         def make() -> Any:
-            img = ffmpeg.input(str(path), loop=1, t=f"{hold:.6f}", framerate=FPS)
+            img = ffmpeg.input(str(path), loop=1, t=f"{hold:.6f}", framerate=FPS, f=STILL_DEMUXER)
             img = img.filter("scale", w, h, force_original_aspect_ratio="decrease")
             return img.filter("pad", w, h, "(ow-iw)/2", "(oh-ih)/2", color=bg).filter("setsar", 1)
 
@@ -139,7 +142,7 @@ def preview_args(job: Job, out: Path, *, threads: int = 0) -> list[str]:
             continue
 
         def make_thumb(path: Path = path) -> Any:
-            thumb = ffmpeg.input(str(path), loop=1, t=f"{seconds:.6f}", framerate=FPS)
+            thumb = ffmpeg.input(str(path), loop=1, t=f"{seconds:.6f}", framerate=FPS, f=STILL_DEMUXER)
             return thumb.filter("scale", thumb_w, thumb_h, force_original_aspect_ratio="decrease").filter("setsar", 1)
 
         thumb = shared(("thumb", path), thumbs[path], make_thumb)
