@@ -16,7 +16,8 @@ from .context import Context
 from .media import looks_absolute
 
 FILM_SUFFIXES = (".mp4", ".m4v")  # the cut writes an MP4 container whatever the name says
-SIDECARS = (".otio", ".html", ".thumbs")
+TIMELINE, REVIEW, THUMBS = ".otio", ".html", ".thumbs"  # the film's sidecars, by suffix: one name for each
+SIDECARS = (TIMELINE, REVIEW, THUMBS)
 
 
 def film_output(root: Path, stem: str, output: str | None) -> Path:
@@ -86,7 +87,7 @@ def check_output(ctx: Context) -> None:
             )
             return
     for path in outputs_of(film):
-        kind = _not_ordinary(path, directory=path.suffix == ".thumbs")
+        kind = _not_ordinary(path, directory=path.suffix == THUMBS)
         if kind is not None:
             ctx.error(
                 "O005",

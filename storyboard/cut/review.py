@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 
+from ..compile.output import THUMBS
 from ..media.frames import grab_frame
 from .files import replace_over, temp_beside
 from .timeline import FilmShot
@@ -59,7 +60,7 @@ def write_review(shots: list[FilmShot], film: Path, path: Path, title: str) -> P
     """Write ``path`` (HTML) and its thumbnails folder beside it; paths in the page are relative."""
     import jinja2
 
-    thumbs = path.with_suffix(".thumbs")
+    thumbs = path.with_suffix(THUMBS)
     thumbs.mkdir(parents=True, exist_ok=True)
     named = [(shot, thumbs / f"{shot.key[:20]}.jpg") for shot in shots]
     todo = {thumb: shot for shot, thumb in named if not thumb.is_file()}  # one per key, even if a shot repeats

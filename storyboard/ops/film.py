@@ -45,6 +45,7 @@ def film_path(compiled: Compiled) -> Path:
 
 async def cut(compiled: Compiled, plan: Plan, store: Store, result: RunResult) -> Film:
     """Cut the film of a finished run (unless it is up to date) and write its sidecars."""
+    from ..compile.output import REVIEW, TIMELINE
     from ..compile.request import frame_size
     from ..cut import cut_film, film_sequence
     from ..load.model import DEFAULTS
@@ -71,7 +72,7 @@ async def cut(compiled: Compiled, plan: Plan, store: Store, result: RunResult) -
     film_key = hashlib.sha256(repr((keys, digests, size)).encode()).hexdigest()
     record = f"film:{plan.storyboard}"
     row = store.db.execute("SELECT value FROM meta WHERE name = ?", (record,)).fetchone()
-    timeline, review = output.with_suffix(".otio"), output.with_suffix(".html")
+    timeline, review = output.with_suffix(TIMELINE), output.with_suffix(REVIEW)
     if output.is_file() and row is not None and row[0] == f"{film_key}:{_stamp(output)}":
         if not (timeline.is_file() and review.is_file()):
             await asyncio.to_thread(_sidecars, compiled, plan, result, sequence, clips, infos, output)
@@ -95,6 +96,7 @@ def _sidecars(
     film: Path,
 ) -> None:
     """The timeline and the review page, written beside the film."""
+    from ..compile.output import REVIEW, TIMELINE
     from ..cut.review import write_review
     from ..cut.timeline import FilmShot, write_timeline
 
@@ -112,8 +114,8 @@ def _sidecars(
         start += info.seconds
     board = compiled.loaded.storyboard
     title = (board.title if board is not None else None) or compiled.loaded.source.path.stem
-    write_timeline(shots, film.with_suffix(".otio"), title)
-    write_review(shots, film, film.with_suffix(".html"), title)
+    write_timeline(shots, film.with_suffix(TIMELINE), title)
+    write_review(shots, film, film.with_suffix(REVIEW), title)
 
 
 async def _verify(
