@@ -143,8 +143,8 @@ def assert_clean(root: Path, code: int, err: str, expected: int) -> None:
     ("sig", "code", "sigint"),
     [
         (signal.SIGINT, 130, _default_sigint),
-        (signal.SIGTERM, 143, _default_sigint),
-        (signal.SIGTERM, 143, _ignore_sigint),
+        (signal.SIGTERM, 130, _default_sigint),
+        (signal.SIGTERM, 130, _ignore_sigint),
     ],
     ids=["SIGINT", "SIGTERM", "SIGTERM with SIGINT ignored"],
 )

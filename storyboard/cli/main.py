@@ -67,7 +67,8 @@ def main(argv: list[str] | None = None) -> Any:
     """The console script: a user sees a message, never a traceback (STORYBOARD_DEBUG=1 shows it).
 
     Ctrl-C and SIGTERM both stop a build cleanly (its ffmpeg killed, its temporaries removed)
-    and exit 128 + the signal's number: 130 for SIGINT, 143 for SIGTERM.
+    and exit 130, the one code DESIGN.md gives an interrupted command (a pipeline tells a stop
+    from a failure by it, whichever signal its runner sends).
     """
     received: list[int] = []
     previous = _on_sigterm(received)
@@ -76,6 +77,9 @@ def main(argv: list[str] | None = None) -> Any:
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+
+
+INTERRUPTED = 130  # 128 + SIGINT, for SIGTERM too (DESIGN.md, "Pipelines")
 
 
 def _on_sigterm(received: list[int]) -> Any:
@@ -101,7 +105,7 @@ def _on_sigterm(received: list[int]) -> Any:
 
 def _interrupted(received: list[int]) -> NoReturn:
     click.echo("storyboard: interrupted" if not received else "storyboard: terminated", err=True)
-    sys.exit(128 + (received[0] if received else signal.SIGINT))
+    sys.exit(INTERRUPTED)
 
 
 def _run(argv: list[str] | None, received: list[int]) -> Any:
