@@ -80,6 +80,7 @@ RULES: dict[str, Rule] = {
         Rule("R002", E, "reference to an unknown shot", _DESIGN),
         Rule("R003", E, "dependency cycle between shots", _DESIGN),
         Rule("R004", E, "reference to an unknown or unsuitable asset", _DESIGN),
+        Rule("R005", E, "a shot picks a take beyond its takes", _DESIGN),
         # V: rules of the SkyReels V4 model, as the seed pages state them
         Rule("V001", E, "duration outside 3..15 whole seconds", _V4),
         Rule("V002", E, "I2V fields mixed with Omni fields in one shot", "seed 004 (422)"),

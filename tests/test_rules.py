@@ -1052,6 +1052,20 @@ CASES: list[Case] = [
         col=13,
         help="did you mean `dance`?",
     ),
+    Case(
+        "R005",
+        "take-beyond-takes",
+        """
+        version: 1
+        shots:
+          - id: pour
+            takes: 3
+            take: 5  # <-
+            prompt: x
+        """,
+        col=11,
+        message="shot `pour` picks take 5 but has only 3 takes",
+    ),
     # V: SkyReels V4 ----------------------------------------------------------------------
     Case(
         "V001",

@@ -44,6 +44,8 @@ class CompiledShot:
     estimate: bool = False  # billed seconds are a guess (a reference video behind a URL)
     ok: bool = True
     uploads: list[str] = field(default_factory=list)  # local inputs a URL-only provider needs uploaded
+    takes: int = 1  # variants generated, each its own job and clip
+    take: int = 1  # the one the cut and the shots built on this one use
 
     @property
     def provider(self) -> str:

@@ -25,6 +25,7 @@ def compile_shot(ctx: Context, shot: Shot) -> None:
     eff = cs.settings
     prof = PROFILES[eff["provider"]]
     check_settings(ctx, shot, prof)
+    cs.takes, cs.take = takes(ctx, shot)
 
     prompt = render_prompt(ctx, shot)
     extends_parent = shot.extends if shot.extends in ctx.shots else None
@@ -83,6 +84,25 @@ def compile_shot(ctx: Context, shot: Shot) -> None:
             cs.files[item.ref.file] = ctx.media.resolve_file(item.ref.file)
     if prof.paid:
         check_reachable(ctx, shot, prof, cs.request)
+
+
+def takes(ctx: Context, shot: Shot) -> tuple[int, int]:
+    """The shot's takes (its own, else `settings`, else 1) and its picked take; R005 when the pick is beyond them."""
+    n = shot.takes or ctx.board.settings.takes or 1
+    k = shot.take or 1
+    if k > n:
+        where = (
+            "" if shot.takes is not None else (" (from `settings`)" if ctx.board.settings.takes else " (the default)")
+        )
+        ctx.error(
+            "R005",
+            f"shot `{shot.id}` picks take {k} but has only {n} take{'s' if n > 1 else ''}{where}",
+            ctx.shot_at(shot, "take"),
+            shot.id,
+            help=f"pick a take from 1 to {n}, or raise `takes` to {k}",
+        )
+        k = 1
+    return n, k
 
 
 def check_combination(ctx: Context, shot: Shot, groups: list[RefGroup], extends_parent: str | None) -> list[str]:

@@ -31,6 +31,14 @@ Seconds = Annotated[
         json_schema_extra={"minimum": 3, "maximum": 15},
     ),
 ]
+Takes = Annotated[
+    int,
+    Field(
+        description="How many variants (takes) of a shot to generate, 1 to 4.",
+        ge=1,
+        le=4,
+    ),
+]
 Media = Annotated[
     str,
     Field(
@@ -74,6 +82,10 @@ class Overrides(_Model):
 class Settings(Overrides):
     """The file's defaults for every shot, and where the film is written."""
 
+    takes: Takes | None = Field(
+        default=None, description="Variants of every shot, 1..4; a shot may override it. Default: 1."
+    )
+
     output: str | None = Field(
         default=None, description="The film, relative to the storyboard file. Default: out/<file stem>.mp4."
     )
@@ -111,6 +123,15 @@ class Shot(Overrides):
     first_frame: Media | None = None
     last_frame: Media | None = None
     keyframes: list[Keyframe] = Field(default_factory=list, description="Mid-frame images with their times.")
+    takes: Takes | None = Field(
+        default=None,
+        description="Variants of this shot, 1..4, each its own job and clip. Default: `settings.takes`, else 1.",
+    )
+    take: int | None = Field(
+        default=None,
+        description="The take the cut and the shots built on this one use, 1..takes. Default: 1.",
+        ge=1,
+    )
 
     _index: int = PrivateAttr(default=-1)  # position in the file's `shots` list
 

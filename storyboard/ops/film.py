@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ..compile import Compiled
     from ..media.probe import ClipInfo
-    from ..plan import Plan
+    from ..plan import Plan, PlannedShot
     from ..run import RunResult
     from ..store import ClipRecord, Store
 
@@ -49,15 +49,16 @@ async def cut(compiled: Compiled, plan: Plan, store: Store, result: RunResult) -
     from ..compile.request import frame_size
     from ..cut import cut_film, film_sequence
     from ..load.model import DEFAULTS
+    from ..plan.keys import take_identity
 
-    clips = {sid: r.clip for sid, r in result.shots.items() if r.clip is not None}
+    clips = {sid: clip for sid in compiled.shots if (clip := result.clip(sid)) is not None}  # the picked takes
     missing = [sid for sid in compiled.cut if sid not in clips]
     if missing or not compiled.cut:
         return Film(None, None, missing)
     extends = {
         sid: edge.parent for sid, shot in compiled.shots.items() for edge in shot.edges if edge.kind == "extends"
     }
-    infos = {sid: await _info(store, plan.shot(sid).key, path) for sid, path in clips.items() if sid in compiled.cut}
+    infos = {sid: await _info(store, plan.shot(sid), path) for sid, path in clips.items() if sid in compiled.cut}
     sequence = film_sequence(compiled.cut, extends, infos, {sid: compiled.shots[sid].seconds for sid in extends})
     board = compiled.loaded.storyboard
     assert board is not None
@@ -65,10 +66,11 @@ async def cut(compiled: Compiled, plan: Plan, store: Store, result: RunResult) -
         board.settings.resolution or DEFAULTS["resolution"], board.settings.aspect_ratio or DEFAULTS["aspect_ratio"]
     )
     output = film_path(compiled)
-    keys = [plan.shot(sid).key for sid in sequence]
+    picked = [plan.shot(sid) for sid in sequence]
+    keys = [take_identity(p.key, p.take) for p in picked]  # take 1: the key alone, as before takes
     # the clips' digests too: a clip made again under its key (a --resubmit) may differ, and the film must follow
-    records = store.all_clip_records()
-    digests = [r.sha256 if (r := records.get(key)) is not None else None for key in keys]
+    records = {take: store.all_clip_records(take=take) for take in {p.take for p in picked}}
+    digests = [r.sha256 if (r := records[p.take].get(p.key)) is not None else None for p in picked]
     film_key = hashlib.sha256(repr((keys, digests, size)).encode()).hexdigest()
     record = f"film:{plan.storyboard}"
     row = store.db.execute("SELECT value FROM meta WHERE name = ?", (record,)).fetchone()
@@ -109,7 +111,7 @@ def _sidecars(
         info = infos[sid]
         shots.append(
             FilmShot(sid, clips[sid], start, info.seconds, info.fps, request.prompt, planned.provider, planned.key,
-                     planned.list_price, result.shots[sid].status)
+                     planned.list_price, result.shots[planned.label].status)
         )  # fmt: skip
         start += info.seconds
     board = compiled.loaded.storyboard
@@ -119,7 +121,7 @@ def _sidecars(
 
 
 async def _verify(
-    store: Store, plan: Plan, sequence: list[str], clips: dict[str, Path], records: dict[str, ClipRecord]
+    store: Store, plan: Plan, sequence: list[str], clips: dict[str, Path], records: dict[int, dict[str, ClipRecord]]
 ) -> None:
     """Every clip about to be cut is the one stored: its size and sha256 against the record.
 
@@ -133,16 +135,20 @@ async def _verify(
     """
     from ..errors import StoreError
 
-    keys = {sid: plan.shot(sid).key for sid in sequence}
+    picked = {sid: plan.shot(sid) for sid in sequence}
     checks = await asyncio.gather(
-        *(asyncio.to_thread(_check, store, keys[sid], records.get(keys[sid])) for sid in sequence)
+        *(
+            asyncio.to_thread(_check, store, p.key, p.take, records[p.take].get(p.key))
+            for p in (picked[sid] for sid in sequence)
+        )
     )
     bad: list[str] = []
     for sid, (why, refreshed) in zip(sequence, checks, strict=True):
+        p = picked[sid]
         if refreshed is not None:
-            store.record_clip(keys[sid], refreshed)
+            store.record_clip(p.key, refreshed, take=p.take)
         if why is not None:
-            moved = store.quarantine_clip(keys[sid])
+            moved = store.quarantine_clip(p.key, take=p.take)
             aside = f" (moved to {moved})" if moved is not None else ""
             bad.append(f"shot `{sid}`: {why}: {clips[sid]}{aside}")
     if bad:
@@ -155,9 +161,9 @@ async def _verify(
         )
 
 
-def _check(store: Store, key: str, record: ClipRecord | None) -> tuple[str | None, ClipRecord | None]:
+def _check(store: Store, key: str, take: int, record: ClipRecord | None) -> tuple[str | None, ClipRecord | None]:
     try:
-        return store.check_clip_file(key, record, full=True)
+        return store.check_clip_file(key, record, take=take, full=True)
     except (FileNotFoundError, NotADirectoryError):
         return "its stored clip is missing", None
 
@@ -168,13 +174,13 @@ def _stamp(path: Path) -> str:
     return f"{st.st_size}:{st.st_mtime_ns}"
 
 
-async def _info(store: Store, key: str, clip: Path) -> ClipInfo:
+async def _info(store: Store, shot: PlannedShot, clip: Path) -> ClipInfo:
     """A clip's probe, from the store when it was probed before (a no-op build probes nothing)."""
     from ..media import probe
 
-    known = store.clip_info(key)
+    known = store.clip_info(shot.key, take=shot.take)
     if known is not None:
         return probe.ClipInfo.from_json(known)
     info = await asyncio.to_thread(probe.probe_clip, clip)
-    store.remember_clip_info(key, info.to_json())
+    store.remember_clip_info(shot.key, info.to_json(), take=shot.take)
     return info

@@ -23,6 +23,19 @@ MEDIA_FIELDS = ("first_frame", "last_frame", "mid_frames", "ref_images", "ref_vi
 Resolve = Callable[[str], Path]
 
 
+def take_identity(key: str, take: int) -> str:
+    """What a dependant's key holds of its parent: the parent's key for take 1 (so keys made
+    before takes existed stand), ``<key>.take<k>`` for take k, so picking another take
+    regenerates the shots built on it."""
+    return key if take == 1 else f"{key}.take{take}"
+
+
+def split_identity(identity: str) -> tuple[str, int]:
+    """``(key, take)`` back from :func:`take_identity` (plan names a changed pick in words)."""
+    key, _, take = identity.partition(".take")
+    return key, int(take) if take.isdigit() else 1
+
+
 def key_of(request: dict[str, Any], hasher: FileHasher, resolve: Resolve, parent_keys: dict[str, str]) -> str:
     """sha256 of the request with media made content-based (``request`` is its JSON dump)."""
     material = dict(request)

@@ -15,8 +15,8 @@ from typing import Any, Literal
 
 from ..compile import Compiled, CompiledShot
 from ..errors import InvalidStoryboard
-from ..store import ClipRecord, FileHasher, Store
-from .keys import flat_inputs, key_of
+from ..store import BuildRecord, ClipRecord, FileHasher, JournalEntry, Store
+from .keys import flat_inputs, key_of, split_identity, take_identity
 from .price import price, rate
 
 Action = Literal["generate", "cached"]
@@ -37,6 +37,9 @@ class PlannedShot:
     estimate: bool
     request: dict[str, Any] = field(repr=False)
     resumes: str | None = None  # the journalled provider job this build picks up instead of paying again
+    take: int = 1  # which variant of the shot this row is: its clip is (key, take) in the store
+    takes: int = 1  # how many the shot has
+    picked: bool = True  # the take the cut and the dependants use
     _inputs: Callable[[], dict[str, Any]] | dict[str, Any] = field(repr=False, default_factory=dict)
 
     @property
@@ -46,10 +49,18 @@ class PlannedShot:
             self._inputs = self._inputs()
         return self._inputs
 
+    @property
+    def label(self) -> str:
+        """The row's name in progress and messages: the shot id for take 1, ``shot#k`` (the selector) after."""
+        return self.id if self.take == 1 else f"{self.id}#{self.take}"
+
     def to_json(self) -> dict[str, Any]:
         """A row of ``plan --format json``: USD as floats, ``resumes_job`` the journalled job a build picks up."""
         return {
             "id": self.id,
+            "take": self.take,
+            "takes": self.takes,
+            "picked": self.picked,
             "action": self.action,
             "reasons": self.reasons,
             "cost_usd": float(self.cost),
@@ -69,7 +80,7 @@ class Plan:
     compiled: Compiled
     storyboard: str  # the storyboard's name inside the store's folder
     provider: str
-    shots: list[PlannedShot]  # file order
+    shots: list[PlannedShot]  # file order, a shot's takes together in take order
 
     @property
     def total(self) -> Decimal:
@@ -92,13 +103,13 @@ class Plan:
         return any(s.estimate for s in self.to_generate)
 
     def shot(self, shot_id: str) -> PlannedShot:
-        """A planned shot by id; a KeyError for an id not in the plan."""
+        """A shot's picked take by id (what the cut and the dependants use); a KeyError for an id not in the plan."""
         return self._by_id[shot_id]
 
     @cached_property
     def _by_id(self) -> dict[str, PlannedShot]:
         """The runner and the cut look shots up per edge and per cut entry: by id, not by scan."""
-        return {s.id: s for s in self.shots}
+        return {s.id: s for s in self.shots if s.picked}
 
     def to_json(self) -> dict[str, Any]:
         """The ``plan --format json`` document: every shot and the total, USD as floats."""
@@ -129,82 +140,106 @@ def make_plan(compiled: Compiled, store: Store | None = None, *, resubmit: Colle
 def _plan(compiled: Compiled, store: Store, resubmit: set[str]) -> Plan:
     hasher = FileHasher(store)
     name = compiled.loaded.source.path.name
-    records = store.last_built(name)
-    journal = store.journal_entries()
-    clip_records = store.all_clip_records()
-    keys: dict[str, str] = {}
+    records = store.builds.takes(name)
+    journal = store.jobs.all()
+    clip_records: dict[int, dict[str, ClipRecord]] = {}
+    keys: dict[str, str] = {}  # shot id -> its picked take's identity (what dependants' keys hold)
     generating: set[str] = set()
-    planned: dict[str, PlannedShot] = {}
+    planned: dict[str, list[PlannedShot]] = {}
     for sid in compiled.order:
         shot = compiled.shots[sid]
         req = shot.request
         assert req is not None
         resolve = _resolver(shot, compiled.root)
         dump = req.model_dump(mode="json", exclude_none=True)
-        key = keys[sid] = key_of(dump, hasher, resolve, keys)
+        key = key_of(dump, hasher, resolve, keys)
         inputs: Callable[[], dict[str, Any]] | dict[str, Any] = partial(flat_inputs, dump, hasher, resolve, keys)
         list_price = price(req.provider, req.tier, req.resolution, req.video_input, shot.billed_seconds)
-        record = records.get(sid)
-        damaged = _damaged(store, key, clip_records)
-        if damaged is None:
-            action: Action = "cached"
-            reasons = ["up to date" if record is None or record.key == key else "this exact version is in the store"]
-        else:
-            action = "generate"
-            generating.add(sid)
-            if damaged:
-                reasons = [damaged]
-            elif record is None:
-                reasons = ["new shot: never built"]
-            elif record.key == key:
-                reasons = ["its clip is missing from the store"]
-            else:
-                inputs = flat_inputs(dump, hasher, resolve, keys)
-                reasons = _reasons(record.inputs, inputs, generating)
-        cost = list_price if action == "generate" else Decimal(0)
-        resumes = None
-        entry = journal.get(key) if action == "generate" else None
-        if entry is not None and sid in resubmit:
-            reasons.append(f"--resubmit: {entry.provider} job {entry.job_id or '?'} is forgotten, a new one is paid")
-            entry = None
-        if (
-            entry is not None
-            and entry.provider == req.provider
-            and entry.job_id
-            and entry.status in ("submitted", "done")
-        ):
-            resumes, cost = entry.job_id, Decimal(0)
-            reasons = [damaged] if damaged else []
-            reasons.append(
-                f"resumes {entry.provider} job {entry.job_id} ({entry.status}): already paid, not sent again"
+        rows = planned[sid] = []
+        for take in range(1, shot.takes + 1):
+            if take not in clip_records:
+                clip_records[take] = store.all_clip_records(take=take)
+            row = PlannedShot(
+                id=sid,
+                action="cached",
+                reasons=[],
+                key=key,
+                provider=req.provider,
+                cost=Decimal(0),
+                list_price=list_price,
+                billed_seconds=shot.billed_seconds,
+                estimate=shot.estimate,
+                request=dump,
+                take=take,
+                takes=shot.takes,
+                picked=take == shot.take,
+                _inputs=inputs,
             )
-        elif entry is not None and entry.status in ("submitting", "unknown"):
-            reasons.append(f"a submit to {entry.provider} got no answer: the build looks it up or asks for --resubmit")
-        elif entry is not None and entry.status == "lost":
-            reasons.append(f"{entry.provider} says it has no job {entry.job_id}: the build asks for --resubmit")
-        planned[sid] = PlannedShot(
-            id=sid,
-            action=action,
-            reasons=reasons,
-            key=key,
-            provider=req.provider,
-            cost=cost,
-            list_price=list_price,
-            billed_seconds=shot.billed_seconds,
-            estimate=shot.estimate,
-            request=dump,
-            resumes=resumes,
-            _inputs=inputs,
-        )
-    shots = [planned[sid] for sid in compiled.shots if sid in planned]
+            damaged = _diff(row, store, records.get((sid, take)), clip_records[take], hasher, resolve, keys, generating)
+            _resume(row, journal.get((key, take)), resubmit, damaged)
+            rows.append(row)
+            if row.action == "generate" and row.picked:
+                generating.add(sid)
+        keys[sid] = take_identity(key, shot.take)
+    shots = [row for sid in compiled.shots if sid in planned for row in planned[sid]]
     return Plan(compiled, name, compiled.provider, shots)
 
 
-def _damaged(store: Store, key: str, records: dict[str, ClipRecord]) -> str | None:
+def _diff(
+    row: PlannedShot,
+    store: Store,
+    record: BuildRecord | None,
+    clip_records: dict[str, ClipRecord],
+    hasher: FileHasher,
+    resolve: Callable[[str], Path],
+    keys: dict[str, str],
+    generating: set[str],
+) -> str | None:
+    """Cached or generate, and why: the take's clip against the store, its last build's inputs against these.
+
+    Returns what :func:`_damaged` said of the stored clip."""
+    damaged = _damaged(store, row.key, row.take, clip_records)
+    if damaged is None:
+        row.reasons = [
+            "up to date" if record is None or record.key == row.key else "this exact version is in the store"
+        ]
+        return None
+    row.action, row.cost = "generate", row.list_price
+    if damaged:
+        row.reasons = [damaged]
+    elif record is None:
+        row.reasons = ["new shot: never built"] if row.take == 1 else [f"new take {row.take} of {row.takes}"]
+    elif record.key == row.key:
+        row.reasons = ["its clip is missing from the store"]
+    else:
+        row._inputs = flat_inputs(row.request, hasher, resolve, keys)
+        row.reasons = _reasons(record.inputs, row._inputs, generating)
+    return damaged
+
+
+def _resume(row: PlannedShot, entry: JournalEntry | None, resubmit: set[str], damaged: str | None) -> None:
+    """A take whose paid job is journalled resumes it at $0; what else the journal says is a reason."""
+    if row.action != "generate" or entry is None:
+        return
+    if row.id in resubmit:
+        row.reasons.append(f"--resubmit: {entry.provider} job {entry.job_id or '?'} is forgotten, a new one is paid")
+        return
+    if entry.provider == row.provider and entry.job_id and entry.status in ("submitted", "done"):
+        row.resumes, row.cost = entry.job_id, Decimal(0)
+        row.reasons = ([damaged] if damaged else []) + [
+            f"resumes {entry.provider} job {entry.job_id} ({entry.status}): already paid, not sent again"
+        ]
+    elif entry.status in ("submitting", "unknown"):
+        row.reasons.append(f"a submit to {entry.provider} got no answer: the build looks it up or asks for --resubmit")
+    elif entry.status == "lost":
+        row.reasons.append(f"{entry.provider} says it has no job {entry.job_id}: the build asks for --resubmit")
+
+
+def _damaged(store: Store, key: str, take: int, records: dict[str, ClipRecord]) -> str | None:
     """None when the stored clip is whole (a stat, see store/cliprecords.py); "" when there
     is none; else why it cannot be used, so plan says the shot regenerates and why."""
     try:
-        return store.clip_damage(key, records=records)
+        return store.clip_damage(key, take=take, records=records)
     except (FileNotFoundError, NotADirectoryError):
         return ""
 
@@ -241,6 +276,10 @@ def _reasons(old: dict[str, Any], inputs: dict[str, Any], generating: set[str]) 
                     reasons.append(f"file {shown} changed (content)")
         elif path.endswith("@key"):
             parent = inputs.get(path[:-4]) or old.get(path[:-4])
+            (was, was_take), (now, now_take) = split_identity(str(a)), split_identity(str(b))
+            if a is not None and b is not None and was == now:
+                reasons.append(f"upstream take changed: `{parent}` take {was_take} -> {now_take}")
+                continue
             verb = "regenerates" if parent in generating else "changed"
             reasons.append(f"upstream shot `{parent}` {verb}")
         elif path == "prompt":

@@ -30,6 +30,7 @@ class Job:
     parent_keys: dict[str, str] = field(default_factory=dict)  # shot id -> its key (to find its provider job)
     work: Path = Path(".")  # a private folder for temporary files
     expected_seconds: float = 0.0  # new seconds the clip should hold
+    take: int = 1  # which variant of the shot: journalled, stored and (locally) drawn apart
 
     def local_path(self, ref: MediaRef | None) -> Path | None:
         """The local file behind a media reference, or None (a URL the previewer cannot fetch)."""

@@ -98,7 +98,7 @@ def preview_args(job: Job, out: Path, *, threads: int = 0) -> list[str]:
     req = job.request
     w, h = req.width, req.height
     seconds = job.expected_seconds or float(req.duration)
-    bg = _colour(job.key)
+    bg = _colour(job.key if job.take == 1 else f"{job.key}.take{job.take}")  # takes told apart at a glance
     # One lavfi input makes both the canvas and the base audio: ffmpeg 9 sometimes never
     # finishes when two generated inputs end together (about 1 render in 50 under load).
     if req.sound:
@@ -177,7 +177,7 @@ def preview_args(job: Job, out: Path, *, threads: int = 0) -> list[str]:
         video = ffmpeg.overlay(video, still(path, start, hold, uses[(path, hold)]), eof_action="pass")
     # the words: shot id, the prompt, what it is, a timecode
     big, small = max(12, h // 12), max(10, h // 26)
-    video = _text(video, job.shot, 24, 20, big)
+    video = _text(video, job.shot if job.take == 1 else f"{job.shot}  take {job.take}", 24, 20, big)
     mode = {"t2v": "text to video", "i2v": "image to video", "omni": "omni reference"}[req.mode]
     info = f"PREVIEW  {req.model}  {req.resolution} {req.aspect_ratio}  {mode}"
     video = _text(video, info, 24, 28 + big, max(8, min(small, int((w - 48) / (len(info) * 0.6)))))

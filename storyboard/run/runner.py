@@ -14,6 +14,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Literal
 
@@ -31,7 +32,8 @@ CLAIM_POLL_SECONDS = 0.2  # how often a build waiting on another's claim looks a
 
 @dataclass
 class ShotResult:
-    """One shot's outcome in a run: the report, the cut and the sidecars read it."""
+    """One take's outcome in a run: the report, the cut and the sidecars read it (``id`` is the
+    shot's label: its id for take 1, ``shot#k`` for take k)."""
 
     id: str
     status: Status
@@ -43,9 +45,10 @@ class ShotResult:
 
 @dataclass
 class RunResult:
-    """Every shot's outcome; ``ok`` unless a shot failed or was skipped for a failed parent."""
+    """Every take's outcome by label; ``ok`` unless one failed or was skipped for a failed parent."""
 
-    shots: dict[str, ShotResult] = field(default_factory=dict)
+    shots: dict[str, ShotResult] = field(default_factory=dict)  # by label: `a`, `a#2`, ...
+    picked: dict[str, str] = field(default_factory=dict)  # shot id -> the label of the take it uses
 
     @property
     def ok(self) -> bool:
@@ -58,8 +61,9 @@ class RunResult:
         return sum((r.cost for r in self.shots.values()), Decimal(0))
 
     def clip(self, shot_id: str) -> Path | None:
-        """The shot's clip, built or cached; None when it has none (failed, skipped, unselected, or no such shot)."""
-        result = self.shots.get(shot_id)
+        """The shot's picked take's clip, built or cached; None when it has none (failed, skipped,
+        unselected, or no such shot)."""
+        result = self.shots.get(self.picked.get(shot_id, shot_id))
         return result.clip if result is not None else None
 
 
@@ -94,7 +98,7 @@ class Runner:
     def _provider(self, shot: PlannedShot) -> Provider:
         provider = self.providers.get(shot.provider)
         if provider is None:
-            raise BuildError(f"no adapter for provider `{shot.provider}` (shot `{shot.id}`); nothing was sent")
+            raise BuildError(f"no adapter for provider `{shot.provider}` (shot `{shot.label}`); nothing was sent")
         return provider
 
     async def run(self) -> RunResult:
@@ -107,16 +111,19 @@ class Runner:
         self.store.ensure()
         self._total = asyncio.Semaphore(self.jobs) if self.jobs else None
         for shot in self.plan.shots:
-            self._done[shot.id] = asyncio.Event()
+            self._done[shot.label] = asyncio.Event()
+            if shot.picked:
+                self.result.picked[shot.id] = shot.label
             if shot.action == "cached":
-                self.result.shots[shot.id] = ShotResult(shot.id, "cached", self.store.clip_path(shot.key))
-                self.report(shot.id, "cached", "in the store")
-                self._done[shot.id].set()
+                clip = self.store.clip_path(shot.key, take=shot.take)
+                self.result.shots[shot.label] = ShotResult(shot.label, "cached", clip)
+                self.report(shot.label, "cached", "in the store")
+                self._done[shot.label].set()
             elif not self._selected(shot.id):
-                self.result.shots[shot.id] = ShotResult(shot.id, "unselected")
-                self._done[shot.id].set()
+                self.result.shots[shot.label] = ShotResult(shot.label, "unselected")
+                self._done[shot.label].set()
         for shot in todo:
-            self.report(shot.id, "waiting", "")
+            self.report(shot.label, "waiting", "")
         try:
             # return_exceptions: on Ctrl-C gather then waits for every shot to finish its own
             # cleanup (a submit waits for its answer) instead of ending at the first cancellation
@@ -124,7 +131,7 @@ class Runner:
         finally:
             for provider in self.providers.values():
                 await provider.aclose()
-        assert all(sid in self.result.shots for sid in compiled.shots)
+        assert all(self.result.picked[sid] in self.result.shots for sid in compiled.shots)
         return self.result
 
     def _selected(self, shot_id: str) -> bool:
@@ -139,26 +146,28 @@ class Runner:
     async def _one(self, shot: PlannedShot) -> None:
         compiled = self.plan.compiled
         edges = compiled.shots[shot.id].edges
+        label = shot.label
         try:
+            for edge in edges:  # a dependant waits for the take its parent picked, not for the others
+                await self._done[self.plan.shot(edge.parent).label].wait()
             for edge in edges:
-                await self._done[edge.parent].wait()
-            for edge in edges:
-                parent = self.result.shots[edge.parent]
+                parent = self.result.shots[self.plan.shot(edge.parent).label]
                 if parent.clip is None:
                     why = (
-                        f"upstream shot `{edge.parent}` {parent.status}"
+                        f"upstream shot `{parent.id}` {parent.status}"
                         if parent.status != "unselected"
-                        else f"upstream shot `{edge.parent}` has no clip and is not selected (select it with +{shot.id})"
+                        else f"upstream shot `{parent.id}` has no clip and is not selected (select it with +{shot.id})"
                     )
-                    self.result.shots[shot.id] = ShotResult(shot.id, "skipped", error=why)
-                    self.report(shot.id, "skipped", why)
+                    self.result.shots[label] = ShotResult(label, "skipped", error=why)
+                    self.report(label, "skipped", why)
                     return
             provider = self._provider(shot)
             claim = await self._claim(shot)
             try:
                 if self._whole_or_set_aside(shot):  # another build made it while this one waited
-                    self.result.shots[shot.id] = ShotResult(shot.id, "cached", self.store.clip_path(shot.key))
-                    self.report(shot.id, "cached", "made by another build meanwhile")
+                    clip = self.store.clip_path(shot.key, take=shot.take)
+                    self.result.shots[label] = ShotResult(label, "cached", clip)
+                    self.report(label, "cached", "made by another build meanwhile")
                     return
                 async with self._limit(provider):
                     if self._total is not None:
@@ -170,46 +179,47 @@ class Runner:
                 claim.release()
         except Exception as exc:  # one shot's failure must not stop the others
             message = str(exc) if isinstance(exc, StoryboardError) else f"{type(exc).__name__}: {exc}"
-            self.result.shots[shot.id] = ShotResult(shot.id, "failed", error=message)
-            self.report(shot.id, "failed", message)
+            self.result.shots[label] = ShotResult(label, "failed", error=message)
+            self.report(label, "failed", message)
         finally:
-            self._done[shot.id].set()
+            self._done[label].set()
 
     def _whole_or_set_aside(self, shot: PlannedShot) -> bool:
         """Under the claim: is the clip stored and whole? A damaged one is moved to quarantine/ first,
         so what is generated next never meets it and nothing is cut from it."""
         try:
-            damaged = self.store.clip_damage(shot.key)
+            damaged = self.store.clip_damage(shot.key, take=shot.take)
         except (FileNotFoundError, NotADirectoryError):
             return False
         if damaged is None:
             return True
-        moved = self.store.quarantine_clip(shot.key)
-        self.report(shot.id, "waiting", f"{damaged}; moved to {moved}" if moved else damaged)
+        moved = self.store.quarantine_clip(shot.key, take=shot.take)
+        self.report(shot.label, "waiting", f"{damaged}; moved to {moved}" if moved else damaged)
         return False
 
     async def _claim(self, shot: PlannedShot) -> Claim:
         """The store's claim on the shot's key: one build at a time generates a key."""
-        claim = self.store.try_claim(shot.key)
+        claim = self.store.try_claim(shot.key, take=shot.take)
         if claim is None:
-            self.report(shot.id, "waiting", "another build is generating this shot")
+            self.report(shot.label, "waiting", "another build is generating this shot")
         while claim is None:
             await asyncio.sleep(CLAIM_POLL_SECONDS)
-            claim = self.store.try_claim(shot.key)
+            claim = self.store.try_claim(shot.key, take=shot.take)
         return claim
 
     async def _generate(self, shot: PlannedShot, provider: Provider) -> None:
         compiled = self.plan.compiled
         cs = compiled.shots[shot.id]
         assert cs.request is not None
+        label = shot.label
         started = time.time()
         self.store.tmp.mkdir(parents=True, exist_ok=True)
-        work = Path(tempfile.mkdtemp(prefix=f"{shot.id}-", dir=self.store.tmp))
+        work = Path(tempfile.mkdtemp(prefix=f"{shot.id}-{shot.take}-", dir=self.store.tmp))
         try:
             clips: dict[str, Path] = {}
             frames: dict[str, Path] = {}
             for edge in cs.edges:
-                parent_clip = self.result.shots[edge.parent].clip
+                parent_clip = self.result.clip(edge.parent)
                 assert parent_clip is not None
                 if edge.kind in ("continues", "extends"):
                     frames[edge.parent] = await asyncio.to_thread(
@@ -220,6 +230,7 @@ class Runner:
             job = Job(
                 shot=shot.id,
                 key=shot.key,
+                take=shot.take,
                 request=cs.request,
                 files=dict(cs.files),
                 parent_clips=clips,
@@ -228,16 +239,19 @@ class Runner:
                 work=work,
                 expected_seconds=cs.seconds,
             )
-            produced = await provider.generate(job, self.report)
+            # the adapter reports by shot id; progress is by take
+            produced = await provider.generate(job, lambda _sid, state, detail: self.report(label, state, detail))
             info: ClipInfo = (
                 produced.info if produced.info is not None else await asyncio.to_thread(probe_clip, produced.clip)
             )
             if info.seconds <= 0:
-                raise MediaError(f"the clip of `{shot.id}` has no length")
+                raise MediaError(f"the clip of `{shot.label}` has no length")
             # staged and renamed in a thread; recorded (size, sha256) on the loop's thread, which owns the database
-            final, stored = await asyncio.to_thread(self.store.local.put_recorded, shot.key, produced.clip)
-            self.store.record_clip(shot.key, stored)
-            self.store.remember_clip_info(shot.key, info.to_json())
+            final, stored = await asyncio.to_thread(
+                partial(self.store.local.put_recorded, shot.key, produced.clip, take=shot.take)
+            )
+            self.store.record_clip(shot.key, stored, take=shot.take)
+            self.store.remember_clip_info(shot.key, info.to_json(), take=shot.take)
             # what the clip cost (reported, else the list price); a resumed job was paid by an earlier build
             cost = produced.cost_usd if produced.cost_usd is not None else shot.list_price
             self.store.record_build(
@@ -253,12 +267,11 @@ class Runner:
                 list_cost_usd=float(shot.list_price),
                 started=started,
                 finished=time.time(),
+                take=shot.take,
             )
             spent = cost if produced.paid_here else Decimal(0)  # a resumed job was paid by an earlier build
-            self.result.shots[shot.id] = ShotResult(
-                shot.id, "built", final, cost=spent, wall_seconds=time.time() - started
-            )
-            self.report(shot.id, "done", f"{info.seconds:.2f} s")
+            self.result.shots[label] = ShotResult(label, "built", final, cost=spent, wall_seconds=time.time() - started)
+            self.report(label, "done", f"{info.seconds:.2f} s")
         finally:
             shutil.rmtree(work, ignore_errors=True)
 

@@ -73,8 +73,8 @@ def command(
             if not click.confirm(f"Spend {usd(price)} on {len(todo)} shots?", default=False, err=True):
                 click.echo("nothing was sent", err=True)
                 sys.exit(1)
-    costs = {s.id: s.cost for s in plan.shots}
-    with BuildProgress([s.id for s in plan.shots], costs) as progress:
+    costs = {s.label: s.cost for s in plan.shots}
+    with BuildProgress([s.label for s in plan.shots], costs) as progress:
         result = ops.build(
             compiled, jobs=jobs, selection=prepared.selection, report=progress, plan=plan, resubmit=resubmit
         )

@@ -11,7 +11,7 @@ from ..options import output_format, provider_option, storyboard_file, tier_opti
 from ..render import diagnostics_json, print_diagnostics, summary
 
 if TYPE_CHECKING:
-    from ...plan import Plan
+    from ...plan import Plan, PlannedShot
 
 
 @click.command("plan")
@@ -48,25 +48,41 @@ def command(file: str, provider: str | None, tier: str | None, fmt: str) -> None
 
 
 def render_plan(plan: Plan, file: str) -> str:
-    """The plan as a table, one shot a line, and its total: what a user reads before spending."""
+    """The plan as a table, one shot a line, and its total: what a user reads before spending.
+
+    A shot with several takes gets one line of its own, then one short line per take under
+    it (``#k``, the picked one starred), so a 3-take file stays as readable as a 1-take one."""
     rows = []
     id_width = max([len(s.id) for s in plan.shots] + [4])
     for s in plan.shots:
         r = s.request
+        what = f"{s.billed_seconds:g}s {r['resolution']} {r['tier']}{' +video' if 'ref_video' in r else ''}"
+        if s.takes > 1 and s.take == 1:
+            rows.append(
+                f"  {'':8}  {s.id:<{id_width}}  {what:<22} {'':>8}  {s.takes} takes, the cut uses #{_pick(plan, s)}"
+            )
         price = usd(s.list_price) if s.action == "generate" else "-"
         if s.action == "generate" and s.estimate:
             price = "~" + price
-        what = f"{s.billed_seconds:g}s {r['resolution']} {r['tier']}{' +video' if 'ref_video' in r else ''}"
         mark = click.style("generate", fg="yellow") if s.action == "generate" else click.style("cached  ", fg="green")
-        rows.append(f"  {mark}  {s.id:<{id_width}}  {what:<22} {price:>8}  {'; '.join(s.reasons)}")
+        name = s.id if s.takes == 1 else f"  #{s.take}{' *' if s.picked else ''}"
+        shown = what if s.takes == 1 else ""
+        rows.append(f"  {mark}  {name:<{id_width}}  {shown:<22} {price:>8}  {'; '.join(s.reasons)}")
     gen = len(plan.to_generate)
     total = usd(plan.total)
     lines = [f"Plan for {file} (provider {plan.provider}):", *rows, ""]
+    shots = sum(1 for s in plan.shots if s.picked)
+    takes = f" ({len(plan.shots)} takes)" if len(plan.shots) != shots else ""
+    unit = " takes" if takes else ""
     lines.append(
-        f"{len(plan.shots)} shots: {gen} to generate, {len(plan.shots) - gen} cached. "
+        f"{shots} shots{takes}: {gen}{unit} to generate, {len(plan.shots) - gen} cached. "
         f"Total: {'~' if plan.has_estimates else ''}{total}"
     )
     return "\n".join(lines)
+
+
+def _pick(plan: Plan, s: PlannedShot) -> int:
+    return plan.shot(s.id).take
 
 
 def usd(amount: Decimal) -> str:
