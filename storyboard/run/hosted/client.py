@@ -80,7 +80,7 @@ class HostedProvider:
 
     def _journal_update(
         self,
-        key: str,
+        job: Job,
         status: str,
         *,
         job_id: str | None = None,
@@ -90,8 +90,9 @@ class HostedProvider:
     ) -> None:
         """The store's journal update, with the key scrubbed from the error (a provider may echo it)."""
         self.store.journal_update(
-            key,
+            job.key,
             status,
+            take=job.take,
             job_id=job_id,
             result_urls=result_urls,
             error=self.redact(error) if error is not None else None,
@@ -108,9 +109,9 @@ class HostedProvider:
 
     async def _generate(self, job: Job, report: Report) -> Generated:
         await self.wire.ready()
-        entry = self.store.journal(job.key)
+        entry = self.store.journal(job.key, take=job.take)
         if entry is not None and (entry.provider != self.id or entry.status == "failed"):
-            self.store.journal_forget(job.key)
+            self.store.journal_forget(job.key, take=job.take)
             entry = None
         state: JobState | None = None
         resumed = entry is not None
@@ -136,11 +137,11 @@ class HostedProvider:
             state = await self._until_done(job, job_id, report)
         if state.state in ("failed", "cancelled"):
             # the provider ended the job without a clip: it is not paid, the next build sends it anew
-            self._journal_update(job.key, "failed", error=state.error)
+            self._journal_update(job, "failed", error=state.error)
             ended = "was cancelled" if state.state == "cancelled" else "failed"
             raise ProviderError(f"{self.id} job {job_id} {ended}: {state.error}; the next build submits it anew")
         self._journal_update(
-            job.key,
+            job,
             "done",
             result_urls=state.urls,
             cost_usd=float(state.cost_usd) if state.cost_usd is not None else None,
@@ -154,7 +155,7 @@ class HostedProvider:
         body = self.adapter.body(job.request, lambda ref, kind: resolved[(ref, kind)], task_id)
         async with self.wire.rate():
             # the intent first: a crash from here on leaves a trace the next build reads
-            self.store.journal_intent(job.key, self.id, task_id, _journal_body(body))
+            self.store.journal_intent(job.key, self.id, task_id, _journal_body(body), take=job.take)
             report(job.shot, "submitted", "sending")
             sending = asyncio.ensure_future(self.wire.request(self.adapter.submit(body), submit=True, task_id=task_id))
             try:
@@ -168,7 +169,7 @@ class HostedProvider:
                 if not sending.done():
                     sending.cancel()
                     self._journal_update(
-                        job.key, "unknown", error="the build was interrupted before the submit's answer came"
+                        job, "unknown", error="the build was interrupted before the submit's answer came"
                     )
                 else:
                     try:
@@ -185,34 +186,36 @@ class HostedProvider:
         try:
             status, answer = sending.result()
         except UnknownOutcome as exc:
-            self._journal_update(job.key, "unknown", error=str(exc))
+            self._journal_update(job, "unknown", error=str(exc))
             raise UnknownOutcome(self._unknown_message(job, str(exc))) from None
         except TransientError as exc:
             if self.adapter.client_task_ids:
                 # one of the attempts may have got through: the next build sends the same id again, safely
-                self._journal_update(job.key, "unknown", error=str(exc))
+                self._journal_update(job, "unknown", error=str(exc))
             else:
-                self.store.journal_forget(job.key)  # every attempt was refused (429, no connection): no job exists
+                self.store.journal_forget(
+                    job.key, take=job.take
+                )  # every attempt was refused (429, no connection): no job exists
             raise ProviderError(f"{self.id} kept refusing the submit: {exc}") from None
         except ProviderError:
-            self.store.journal_forget(job.key)  # refused outright (a bad key): no job exists
+            self.store.journal_forget(job.key, take=job.take)  # refused outright (a bad key): no job exists
             raise
         if status >= 400:
             if task_id is not None and self.adapter.is_duplicate(answer):
-                self._journal_update(job.key, "submitted", job_id=task_id)
+                self._journal_update(job, "submitted", job_id=task_id)
                 return task_id  # an earlier attempt with this id got through
-            self.store.journal_forget(job.key)
+            self.store.journal_forget(job.key, take=job.take)
             raise ProviderError(self.wire.refusal(status, answer, "the job"))
         try:
             job_id = self.adapter.submitted(answer, task_id)
         except Refused:
-            self.store.journal_forget(job.key)
+            self.store.journal_forget(job.key, take=job.take)
             raise
         except ProviderError as exc:
             # a 2xx that names no job: it may exist all the same, so it is not resent blindly
-            self._journal_update(job.key, "unknown", error=str(exc))
+            self._journal_update(job, "unknown", error=str(exc))
             raise UnknownOutcome(self._unknown_message(job, str(exc))) from None
-        self._journal_update(job.key, "submitted", job_id=job_id)
+        self._journal_update(job, "submitted", job_id=job_id)
         report(job.shot, "submitted", job_id)
         return job_id
 
@@ -246,7 +249,7 @@ class HostedProvider:
                 if missing < UNKNOWN_JOB_POLLS:
                     continue
                 # never resent on its own, even under a client id: the job may have run (and be billed)
-                self._journal_update(job.key, "lost", error=f"{self.id} answered that it has no job {job_id}")
+                self._journal_update(job, "lost", error=f"{self.id} answered that it has no job {job_id}")
                 raise UnknownOutcome(
                     self._unknown_message(
                         job, f"{self.id} answered {missing} polls in a row that it has no job {job_id}"

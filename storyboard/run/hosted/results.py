@@ -47,7 +47,7 @@ class Results:
             except ProviderError:
                 fresh = None
             if fresh is not None and fresh.state == "done" and fresh.urls and fresh.urls != urls:
-                self.store.journal_update(job.key, "done", result_urls=fresh.urls)
+                self.store.journal_update(job.key, "done", take=job.take, result_urls=fresh.urls)
                 try:
                     return await self._fetch_checked(job, fresh.urls[0], report)
                 except ProviderError as exc:
