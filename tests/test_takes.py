@@ -198,3 +198,30 @@ def test_a_one_take_storyboard_keeps_the_keys_it_had_before_takes(project: Proje
     plan = make_plan(compiled_of(path))
     assert {s.id: s.key for s in plan.shots} == keys
     assert {s.action for s in plan.shots} == {"cached"}
+
+
+HOSTED = """
+version: 1
+settings: {{provider: {provider}, resolution: 480p, duration: 3, output: out/film.mp4}}
+shots:
+  - {{id: one, prompt: First., takes: 3, take: 2}}
+  - {{id: two, prompt: Second.}}
+"""
+
+
+def test_a_hosted_provider_gets_one_job_per_take_each_journalled_and_stored(hosted) -> None:
+    h = hosted("wavespeed", HOSTED)
+    code, output = h.build("--jobs", "1")
+    assert code == 0, output
+    assert h.server.submit_count(created=True) == 4  # three takes of `one`, one of `two`
+    path = h.project.root / "storyboard.yaml"
+    plan = make_plan(compiled_of(path))
+    key = plan.shot("one").key
+    with Store(h.project.root) as store:
+        assert all(store.has_clip(key, take=k) for k in (1, 2, 3))
+        jobs = store.jobs.all()
+    assert {take for k, take in jobs if k == key} == {1, 2, 3}
+    assert len({jobs[(key, k)].job_id for k in (1, 2, 3)}) == 3  # three jobs, not one resumed thrice
+    assert all(s.action == "cached" for s in plan.shots)
+    code, output = h.build()
+    assert code == 0 and h.server.submit_count(created=True) == 4  # nothing paid twice
