@@ -225,3 +225,15 @@ def test_a_hosted_provider_gets_one_job_per_take_each_journalled_and_stored(host
     assert all(s.action == "cached" for s in plan.shots)
     code, output = h.build()
     assert code == 0 and h.server.submit_count(created=True) == 4  # nothing paid twice
+
+
+@pytest.mark.slow  # a build in its own process, killed: ~15 s
+def test_a_build_killed_mid_take_resumes_that_take_and_pays_for_none_twice(hosted) -> None:
+    h = hosted("runware", HOSTED)
+    h.crash_between_request_and_answer()  # kill -9 once the provider made the first take's job
+    code, output = h.build()
+    assert code == 0, output
+    # the job made before the crash was claimed again by its task id: four jobs for four takes
+    assert h.server.submit_count(created=True) == 4
+    plan = make_plan(compiled_of(h.project.root / "storyboard.yaml"))
+    assert all(s.action == "cached" for s in plan.shots) and len(plan.shots) == 4

@@ -40,7 +40,8 @@ def build_needs(plan: Plan, environ: Mapping[str, str] | None = None) -> list[st
         if not environ.get(key, "").strip():
             needs.append(f"{key}: your {pid} API key")
     if not environ.get(env.UPLOAD_URL):
-        uploads = [(s.id, what) for s in todo for what in plan.compiled.shots[s.id].uploads]
+        shots_todo = dict.fromkeys(s.id for s in todo)  # a shot's takes share its inputs: each counted once
+        uploads = [(sid, what) for sid in shots_todo for what in plan.compiled.shots[sid].uploads]
         if uploads:
             shots = sorted({sid for sid, _ in uploads})
             needs.append(
