@@ -53,7 +53,7 @@ def render_plan(plan: Plan, file: str) -> str:
     A shot with several takes gets one line of its own, then one short line per take under
     it (``#k``, the picked one starred), so a 3-take file stays as readable as a 1-take one."""
     rows = []
-    id_width = max([len(s.id) for s in plan.shots] + [4])
+    id_width = max([len(s.id) for s in plan.shots] + [6 if s.takes > 1 else 4 for s in plan.shots] + [4])
     for s in plan.shots:
         r = s.request
         what = f"{s.billed_seconds:g}s {r['resolution']} {r['tier']}{' +video' if 'ref_video' in r else ''}"
@@ -73,7 +73,7 @@ def render_plan(plan: Plan, file: str) -> str:
     lines = [f"Plan for {file} (provider {plan.provider}):", *rows, ""]
     shots = sum(1 for s in plan.shots if s.picked)
     takes = f" ({len(plan.shots)} takes)" if len(plan.shots) != shots else ""
-    unit = " takes" if takes else ""
+    unit = (" take" if gen == 1 else " takes") if takes else ""
     lines.append(
         f"{shots} shots{takes}: {gen}{unit} to generate, {len(plan.shots) - gen} cached. "
         f"Total: {'~' if plan.has_estimates else ''}{total}"
