@@ -237,3 +237,11 @@ def test_a_build_killed_mid_take_resumes_that_take_and_pays_for_none_twice(hoste
     assert h.server.submit_count(created=True) == 4
     plan = make_plan(compiled_of(h.project.root / "storyboard.yaml"))
     assert all(s.action == "cached" for s in plan.shots) and len(plan.shots) == 4
+
+
+def test_settings_takes_apply_to_every_shot_and_a_shot_overrides_them(project: Project) -> None:
+    text = BOARD.replace("duration: 3}", "duration: 3, takes: 2}").replace("    takes: 3\n", "    takes: 1\n")
+    plan = make_plan(project.compile(text))
+    assert [s.label for s in plan.shots] == ["pour", "sip", "sip#2"]
+    assert [s.label for s in plan.to_generate] == ["pour", "sip", "sip#2"]
+    assert plan.total == sum((s.list_price for s in plan.shots), Decimal(0))
