@@ -69,6 +69,9 @@ class Overrides(_Model):
     duration: Seconds | None = Field(default=None, description="Clip length in whole seconds, 3..15. Default: 5.")
     sound: bool | None = Field(default=None, description="Generate sound effects. Default: false.")
     prompt_optimizer: bool | None = Field(default=None, description="Provider-side prompt rewriting. Default: true.")
+    takes: int | None = Field(
+        default=None, ge=1, le=4, description="Variants of this shot, 1..4; default 1 (or settings.takes)."
+    )
 
 
 class Settings(Overrides):
@@ -111,6 +114,7 @@ class Shot(Overrides):
     first_frame: Media | None = None
     last_frame: Media | None = None
     keyframes: list[Keyframe] = Field(default_factory=list, description="Mid-frame images with their times.")
+    take: int | None = Field(default=None, ge=1, description="Which take the cut uses; default 1.")
 
     _index: int = PrivateAttr(default=-1)  # position in the file's `shots` list
 
