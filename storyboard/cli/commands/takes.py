@@ -17,13 +17,16 @@ from .plan import usd
 def command(file: str, shot: str, fmt: str) -> None:
     """List SHOT's takes: whether each clip is built, its price, and which one the cut uses."""
     from ... import ops
-    from ...errors import InvalidStoryboard
+    from ...errors import InvalidStoryboard, PickError
 
     try:
         result = ops.takes(file, shot)
     except InvalidStoryboard as exc:
         print_diagnostics(exc.diagnostics, None, err=True, include_info=False)
         click.echo(summary(exc.diagnostics, file), err=True)
+        sys.exit(1)
+    except PickError as exc:
+        click.echo(f"storyboard: {exc}", err=True)
         sys.exit(1)
     if fmt == "json":
         click.echo(json.dumps(result.to_json(), ensure_ascii=False))
