@@ -151,6 +151,27 @@ EDITS: list[tuple[str, str, int, int, str]] = [
         "shots:\n  - id: >-\n      a\n    take: 2\n    prompt: x\n",
     ),
     (
+        "tabs as separation inside lines; indentation stays spaces",
+        "shots:\n  - id:\ta\t# c\n    prompt:\tx\n",
+        0,
+        2,
+        "shots:\n  - id:\ta\t# c\n    take: 2\n    prompt:\tx\n",
+    ),
+    (
+        "explicit `? id` key: the other keys' indentation",
+        "shots:\n  - ? id\n    : a\n    prompt: x\n",
+        0,
+        2,
+        "shots:\n  - ? id\n    : a\n    take: 2\n    prompt: x\n",
+    ),
+    (
+        "document markers and a trailing comment block",
+        "---\nshots:\n- id: a\n  prompt: x\n# end\n...\n",
+        0,
+        2,
+        "---\nshots:\n- id: a\n  take: 2\n  prompt: x\n# end\n...\n",
+    ),
+    (
         "unicode before the shot (marks count characters)",
         'title: Café ☕ 日本\nshots:\n  - {id: a, prompt: "ü ☕"}\n',
         0,
@@ -167,6 +188,24 @@ def test_set_take_edits_only_the_take(text: str, index: int, take: int, expected
     before, after = data(text), data(edited)
     before["shots"][index]["take"] = take
     assert after == before
+
+
+EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "examples").glob("*/*.yaml"))
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[p.parent.name for p in EXAMPLES])
+def test_set_take_on_every_shot_of_the_examples(example: Path) -> None:
+    """The examples' real layouts (comments, block prompts, flow lists): every shot, one line more."""
+    text = example.read_text(encoding="utf-8")
+    shots = data(text)["shots"]
+    assert shots
+    for index in range(len(shots)):
+        edited = set_take(text, index, 3)
+        expected = data(text)
+        expected["shots"][index]["take"] = 3
+        assert data(edited) == expected
+        assert len(edited.splitlines()) in (len(text.splitlines()), len(text.splitlines()) + 1)
+        assert len(set(text.splitlines()) - set(edited.splitlines())) <= 1  # at most the shot's own line (flow)
 
 
 def test_set_take_refuses_what_is_not_a_shot() -> None:
@@ -217,6 +256,16 @@ def test_pick_writes_the_take_and_keeps_the_rest(tmp_path: Path) -> None:
     assert "  - id: open        # first\n    take: 2\n    prompt: The cafe at dawn.\n" in path.read_text()
     same = pick(path, "open", 2)
     assert not same.changed and same.previous == 2
+
+
+def test_pick_leaves_the_shots_key_alone(tmp_path: Path) -> None:
+    """Picking changes which clip the cut uses, not what the shot asks for: its key stays, nothing regenerates."""
+    from storyboard.ops import plan
+
+    path = write(tmp_path)
+    before = {s.id: s.key for s in plan(path).shots}
+    pick(path, "pour", 2)
+    assert {s.id: s.key for s in plan(path).shots}["pour"] == before["pour"]
 
 
 def test_pick_keeps_a_bom_and_crlf(tmp_path: Path) -> None:

@@ -41,11 +41,12 @@ def set_take(text: str, index: int, take: int) -> str:
     anchor = found.get("takes") or found.get("id") or (pairs[0] if pairs else None)
     if anchor is None:
         raise PickError(f"shots[{index}] has no key to place `take` beside")
-    key, value = anchor
+    _, value = anchor
     end = value.end_mark.index
     if shot.flow_style:
         return f"{text[:end]}, take: {take}{text[end:]}"
-    line = " " * key.start_mark.column + f"take: {take}"
+    column = min(k.start_mark.column for k, _ in pairs)  # the keys' indentation (an explicit `? id` sits further in)
+    line = " " * column + f"take: {take}"
     if end > 0 and text[end - 1] not in "\r\n":  # the value ends inside its line (a block scalar ends after it)
         brk = _next_break(text, end)
         if brk < 0:  # the last line of a file without a final newline
