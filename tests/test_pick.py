@@ -137,6 +137,13 @@ EDITS: list[tuple[str, str, int, int, str]] = [
         "settings: {takes: &two 2}\nshots:\n  - id: a\n    take: 1\n    prompt: x\n",
     ),
     (
+        "an anchor name used twice (the loader accepts it, PyYAML's composer does not)",
+        "shots:\n  - {id: a, prompt: &p x}\n  - id: b\n    prompt: &p y\n    motion: *p\n",
+        1,
+        2,
+        "shots:\n  - {id: a, prompt: &p x}\n  - id: b\n    take: 2\n    prompt: &p y\n    motion: *p\n",
+    ),
+    (
         "multi-line flow mapping with comments",
         "shots:\n  - {\n      id: a,   # the id\n      prompt: x,\n    }\n",
         0,
