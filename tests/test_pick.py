@@ -263,6 +263,17 @@ def test_pick_writes_the_take_and_keeps_the_rest(tmp_path: Path) -> None:
     assert "  - id: open        # first\n    take: 2\n    prompt: The cafe at dawn.\n" in path.read_text()
     same = pick(path, "open", 2)
     assert not same.changed and same.previous == 2
+    picked = path.read_bytes()
+    assert invoke("pick", str(path), "sing", "1").exit_code == 0  # the default take: nothing to write
+    assert path.read_bytes() == picked
+
+
+def test_pick_refuses_a_read_only_file(tmp_path: Path) -> None:
+    path = write(tmp_path)
+    path.chmod(0o444)
+    result = invoke("pick", str(path), "pour", "2")
+    assert result.exit_code == 1 and "read-only" in result.output
+    assert path.read_bytes() == BOARD.encode()
 
 
 def test_pick_leaves_the_shots_key_alone(tmp_path: Path) -> None:
@@ -278,9 +289,9 @@ def test_pick_leaves_the_shots_key_alone(tmp_path: Path) -> None:
 def test_pick_keeps_a_bom_and_crlf(tmp_path: Path) -> None:
     raw = b"\xef\xbb\xbf" + BOARD.replace("\n", "\r\n").encode()
     path = write(tmp_path, raw=raw)
-    result = pick(path, "sing", 1)
-    assert result.changed and result.takes == 1
-    expected = BOARD.replace("    takes: 1\n", "    takes: 1\n    take: 1\n").replace("\n", "\r\n")
+    result = pick(path, "open", 2)
+    assert result.changed and result.takes == 2 and result.previous == 1
+    expected = BOARD.replace("# first\n", "# first\n    take: 2\n").replace("\n", "\r\n")
     assert path.read_bytes() == b"\xef\xbb\xbf" + expected.encode()
 
 

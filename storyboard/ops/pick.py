@@ -60,12 +60,16 @@ def pick(path: str | os.PathLike[str], shot_id: str, take: int) -> PickResult:
             f"{at.file}:{at.line}:{at.column}: shot `{shot_id}` has {takes} take{'s' if takes != 1 else ''},"
             f" so take {take} does not exist; raise `takes:` to {take} and build first"
         )
-    real = Path(os.path.realpath(source.path))
+    if previous == take:  # already the cut's take (the default 1 included): the file stays as it is
+        return PickResult(source.path, shot_id, take, previous, takes, changed=False)
+    real = Path(os.path.realpath(source.path))  # a symlink stays a symlink: its target is edited
     raw = real.read_bytes()
     bom = raw.startswith(_BOM)
-    text = raw[len(_BOM) :].decode("utf-8") if bom else raw.decode("utf-8")
-    if shot.take == take:
-        return PickResult(real, shot_id, take, previous, takes, changed=False)
+    text = (raw[len(_BOM) :] if bom else raw).decode("utf-8", errors="replace")
+    if text != source.text:
+        raise PickError(f"{source.display} changed while it was being read; run pick again")
+    if not os.access(real, os.W_OK) or not real.stat().st_mode & 0o200:  # marked read-only: even root asks first
+        raise PickError(f"{source.display} is read-only; make it writable to pick a take")
     from .yamledit import set_take
 
     edited = set_take(text, shot.index, take)
@@ -75,7 +79,7 @@ def pick(path: str | os.PathLike[str], shot_id: str, take: int) -> PickResult:
     try:
         _same_but_take(before, _data(real.read_bytes().decode("utf-8-sig")), shot.index, take)
         if not check(real).valid:
-            raise PickError("the edited file does not check")
+            raise PickError(f"{source.display} with take {take} does not check; it is left as it was")
     except Exception:
         _write(real, raw)
         raise
@@ -114,7 +118,10 @@ def _same_but_take(before: Any, after: Any, index: int, take: int) -> None:
 def _write(path: Path, data: bytes) -> None:
     """Atomically: a temporary file beside ``path``, its mode, then a rename over it."""
     mode = path.stat().st_mode & 0o7777
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise PickError(f"cannot write beside {path}: {exc.strerror or exc}") from exc
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
