@@ -404,3 +404,22 @@ def test_pick_refuses_an_edit_that_would_change_another_shot(tmp_path: Path) -> 
     assert path.read_bytes() == merged.encode() and path.stat().st_mtime_ns == mtime
     assert pick(path, "b", 2).changed  # the shot that merges is its own: its take is its own key
     assert data(path.read_text())["shots"][0] == {"id": "a", "prompt": "x"}
+
+
+@pytest.mark.slow
+def test_a_build_after_pick_generates_nothing(tmp_path: Path) -> None:
+    """The design's promise: picking re-cuts; no shot is generated again (offline preview, $0)."""
+    from storyboard.ops import build
+
+    board = (
+        "version: 1\nsettings: {resolution: 480p, duration: 3}\nshots:\n"
+        "  - id: open   # the first\n    takes: 2\n    prompt: Dawn.\n  - {id: pour, prompt: Latte art.}\n"
+    )
+    path = write(tmp_path, board)
+    first = build(path)
+    assert first.ok and first.film is not None and first.film.is_file()
+    assert pick(path, "open", 2).changed
+    again = build(path)
+    assert again.ok and not again.plan.to_generate
+    assert {r.status for r in again.run.shots.values()} == {"cached"}
+    assert again.film is not None and again.film.is_file()
