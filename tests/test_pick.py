@@ -379,6 +379,7 @@ def test_takes_lists_built_price_and_picked(tmp_path: Path) -> None:
         (3, False, False),
     ]
     assert report["takes"][1]["clip"] and Path(report["takes"][1]["clip"]).read_bytes() == b"a clip"
+    assert report["takes"][1]["made"].endswith("+00:00") and report["takes"][0]["made"] is None
     assert all(t["price"] == report["takes"][0]["price"] for t in report["takes"])
     text = invoke("takes", str(path), "pour")
     assert text.exit_code == 0

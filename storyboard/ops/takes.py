@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from ..errors import InvalidStoryboard, PickError
@@ -23,6 +25,7 @@ class Take:
     picked: bool  # the take the cut uses
     price: Decimal  # the list price of generating it
     clip: str | None  # where its clip is, when built
+    made: str | None = None  # when the clip was stored (its file's time, UTC, ISO 8601)
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,14 @@ class Takes:
             "key": self.key,
             "provider": self.provider,
             "takes": [
-                {"take": t.number, "built": t.built, "picked": t.picked, "price": str(t.price), "clip": t.clip}
+                {
+                    "take": t.number,
+                    "built": t.built,
+                    "picked": t.picked,
+                    "price": str(t.price),
+                    "clip": t.clip,
+                    "made": t.made,
+                }
                 for t in self.takes
             ],
         }
@@ -69,6 +79,15 @@ def takes(path: str | os.PathLike[str], shot_id: str) -> Takes:
         rows = []
         for k in range(1, count + 1):
             built = store.has_clip(planned.key, take=k)
-            clip = str(store.clip_path(planned.key, take=k)) if built else None
-            rows.append(Take(k, built, k == picked, planned.list_price, clip))
+            path_k = store.clip_path(planned.key, take=k)
+            made = _made(path_k) if built else None
+            rows.append(Take(k, built, k == picked, planned.list_price, str(path_k) if built else None, made))
     return Takes(shot_id, planned.key, planned.provider, rows)
+
+
+def _made(path: Path) -> str | None:
+    try:
+        stamp = path.stat().st_mtime
+    except OSError:
+        return None
+    return datetime.fromtimestamp(stamp, UTC).isoformat(timespec="seconds")

@@ -35,5 +35,7 @@ def command(file: str, shot: str, fmt: str) -> None:
     for t in result.takes:
         mark = "*" if t.picked else " "
         state = click.style("built    ", fg="green") if t.built else click.style("not built", fg="yellow")
-        click.echo(f"  {mark} {t.number}  {state}  {usd(t.price):>8}{'  ' + t.clip if t.clip else ''}")
+        click.echo(
+            f"  {mark} {t.number}  {state}  {usd(t.price):>8}{'  ' + (t.made or '') + '  ' + t.clip if t.clip else ''}"
+        )
     click.echo("* the take the cut uses; `storyboard pick FILE SHOT K` picks another")
