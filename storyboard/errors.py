@@ -73,6 +73,10 @@ class SelectionError(StoryboardError):
     """A selector (``--only``) names no shot."""
 
 
+class PickError(StoryboardError):
+    """``storyboard pick`` cannot pick that take (no such shot, beyond its takes); the file is untouched."""
+
+
 class ScaffoldExists(StoryboardError):
     """The target folder of ``storyboard init`` already holds a storyboard."""
 

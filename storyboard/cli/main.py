@@ -25,6 +25,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "plan": ("plan", "Show what a build would generate, why, and what it costs."),
     "build": ("build", "Run the plan: generate what changed, then cut the film."),
     "graph": ("graph", "Print the shot dependency graph (Mermaid or DOT)."),
+    "takes": ("takes", "List a shot's takes: built or not, price, which is picked."),
+    "pick": ("pick", "Pick the take a shot's cut uses (writes `take: K` into the file)."),
     "schema": ("schema", "Print the JSON Schema of the storyboard language."),
     "init": ("init", "Create a starter project with its own reference images."),
 }

@@ -3,7 +3,8 @@
 Each operation owns a sequence of the data flow, so neither the CLI nor a script strings
 the stages together itself: ``check`` loads and compiles, ``plan`` prices against the store,
 ``prepare`` decides a build without sending anything, ``build`` / ``abuild`` run the jobs,
-cut the film and write its sidecars. Below this layer ``run`` only runs jobs and ``cut``
+cut the film and write its sidecars; ``takes`` lists a shot's takes and ``pick`` writes
+the one the cut uses into the file. Below this layer ``run`` only runs jobs and ``cut``
 only cuts; above it the CLI only parses options, asks for consent and prints.
 """
 
@@ -12,19 +13,26 @@ from __future__ import annotations
 from .building import BuildResult, Prepared, abuild, build, prepare
 from .checking import Checked, check, compiled_of
 from .film import Film, film_path
+from .pick import PickResult, pick
 from .planning import build_needs, plan
+from .takes import Take, Takes, takes
 
 __all__ = [
     "BuildResult",
     "Checked",
     "Film",
+    "PickResult",
     "Prepared",
+    "Take",
+    "Takes",
     "abuild",
     "build",
     "build_needs",
     "check",
     "compiled_of",
     "film_path",
+    "pick",
     "plan",
     "prepare",
+    "takes",
 ]
