@@ -245,3 +245,27 @@ def test_settings_takes_apply_to_every_shot_and_a_shot_overrides_them(project: P
     assert [s.label for s in plan.shots] == ["pour", "sip", "sip#2"]
     assert [s.label for s in plan.to_generate] == ["pour", "sip", "sip#2"]
     assert plan.total == sum((s.list_price for s in plan.shots), Decimal(0))
+
+
+def test_only_one_take_builds_that_take_alone(built) -> None:
+    """`--only shot#k` (DESIGN's take selector): raising takes to 4 and building `pour#4` renders one clip."""
+    project, path, _ = built
+    edit(path, "takes: 3", "takes: 4")
+    before = clips_in(project.root)
+    done = project.cli("build", str(path), "--only", "pour#4", "--yes")
+    assert done.exit_code == 0, done.output
+    added = sorted(set(clips_in(project.root)) - set(before))
+    assert [p.name.split(".", 1)[1] for p in added] == ["take4.mp4"]
+    plan = make_plan(compiled_of(path), Store(project.root))
+    assert [s.label for s in plan.to_generate] == []
+
+
+@pytest.mark.parametrize(
+    "selector, says",
+    [("pour#5", "has takes 1..3"), ("pour#x", "has takes 1..3"), ("+pour#2", "not with one take"), ("por#1", "`pour`")],
+)
+def test_a_bad_take_selector_is_refused_before_anything_runs(project: Project, selector: str, says: str) -> None:
+    path = project.write(BOARD)
+    done = project.cli("build", str(path), "--only", selector)
+    assert done.exit_code == 2 and says in done.output, done.output  # a usage error, as every bad selector
+    assert not (project.root / ".storyboard" / "clips").exists() and not (project.root / "out").exists()

@@ -18,6 +18,7 @@ from ..errors import InvalidStoryboard
 from ..store import BuildRecord, ClipRecord, FileHasher, JournalEntry, Store
 from .keys import flat_inputs, key_of, split_identity, take_identity
 from .price import price, rate
+from .select import matches
 
 Action = Literal["generate", "cached"]
 
@@ -95,7 +96,7 @@ class Plan:
     def selected(self, selection: set[str] | None) -> list[PlannedShot]:
         """The shots a build with ``selection`` (None: all) generates: the one answer the CLI,
         the build and the runner share, so what was priced is what is sent."""
-        return [s for s in self.to_generate if selection is None or s.id in selection]
+        return [s for s in self.to_generate if matches(selection, s.id, s.take)]
 
     @property
     def has_estimates(self) -> bool:
@@ -221,7 +222,7 @@ def _resume(row: PlannedShot, entry: JournalEntry | None, resubmit: set[str], da
     """A take whose paid job is journalled resumes it at $0; what else the journal says is a reason."""
     if row.action != "generate" or entry is None:
         return
-    if row.id in resubmit:
+    if matches(resubmit, row.id, row.take):
         row.reasons.append(f"--resubmit: {entry.provider} job {entry.job_id or '?'} is forgotten, a new one is paid")
         return
     if entry.provider == row.provider and entry.job_id and entry.status in ("submitted", "done"):

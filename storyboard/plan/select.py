@@ -1,12 +1,24 @@
-"""dbt-style shot selection: ``shot``, ``shot+`` (and descendants), ``+shot`` (and ancestors)."""
+"""dbt-style shot selection: ``shot``, ``shot+`` (and descendants), ``+shot`` (and ancestors), ``shot#k`` (one take).
+
+A selection is a set of names: a shot id selects every take of the shot, ``shot#k`` take k
+alone. :func:`matches` is the one test of a plan row against it, for the plan, the runner
+and ``--resubmit`` alike, so what was priced is what is sent.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Collection
 
 from ..compile import Compiled
 from ..errors import SelectionError
 from ..load.validate import suggest
 
-__all__ = ["SelectionError", "select"]
+__all__ = ["SelectionError", "matches", "select"]
+
+
+def matches(selection: Collection[str] | None, shot_id: str, take: int) -> bool:
+    """Whether the row of ``shot_id``'s take ``take`` is selected (None selects everything)."""
+    return selection is None or shot_id in selection or f"{shot_id}#{take}" in selection
 
 
 def select(compiled: Compiled, expression: str) -> set[str]:
@@ -16,11 +28,22 @@ def select(compiled: Compiled, expression: str) -> set[str]:
     chosen: set[str] = set()
     for raw in expression.replace(",", " ").split():
         ancestors, descendants = raw.startswith("+"), raw.endswith("+")
-        name = raw.strip("+")
+        name, hash_, take = raw.strip("+").partition("#")
         if name not in compiled.shots:
             guess = suggest(name, compiled.shots)
             hint = f"; did you mean `{guess}`?" if guess else ""
             raise SelectionError(f"--only `{raw}` names no shot{hint}")
+        if hash_:
+            takes = compiled.shots[name].takes
+            if not take.isdigit() or not 1 <= int(take) <= takes:
+                raise SelectionError(
+                    f"--only `{raw}`: shot `{name}` has takes 1..{takes}; write `{name}#1` .. `{name}#{takes}`"
+                    f" (or `{name}` for all of them)"
+                )
+            if ancestors or descendants:
+                raise SelectionError(f"--only `{raw}`: `+` goes with a shot (`{name}+`), not with one take")
+            chosen.add(f"{name}#{int(take)}")
+            continue
         chosen.add(name)
         if ancestors:
             chosen |= nx.ancestors(compiled.graph, name)

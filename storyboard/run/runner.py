@@ -22,6 +22,7 @@ from ..errors import BuildError, MediaError, StoryboardError
 from ..media.frames import tail_clip, write_last_frame
 from ..media.probe import ClipInfo, probe_clip
 from ..plan import Plan, PlannedShot
+from ..plan.select import matches
 from ..store import Claim, Store
 from .job import Job, Provider, Report
 
@@ -119,7 +120,7 @@ class Runner:
                 self.result.shots[shot.label] = ShotResult(shot.label, "cached", clip)
                 self.report(shot.label, "cached", "in the store")
                 self._done[shot.label].set()
-            elif not self._selected(shot.id):
+            elif not matches(self.selection, shot.id, shot.take):
                 self.result.shots[shot.label] = ShotResult(shot.label, "unselected")
                 self._done[shot.label].set()
         for shot in todo:
@@ -133,9 +134,6 @@ class Runner:
                 await provider.aclose()
         assert all(self.result.picked[sid] in self.result.shots for sid in compiled.shots)
         return self.result
-
-    def _selected(self, shot_id: str) -> bool:
-        return self.selection is None or shot_id in self.selection
 
     def _limit(self, provider: Provider) -> asyncio.Semaphore:
         if provider.id not in self._limits:
