@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import html
+import json
 import os
+import re
+import shutil
+import subprocess
 from pathlib import Path
+from typing import Any
 
 import opentimelineio as otio
 import pytest
@@ -79,3 +85,90 @@ def test_a_no_op_build_leaves_them_alone_and_a_missing_one_comes_back(reviewed: 
     os.unlink(page)
     build(project)
     assert page.is_file() and timeline.stat().st_mtime_ns != stamps[1]
+
+
+TAKES_BOARD = """
+version: 1
+title: Takes
+settings: {resolution: 480p, duration: 3, output: out/film.mp4}
+shots:
+  - {id: pour, prompt: "Latte art, close-up.", takes: 3, take: 2}
+  - {id: last, prompt: The end.}
+"""
+
+# what the test reads off the page once Chromium has rendered it: the page itself is untouched,
+# loaded in a frame of a wrapper page that writes what it sees into its own DOM for --dump-dom
+PROBE = """<!doctype html><html><body><pre id="out"></pre>
+<iframe id="page" src="%s" onload="
+  const d = this.contentDocument;
+  const takes = [...d.querySelectorAll('[data-shot=pour] .take')].map(t => ({
+    take: t.dataset.take, picked: t.dataset.picked, current: t.getAttribute('aria-current'),
+    label: t.querySelector('figcaption').textContent, command: t.querySelector('code.pick').textContent,
+    images: [...t.querySelectorAll('img')].map(i => ({src: i.getAttribute('src'), width: i.naturalWidth})),
+  }));
+  const rows = [...d.querySelectorAll('tr[id]')].map(r => r.id);
+  const all = [...d.querySelectorAll('img')].map(i => i.complete && i.naturalWidth > 0);
+  document.getElementById('out').textContent = JSON.stringify({takes, rows, all});
+"></iframe></body></html>
+"""
+
+
+def rendered(page: Path) -> dict[str, Any]:
+    """What headless Chromium's DOM holds of ``page`` once it and its images have loaded."""
+    probe = page.with_name("probe.html")
+    probe.write_text(PROBE % page.name, encoding="utf-8")
+    chromium = shutil.which("chromium")
+    assert chromium is not None, "the review tests need Debian's chromium (apt-get install chromium)"
+    done = subprocess.run(
+        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--allow-file-access-from-files",
+         f"--user-data-dir={page.parent / 'chromium-profile'}", "--virtual-time-budget=10000",
+         "--dump-dom", probe.as_uri()],
+        capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    match = re.search(r'<pre id="out">(.*?)</pre>', done.stdout, re.S)
+    assert match is not None and match.group(1), done.stdout[-2000:] + done.stderr[-2000:]
+    found: dict[str, Any] = json.loads(html.unescape(match.group(1)))
+    return found
+
+
+@pytest.fixture
+def takes_reviewed(built_once: BuiltOnce) -> Project:
+    project, _, _ = built_once.get("test_review_takes", TAKES_BOARD, lambda project, _: build(project))
+    return project
+
+
+def test_the_review_page_shows_a_shots_takes_side_by_side(takes_reviewed: Project) -> None:
+    project = takes_reviewed
+    page = project.root / "out" / "film.html"
+    seen = rendered(page)
+    assert seen["rows"] == ["pour", "last"]  # one row per shot of the cut, as before
+    takes = seen["takes"]
+    assert [t["take"] for t in takes] == ["1", "2", "3"]
+    assert [t["picked"] for t in takes] == ["false", "true", "false"]
+    assert [t["current"] for t in takes] == [None, "true", None]
+    assert ["picked" in t["label"] for t in takes] == [False, True, False]
+    assert [t["command"] for t in takes] == [f"storyboard pick storyboard.yaml pour {k}" for k in (1, 2, 3)]
+    assert all(len(t["images"]) == 3 and all(i["width"] > 0 for i in t["images"]) for t in takes)
+    assert seen["all"] and all(seen["all"])  # every image on the page loaded, the shots' frames too
+    files = [[page.parent / i["src"] for i in t["images"]] for t in takes]
+    assert len({f for per in files for f in per}) == 9  # no two takes (or frames) share a file
+    middles = [per[1].read_bytes() for per in files]
+    assert len(set(middles)) == 3  # the takes are different clips, so are their frames
+    assert all(m[:2] == b"\xff\xd8" for m in middles)
+
+
+def test_a_take_not_built_says_so_and_a_no_op_build_makes_no_thumbnail(takes_reviewed: Project) -> None:
+    project = takes_reviewed
+    thumbs = project.root / "out" / "film.thumbs"
+    before = {t.name: t.stat().st_mtime_ns for t in thumbs.iterdir()}
+    assert len(before) == 9 + 1  # 3 takes x 3 frames (pour's own frame is take 2's middle one), and last's
+    build(project)
+    assert {t.name: t.stat().st_mtime_ns for t in thumbs.iterdir()} == before
+    project.write(TAKES_BOARD.replace("takes: 3", "takes: 4"))
+    result = project.cli("build", "--only", "last", str(project.root / "storyboard.yaml"))  # take 4 stays unbuilt
+    assert result.exit_code == 0, result.output
+    page = (project.root / "out" / "film.html").read_text()
+    assert page.count('class="take"') == 4
+    fourth = page[page.index('data-take="4"') :]
+    assert "not built" in fourth.split("</figure>")[0] and "storyboard pick storyboard.yaml pour 4" in fourth
+    assert {t.name: t.stat().st_mtime_ns for t in thumbs.iterdir()} == before  # nothing made again

@@ -16,6 +16,14 @@ from .files import replace_over, temp_beside
 
 
 @dataclass(frozen=True)
+class TakeClip:
+    """One take of a shot that has several: the review page shows them side by side."""
+
+    number: int  # 1-based
+    clip: Path | None  # None: not built
+
+
+@dataclass(frozen=True)
 class FilmShot:
     """One shot as it appears in the film."""
 
@@ -29,6 +37,8 @@ class FilmShot:
     key: str
     cost_usd: Decimal  # its list price (what generating it costs)
     status: str  # built | cached
+    take: int = 1  # the take the cut uses
+    takes: tuple[TakeClip, ...] = ()  # every take, when the shot has more than one
 
 
 def write_timeline(shots: list[FilmShot], path: Path, title: str) -> Path:

@@ -75,9 +75,13 @@ async def cut(compiled: Compiled, plan: Plan, store: Store, result: RunResult) -
     record = f"film:{plan.storyboard}"
     row = store.db.execute("SELECT value FROM meta WHERE name = ?", (record,)).fetchone()
     timeline, review = output.with_suffix(TIMELINE), output.with_suffix(REVIEW)
+    # the page shows every take of a shot that has several: one built since (say --only pour#3) rewrites it
+    takes_record, takes_state = f"review:{plan.storyboard}", _takes_state(plan, result, sequence)
+    seen = store.db.execute("SELECT value FROM meta WHERE name = ?", (takes_record,)).fetchone()
     if output.is_file() and row is not None and row[0] == f"{film_key}:{_stamp(output)}":
-        if not (timeline.is_file() and review.is_file()):
+        if not (timeline.is_file() and review.is_file()) or (seen is not None and seen[0]) != takes_state:
             await asyncio.to_thread(_sidecars, compiled, plan, result, sequence, clips, infos, output)
+            store.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (takes_record, takes_state))
         return Film(output, "up to date", [], timeline, review)
     await _verify(store, plan, sequence, clips, records)
     made = await asyncio.to_thread(
@@ -85,6 +89,7 @@ async def cut(compiled: Compiled, plan: Plan, store: Store, result: RunResult) -
     )
     store.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (record, f"{film_key}:{_stamp(output)}"))
     await asyncio.to_thread(_sidecars, compiled, plan, result, sequence, clips, infos, output)
+    store.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (takes_record, takes_state))
     return Film(made.film, made.method, [], timeline, review)
 
 
@@ -100,7 +105,7 @@ def _sidecars(
     """The timeline and the review page, written beside the film."""
     from ..compile.output import REVIEW, TIMELINE
     from ..cut.review import write_review
-    from ..cut.timeline import FilmShot, write_timeline
+    from ..cut.timeline import FilmShot, TakeClip, write_timeline
 
     shots: list[FilmShot] = []
     start = 0.0
@@ -111,13 +116,31 @@ def _sidecars(
         info = infos[sid]
         shots.append(
             FilmShot(sid, clips[sid], start, info.seconds, info.fps, request.prompt, planned.provider, planned.key,
-                     planned.list_price, result.shots[planned.label].status)
+                     planned.list_price, result.shots[planned.label].status, planned.take,
+                     tuple(TakeClip(p.take, _take_clip(result, p.label)) for p in _takes(plan, sid)))
         )  # fmt: skip
         start += info.seconds
     board = compiled.loaded.storyboard
     title = (board.title if board is not None else None) or compiled.loaded.source.path.stem
     write_timeline(shots, film.with_suffix(TIMELINE), title)
-    write_review(shots, film, film.with_suffix(REVIEW), title)
+    write_review(shots, film, film.with_suffix(REVIEW), title, compiled.loaded.source.path.name)
+
+
+def _takes(plan: Plan, shot_id: str) -> list[PlannedShot]:
+    """A shot's rows when it has several takes (the page shows them), else none."""
+    rows = [p for p in plan.shots if p.id == shot_id]
+    return rows if len(rows) > 1 else []
+
+
+def _take_clip(result: RunResult, label: str) -> Path | None:
+    shot = result.shots.get(label)
+    return shot.clip if shot is not None else None
+
+
+def _takes_state(plan: Plan, result: RunResult, sequence: list[str]) -> str:
+    """Which takes of the cut's shots have a clip, and where: what the page's takes rows show."""
+    rows = [(p.label, str(_take_clip(result, p.label))) for sid in dict.fromkeys(sequence) for p in _takes(plan, sid)]
+    return hashlib.sha256(repr(rows).encode()).hexdigest()
 
 
 async def _verify(
