@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import os
@@ -172,3 +173,21 @@ def test_a_take_not_built_says_so_and_a_no_op_build_makes_no_thumbnail(takes_rev
     fourth = page[page.index('data-take="4"') :]
     assert "not built" in fourth.split("</figure>")[0] and "storyboard pick storyboard.yaml pour 4" in fourth
     assert {t.name: t.stat().st_mtime_ns for t in thumbs.iterdir()} == before  # nothing made again
+
+
+def test_the_command_on_the_page_picks_that_take_and_the_page_follows(takes_reviewed: Project) -> None:
+    project = takes_reviewed
+    page = project.root / "out" / "film.html"
+    thumbs = project.root / "out" / "film.thumbs"
+    before = {t.name: t.stat().st_mtime_ns for t in thumbs.iterdir()}
+    command = re.findall(r'<code class="pick">([^<]*)</code>', page.read_text())[2].split()
+    assert command[:2] == ["storyboard", "pick"]
+    with contextlib.chdir(project.root):  # the command names the storyboard by its name, run beside it
+        picked = project.cli(*command[1:])
+    assert picked.exit_code == 0, picked.output
+    build(project)
+    takes = re.findall(r'data-take="(\d)" data-picked="(\w+)"', page.read_text())
+    assert takes == [("1", "false"), ("2", "false"), ("3", "true")]
+    frame = re.search(r'<tr id="pour">\s*<td><img src="([^"]+)"', page.read_text())
+    assert frame is not None and "take3" in frame.group(1)  # the shot's frame is the picked take's
+    assert {t.name: t.stat().st_mtime_ns for t in thumbs.iterdir()} == before  # every frame was there already

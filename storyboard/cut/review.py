@@ -40,7 +40,7 @@ code { font-size: 85%; }
 .take { margin: 0; padding: .5rem; border: 2px solid #ddd; border-radius: 4px; }
 .take[data-picked="true"] { border-color: #1a7f37; }
 .take .frames { display: flex; gap: 2px; }
-.take .frames img { width: 8rem; display: block; }
+.take .frames img { width: 6rem; display: block; }
 .take .mark { color: #1a7f37; font-weight: bold; }
 .take .absent { color: #999; }
 </style>
