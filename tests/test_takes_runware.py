@@ -1,0 +1,129 @@
+"""Runware makes the takes of a shot as one task (``numberResults``), each take journalled, stored and priced alone."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from storyboard.compile import compile_storyboard
+from storyboard.load import load
+from storyboard.plan import make_plan
+from storyboard.run.hosted import adapters
+from storyboard.store import Store
+
+BOARD = """
+version: 1
+settings: {{provider: {provider}, resolution: 480p, duration: 3, output: out/film.mp4}}
+shots:
+  - {{id: one, prompt: First., takes: 3, take: 2}}
+  - {{id: two, prompt: Second.}}
+"""
+PRICE = Decimal("0.33")  # the fake's 480p list price, 3 s: reported per result
+RUNWARE = adapters()["runware"]
+
+
+def key_of(root: Path, shot: str) -> str:
+    compiled = compile_storyboard(load(root / "storyboard.yaml"))
+    return make_plan(compiled).shot(shot).key
+
+
+def tasks(server: Any) -> list[dict[str, Any]]:
+    """Every videoInference task that made a job at the fake, in order."""
+    return [t for s in server.submits if s.created for t in s.body if t.get("taskType") == "videoInference"]
+
+
+def takes_of(root: Path, key: str) -> dict[int, Any]:
+    with Store(root) as store:
+        return {take: entry for (k, take), entry in store.jobs.all().items() if k == key}
+
+
+def test_three_takes_are_one_task_of_three_results_each_stored_and_priced(hosted) -> None:
+    h = hosted("runware", BOARD)
+    code, output = h.build()
+    assert code == 0, output
+    key = key_of(h.project.root, "one")
+    made = tasks(h.server)
+    assert sorted(t.get("numberResults", 1) for t in made) == [1, 3]  # `two` alone, the three takes of `one` together
+    (batch,) = [t for t in made if t.get("numberResults") == 3]
+    clips = h.project.root / ".storyboard" / "clips"
+    names = sorted(p.name for p in clips.rglob(f"{key}*.mp4"))
+    assert names == sorted([f"{key}.mp4", f"{key}.take2.mp4", f"{key}.take3.mp4"])
+    journal = takes_of(h.project.root, key)
+    assert sorted(journal) == [1, 2, 3]
+    assert {e.status for e in journal.values()} == {"done"} and {e.job_id for e in journal.values()} == {
+        batch["taskUUID"]
+    }
+    # each take its own result of the task (the fake renders one file per size, so the bytes cannot tell them apart)
+    assert sorted(e.result_urls[0] for e in journal.values()) == sorted(h.server.jobs[batch["taskUUID"]].urls)
+    assert len({e.result_urls for e in journal.values()}) == 3
+    assert [Decimal(str(journal[k].cost_usd)) for k in (1, 2, 3)] == [PRICE] * 3  # priced per take
+    assert "spent $1.32" in output  # four clips, each paid once: 3 takes + `two` at $0.33
+
+    code, output = h.build()
+    assert code == 0, output
+    assert h.server.submit_count(created=True) == 2  # the rebuild pays nothing
+
+
+def test_only_the_missing_takes_go_in_the_task(hosted) -> None:
+    h = hosted("runware", BOARD)
+    code, output = h.build("--only", "one#1")
+    assert code == 0, output
+    code, output = h.build()
+    assert code == 0, output
+    # one#1 alone first; then `two`, and one task for the two takes still missing
+    assert sorted(t.get("numberResults", 1) for t in tasks(h.server)) == [1, 1, 2]
+    key = key_of(h.project.root, "one")
+    with Store(h.project.root) as store:
+        assert all(store.has_clip(key, take=k) for k in (1, 2, 3))
+
+
+def test_a_lost_answer_is_asked_for_again_under_the_tasks_id_never_sent_as_a_new_task(hosted) -> None:
+    """The task is made but its answer lost: the takes are journalled unknown; they are sent again under the
+    same taskUUID (Runware answers conflictTaskUUID: the task exists) and every take gets its result."""
+    h = hosted("runware", BOARD.replace("{id: two, prompt: Second.}", "{id: two, prompt: Second., takes: 2}"))
+    h.server.inject("submit", "malformed", created=True)
+    h.build("--jobs", "1")  # the take whose submit lost its answer fails; the rest resume the same task
+    code, output = h.build()
+    assert code == 0, output
+    assert len(tasks(h.server)) == 2  # one task per shot, for its 3 and 2 takes: none made twice
+    assert sorted(t["numberResults"] for t in tasks(h.server)) == [2, 3]
+    for shot, n in (("one", 3), ("two", 2)):
+        journal = takes_of(h.project.root, key_of(h.project.root, shot))
+        assert sorted(journal) == list(range(1, n + 1)) and {e.status for e in journal.values()} == {"done"}
+        assert len({e.job_id for e in journal.values()}) == 1 and len({e.result_urls for e in journal.values()}) == n
+
+
+def test_wavespeed_keeps_one_job_per_take(hosted) -> None:
+    h = hosted("wavespeed", BOARD)
+    code, output = h.build("--jobs", "2")
+    assert code == 0, output
+    assert h.server.submit_count(created=True) == 4
+
+
+def _item(uuid: str, url: str, cost: float, index: int | None = None) -> dict[str, Any]:
+    item: dict[str, Any] = {"taskType": "videoInference", "taskUUID": "t", "videoUUID": uuid, "videoURL": url}
+    item["cost"] = cost
+    if index is not None:
+        item["resultIndex"] = index
+    return item
+
+
+def test_the_results_of_a_task_are_read_in_one_order_whatever_order_they_come_in() -> None:
+    a, b, c = _item("a", "https://r/a", 0.1), _item("b", "https://r/b", 0.2), _item("c", "https://r/c", 0.3)
+    one = RUNWARE.polled({"data": [c, a, b]})
+    two = RUNWARE.polled({"data": [b, c, a]})
+    assert one == two and one.urls == ("https://r/a", "https://r/b", "https://r/c")
+    assert one.costs == (Decimal("0.1"), Decimal("0.2"), Decimal("0.3"))
+    indexed = RUNWARE.polled({"data": [_item("z", "https://r/z", 0.1, 0), _item("a", "https://r/a", 0.1, 1)]})
+    assert indexed.urls == ("https://r/z", "https://r/a")  # resultIndex first, as the SDK keys them
+    partial = RUNWARE.polled({"data": [a, {"taskType": "videoInference", "taskUUID": "t", "status": "processing"}]})
+    assert len(partial.urls) <= 1  # the client waits for numberResults results before any take takes one
+
+
+@pytest.mark.parametrize("n", [2, 4])
+def test_the_task_asks_for_n_results(n: int) -> None:
+    (task,) = RUNWARE.with_results([{"taskType": "videoInference", "numberResults": 1}], n)
+    assert task["numberResults"] == n
