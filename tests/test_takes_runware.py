@@ -127,3 +127,21 @@ def test_the_results_of_a_task_are_read_in_one_order_whatever_order_they_come_in
 def test_the_task_asks_for_n_results(n: int) -> None:
     (task,) = RUNWARE.with_results([{"taskType": "videoInference", "numberResults": 1}], n)
     assert task["numberResults"] == n
+
+
+@pytest.mark.slow  # a build in its own process, killed: ~15 s
+def test_a_build_killed_mid_batch_resumes_every_take_and_creates_no_new_task(hosted) -> None:
+    h = hosted("runware", "version: 1\nsettings: {{provider: {provider}, resolution: 480p, duration: 3}}\n"
+               "shots:\n  - {{id: one, prompt: First., takes: 3}}\n")  # fmt: skip
+    h.crash_between_request_and_answer()  # kill -9 once the fake made the task, before its answer came back
+    assert tasks(h.server)[0]["numberResults"] == 3 and h.server.submit_count(created=True) == 1
+    key = key_of(h.project.root, "one")
+    assert {e.status for e in takes_of(h.project.root, key).values()} == {"submitting"}  # all three journalled
+    code, output = h.build()
+    assert code == 0, output
+    assert h.server.submit_count(created=True) == 1  # the task was asked for again by its taskUUID: no new one
+    journal = takes_of(h.project.root, key)
+    assert {e.status for e in journal.values()} == {"done"} and len({e.result_urls for e in journal.values()}) == 3
+    with Store(h.project.root) as store:
+        assert all(store.has_clip(key, take=k) for k in (1, 2, 3))
+    assert "spent $0.00" in output  # the killed build's task: paid there, not here
