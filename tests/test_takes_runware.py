@@ -145,3 +145,15 @@ def test_a_build_killed_mid_batch_resumes_every_take_and_creates_no_new_task(hos
     with Store(h.project.root) as store:
         assert all(store.has_clip(key, take=k) for k in (1, 2, 3))
     assert "spent $0.00" in output  # the killed build's task: paid there, not here
+
+
+def test_a_task_whose_results_partly_failed_keeps_the_ones_that_came() -> None:
+    """Results that came are paid for: the takes keep them; only a take left without one is sent anew."""
+    a, b = _item("a", "https://r/a", 0.33), _item("b", "https://r/b", 0.33)
+    error = {"taskType": "videoInference", "taskUUID": "t", "status": "error", "error": {"message": "nsfw"}}
+    state = RUNWARE.polled({"data": [b, error, a]})
+    assert state.state == "done" and state.urls == ("https://r/a", "https://r/b") and state.failed_results == 1
+    assert state.error == "nsfw"
+    processing = {"taskType": "videoInference", "taskUUID": "t", "status": "processing"}
+    assert RUNWARE.polled({"data": [a, error, processing]}).state == "running"  # the others may still come
+    assert RUNWARE.polled({"data": [error]}).state == "failed"  # nothing came: nothing paid, all sent anew

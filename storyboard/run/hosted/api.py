@@ -46,6 +46,7 @@ class JobState:
     error: str | None = None
     detail: str = ""  # the provider's own status word or progress, for the progress display
     costs: tuple[Decimal | None, ...] = ()  # per result, beside ``urls``, where one task made several (Runware)
+    failed_results: int = 0  # results of such a task that failed while the others came (``error`` says why)
 
 
 class Adapter(ABC):

@@ -136,6 +136,12 @@ class HostedProvider:
             self._journal_update(job, "failed", error=state.error)
             ended = "was cancelled" if state.state == "cancelled" else "failed"
             raise ProviderError(f"{self.id} job {job_id} {ended}: {state.error}; the next build submits it anew")
+        if batch is not None and batch.index >= len(state.urls):  # its result failed; the others came (paid)
+            self._journal_update(job, "failed", error=state.error)
+            raise ProviderError(
+                f"{self.id} job {job_id}: {state.failed_results} of its {len(batch.takes)} results failed "
+                f"({state.error}); this take gets none, and the next build submits it anew"
+            )
         if batch is not None:  # this take's own result of the task, priced on its own
             cost = state.costs[batch.index] if len(state.costs) == len(state.urls) else state.cost_usd
             state = JobState("done", (state.urls[batch.index],), cost)
@@ -322,7 +328,7 @@ class HostedProvider:
                 raise ProviderError(
                     f"{self.id} job {job_id} finished without a result URL; it stays journalled and the next build asks again"
                 )
-            if state.state == "done" and len(state.urls) < results:  # a task of several results is done once all are in
+            if state.state == "done" and len(state.urls) + state.failed_results < results:  # done once all are in
                 state = JobState("running", detail=f"{len(state.urls)} of {results} results")
             if state.state == "unknown":
                 strange += 1

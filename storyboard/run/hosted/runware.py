@@ -212,10 +212,17 @@ class Runware(Adapter):
         items = _items(answer)
         if not items:
             return JobState("running", detail="")  # no item yet: the SDK polls on (client.py:1112)
-        failed = next((i for i in items if i.get("status") == "error"), None)
-        if failed is not None:
-            return STATUSES.state("error", (), error=_item_error(failed))
+        failed = [i for i in items if i.get("status") == "error"]
         done = sorted((i for i in items if isinstance(i.get("videoURL"), str) and i["videoURL"]), key=_result_order)
+        if failed and any(i.get("status") in STATUSES.running for i in items):
+            return JobState("running", detail="a result failed; waiting for the others")  # never resend a paid part
+        if failed and done:
+            # some results of the task failed and the rest are in (and paid for): the takes keep those, never resent
+            urls = result_urls([i["videoURL"] for i in done])
+            costs = tuple(money(i.get("cost")) for i in done)
+            return JobState("done", urls, error=_item_error(failed[0]), costs=costs, failed_results=len(failed))
+        if failed:
+            return STATUSES.state("error", (), error=_item_error(failed[0]))
         if len(done) > 1:  # several results of one task (numberResults): each its own URL and cost, in a fixed order
             state = STATUSES.state(done[0].get("status"), result_urls([i["videoURL"] for i in done]))
             return replace(state, costs=tuple(money(i.get("cost")) for i in done)) if state.state == "done" else state
