@@ -157,3 +157,39 @@ def test_a_task_whose_results_partly_failed_keeps_the_ones_that_came() -> None:
     processing = {"taskType": "videoInference", "taskUUID": "t", "status": "processing"}
     assert RUNWARE.polled({"data": [a, error, processing]}).state == "running"  # the others may still come
     assert RUNWARE.polled({"data": [error]}).state == "failed"  # nothing came: nothing paid, all sent anew
+
+
+def test_resubmitting_one_take_sends_that_take_alone_and_leaves_the_others_journal(hosted) -> None:
+    h = hosted("runware", BOARD)
+    code, output = h.build()
+    assert code == 0, output
+    key = key_of(h.project.root, "one")
+    batch_id = takes_of(h.project.root, key)[1].job_id
+    with Store(h.project.root) as store:  # take 2 as a build leaves a job the provider lost: no clip, journalled lost
+        store.clip_path(key, take=2).unlink()
+        store.journal_update(key, "lost", take=2, error="no such task")
+    code, output = h.build("--only", "one#2")
+    assert code != 0 and "--resubmit" in output  # a lost job is never sent again on its own
+    code, output = h.build("--only", "one#2", "--resubmit")
+    assert code == 0, output
+    assert [t.get("numberResults", 1) for t in tasks(h.server)][2:] == [1]  # take 2 alone, anew
+    journal = takes_of(h.project.root, key)
+    assert journal[1].job_id == journal[3].job_id == batch_id != journal[2].job_id  # take 1's paid job kept
+
+
+def test_a_take_whose_result_failed_is_sent_anew_alone_and_the_others_keep_theirs(hosted) -> None:
+    h = hosted("runware", BOARD)
+    h.server.failed_results = 1  # the last of the three results ends in error, the other two come
+    code, output = h.build()
+    assert code != 0 and "one#3" in output
+    key = key_of(h.project.root, "one")
+    with Store(h.project.root) as store:
+        assert [store.has_clip(key, take=k) for k in (1, 2, 3)] == [True, True, False]
+    assert takes_of(h.project.root, key)[3].status == "failed"
+    h.server.failed_results = 0
+    code, output = h.build()
+    assert code == 0, output
+    # the batch, `two`, then take 3 alone: takes 1 and 2, paid for, are never sent again
+    assert [t.get("numberResults", 1) for t in tasks(h.server)][2:] == [1]
+    with Store(h.project.root) as store:
+        assert all(store.has_clip(key, take=k) for k in (1, 2, 3))

@@ -202,15 +202,16 @@ class HostedProvider:
         async with self.wire.rate():
             # which takes go is read here, with no await before their intents: another take cannot slip in
             fresh = takes is None
-            takes = takes or missing_takes(self.adapter, self.store, job)
-            if len(takes) > 1:
-                body = self.adapter.with_results(body, len(takes))
+            batch = takes or missing_takes(self.adapter, self.store, job)
+            if len(batch) > 1:
+                body = self.adapter.with_results(body, len(batch))
+            # a batch sent again is journalled only for the takes still waiting on it (not one resubmitted since)
+            takes = batch if fresh else tuple(t for t in batch if t == job.take or self._waits_on(job, t, task_id))
             # the intent first: a crash from here on leaves a trace the next build reads
             text = _journal_body(body)
-            for index, take in enumerate(takes):
-                self.store.journal_intent(
-                    job.key, self.id, task_id, note(text, takes, index) if len(takes) > 1 else text, take=take
-                )
+            for take in takes:
+                request = note(text, batch, batch.index(take)) if len(batch) > 1 else text
+                self.store.journal_intent(job.key, self.id, task_id, request, take=take)
             if fresh:  # this build sends them, so this build pays for them, whichever take fetches its clip
                 self._sent.update((job.key, take) for take in takes)
             report(job.shot, "submitted", "sending")
@@ -237,6 +238,11 @@ class HostedProvider:
             except ProviderError:
                 pass  # read below, as every outcome is
         return self._settle(job, sending, task_id, report, takes)
+
+    def _waits_on(self, job: Job, take: int, task_id: str | None) -> bool:
+        """Whether ``take`` of the job's shot is journalled as waiting on ``task_id``'s submit."""
+        entry = self.store.journal(job.key, take=take)
+        return entry is not None and entry.job_id == task_id and entry.status in ("submitting", "unknown")
 
     def _settle(
         self,
