@@ -193,3 +193,19 @@ def test_a_take_whose_result_failed_is_sent_anew_alone_and_the_others_keep_their
     assert [t.get("numberResults", 1) for t in tasks(h.server)][2:] == [1]
     with Store(h.project.root) as store:
         assert all(store.has_clip(key, take=k) for k in (1, 2, 3))
+
+
+def test_an_expired_result_url_of_a_batched_take_is_asked_for_again_and_gets_that_takes_result(hosted) -> None:
+    h = hosted("runware", BOARD)
+    code, output = h.build()
+    assert code == 0, output
+    key = key_of(h.project.root, "one")
+    mine = takes_of(h.project.root, key)[3].result_urls
+    with Store(h.project.root) as store:  # take 3's clip gone, its journalled URL expired
+        store.clip_path(key, take=3).unlink()
+        store.journal_update(key, "done", take=3, result_urls=(h.server.url("/files/expired.mp4"),))
+    code, output = h.build()
+    assert code == 0, output
+    assert h.server.submit_count(created=True) == 2  # polled again by its taskUUID, not sent
+    assert takes_of(h.project.root, key)[3].result_urls == mine  # its own result, not the task's first
+    assert "spent $0.00" in output

@@ -128,7 +128,8 @@ class HostedProvider:
         else:
             entry, job_id, state = await self._start(job, report)
         resumed = entry is not None and (job.key, job.take) not in self._sent  # an earlier build paid for it
-        batch = batch_of(self.store.journal(job.key, take=job.take)) if state is None else None
+        batch = batch_of(self.store.journal(job.key, take=job.take))  # this take's result of a task of several
+        polled = state is None  # else the journal holds this take's own result already
         if state is None:
             state = await self._poll(job, job_id, report, len(batch.takes) if batch else 1)
         if state.state in ("failed", "cancelled"):
@@ -136,13 +137,13 @@ class HostedProvider:
             self._journal_update(job, "failed", error=state.error)
             ended = "was cancelled" if state.state == "cancelled" else "failed"
             raise ProviderError(f"{self.id} job {job_id} {ended}: {state.error}; the next build submits it anew")
-        if batch is not None and batch.index >= len(state.urls):  # its result failed; the others came (paid)
+        if polled and batch is not None and batch.index >= len(state.urls):  # its result failed; the others came
             self._journal_update(job, "failed", error=state.error)
             raise ProviderError(
                 f"{self.id} job {job_id}: {state.failed_results} of its {len(batch.takes)} results failed "
                 f"({state.error}); this take gets none, and the next build submits it anew"
             )
-        if batch is not None:  # this take's own result of the task, priced on its own
+        if polled and batch is not None:  # this take's own result of the task, priced on its own
             cost = state.costs[batch.index] if len(state.costs) == len(state.urls) else state.cost_usd
             state = JobState("done", (state.urls[batch.index],), cost)
         self._journal_update(
