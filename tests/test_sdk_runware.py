@@ -117,6 +117,28 @@ def test_get_response_by_hand_reads_what_our_adapter_reads(fake_provider: Callab
     assert state.cost_usd == Decimal(str(done["cost"])) and done["cost"] == pytest.approx(0.14 * 4)  # 720p, 4 s
 
 
+def test_number_results_gives_the_sdk_that_many_results_and_our_adapter_each_its_own(
+    fake_provider: Callable[..., FakeServer], sleeps: list[float]
+) -> None:
+    """seed 002 numberResults: one task, N result items sharing its taskUUID, each its own video, UUID, seed, cost;
+    the SDK waits for all N (client.py:271, 1112) and our adapter reads them in the order it gives the takes."""
+    server = fake_provider("runware", min_polls=1)
+
+    async def go() -> list[dict[str, Any]]:
+        async with sdk(server) as client:
+            return await client.run({**TASK, "numberResults": 3})
+
+    items = run(go)
+    task_uuid = server.submits[0].body[0]["taskUUID"]
+    assert len(items) == 3 and {i["taskUUID"] for i in items} == {task_uuid} and list(server.jobs) == [task_uuid]
+    assert len({i["videoURL"] for i in items}) == 3 and len({i["videoUUID"] for i in items}) == 3
+    assert len({i["seed"] for i in items}) == 3  # "Each result uses a different seed" (almost surely)
+    assert all(i["cost"] == pytest.approx(0.11 * 3) for i in items)  # each result priced on its own
+    state = ADAPTER.polled({"data": items})
+    assert state.state == "done" and set(state.urls) == {i["videoURL"] for i in items}
+    assert state.costs == (Decimal(str(items[0]["cost"])),) * 3
+
+
 def test_a_failed_task_is_the_sdks_error(fake_provider: Callable[..., FakeServer], sleeps: list[float]) -> None:
     server = fake_provider("runware")
     server.inject("poll", "failed")

@@ -192,7 +192,7 @@ async def abuild(
         todo = plan.selected(selection)
         if resubmit:
             for shot in todo:
-                store.journal_forget(shot.key)
+                store.journal_forget(shot.key, take=shot.take)
         clients = available if available is not None else providers({s.provider for s in todo}, store, jobs, environ)
         runner = Runner(plan, store, clients, jobs=jobs, selection=selection, report=report or _silent)
         result = await runner.run()

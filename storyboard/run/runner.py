@@ -95,6 +95,7 @@ class Runner:
         self._done: dict[str, asyncio.Event] = {}
         self._limits: dict[str, asyncio.Semaphore] = {}
         self._total: asyncio.Semaphore | None = None
+        self._takes: dict[str, tuple[int, ...]] = {}  # shot id -> its takes this build generates
 
     def _provider(self, shot: PlannedShot) -> Provider:
         provider = self.providers.get(shot.provider)
@@ -107,6 +108,7 @@ class Runner:
         every provider is closed at the end."""
         compiled = self.plan.compiled
         todo = self.plan.selected(self.selection)
+        self._takes = {s.id: tuple(t.take for t in todo if t.id == s.id) for s in todo}
         for shot in todo:
             self._provider(shot)  # fail before any work when a provider is missing
         self.store.ensure()
@@ -229,6 +231,7 @@ class Runner:
                 shot=shot.id,
                 key=shot.key,
                 take=shot.take,
+                batch=self._takes.get(shot.id, ()),
                 request=cs.request,
                 files=dict(cs.files),
                 parent_clips=clips,

@@ -53,6 +53,7 @@ NOT_FOUND_CODE = "taskFailedOrNotFound"  # SDK errors.py:113; no Runware page li
 DIMENSIONS_CODE = "unsupportedDimensions"  # a third-party quote of Runware's error for an unlisted size (Wan2.2)
 FAILED_CODE = "inferenceError"  # SDK errors.py: a provider-side failure; the item shape is SDK client.py:1140-1148
 MODEL = "skywork:skyreels@v4"  # seed 002:94-95
+FAILED_RESULT = "one result failed (injected)"
 REFERENCE_VIDEO_MAX_SECONDS = 15.0  # seed 002:89
 REFERENCE_VIDEO_MIN_PIXELS = 1_866_240  # seed 002:89 (e.g. 1920x972)
 AUDIO_MAX_SECONDS = 15.0  # seed 002:68
@@ -184,6 +185,9 @@ def _code(parameter: str) -> str:
 
 class RunwareFake(FakeServer):
     provider = "runware"
+    # Results of a task of several that end in error (the last ones), set by a test; the SDK reads such an item
+    # as {status: error, error: {code, message}} beside the others (client.py:1058-1073).
+    failed_results = 0
 
     def endpoint(self, req: Request) -> Endpoint | None:
         if req.method != "POST" or req.path not in PATHS:
@@ -342,7 +346,9 @@ class RunwareFake(FakeServer):
             return [{**head, "status": "processing"}]
         if state == "failed":  # SDK client.py:1140-1148: {status: error, error: {code, message}}
             return [{**head, "status": "error", "error": {"code": FAILED_CODE, "message": job.error}}]
-        return [self._result(job, head, i) for i in range(len(job.urls))]
+        made = len(job.urls) - (self.failed_results if len(job.urls) > 1 else 0)
+        failed = {**head, "status": "error", "error": {"code": FAILED_CODE, "message": FAILED_RESULT}}
+        return [self._result(job, head, i) for i in range(made)] + [failed] * (len(job.urls) - made)
 
     @staticmethod
     def _result(job: Job, head: dict[str, Any], i: int) -> dict[str, Any]:

@@ -45,6 +45,8 @@ class JobState:
     cost_usd: Decimal | None = None  # what the provider says it charged, when it says
     error: str | None = None
     detail: str = ""  # the provider's own status word or progress, for the progress display
+    costs: tuple[Decimal | None, ...] = ()  # per result, beside ``urls``, where one task made several (Runware)
+    failed_results: int = 0  # results of such a task that failed while the others came (``error`` says why)
 
 
 class Adapter(ABC):
@@ -61,6 +63,8 @@ class Adapter(ABC):
     # without it such a submit is an unknown outcome and waits for the user's --resubmit.
     client_task_ids: ClassVar[bool] = False
     result_url_seconds: ClassVar[float] = 3600.0  # how long a result URL is trusted for reuse
+    # Results one task may make (Runware's numberResults): above 1, the takes of a shot go as one task.
+    max_results: ClassVar[int] = 1
 
     @property
     def data_uri_kinds(self) -> frozenset[str]:
@@ -79,6 +83,10 @@ class Adapter(ABC):
     @abstractmethod
     def body(self, request: Request, media: Media, task_id: str | None) -> Any:
         """The submit body, field for field as the page documents it."""
+
+    def with_results(self, body: Any, n: int) -> Any:
+        """``body`` asking for ``n`` results in one task; only an adapter with ``max_results`` >= n says how."""
+        raise NotImplementedError(f"{self.id} makes one result per job")
 
     @abstractmethod
     def submit(self, body: Any) -> Call:

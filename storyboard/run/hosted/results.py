@@ -32,9 +32,10 @@ class Results:
         self.wire = wire
 
     async def fetch(
-        self, job: Job, job_id: str, urls: tuple[str, ...], report: Report, *, resumed: bool
+        self, job: Job, job_id: str, urls: tuple[str, ...], report: Report, *, resumed: bool, index: int = 0
     ) -> tuple[Path, ClipInfo]:
-        """Download and verify a finished job's clip. Whatever goes wrong, the paid job stays journalled."""
+        """Download and verify a finished job's clip (``index``: this take's result of a task of several).
+        Whatever goes wrong, the paid job stays journalled."""
         try:
             return await self._fetch_checked(job, urls[0], report)
         except ProviderError as exc:
@@ -46,10 +47,11 @@ class Results:
                 fresh = self.adapter.polled(answer) if status < 400 else None
             except ProviderError:
                 fresh = None
-            if fresh is not None and fresh.state == "done" and fresh.urls and fresh.urls != urls:
-                self.store.journal_update(job.key, "done", take=job.take, result_urls=fresh.urls)
+            url = fresh.urls[index] if fresh is not None and fresh.state == "done" and index < len(fresh.urls) else None
+            if url is not None and url not in urls:
+                self.store.journal_update(job.key, "done", take=job.take, result_urls=(url,))
                 try:
-                    return await self._fetch_checked(job, fresh.urls[0], report)
+                    return await self._fetch_checked(job, url, report)
                 except ProviderError as exc:
                     first = exc
         raise ProviderError(

@@ -21,7 +21,9 @@ Sources: **seed** = shared/seeds/002 (line); **MD** = https://runware.ai/docs/mo
 | ref_video        | inputs.referenceVideos [{type, tag, video}]           | seed 78-89 |
 | sound            | settings.audio; the key is left out with a `reference` video | seed 108; MD "When referenceVideos includes type reference, settings.audio cannot be used" |
 | prompt_optimizer | settings.promptExtend                                 | seed 110 |
-| (delivery)       | deliveryMethod async, outputType URL, outputFormat MP4, numberResults 1, includeCost true | seed 29-32, 55-56 |
+| (delivery)       | deliveryMethod async, outputType URL, outputFormat MP4, includeCost true | seed 29-32, 55-56 |
+| takes            | numberResults = the shot's missing takes (1-4), one task | seed 92-93 "max: 4", "Each result uses a different seed" |
+| several results  | one item per result, sharing taskUUID, each its videoURL, videoUUID, cost; done once all are in | SDK client.py:271 (expected = numberResults), 1001-1121 |
 | submit answer    | {"data": [{taskType, taskUUID}]}, or an empty/absent data (the id is ours) | seed 31 "an immediate acknowledgment"; SDK client.py:641-645 checks nothing |
 | poll             | [{taskType: getResponse, taskUUID}]                   | POLL; SDK client.py:666-669 |
 | status running   | processing; pending                                   | POLL "processing, success, or error"; the older /docs/en page says "pending"; SDK types/task_map.py:13839 |
@@ -39,6 +41,7 @@ audio and video may not ("UUID or URL"), so those are staged.
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from typing import Any
 
 from ...compile.profiles import PROFILES
@@ -94,6 +97,13 @@ def _envelope_error(answer: Any) -> dict[str, Any] | None:
     return None
 
 
+def _result_order(item: dict[str, Any]) -> tuple[int, str]:
+    """The results of one task share its taskUUID: ``resultIndex`` orders them where sent (SDK client.py:1101-1121
+    keys on it first), else ``videoUUID``, so every poll, a rebuild's too, gives each take the same result."""
+    index = item.get("resultIndex")
+    return (index if isinstance(index, int) else 1 << 30, str(item.get("videoUUID") or item.get("videoURL")))
+
+
 def _item_error(item: dict[str, Any]) -> str:
     """A failed item's text: ``error.message`` (SDK client.py:1140-1148), or a flat ``message``."""
     error = item.get("error")
@@ -115,6 +125,7 @@ class Runware(Adapter):
     concurrency = 5  # the page states no limit: a safe default
     submits_per_minute = 60
     client_task_ids = True
+    max_results = 4  # seed 002 "numberResults min: 1 max: 4": a shot's takes go as one task, a seed each
 
     def new_task_id(self) -> str:
         """Never None: the taskUUID is in the body (``body`` asserts it) and every poll asks by it."""
@@ -161,6 +172,12 @@ class Runware(Adapter):
             task["inputs"] = inputs
         return [task]
 
+    def with_results(self, body: Any, n: int) -> Any:
+        """The task asking for ``n`` results (seed 002: "Each result uses a different seed"); the SDK reads as many
+        result items, sharing the taskUUID, before the task is done (client.py:271, 1112)."""
+        assert 1 <= n <= self.max_results
+        return [{**body[0], "numberResults": n}]
+
     def submit(self, body: Any) -> Call:
         """Runware's one endpoint for every task type; the poll is POSTed there too."""
         return Call("POST", "/v1", body)
@@ -195,9 +212,20 @@ class Runware(Adapter):
         items = _items(answer)
         if not items:
             return JobState("running", detail="")  # no item yet: the SDK polls on (client.py:1112)
-        failed = next((i for i in items if i.get("status") == "error"), None)
-        if failed is not None:
-            return STATUSES.state("error", (), error=_item_error(failed))
+        failed = [i for i in items if i.get("status") == "error"]
+        done = sorted((i for i in items if isinstance(i.get("videoURL"), str) and i["videoURL"]), key=_result_order)
+        if failed and any(i.get("status") in STATUSES.running for i in items):
+            return JobState("running", detail="a result failed; waiting for the others")  # never resend a paid part
+        if failed and done:
+            # some results of the task failed and the rest are in (and paid for): the takes keep those, never resent
+            urls = result_urls([i["videoURL"] for i in done])
+            costs = tuple(money(i.get("cost")) for i in done)
+            return JobState("done", urls, error=_item_error(failed[0]), costs=costs, failed_results=len(failed))
+        if failed:
+            return STATUSES.state("error", (), error=_item_error(failed[0]))
+        if len(done) > 1:  # several results of one task (numberResults): each its own URL and cost, in a fixed order
+            state = STATUSES.state(done[0].get("status"), result_urls([i["videoURL"] for i in done]))
+            return replace(state, costs=tuple(money(i.get("cost")) for i in done)) if state.state == "done" else state
         item = items[0]
         urls = result_urls([i.get("videoURL") for i in items])
         return STATUSES.state(item.get("status"), urls, cost_usd=money(item.get("cost")))
