@@ -43,8 +43,8 @@ def pick(path: str | os.PathLike[str], shot_id: str, take: int) -> PickResult:
     if take < 1:
         raise PickError(f"a take is a number from 1, not {take}")
     checked = check(path, display=str(path))
-    board = checked.loaded.storyboard
-    if board is None or not checked.valid:
+    board, compiled = checked.loaded.storyboard, checked.compiled
+    if board is None or compiled is None or not checked.valid:
         from ..errors import InvalidStoryboard
 
         raise InvalidStoryboard(checked.diagnostics)
@@ -52,8 +52,7 @@ def pick(path: str | os.PathLike[str], shot_id: str, take: int) -> PickResult:
     shot = board.shot(shot_id)
     if shot is None:
         raise PickError(no_shot(source.display, source.locate(("shots",)), shot_id, [s.id for s in board.shots]))
-    takes = shot.takes or board.settings.takes or 1
-    previous = shot.take or 1
+    takes, previous = compiled.shots[shot_id].takes, compiled.shots[shot_id].take  # as the compiler counts them
     if take > takes:
         at = source.locate(("shots", shot.index, "takes") if shot.takes else ("shots", shot.index, "id"))
         raise PickError(

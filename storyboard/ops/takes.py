@@ -72,8 +72,7 @@ def takes(path: str | os.PathLike[str], shot_id: str) -> Takes:
     if shot is None:
         source = checked.loaded.source
         raise PickError(no_shot(source.display, source.locate(("shots",)), shot_id, [s.id for s in board.shots]))
-    count = shot.takes or board.settings.takes or 1
-    picked = shot.take or 1
+    count, picked = compiled.shots[shot_id].takes, compiled.shots[shot_id].take  # as the compiler counts them
     with Store(compiled.root) as store:
         planned = next(s for s in plan(compiled, store=store).shots if s.id == shot_id)
         rows = []
