@@ -167,10 +167,14 @@ def test_plan_json_prices_every_take(project: Project, takes: int) -> None:
 def test_plan_text_groups_takes_under_their_shot(project: Project) -> None:
     path = project.write(BOARD.replace("    takes: 3\n", "    takes: 3\n    take: 3\n"))
     out = project.cli("plan", str(path)).output
-    assert out.count("pour") == 1  # the shot's line once, its takes under it
+    assert out.count("pour") == 1  # takes alike (all new): the shot's one line says them
+    assert "3 x $0.00  new shot: 3 takes, the cut uses #3" in out
+    assert "2 shots (4 takes): 4 takes to generate, 0 cached." in out
+    project.cli("build", str(path), "--only", "pour#2")
+    out = project.cli("plan", str(path)).output
+    assert out.count("pour") == 1  # takes unalike: the shot's line, then one line per take under it
     assert "3 takes, the cut uses #3" in out
     assert "#1 " in out and "#2 " in out and "#3 *" in out
-    assert "2 shots (4 takes): 4 takes to generate, 0 cached." in out
 
 
 def test_a_one_take_storyboard_keeps_the_keys_it_had_before_takes(project: Project) -> None:

@@ -20,6 +20,24 @@ tier_option = click.option(
     "--tier", type=click.Choice(["std", "fast"]), default=None, help="Override the tier of every shot."
 )
 
+deliverable_option = click.option(
+    "--deliverable",
+    "deliverables",
+    multiple=True,
+    metavar="NAME",
+    help="Only this deliverable's film (repeatable). Default: every film of the file.",
+)
+
+
+def checked_or_usage(checked: Callable[[], Any]) -> Any:
+    """``checked()`` (an ``ops.check``), a ``--deliverable`` the file lacks being a usage error (exit 2)."""
+    from ..errors import SelectionError
+
+    try:
+        return checked()
+    except SelectionError as exc:
+        raise click.UsageError(str(exc)) from exc
+
 
 def common(*decorators: Callable[..., Any]) -> Callable[..., Any]:
     """Stacks click decorators into one, the first outermost (as if written above the command in that order)."""

@@ -146,7 +146,8 @@ def check_paths(loaded: Loaded, films: list[Layer]) -> None:
 
 
 def merge(into: Diagnostics, per_film: list[tuple[str, Diagnostics]]) -> None:
-    """Each film's findings into the file's: once when every film found it, else naming the films that did."""
+    """Each film's findings into the file's: once when every film found it, else (or when it points into a
+    deliverable) naming the films that did."""
     found: dict[tuple[str, str, object], tuple[Diagnostic, list[str]]] = {}
     for name, diagnostics in per_film:
         for d in diagnostics.added():
@@ -155,7 +156,8 @@ def merge(into: Diagnostics, per_film: list[tuple[str, Diagnostics]]) -> None:
     everyone = len(per_film)
     for d, names in found.values():
         message = d.message
-        if len(names) < everyone:
+        inside = getattr(d.place, "path", ())[:1] == ("deliverables",)  # written in a deliverable: say which
+        if len(names) < everyone or inside:
             label = "deliverable" if len(names) == 1 else "deliverables"
             message = f"{label} {', '.join(f'`{n}`' for n in names)}: {message}"
         into.add(d.code, message, d.place, shot=d.shot, help=d.help)

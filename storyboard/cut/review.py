@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextvars
 import os
 import shlex
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
@@ -43,12 +44,26 @@ code { font-size: 85%; }
 .take .frames img { width: 6rem; display: block; }
 .take .mark { color: #1a7f37; font-weight: bold; }
 .take .absent { color: #999; }
+.films { display: flex; gap: 1rem; flex-wrap: wrap; }
+.film { margin: 0; width: 14rem; } .film video { height: 10rem; object-fit: contain; }
+.film[aria-current="page"] figcaption { color: #1a7f37; }
 </style>
 </head>
 <body>
 <h1>{{ title }}</h1>
 <p>{{ shots|length }} shots, {{ "%.2f"|format(seconds) }} s, list price ${{ "%.2f"|format(total) }}</p>
 <video id="film" src="{{ film }}" controls preload="metadata"></video>
+{% if films %}
+<h2>The films of this storyboard</h2>
+<nav class="films" aria-label="deliverables">
+{% for f in films %}
+<figure class="film" data-deliverable="{{ f.name }}"{% if f.current %} aria-current="page"{% endif %}>
+<video src="{{ f.film }}" controls preload="none" aria-label="{{ f.name }}"></video>
+<figcaption>{% if f.current %}<b>{{ f.name }}</b> (this page){% else %}<a href="{{ f.review }}">{{ f.name }}</a>{% endif %}</figcaption>
+</figure>
+{% endfor %}
+</nav>
+{% endif %}
 <table>
 <tr><th>frame</th><th>shot</th><th class="num">at</th><th class="num">length</th><th>prompt</th><th>provider</th><th class="num">price</th></tr>
 {% for shot in shots %}
@@ -81,10 +96,19 @@ code { font-size: 85%; }
 """
 
 
-def write_review(shots: list[FilmShot], film: Path, path: Path, title: str, source: str = "storyboard.yaml") -> Path:
+def write_review(
+    shots: list[FilmShot],
+    film: Path,
+    path: Path,
+    title: str,
+    source: str = "storyboard.yaml",
+    films: Sequence[tuple[str, Path]] = (),
+) -> Path:
     """Write ``path`` (HTML) and its thumbnails folder beside it; paths in the page are relative.
 
-    ``source`` is the storyboard's file name, as the pick commands on the page name it.
+    ``source`` is the storyboard's file name, as the pick commands on the page name it;
+    ``films`` are every deliverable's (name, film), this one's among them: each page shows
+    them all and links to their pages.
     """
     import jinja2
 
@@ -127,6 +151,15 @@ def write_review(shots: list[FilmShot], film: Path, path: Path, title: str, sour
         title=title,
         film=os.path.relpath(film, path.parent),
         shots=rows,
+        films=[
+            {
+                "name": name,
+                "film": os.path.relpath(other, path.parent),
+                "review": os.path.relpath(other.with_suffix(path.suffix), path.parent),
+                "current": other == film,
+            }
+            for name, other in films
+        ],
         seconds=sum(s.seconds for s in shots),
         total=sum((s.cost_usd for s in shots), Decimal(0)),
     )

@@ -255,6 +255,8 @@ async def abuild(
                 store.journal_forget(shot.key, take=shot.take)
         clients = available if available is not None else providers({s.provider for s in todo}, store, jobs, environ)
         films: list[FilmBuild] = []
+        outputs = [(p.deliverable, p.compiled.output) for p in plans.films]
+        siblings = [(n, o) for n, o in outputs if n is not None and o is not None]  # each page shows them all
         try:
             for film_plan in plans.films:
                 tell = report or _silent
@@ -262,7 +264,8 @@ async def abuild(
                     tell = _labelled(tell, film_plan.deliverable)
                 runner = Runner(film_plan, store, clients, jobs=jobs, selection=selection, report=tell)
                 result = await runner.run()
-                films.append(FilmBuild(film_plan, result, await cut(film_plan.compiled, film_plan, store, result)))
+                made = await cut(film_plan.compiled, film_plan, store, result, siblings)
+                films.append(FilmBuild(film_plan, result, made))
         finally:
             for client in clients.values():
                 await client.aclose()

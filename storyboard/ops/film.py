@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -44,8 +45,12 @@ def film_path(compiled: Compiled) -> Path:
     return film_output(compiled.root, compiled.loaded.source.path.stem, compiled.effective.settings.output)
 
 
-async def cut(compiled: Compiled, plan: Plan, store: Store, result: RunResult) -> Film:
-    """Cut the film of a finished run (unless it is up to date) and write its sidecars."""
+async def cut(
+    compiled: Compiled, plan: Plan, store: Store, result: RunResult, films: Sequence[tuple[str, Path]] = ()
+) -> Film:
+    """Cut the film of a finished run (unless it is up to date) and write its sidecars.
+
+    ``films``: every deliverable's (name, film) when the file has several, for the review page."""
     from ..compile.output import REVIEW, TIMELINE
     from ..compile.request import frame_size
     from ..cut import cut_film, film_sequence
@@ -74,11 +79,11 @@ async def cut(compiled: Compiled, plan: Plan, store: Store, result: RunResult) -
     row = store.db.execute("SELECT value FROM meta WHERE name = ?", (record,)).fetchone()
     timeline, review = output.with_suffix(TIMELINE), output.with_suffix(REVIEW)
     # the page shows every take of a shot that has several: one built since (say --only pour#3) rewrites it
-    takes_record, takes_state = f"review:{plan.storyboard}", _takes_state(plan, result, sequence)
+    takes_record, takes_state = f"review:{plan.storyboard}", _takes_state(plan, result, sequence, films)
     seen = store.db.execute("SELECT value FROM meta WHERE name = ?", (takes_record,)).fetchone()
     if output.is_file() and row is not None and row[0] == f"{film_key}:{_stamp(output)}":
         if not (timeline.is_file() and review.is_file()) or (seen is not None and seen[0]) != takes_state:
-            await asyncio.to_thread(_sidecars, compiled, plan, result, sequence, clips, infos, output)
+            await asyncio.to_thread(_sidecars, compiled, plan, result, sequence, clips, infos, output, films)
             store.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (takes_record, takes_state))
         return Film(output, "up to date", [], timeline, review)
     await _verify(store, plan, sequence, clips, records)
@@ -86,7 +91,7 @@ async def cut(compiled: Compiled, plan: Plan, store: Store, result: RunResult) -
         cut_film, [clips[sid] for sid in sequence], output, size, [infos[sid] for sid in sequence]
     )
     store.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (record, f"{film_key}:{_stamp(output)}"))
-    await asyncio.to_thread(_sidecars, compiled, plan, result, sequence, clips, infos, output)
+    await asyncio.to_thread(_sidecars, compiled, plan, result, sequence, clips, infos, output, films)
     store.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (takes_record, takes_state))
     return Film(made.film, made.method, [], timeline, review)
 
@@ -99,6 +104,7 @@ def _sidecars(
     clips: dict[str, Path],
     infos: dict[str, ClipInfo],
     film: Path,
+    films: Sequence[tuple[str, Path]],
 ) -> None:
     """The timeline and the review page, written beside the film."""
     from ..compile.output import REVIEW, TIMELINE
@@ -123,7 +129,7 @@ def _sidecars(
     if compiled.deliverable is not None:
         title = f"{title} ({compiled.deliverable})"
     write_timeline(shots, film.with_suffix(TIMELINE), title)
-    write_review(shots, film, film.with_suffix(REVIEW), title, compiled.loaded.source.path.name)
+    write_review(shots, film, film.with_suffix(REVIEW), title, compiled.loaded.source.path.name, films)
 
 
 def _takes(plan: Plan, shot_id: str) -> list[PlannedShot]:
@@ -137,10 +143,11 @@ def _take_clip(result: RunResult, label: str) -> Path | None:
     return shot.clip if shot is not None else None
 
 
-def _takes_state(plan: Plan, result: RunResult, sequence: list[str]) -> str:
-    """Which takes of the cut's shots have a clip, and where: what the page's takes rows show."""
+def _takes_state(plan: Plan, result: RunResult, sequence: list[str], films: Sequence[tuple[str, Path]]) -> str:
+    """Which takes of the cut's shots have a clip, and where, and the films beside this one: what the
+    page shows besides the film."""
     rows = [(p.label, str(_take_clip(result, p.label))) for sid in dict.fromkeys(sequence) for p in _takes(plan, sid)]
-    return hashlib.sha256(repr(rows).encode()).hexdigest()
+    return hashlib.sha256(repr((rows, [(n, str(f)) for n, f in films])).encode()).hexdigest()
 
 
 async def _verify(

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import click
 
-from ..options import provider_option, storyboard_file, tier_option
+from ..options import checked_or_usage, deliverable_option, provider_option, storyboard_file, tier_option
 from ..render import print_diagnostics, summary
 
 
@@ -24,6 +24,7 @@ from ..render import print_diagnostics, summary
 @click.option(
     "--resubmit", is_flag=True, help="Send anew the selected shots' jobs whose outcome is unknown (see the journal)."
 )
+@deliverable_option
 def command(
     file: str,
     provider: str | None,
@@ -33,30 +34,33 @@ def command(
     yes: bool,
     only: str | None,
     resubmit: bool,
+    deliverables: tuple[str, ...],
 ) -> None:
     """Run the plan: generate what changed, in dependency order, then cut the film."""
     from ... import ops
     from ...errors import BuildError, SelectionError
     from ..progress import BuildProgress
-    from .plan import render_plan, usd
+    from .plan import render_plans, usd
 
-    checked = ops.check(file, provider=provider, tier=tier, display=file)
-    compiled = checked.compiled
-    if compiled is None or not checked.valid:
+    checked = checked_or_usage(
+        lambda: ops.check(file, provider=provider, tier=tier, display=file, deliverables=deliverables)
+    )
+    project = checked.project
+    if project is None or not checked.valid:
         print_diagnostics(checked.diagnostics, checked.loaded.source, err=True, include_info=False)
         click.echo(summary(checked.diagnostics, file), err=True)
         sys.exit(1)
-    print_diagnostics(compiled.diagnostics.warnings, checked.loaded.source, err=True)
+    print_diagnostics(project.diagnostics.warnings, checked.loaded.source, err=True)
     try:
-        prepared = ops.prepare(compiled, only=only, resubmit=resubmit)
+        prepared = ops.prepare(project, only=only, resubmit=resubmit)
     except SelectionError as exc:
         raise click.UsageError(str(exc)) from exc
     except BuildError as exc:
         click.echo(f"storyboard build: {exc}", err=True)
         sys.exit(1)
-    plan, todo, price = prepared.plan, prepared.todo, prepared.price
+    plans, todo, price = prepared.plans, prepared.todo, prepared.price
     if price > 0:
-        click.echo(render_plan(plan, file), err=True)
+        click.echo(render_plans(plans, file), err=True)
         if budget is not None and price > Decimal(str(budget)):
             click.echo(
                 f"storyboard build: the plan costs {usd(price)}, over the budget of {usd(Decimal(str(budget)))}; nothing was sent",
@@ -70,23 +74,35 @@ def command(
                     err=True,
                 )
                 sys.exit(1)
-            if not click.confirm(f"Spend {usd(price)} on {len(todo)} shots?", default=False, err=True):
+            takes = "shots" if all(t.takes == 1 for t in todo) else "takes"
+            if not click.confirm(f"Spend {usd(price)} on {len(todo)} {takes}?", default=False, err=True):
                 click.echo("nothing was sent", err=True)
                 sys.exit(1)
-    costs = {s.label: s.cost for s in plan.shots}
-    with BuildProgress([s.label for s in plan.shots], costs) as progress:
+    named = plans.deliverables  # progress and messages name a deliverable's takes `film/shot#k`
+    costs = {_label(p.deliverable if named else None, s.label): s.cost for p in plans.films for s in p.shots}
+    with BuildProgress(list(costs), costs) as progress:
         result = ops.build(
-            compiled, jobs=jobs, selection=prepared.selection, report=progress, plan=plan, resubmit=resubmit
+            project, jobs=jobs, selection=prepared.selection, report=progress, plan=plans, resubmit=resubmit
         )
-    failed = {sid: r for sid, r in result.run.shots.items() if r.status in ("failed", "skipped")}
-    for sid, r in failed.items():
+    outcomes = [(_label(f.deliverable, sid), r) for f in result.films for sid, r in f.run.shots.items()]
+    failed = [(sid, r) for sid, r in outcomes if r.status in ("failed", "skipped")]
+    for sid, r in failed:
         click.echo(f"storyboard build: shot `{sid}` {r.status}: {r.error}", err=True)
-    built = sum(1 for r in result.run.shots.values() if r.status == "built")
-    cached = sum(1 for r in result.run.shots.values() if r.status == "cached")
-    click.echo(f"{built} built, {cached} cached, {len(failed)} failed; spent {usd(result.run.spent)}", err=True)
-    if result.film is not None:
-        click.echo(f"film: {result.film} ({result.cut_method})")
-        click.echo(f"timeline: {result.timeline}  review: {result.review}", err=True)
-    elif result.missing:
-        click.echo(f"film not cut: no clip for {', '.join(result.missing)} ({ops.film_path(compiled)})", err=True)
+    built = sum(1 for _, r in outcomes if r.status == "built")
+    cached = sum(1 for _, r in outcomes if r.status == "cached")
+    click.echo(f"{built} built, {cached} cached, {len(failed)} failed; spent {usd(result.spent)}", err=True)
+    for film in result.films:
+        name = f"{film.deliverable}: " if film.deliverable is not None else ""
+        if film.film.path is not None:
+            click.echo(f"{name}film: {film.film.path} ({film.film.method})")
+            click.echo(f"{name}timeline: {film.film.timeline}  review: {film.film.review}", err=True)
+        elif film.film.missing:
+            click.echo(
+                f"{name}film not cut: no clip for {', '.join(film.film.missing)} ({ops.film_path(film.plan.compiled)})",
+                err=True,
+            )
     sys.exit(0 if result.ok else 1)
+
+
+def _label(deliverable: str | None, label: str) -> str:
+    return label if deliverable is None else f"{deliverable}/{label}"

@@ -4,7 +4,7 @@ import sys
 
 import click
 
-from ..options import output_format, storyboard_file
+from ..options import checked_or_usage, deliverable_option, output_format, storyboard_file
 from ..render import diagnostics_json, print_diagnostics, summary
 
 
@@ -12,11 +12,12 @@ from ..render import diagnostics_json, print_diagnostics, summary
 @storyboard_file
 @output_format
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
-def command(file: str, fmt: str, strict: bool) -> None:
+@deliverable_option
+def command(file: str, fmt: str, strict: bool, deliverables: tuple[str, ...]) -> None:
     """Check FILE and print every diagnostic, compiler style. Exit 1 if it is not valid."""
     from ...ops import check
 
-    checked = check(file, display=file)
+    checked = checked_or_usage(lambda: check(file, display=file, deliverables=deliverables))
     diagnostics = checked.diagnostics
     ok = checked.passes(strict=strict)
     if fmt == "json":
@@ -24,5 +25,7 @@ def command(file: str, fmt: str, strict: bool) -> None:
     else:
         print_diagnostics(diagnostics, checked.loaded.source, err=False)
         shots = f" ({len(checked.compiled.shots)} shots)" if checked.compiled is not None else ""
+        if checked.project is not None and checked.project.deliverables:
+            shots = shots[:-1] + f", {len(checked.project.films)} films)"
         click.echo(summary(diagnostics, file) + (shots if ok else ""))
     sys.exit(0 if ok else 1)
