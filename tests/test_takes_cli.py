@@ -195,6 +195,27 @@ def test_a_journalled_job_shows_the_take_in_flight(project: Project, status: str
     assert data["commands"]["build"] == f"storyboard build {path} --only one"
     text = project.cli("takes", str(path), "one")
     assert text.exit_code == 0 and f"{state}" in text.output and "job abc" in text.output
+    resumed = "take 2 resumes its journalled job" in text.output  # the build polls it: nothing paid twice
+    assert resumed == (status != "failed"), text.output  # a failed job is sent anew
+
+
+def test_a_take_another_build_is_generating_shows_in_flight_until_its_claim_is_dropped(project: Project) -> None:
+    path = project.write(BOARD)
+    key = takes(path, "pour").key
+    with Store(project.root, create=True) as store:
+        claim = store.try_claim(key, take=3)  # as a running build holds it (the local provider journals nothing)
+        assert claim is not None
+        try:
+            during = takes(path, "pour")
+        finally:
+            claim.release()
+        again = store.try_claim(key, take=3)
+        assert again is not None  # the look left the claim free
+        again.release()
+    assert [t.state for t in during.takes] == ["not built", "not built", "in flight"]
+    assert during.takes[2].flight is not None
+    assert during.takes[2].flight.summary == "a build is generating it with local now"
+    assert [t.state for t in takes(path, "pour").takes] == ["not built"] * 3
 
 
 def test_a_lost_job_asks_for_resubmit(project: Project) -> None:

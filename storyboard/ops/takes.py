@@ -24,9 +24,9 @@ if TYPE_CHECKING:
     from ..store import BuildRecord, JournalEntry, Store
 
 BUILT, NOT_BUILT, IN_FLIGHT, DAMAGED = "built", "not built", "in flight", "damaged"
-# journal statuses of a job that may still bring a clip (see store/journal.py); `failed` and
-# `lost` bring none: the take is not built, and the entry says why
-_FLYING = {"submitting", "submitted", "done", "unknown"}
+# journal statuses of a job that may still bring a clip (see store/journal.py), and a clip a
+# build holds the claim on; `failed` and `lost` bring none: the take is not built, the entry says why
+_FLYING = {"submitting", "submitted", "done", "unknown", "generating"}
 
 
 @dataclass(frozen=True)
@@ -35,16 +35,18 @@ class Flight:
 
     provider: str
     job: str | None
-    status: str  # the journal's: submitting | submitted | done | unknown | failed | lost
-    since: str  # when it was sent (UTC, ISO 8601)
-    ago: str  # how long before now, in words ("4 min ago")
+    status: str  # the journal's (submitting | submitted | done | unknown | failed | lost), or generating
+    since: str | None  # when it was sent (UTC, ISO 8601); None for a clip a build is generating (no job)
+    ago: str | None  # how long before now, in words ("4 min ago")
     error: str | None
 
     @property
     def summary(self) -> str:
         """One phrase: "submitted to wavespeed, job abc, 4 min ago"."""
         job = f", job {self.job}" if self.job else ""
+        when = f", {self.ago}" if self.ago else ""
         said = {
+            "generating": f"a build is generating it with {self.provider} now",
             "submitting": f"being submitted to {self.provider}",
             "submitted": f"submitted to {self.provider}",
             "done": f"finished at {self.provider}, not stored yet",
@@ -53,7 +55,7 @@ class Flight:
             "lost": f"{self.provider} has no such job",
         }.get(self.status, f"{self.status} at {self.provider}")
         why = f" ({self.error})" if self.error and self.status in ("failed", "lost") else ""
-        return f"{said}{job}, {self.ago}{why}"
+        return f"{said}{job}{when}{why}"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -215,6 +217,8 @@ def _take(
         damage, _ = store.check_clip_file(key, store.records.get(key, take=k), take=k)  # reads; writes nothing
     except FileNotFoundError:
         flight = _flight(entry, now) if entry is not None else None
+        if (flight is None or flight.status not in _FLYING) and store.claimed(key, take=k):
+            flight = Flight(provider, None, "generating", None, None, None)  # a build holds it: local, or no job yet
         state = IN_FLIGHT if flight is not None and flight.status in _FLYING else NOT_BUILT
         return Take(
             k,

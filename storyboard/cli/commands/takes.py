@@ -52,7 +52,17 @@ def command(file: str, shot: str, fmt: str) -> None:
         click.echo((f"  {'*' if t.picked else ' '} " + "  ".join(padded) + "  " + _note(t)).rstrip())
     click.echo(f"* the take the cut uses (take {result.picked}); pick another: {result.pick_command}")
     if result.build_command is not None:
-        click.echo(f"to build the takes not built: {result.build_command}")
+        todo = [t for t in result.takes if t.state != "built"]
+        resumed = [  # what the build resumes rather than sends (hosted/client.py's `_start`)
+            t
+            for t in todo
+            if t.flight and t.flight.job and t.flight.status in ("submitted", "done") and t.provider == result.provider
+        ]
+        names = ", ".join(str(t.number) for t in todo)
+        click.echo(f"to make take{'s' if len(todo) > 1 else ''} {names}: {result.build_command}")
+        if resumed:
+            which = ", ".join(str(t.number) for t in resumed)
+            click.echo(f"  (take {which} resumes its journalled job: nothing is paid twice)")
 
 
 def _cells(t: Take) -> list[str]:
