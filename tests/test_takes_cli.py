@@ -117,6 +117,19 @@ def test_a_damaged_clip_shows_damaged_and_takes_writes_nothing(built) -> None:
     assert clip.exists() and not (project.root / ".storyboard" / "quarantine").exists()  # nothing moved aside
 
 
+def test_a_take_stored_by_another_storyboard_in_the_folder_shows_the_files_time(built) -> None:
+    """Clips are shared by the folder, build records are per file: no record, so the clip's own time."""
+    project, path = built
+    other = project.write(path.read_text(encoding="utf-8"), name="other.yaml")
+    mine, theirs = listed(project, path), listed(project, other)
+    assert theirs["key"] == mine["key"]
+    for take, clip in zip(theirs["takes"], mine["takes"], strict=True):
+        assert (take["state"], take["provider"], take["clip"]) == ("built", "local", clip["clip"])
+        assert take["made_from"] == "file" and take["made"] == iso(Path(take["clip"]).stat().st_mtime)
+        assert take["paid"] is None and take["generating_seconds"] is None  # this file paid for nothing
+        assert take["seconds"] == clip["seconds"]
+
+
 def test_a_shot_edited_since_shows_its_takes_not_built(built) -> None:
     """The build records of the old key are still there: they are not this shot's takes any more."""
     project, path = built
@@ -165,6 +178,16 @@ def test_a_hosted_take_shows_its_job_and_what_it_cost(hosted) -> None:
         )
         assert Decimal(take["paid"]) > 0
     assert h.server.submit_count(created=True) == 4  # listing the takes sent nothing
+    # a build that resumed take 1's job after a crash records its own start: the time taken counts from the job's
+    first, entry = records[("one", 1)], journal[(report["key"], 1)]
+    with Store(h.project.root) as store:
+        store.record_build(
+            path.name, "one", first.key, first.inputs, first.provider, status="built", job=first.job, clip=first.clip,
+            cost_usd=first.cost_usd, list_cost_usd=first.list_cost_usd, started=entry.created + 60,
+            finished=entry.created + 70, take=1,
+        )  # fmt: skip
+    resumed = listed(h.project, path, "one")["takes"][0]
+    assert resumed["started"] == iso(entry.created) and resumed["generating_seconds"] == pytest.approx(70, abs=0.01)
 
 
 @pytest.mark.parametrize(
@@ -202,6 +225,7 @@ def test_a_journalled_job_shows_the_take_in_flight(project: Project, status: str
 def test_a_take_another_build_is_generating_shows_in_flight_until_its_claim_is_dropped(project: Project) -> None:
     path = project.write(BOARD)
     key = takes(path, "pour").key
+    assert not (project.root / ".storyboard").exists()  # listing takes creates no store
     with Store(project.root, create=True) as store:
         claim = store.try_claim(key, take=3)  # as a running build holds it (the local provider journals nothing)
         assert claim is not None

@@ -233,7 +233,8 @@ def _take(
         )
     made, made_from = (_iso(record.finished), "record") if record and record.finished else (_file_time(path), "file")
     info = store.clip_info(key, take=k) if damage is None else None
-    took = record.finished - record.started if record and record.finished and record.started else None
+    began = _began(record, entry)
+    took = record.finished - began if record and record.finished and began else None
     return Take(
         k,
         damage is None,
@@ -245,7 +246,7 @@ def _take(
         provider=record.provider if record else provider,  # the key names the provider: a clip of it is its
         job=record.job if record else (entry.job_id if entry is not None else None),
         made_from=made_from if made else None,
-        started=_iso(record.started) if record and record.started else None,
+        started=_iso(began) if began else None,
         generating_seconds=round(took, 3) if took is not None else None,
         paid=_decimal(record.cost_usd) if record else None,
         paid_list=_decimal(record.list_cost_usd) if record else None,
@@ -255,6 +256,16 @@ def _take(
         bytes=_size(path),
         damage=damage,
     )
+
+
+def _began(record: BuildRecord | None, entry: JournalEntry | None) -> float | None:
+    """When generating the clip began: its job's journalling, when a build resumed it after a crash
+    (the record's start is the resuming build's), else the record's start."""
+    if record is None:
+        return None
+    if entry is not None and record.job and entry.job_id == record.job and record.started:
+        return min(record.started, entry.created)
+    return record.started
 
 
 def _flight(entry: JournalEntry, now: float) -> Flight:
