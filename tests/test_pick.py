@@ -369,7 +369,7 @@ def test_takes_lists_built_price_and_picked(tmp_path: Path) -> None:
     clip = tmp_path / "clip.mp4"
     clip.write_bytes(b"a clip")
     with Store(tmp_path, create=True) as store:
-        store.clips.put(listed.key, clip, take=2)
+        store.put_clip(listed.key, clip, take=2)  # recorded, as a build stores it: whole
     result = invoke("takes", str(path), "pour", "--format", "json")
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)

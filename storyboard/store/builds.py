@@ -62,6 +62,13 @@ class BuildRecords:
         rows = self.state.rows("SELECT * FROM builds WHERE storyboard = ?", (storyboard,))
         return {(row["shot"], row["take"]): _record(row) for row in rows}
 
+    def of_shot(self, storyboard: str, shot: str) -> dict[int, BuildRecord]:
+        """One shot's last build record of each take, by take (what ``storyboard takes`` shows)."""
+        if not self.state.exists:
+            return {}
+        rows = self.state.rows("SELECT * FROM builds WHERE storyboard = ? AND shot = ?", (storyboard, shot))
+        return {row["take"]: _record(row) for row in rows}
+
     def record(
         self,
         storyboard: str,

@@ -47,3 +47,22 @@ def try_claim(locks: Path, key: str, *, take: int = DEFAULT_TAKE) -> Claim | Non
         os.close(fd)
         return None
     return Claim(fd)
+
+
+def held(locks: Path, key: str, *, take: int = DEFAULT_TAKE) -> bool:
+    """Whether a build holds the claim on (key, take) now: a read, creating nothing (``storyboard takes``).
+
+    Probed with a shared flock taken and dropped at once; a build claiming in that instant
+    sees it held and looks again a moment later (``CLAIM_POLL_SECONDS``).
+    """
+    try:
+        fd = os.open(locks / lock_name(key, take), os.O_RDONLY)
+    except OSError:
+        return False  # never claimed (or no store): nobody holds it
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # drops the probe's flock with the descriptor
+    return False

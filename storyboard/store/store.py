@@ -32,7 +32,7 @@ from typing import Any
 
 from ..errors import StoreError
 from .builds import BuildRecord, BuildRecords
-from .claims import Claim, try_claim
+from .claims import Claim, held, try_claim
 from .clipinfo import ClipInfos
 from .cliprecords import ClipRecord, ClipRecords, damage
 from .clips import ClipStore, LocalClipStore
@@ -286,3 +286,7 @@ class Store:
         kernel when its holder exits.
         """
         return try_claim(self.root / "locks", key, take=take)
+
+    def claimed(self, key: str, *, take: int = DEFAULT_TAKE) -> bool:
+        """Whether another build is generating (key, take) now (holds its claim); creates nothing."""
+        return held(self.root / "locks", key, take=take)
