@@ -338,3 +338,12 @@ def test_hosted_a_shared_take_whose_first_film_failed_is_not_sent_again(hosted) 
     assert h.server.submit_count(created=True) == 1  # logo, for wide; vertical waited for it and sent nothing
     assert "`wide/logo` failed" in output and "`vertical/logo` skipped" in output
     assert not list((h.project.root / "out").glob("*.mp4"))
+
+
+def test_takes_lists_the_named_deliverables_own_takes(built) -> None:
+    project, path, _ = built
+    wide = json.loads(project.cli("takes", str(path), "open", "--format", "json").output)
+    tall = json.loads(project.cli("takes", str(path), "open", "--deliverable", "vertical", "--format", "json").output)
+    assert (wide["deliverable"], tall["deliverable"]) == ("wide", "vertical")
+    assert wide["key"] != tall["key"] and tall["takes"][0]["clip"] is not None  # 9:16 is a clip of its own
+    assert project.cli("takes", str(path), "open", "--deliverable", "tall").exit_code == 2

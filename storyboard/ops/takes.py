@@ -130,6 +130,7 @@ class Takes:
     provider: str
     takes: list[Take]
     file: str = ""  # the storyboard as given (what the commands name)
+    deliverable: str | None = None  # whose film's takes these are (a file with deliverables)
 
     @property
     def picked(self) -> int:
@@ -139,6 +140,10 @@ class Takes:
     def pick_command(self) -> str:
         """The command that picks another take (``K`` stands for its number)."""
         return f"storyboard pick {shlex.quote(self.file)} {self.shot} K"
+
+    @property
+    def _film(self) -> str:
+        return f" --deliverable {self.deliverable}" if self.deliverable is not None else ""
 
     @property
     def build_command(self) -> str | None:
@@ -151,12 +156,13 @@ class Takes:
         else:
             only = ",".join(f"{self.shot}#{t.number}" for t in todo)
         lost = any(t.flight is not None and t.flight.status == "lost" for t in todo)
-        return f"storyboard build {shlex.quote(self.file)} --only {only}" + (" --resubmit" if lost else "")
+        return f"storyboard build {shlex.quote(self.file)}{self._film} --only {only}" + (" --resubmit" if lost else "")
 
     def to_json(self) -> dict[str, Any]:
         """Plain data for ``--format json`` (money as strings: decimals stay exact)."""
         return {
             "shot": self.shot,
+            "deliverable": self.deliverable,
             "key": self.key,
             "provider": self.provider,
             "picked": self.picked,
@@ -165,10 +171,14 @@ class Takes:
         }
 
 
-def takes(path: str | os.PathLike[str], shot_id: str, *, now: float | None = None) -> Takes:
+def takes(
+    path: str | os.PathLike[str], shot_id: str, *, now: float | None = None, deliverable: str | None = None
+) -> Takes:
     """The takes of ``shot_id`` in the storyboard at ``path``; ``PickError`` for no such shot.
 
-    ``now``: the time "ago" is measured from (the clock's, unless a test fixes it).
+    ``now``: the time "ago" is measured from (the clock's, unless a test fixes it). In a file
+    with deliverables a shot's takes are each film's own (an aspect ratio changes the key):
+    ``deliverable`` names the film, by default the first; ``SelectionError`` for one the file lacks.
     """
     import time
 
@@ -177,7 +187,7 @@ def takes(path: str | os.PathLike[str], shot_id: str, *, now: float | None = Non
     from .pick import no_shot
     from .planning import plan
 
-    checked = check(path, display=str(path))
+    checked = check(path, display=str(path), deliverables=[deliverable] if deliverable is not None else None)
     board, compiled = checked.loaded.storyboard, checked.compiled
     if board is None or compiled is None or not checked.valid:
         raise InvalidStoryboard(checked.diagnostics)
@@ -195,7 +205,7 @@ def takes(path: str | os.PathLike[str], shot_id: str, *, now: float | None = Non
             _take(store, row.key, k, k == picked, row.provider, row.list_price, records.get(k), clock)
             for k in range(1, count + 1)
         ]
-    return Takes(shot_id, row.key, row.provider, rows, str(path))
+    return Takes(shot_id, row.key, row.provider, rows, str(path), compiled.deliverable)
 
 
 def _take(

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ..options import output_format, storyboard_file
+from ..options import checked_or_usage, output_format, storyboard_file
 from ..render import print_diagnostics, summary
 from .plan import usd
 
@@ -22,14 +22,20 @@ _HEAD = ("#", "state", "provider", "job", "made (UTC)", "took", "paid", "list")
 @storyboard_file
 @click.argument("shot")
 @output_format
-def command(file: str, shot: str, fmt: str) -> None:
+@click.option(
+    "--deliverable",
+    default=None,
+    metavar="NAME",
+    help="Whose film's takes (a file with deliverables; default: the first).",
+)
+def command(file: str, shot: str, fmt: str, deliverable: str | None) -> None:
     """List SHOT's takes: who made each (provider, job), when, how long it took, what it cost, its clip,
     or the job still in flight for it; and which one the cut uses."""
     from ... import ops
     from ...errors import InvalidStoryboard, PickError
 
     try:
-        result = ops.takes(file, shot)
+        result = checked_or_usage(lambda: ops.takes(file, shot, deliverable=deliverable))
     except InvalidStoryboard as exc:
         print_diagnostics(exc.diagnostics, None, err=True, include_info=False)
         click.echo(summary(exc.diagnostics, file), err=True)
@@ -40,7 +46,8 @@ def command(file: str, shot: str, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(result.to_json(), ensure_ascii=False))
         return
-    click.echo(f"Takes of `{shot}` in {file} (provider {result.provider}, key {result.key[:12]}):")
+    film = f", deliverable `{result.deliverable}`" if result.deliverable is not None else ""
+    click.echo(f"Takes of `{shot}` in {file}{film} (provider {result.provider}, key {result.key[:12]}):")
     rows = [_cells(t) for t in result.takes]
     widths = [max(len(r[i]) for r in [*rows, _HEAD]) for i in range(len(_HEAD))]
     click.echo("    " + "  ".join(h.ljust(w) for h, w in zip(_HEAD, widths, strict=True)).rstrip())
