@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -69,8 +69,11 @@ def prepare(
     only: str | None = None,
     environ: Mapping[str, str] | None = None,
     resubmit: bool = False,
+    replace: str | None = None,
 ) -> Prepared:
     """Select (``only``: dbt-style selectors), plan, and check that the build could start.
+
+    ``replace``: the takes to generate anew although cached (``shot``: its picked take, ``shot#k``).
 
     ``SelectionError`` when a selector names no shot; ``BuildError`` naming every provider
     key or setting the selected shots lack. Nothing is sent.
@@ -82,8 +85,11 @@ def prepare(
 
     compiled = compiled_of(target)
     selection = select(compiled, only) if only else None
+    replacing = select(compiled, replace, "--replace") if replace else set()
     with Store(compiled.root) as store:  # --resubmit: the selected shots are priced as the new jobs they send
-        plan = make_plan(compiled, store, resubmit=(selection or compiled.shots) if resubmit else ())
+        plan = make_plan(
+            compiled, store, resubmit=(selection or compiled.shots) if resubmit else (), replace=replacing
+        )
     prepared = Prepared(plan, selection)
     check_ready({s.provider for s in prepared.todo}, environ)  # a missing key is found before asking to spend
     return prepared
@@ -99,6 +105,7 @@ def build(
     plan: Plan | None = None,
     resubmit: bool = False,
     environ: Mapping[str, str] | None = None,
+    replace: Collection[str] = (),
 ) -> BuildResult:
     """``abuild`` in a fresh event loop (a caller inside a running loop awaits ``abuild``)."""
     from ..store import STORE_DIR, Store
@@ -126,6 +133,7 @@ def build(
                 plan=plan,
                 resubmit=resubmit,
                 environ=environ,
+                replace=replace,
             )
         finally:
             _RUNNING.discard(task)
@@ -166,6 +174,7 @@ async def abuild(
     plan: Plan | None = None,
     resubmit: bool = False,
     environ: Mapping[str, str] | None = None,
+    replace: Collection[str] = (),
 ) -> BuildResult:
     """Generate what the plan says, in dependency order, then cut the film and write its sidecars.
 
@@ -176,20 +185,25 @@ async def abuild(
 
     The build's partial files live in a scratch of its own, removed on the way out, interrupted
     or not; it starts by sweeping what killed builds left (see :mod:`storyboard.store.sweep`).
-    Every ffmpeg it started is killed when it ends.
+    Every ffmpeg it started is killed when it ends. ``replace``: takes made anew although cached
+    (``select(..., "--replace")``; ignored when ``plan`` is given, which says it already).
     """
     from ..media.ffmpeg import reaped
     from ..plan import make_plan
     from ..run import Runner, providers
     from ..store import Store
     from ..store.sweep import scratch
+    from ..store.versions import forget_stale_jobs
 
     compiled = compiled_of(target)
     with Store(compiled.root, create=True) as store, scratch(store.tmp) as own, reaped():
         store.use_tmp(own.folder)
         if plan is None:
-            plan = make_plan(compiled, store, resubmit=(selection or compiled.shots) if resubmit else ())
+            plan = make_plan(
+                compiled, store, resubmit=(selection or compiled.shots) if resubmit else (), replace=replace
+            )
         todo = plan.selected(selection)
+        forget_stale_jobs(store, todo)  # a replaced take's old job would fetch the old clip again
         if resubmit:
             for shot in todo:
                 store.journal_forget(shot.key, take=shot.take)

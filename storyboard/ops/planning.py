@@ -19,11 +19,15 @@ if TYPE_CHECKING:
     from ..store import Store
 
 
-def plan(target: Compiled | str | os.PathLike[str], *, store: Store | None = None) -> Plan:
-    """Price and diff every shot of ``target`` (compiled, or a path checked first) against the store."""
-    from ..plan import make_plan
+def plan(target: Compiled | str | os.PathLike[str], *, store: Store | None = None, replace: str | None = None) -> Plan:
+    """Price and diff every shot of ``target`` (compiled, or a path checked first) against the store.
 
-    return make_plan(compiled_of(target), store)
+    ``replace``: ``--replace`` selectors (``SelectionError`` for one that names no shot or take)."""
+    from ..plan import make_plan
+    from ..plan.select import select
+
+    compiled = compiled_of(target)
+    return make_plan(compiled, store, replace=select(compiled, replace, "--replace") if replace else ())
 
 
 def build_needs(plan: Plan, environ: Mapping[str, str] | None = None) -> list[str]:
