@@ -87,9 +87,7 @@ def prepare(
     selection = select(compiled, only) if only else None
     replacing = select(compiled, replace, "--replace") if replace else set()
     with Store(compiled.root) as store:  # --resubmit: the selected shots are priced as the new jobs they send
-        plan = make_plan(
-            compiled, store, resubmit=(selection or compiled.shots) if resubmit else (), replace=replacing
-        )
+        plan = make_plan(compiled, store, resubmit=(selection or compiled.shots) if resubmit else (), replace=replacing)
     prepared = Prepared(plan, selection)
     check_ready({s.provider for s in prepared.todo}, environ)  # a missing key is found before asking to spend
     return prepared

@@ -72,9 +72,7 @@ class Versions:
         """The take's superseded clips, oldest first."""
         if not self.state.exists:
             return []
-        rows = self.state.rows(
-            "SELECT * FROM replaced_clips WHERE key = ? AND take = ? ORDER BY version", (key, take)
-        )
+        rows = self.state.rows("SELECT * FROM replaced_clips WHERE key = ? AND take = ? ORDER BY version", (key, take))
         root = self.state.root
         return [
             Replaced(r["key"], r["take"], r["version"], root / r["path"], r["size"], r["sha256"], r["replaced"])
