@@ -95,6 +95,8 @@ def test_replace_makes_one_new_clip_of_the_take_and_keeps_the_old_one(built) -> 
         current = store.clip_path(key)
         old_record = store.records.get(key)
     old_bytes, old_frame, before = current.read_bytes(), first_frame(current), clips(project.root)
+    film = project.root / "out" / "storyboard.mp4"
+    old_film = film.read_bytes()
 
     done = project.cli("build", str(path), "--replace", "pour", "--yes")
     assert done.exit_code == 0, done.output
@@ -119,6 +121,7 @@ def test_replace_makes_one_new_clip_of_the_take_and_keeps_the_old_one(built) -> 
         old_record.sha256,
     )
     assert old.replaced > 0
+    assert film.read_bytes() != old_film  # re-cut with the new pour (and sip)
 
 
 def test_a_plain_build_after_a_replace_generates_nothing(built) -> None:
