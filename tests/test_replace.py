@@ -170,6 +170,7 @@ def test_replacing_take_two_replaces_that_take_alone(built) -> None:
         assert (store.versions.get(key), store.versions.get(key, take=2)) == (0, 1)
 
 
+@pytest.mark.slow  # builds three times
 def test_a_second_replace_keeps_both_older_versions(built) -> None:
     project, path, _ = built
     key = make_plan(compiled_of(path)).shot("pour").key
@@ -196,9 +197,8 @@ def test_a_bad_replace_selector_is_a_usage_error(project: Project, command: str,
     assert not (project.root / ".storyboard").exists() and not (project.root / "out").exists()
 
 
-def test_replace_selectors_repeat_and_separate_by_commas(project: Project) -> None:
-    path = project.write(BOARD)
-    assert project.cli("build", str(path), "--yes").exit_code == 0
+def test_replace_selectors_repeat_and_separate_by_commas(built) -> None:
+    project, path, _ = built
     done = project.cli("plan", str(path), "--format", "json", "--replace", "open,pour#2", "--replace", "pour")
     assert done.exit_code == 0, done.output
     rows = {(s["id"], s["take"]): s for s in json.loads(done.stdout)["shots"]}
@@ -224,6 +224,7 @@ def test_version_zero_keeps_the_identity_dependants_hold(project: Project) -> No
 
 
 # -- a hosted provider: what is paid ---------------------------------------------------------
+@pytest.mark.slow  # three builds through the fake
 def test_replace_pays_for_exactly_what_the_plan_priced(hosted: Callable[..., Hosted]) -> None:
     h = hosted("apimart", HOSTED)
     code, output = h.build()
@@ -251,6 +252,7 @@ def test_replace_pays_for_exactly_what_the_plan_priced(hosted: Callable[..., Hos
     assert code == 0 and h.server.submit_count(created=True) == 5 and spent(output) == 0  # nothing paid twice
 
 
+@pytest.mark.slow  # three builds through the fake
 def test_a_failed_re_roll_keeps_the_old_clip_current(hosted: Callable[..., Hosted]) -> None:
     h = hosted("apimart", HOSTED)
     assert h.build()[0] == 0
@@ -276,6 +278,7 @@ def test_a_failed_re_roll_keeps_the_old_clip_current(hosted: Callable[..., Hoste
     assert [p.read_bytes() for p in kept(h.project.root)] == [old]
 
 
+@pytest.mark.slow  # three builds through the fake
 def test_a_re_roll_cut_short_is_resumed_not_paid_again(hosted: Callable[..., Hosted], monkeypatch) -> None:
     h = hosted("apimart", HOSTED)
     assert h.build()[0] == 0
@@ -296,3 +299,31 @@ def test_a_re_roll_cut_short_is_resumed_not_paid_again(hosted: Callable[..., Hos
     assert code == 0, output
     assert h.server.submit_count(created=True) == 5  # the re-roll resumed; only sip sent
     assert len(kept(h.project.root)) == 1
+
+
+RUNWARE = """
+version: 1
+settings: {{provider: {provider}, resolution: 480p, duration: 3, output: out/film.mp4}}
+shots:
+  - {{id: one, prompt: First., takes: 3, take: 2}}
+  - {{id: two, prompt: Second.}}
+"""
+
+
+def test_runware_re_rolls_two_takes_as_one_new_task(hosted: Callable[..., Hosted]) -> None:
+    h = hosted("runware", RUNWARE)
+    assert h.build()[0] == 0
+    made = h.server.submit_count(created=True)
+    key = make_plan(compiled_of(h.project.root / "storyboard.yaml")).shot("one").key
+    with Store(h.project.root) as store:
+        old_task = store.journal(key, take=1).job_id
+
+    code, output = h.build("--replace", "one#1,one#3")
+    assert code == 0 and "2 built, 2 cached" in output, output  # take 2 is the picked one: nothing depends anew
+    assert h.server.submit_count(created=True) == made + 1  # one task for both takes, not the old one fetched again
+    (task,) = [t for t in h.server.submits[-1].body if t.get("taskType") == "videoInference"]
+    assert task.get("numberResults") == 2
+    assert sorted(p.name for p in kept(h.project.root)) == [f"{key}.take3.v0.mp4", f"{key}.v0.mp4"]
+    with Store(h.project.root) as store:
+        assert [store.versions.get(key, take=k) for k in (1, 2, 3)] == [1, 0, 1]
+        assert {store.journal(key, take=k).job_id for k in (1, 3)} == {task["taskUUID"]} != {old_task}
