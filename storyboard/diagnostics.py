@@ -122,6 +122,10 @@ RULES: dict[str, Rule] = {
             _DESIGN,
         ),
         Rule("O006", E, "the cut is empty: there is no film to write", _DESIGN),
+        # D: deliverables, the films of one file
+        Rule("D001", E, "invalid deliverable name", _DESIGN),
+        Rule("D002", E, "two deliverables write one film", _DESIGN),
+        Rule("D003", E, "`deliverables` is empty", _DESIGN),
         # W: legal but probably not what was meant
         Rule("W001", W, "character or asset is never used", _DESIGN),
         Rule("W002", W, "shot is generated but never shown in the cut nor used by another shot", _DESIGN),
@@ -181,6 +185,11 @@ class Diagnostic:
             self._where, self._location = location, None
 
     @property
+    def place(self) -> Location | Where:
+        """Where it points, unresolved when it is still lazy: to report it again elsewhere without a lookup."""
+        return self._where if self._where is not None else self.location
+
+    @property
     def location(self) -> Location:
         """The line and column, looked up on first use and kept."""
         if self._location is None:
@@ -222,7 +231,7 @@ class Diagnostics:
         help: str | None = None,
     ) -> None:
         """Records a finding under a catalogued code (its severity comes from RULES; an unknown code is a KeyError)."""
-        key = (code, message, _place(location))
+        key = (code, message, place_of(location))
         if key in self._seen:  # one mistake reached through two paths is one diagnostic
             return
         self._seen.add(key)
@@ -233,6 +242,10 @@ class Diagnostics:
 
     def __len__(self) -> int:
         return len(self._items)
+
+    def added(self) -> list[Diagnostic]:
+        """In the order they were added; cheap: no location is resolved."""
+        return list(self._items)
 
     def sorted(self) -> list[Diagnostic]:
         """In file order (file, line, column, code); resolves every lazy location, so only for showing them."""
@@ -254,7 +267,7 @@ class Diagnostics:
         return any(d.severity in bad for d in self._items)
 
 
-def _place(location: Location | Where) -> object:
+def place_of(location: Location | Where) -> object:
     """What makes two places the same without resolving a lazy one."""
     if isinstance(location, Location):
         return (location.line, location.column)

@@ -2233,6 +2233,41 @@ CASES: list[Case] = [
         col=6,
     ),
     Case(
+        "D001",
+        "deliverable-name",
+        """
+        version: 1
+        deliverables:
+          Wide Film: {aspect_ratio: "16:9"}  # <-
+        shots: [{id: a, prompt: x}]
+        """,
+        col=3,
+        help="wide-film",
+    ),
+    Case(
+        "D002",
+        "two-deliverables-one-film",
+        """
+        version: 1
+        deliverables:
+          wide: {output: out/film.mp4}
+          tall: {aspect_ratio: "9:16", output: out/film.mp4}  # <-
+        shots: [{id: a, prompt: x}]
+        """,
+        col=40,
+        message="`wide` and `tall`",
+    ),
+    Case(
+        "D003",
+        "no-deliverables",
+        """
+        version: 1
+        deliverables: {}  # <-
+        shots: [{id: a, prompt: x}]
+        """,
+        col=15,
+    ),
+    Case(
         "I004",
         "billed-seconds",
         """

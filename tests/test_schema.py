@@ -17,7 +17,17 @@ def test_committed_schema_is_current():
 
 def test_schema_describes_the_language():
     schema = json_schema()
-    assert set(schema["properties"]) == {"version", "title", "settings", "vars", "characters", "assets", "shots", "cut"}
+    assert set(schema["properties"]) == {
+        "version",
+        "title",
+        "settings",
+        "vars",
+        "characters",
+        "assets",
+        "deliverables",
+        "shots",
+        "cut",
+    }
     assert set(schema["required"]) == {"version", "shots"}
     shot = schema["$defs"]["Shot"]
     assert {"id", "prompt"} <= set(shot["required"])

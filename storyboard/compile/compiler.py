@@ -12,18 +12,22 @@ This module only orders the passes; each lives in its own module and works on th
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 
 from .. import env
+from ..diagnostics import Diagnostics
 from ..load import Loaded
 from ..load.model import DEFAULTS
+from . import deliverables
 from .characters import check_assets, check_characters
 from .context import SETTING_KEYS, Context, Where
 from .dag import link, order_and_cycles
 from .film import check_cut, check_unused
+from .media import MediaResolver
 from .names import check_names
-from .output import check_output
+from .output import check_output, film_output
 from .prompt import TAG
-from .result import Compiled, CompiledShot, Edge, EdgeKind
+from .result import Compiled, CompiledShot, Edge, EdgeKind, Project
 from .shot import compile_shot
 
 __all__ = [
@@ -33,7 +37,9 @@ __all__ = [
     "CompiledShot",
     "Edge",
     "EdgeKind",
+    "Project",
     "Where",
+    "compile_project",
     "compile_storyboard",
 ]
 
@@ -41,14 +47,48 @@ __all__ = [
 def compile_storyboard(
     loaded: Loaded, *, provider: str | None = None, tier: str | None = None, staging: bool | None = None
 ) -> Compiled:
-    """Compile ``loaded``; ``provider`` and ``tier`` override every shot (the CLI flags).
+    """Compile ``loaded``'s first film (its only one without ``deliverables:``); see :func:`compile_project`.
 
-    ``staging`` says whether local files can be uploaded for providers that take only
-    URLs; by default, whether ``STORYBOARD_UPLOAD_URL`` is set.
+    Every film is compiled and every film's diagnostics are reported, so what this accepts
+    every deliverable can build.
+    """
+    return compile_project(loaded, provider=provider, tier=tier, staging=staging).films[0]
+
+
+def compile_project(
+    loaded: Loaded,
+    *,
+    provider: str | None = None,
+    tier: str | None = None,
+    staging: bool | None = None,
+    only: Collection[str] | None = None,
+) -> Project:
+    """Compile every film of ``loaded``: one, or one per deliverable (``only``: those named).
+
+    ``provider`` and ``tier`` override every shot (the CLI flags). ``staging`` says whether
+    local files can be uploaded for providers that take only URLs; by default, whether
+    ``STORYBOARD_UPLOAD_URL`` is set. ``only`` naming no deliverable is a ``SelectionError``.
     """
     if staging is None:
         staging = bool(os.environ.get(env.UPLOAD_URL))
-    return run(Context(loaded, provider, tier, staging))
+    assert loaded.storyboard is not None, "compile needs a storyboard that loaded"
+    layers = deliverables.layers(loaded.storyboard, loaded.source.path.stem, only)
+    deliverables.check_names(loaded)
+    if not layers:
+        return Project(loaded, [run(Context(loaded, provider, tier, staging))], loaded.diagnostics)
+    media = MediaResolver(loaded.root)
+    films: list[Compiled] = []
+    found: list[tuple[str, Diagnostics]] = []
+    for layer in layers:
+        own = Diagnostics()
+        films.append(run(Context(loaded, provider, tier, staging, layer=layer, diagnostics=own, media=media)))
+        films[-1].deliverable = layer.name
+        found.append((layer.name, own))
+    deliverables.merge(loaded.diagnostics, found)
+    deliverables.check_paths(loaded, layers)
+    for film in films:
+        film.diagnostics = loaded.diagnostics
+    return Project(loaded, films, loaded.diagnostics)
 
 
 def run(ctx: Context) -> Compiled:
@@ -73,4 +113,5 @@ def run(ctx: Context) -> Compiled:
     check_unused(ctx, used_by_others, cut)
     check_output(ctx)
     provider = ctx.overrides.get("provider") or ctx.board.settings.provider or DEFAULTS["provider"]
-    return Compiled(ctx.loaded, ctx.shots, order, cut, str(provider), ctx.diag)
+    output = film_output(ctx.loaded.root, ctx.loaded.source.path.stem, ctx.board.settings.output)
+    return Compiled(ctx.loaded, ctx.shots, order, cut, str(provider), ctx.diag, ctx.board, output)

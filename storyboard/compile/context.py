@@ -8,15 +8,18 @@ shots compiled so far, and the three services every rule needs: places in the fi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..diagnostics import Location
+from ..diagnostics import Diagnostics, Location
 from ..load import Loaded, Source
 from ..load.model import DEFAULTS, Shot
 from ..media.probe import MediaInfo
 from .media import MediaResolver, Resolved
 from .result import CompiledShot
 from .templates import PromptRenderer
+
+if TYPE_CHECKING:
+    from .deliverables import Layer
 
 SETTING_KEYS = ("provider", "tier", "resolution", "aspect_ratio", "duration", "sound", "prompt_optimizer")
 
@@ -40,14 +43,29 @@ class Where:
 class Context:
     """One compile's shared state; the passes report through it and record shots on it."""
 
-    def __init__(self, loaded: Loaded, provider: str | None, tier: str | None, staging: bool = True) -> None:
+    def __init__(
+        self,
+        loaded: Loaded,
+        provider: str | None,
+        tier: str | None,
+        staging: bool = True,
+        *,
+        layer: Layer | None = None,
+        diagnostics: Diagnostics | None = None,
+        media: MediaResolver | None = None,
+    ) -> None:
+        """``layer`` compiles one deliverable (the file with its overrides), reporting into ``diagnostics``
+        and sharing ``media`` (each file is probed once however many films use it)."""
         assert loaded.storyboard is not None, "compile needs a storyboard that loaded"
+        from .deliverables import apply
+
         self.loaded = loaded
-        self.board = loaded.storyboard
+        self.layer = layer
+        self.board = loaded.storyboard if layer is None else apply(loaded.storyboard, layer)
         self.src = loaded.source
-        self.diag = loaded.diagnostics
+        self.diag = diagnostics if diagnostics is not None else loaded.diagnostics
         self.overrides = {k: v for k, v in (("provider", provider), ("tier", tier)) if v is not None}
-        self.media = MediaResolver(loaded.root)
+        self.media = media if media is not None else MediaResolver(loaded.root)
         self.staging = staging
         self.renderer = PromptRenderer(self.board.vars)
         self.shots: dict[str, CompiledShot] = {}
@@ -58,7 +76,12 @@ class Context:
 
     # -- locations (lazy: finding a line composes the YAML, paid only when reporting) ----
     def at(self, *path: str | int, key: bool = False) -> Where:
-        """A place in the file by its YAML path; ``key`` points at the key rather than its value."""
+        """A place in the file by its YAML path; ``key`` points at the key rather than its value.
+
+        Compiling a deliverable, a setting, var or cut entry it overrides is found in the deliverable."""
+        if self.layer is not None:
+            moved = self.layer.redirect(tuple(path))
+            return Where(self.src, moved, key or (moved[-1:] == (self.layer.name,) and len(moved) == 2))
         return Where(self.src, tuple(path), key)
 
     def ix(self, shot: Shot) -> int:
@@ -102,6 +125,8 @@ class Context:
             return f" (from --{name.replace('_', '-')})"
         if getattr(shot, name) is not None:
             return ""
+        if self.layer is not None and (layered := self.layer.source_of(name)) is not None:
+            return layered
         if getattr(self.board.settings, name) is not None:
             return " (from `settings`)"
         return " (the default)"
@@ -128,7 +153,7 @@ class Context:
             self.shots[shot].ok = False
         if setting:
             assert shot is not None, "a setting's finding names its shot"
-            if isinstance(where, Where) and where.path[:1] == ("settings",):
+            if isinstance(where, Where) and where.path[:1] in (("settings",), ("deliverables",)):
                 entry = self._from_settings.setdefault((code, where.path, message, help), (where, []))
                 entry[1].append(shot)
                 return

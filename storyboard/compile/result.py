@@ -18,6 +18,8 @@ from .request import Request
 if TYPE_CHECKING:
     import networkx as nx
 
+    from ..load.model import Storyboard
+
 EdgeKind = Literal["extends", "continues", "motion"]
 
 
@@ -55,7 +57,10 @@ class CompiledShot:
 
 @dataclass
 class Compiled:
-    """The compiled storyboard: shots in file order, their dependency order, the cut and every diagnostic."""
+    """One film compiled: shots in file order, their dependency order, the cut and every diagnostic.
+
+    A file with ``deliverables:`` compiles to one of these per deliverable (see :class:`Project`);
+    ``board`` is then the file with that deliverable's settings, vars and cut applied."""
 
     loaded: Loaded
     shots: dict[str, CompiledShot]  # file order
@@ -63,6 +68,16 @@ class Compiled:
     cut: list[str]
     provider: str
     diagnostics: Diagnostics
+    board: Storyboard | None = None  # the effective board (None: the file's own)
+    output: Path | None = None  # the film's absolute path (None: not decided, the cut's default)
+    deliverable: str | None = None  # which film of the file this is (None: the file has no deliverables)
+
+    @property
+    def effective(self) -> Storyboard:
+        """The storyboard this film was compiled from: the file, with its deliverable's overrides."""
+        board = self.board if self.board is not None else self.loaded.storyboard
+        assert board is not None, "a compiled storyboard loaded"
+        return board
 
     @cached_property
     def graph(self) -> nx.DiGraph[str]:
@@ -85,3 +100,29 @@ class Compiled:
     def root(self) -> Path:
         """The storyboard's folder: media paths resolve against it and the store lives inside it."""
         return self.loaded.root
+
+
+@dataclass
+class Project:
+    """Every film of one file, compiled: one without ``deliverables:``, else one per deliverable (in file order).
+
+    The films share the loader's diagnostics: an error in any of them makes the file invalid."""
+
+    loaded: Loaded
+    films: list[Compiled]
+    diagnostics: Diagnostics
+
+    @property
+    def ok(self) -> bool:
+        """No error in any film: the only state ``plan`` and ``build`` accept."""
+        return not self.diagnostics.has_errors()
+
+    @property
+    def root(self) -> Path:
+        """The storyboard's folder."""
+        return self.loaded.root
+
+    @property
+    def deliverables(self) -> bool:
+        """Whether the file declares deliverables (plans and reports then name each film)."""
+        return any(f.deliverable is not None for f in self.films)

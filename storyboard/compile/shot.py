@@ -91,9 +91,7 @@ def takes(ctx: Context, shot: Shot) -> tuple[int, int]:
     n = shot.takes or ctx.board.settings.takes or 1
     k = shot.take or 1
     if k > n:
-        where = (
-            "" if shot.takes is not None else (" (from `settings`)" if ctx.board.settings.takes else " (the default)")
-        )
+        where = ctx.setting_source(shot, "takes")
         ctx.error(
             "R005",
             f"shot `{shot.id}` picks take {k} but has only {n} take{'s' if n > 1 else ''}{where}",

@@ -91,6 +91,21 @@ class Settings(Overrides):
     )
 
 
+class Deliverable(Settings):
+    """One film of the file: the file's settings, vars and cut, overridden by its own."""
+
+    output: str | None = Field(
+        default=None,
+        description="This film, relative to the storyboard file. Default: the file's output with -<name> "
+        "before its suffix (out/<file stem>-<name>.mp4).",
+    )
+
+    vars: dict[str, Any] | None = Field(
+        default=None, description="Variables for the prompt templates, over the file's `vars` (key by key)."
+    )
+    cut: list[str] | None = Field(default=None, description="This film's shot ids in order. Default: the file's cut.")
+
+
 class Character(_Model):
     """A reference group, attached to a shot by its `@tag` in the prompt."""
 
@@ -165,6 +180,12 @@ class Storyboard(_Model):
         default_factory=dict,
         description="Other named media (videos, audio); tag @name.",
         json_schema_extra={"propertyNames": {"pattern": NAME_PATTERN, "maxLength": MAX_NAME_LENGTH}},
+    )
+    deliverables: dict[str, Deliverable] | None = Field(
+        default=None,
+        description="Several films from one file; each overrides settings, vars and cut. "
+        "Output: the file's output with -<name> before its suffix, unless given.",
+        json_schema_extra={"propertyNames": {"pattern": SHOT_ID_PATTERN, "maxLength": MAX_NAME_LENGTH}},
     )
     shots: list[Shot] = Field(description="The shots, in story order.")
     cut: list[str] | None = Field(

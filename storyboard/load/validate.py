@@ -120,11 +120,14 @@ def _where(loc: tuple[Any, ...], shot: str | None) -> str:
         base = f"shot `{shot}`" if shot else f"shot #{int(loc[1]) + 1}"
         rest = ".".join(str(p) for p in loc[2:])
         return f"{base} ({rest})" if rest else base
-    if loc[0] in ("characters", "assets") and len(loc) >= 2:
-        base = f"{'character' if loc[0] == 'characters' else 'asset'} `{loc[1]}`"
+    if loc[0] in ("characters", "assets", "deliverables") and len(loc) >= 2:
+        base = f"{_SECTION_ITEM[str(loc[0])]} `{loc[1]}`"
         rest = ".".join(str(p) for p in loc[2:])
         return f"{base} ({rest})" if rest else base
     return "`" + ".".join(str(p) for p in loc) + "`"
+
+
+_SECTION_ITEM = {"characters": "character", "assets": "asset", "deliverables": "deliverable"}
 
 
 def _report(err: Any, data: Any, source: Source, diagnostics: Diagnostics) -> None:
@@ -259,6 +262,7 @@ def _salvage(data: dict[str, Any], errors: list[Any]) -> tuple[Storyboard | None
     bad_shots: set[int] = set()
     bad_chars: set[str] = set()
     bad_assets: set[str] = set()
+    bad_films: set[str] = set()
     bad_top: set[str] = set()
     for err in errors:
         loc = err["loc"]
@@ -270,6 +274,8 @@ def _salvage(data: dict[str, Any], errors: list[Any]) -> tuple[Storyboard | None
             bad_chars.add(str(loc[1]))
         elif loc[0] == "assets" and len(loc) > 1:
             bad_assets.add(str(loc[1]))
+        elif loc[0] == "deliverables" and len(loc) > 1:
+            bad_films.add(str(loc[1]))
         else:
             bad_top.add(str(loc[0]))
     clean = {k: v for k, v in data.items() if k not in bad_top and k in Storyboard.model_fields}
@@ -287,6 +293,9 @@ def _salvage(data: dict[str, Any], errors: list[Any]) -> tuple[Storyboard | None
         clean["characters"] = {k: v for k, v in clean["characters"].items() if k not in bad_chars}
     if isinstance(clean.get("assets"), dict):
         clean["assets"] = {k: v for k, v in clean["assets"].items() if k not in bad_assets}
+    if isinstance(clean.get("deliverables"), dict) and bad_films:
+        # a broken deliverable is left out; the others still compile (and `{}` left over is no D003)
+        clean["deliverables"] = {k: v for k, v in clean["deliverables"].items() if k not in bad_films} or None
     try:
         board = Storyboard.model_validate(clean)
     except ValidationError:

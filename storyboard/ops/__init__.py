@@ -10,17 +10,18 @@ only cuts; above it the CLI only parses options, asks for consent and prints.
 
 from __future__ import annotations
 
-from .building import BuildResult, Prepared, abuild, build, prepare
-from .checking import Checked, check, compiled_of
+from .building import BuildResult, FilmBuild, Prepared, abuild, build, prepare
+from .checking import Checked, check, compiled_of, project_of
 from .film import Film, film_path
 from .pick import PickResult, pick
-from .planning import build_needs, plan
+from .planning import build_needs, plan, plans
 from .takes import Take, Takes, takes
 
 __all__ = [
     "BuildResult",
     "Checked",
     "Film",
+    "FilmBuild",
     "PickResult",
     "Prepared",
     "Take",
@@ -33,6 +34,8 @@ __all__ = [
     "film_path",
     "pick",
     "plan",
+    "plans",
     "prepare",
+    "project_of",
     "takes",
 ]

@@ -18,44 +18,98 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import BuildError
-from .checking import compiled_of
-from .film import cut
+from .checking import project_of
+from .film import Film, cut
 
 if TYPE_CHECKING:
-    from ..compile import Compiled
-    from ..plan import Plan, PlannedShot
+    from ..compile import Compiled, Project
+    from ..plan import Plan, PlannedShot, Plans
     from ..run import Provider, Report, RunResult
 
 
 @dataclass
-class BuildResult:
-    """What a build did: the plan it ran, each shot's outcome, and the film with its sidecars."""
+class FilmBuild:
+    """One film's part of a build: its plan, each take's outcome, and the film with its sidecars."""
 
     plan: Plan
     run: RunResult
-    film: Path | None
-    cut_method: str | None  # copy | normalise | up to date
-    missing: list[str]  # shots of the cut that have no clip
-    timeline: Path | None = None  # the cut as OpenTimelineIO, beside the film
-    review: Path | None = None  # the review page, beside the film
+    film: Film
+
+    @property
+    def deliverable(self) -> str | None:
+        """The deliverable this film is (None: the file has no deliverables)."""
+        return self.plan.deliverable
+
+
+@dataclass
+class BuildResult:
+    """What a build did, film by film (a file without deliverables has one film).
+
+    ``plan``, ``run``, ``film`` and the rest are the first film's: all there is without deliverables."""
+
+    films: list[FilmBuild]
 
     @property
     def ok(self) -> bool:
-        """Every selected shot built or was cached; a film that could not be cut shows in ``missing``, not here."""
-        return self.run.ok
+        """Every selected take of every film built or was cached; a film that could not be cut shows in
+        ``missing``, not here."""
+        return all(f.run.ok for f in self.films)
+
+    @property
+    def spent(self) -> Decimal:
+        """USD this build paid, every film together (a shared take was paid once, by the film that made it)."""
+        return sum((f.run.spent for f in self.films), Decimal(0))
+
+    @property
+    def plan(self) -> Plan:
+        return self.films[0].plan
+
+    @property
+    def run(self) -> RunResult:
+        return self.films[0].run
+
+    @property
+    def film(self) -> Path | None:
+        """The film (None when a clip of the cut is missing)."""
+        return self.films[0].film.path
+
+    @property
+    def cut_method(self) -> str | None:
+        """copy | normalise | up to date."""
+        return self.films[0].film.method
+
+    @property
+    def missing(self) -> list[str]:
+        """Shots of the cut that have no clip."""
+        return self.films[0].film.missing
+
+    @property
+    def timeline(self) -> Path | None:
+        """The cut as OpenTimelineIO, beside the film."""
+        return self.films[0].film.timeline
+
+    @property
+    def review(self) -> Path | None:
+        """The review page, beside the film."""
+        return self.films[0].film.review
 
 
 @dataclass(frozen=True)
 class Prepared:
     """A build decided but not started: what was priced is what will be sent."""
 
-    plan: Plan
+    plans: Plans
     selection: set[str] | None  # None: every shot
 
     @property
+    def plan(self) -> Plan:
+        """The first film's plan (the only one without deliverables)."""
+        return self.plans.films[0]
+
+    @property
     def todo(self) -> list[PlannedShot]:
-        """The shots this build generates: the list ``price`` sums and the runner sends."""
-        return self.plan.selected(self.selection)
+        """The takes this build generates, every film's: the list ``price`` sums and the runners send."""
+        return self.plans.selected(self.selection)
 
     @property
     def price(self) -> Decimal:
@@ -64,43 +118,44 @@ class Prepared:
 
 
 def prepare(
-    target: Compiled | str | os.PathLike[str],
+    target: Project | Compiled | str | os.PathLike[str],
     *,
     only: str | None = None,
     environ: Mapping[str, str] | None = None,
     resubmit: bool = False,
     replace: str | None = None,
 ) -> Prepared:
-    """Select (``only``: dbt-style selectors), plan, and check that the build could start.
+    """Select (``only``: dbt-style selectors), plan every film, and check that the build could start.
 
     ``replace``: the takes to generate anew although cached (``shot``: its picked take, ``shot#k``).
 
     ``SelectionError`` when a selector names no shot; ``BuildError`` naming every provider
     key or setting the selected shots lack. Nothing is sent.
     """
-    from ..plan import make_plan
+    from ..plan import make_plans
     from ..plan.select import select
     from ..run import check_ready
     from ..store import Store
 
-    compiled = compiled_of(target)
-    selection = select(compiled, only) if only else None
-    replacing = select(compiled, replace, "--replace") if replace else set()
-    with Store(compiled.root) as store:  # --resubmit: the selected shots are priced as the new jobs they send
-        plan = make_plan(compiled, store, resubmit=(selection or compiled.shots) if resubmit else (), replace=replacing)
-    prepared = Prepared(plan, selection)
+    project = project_of(target)
+    first = project.films[0]  # every film has the same shots and edges: selectors read the first
+    selection = select(first, only) if only else None
+    replacing = select(first, replace, "--replace") if replace else set()
+    with Store(project.root) as store:  # --resubmit: the selected shots are priced as the new jobs they send
+        plans = make_plans(project, store, resubmit=(selection or first.shots) if resubmit else (), replace=replacing)
+    prepared = Prepared(plans, selection)
     check_ready({s.provider for s in prepared.todo}, environ)  # a missing key is found before asking to spend
     return prepared
 
 
 def build(
-    target: Compiled | str | os.PathLike[str],
+    target: Project | Compiled | str | os.PathLike[str],
     *,
     jobs: int | None = None,
     selection: set[str] | None = None,
     report: Report | None = None,
     available: dict[str, Provider] | None = None,
-    plan: Plan | None = None,
+    plan: Plan | Plans | None = None,
     resubmit: bool = False,
     environ: Mapping[str, str] | None = None,
     replace: Collection[str] = (),
@@ -115,7 +170,7 @@ def build(
         pass
     else:
         raise BuildError("build() cannot start an event loop inside a running one; await abuild(...) instead")
-    compiled = compiled_of(target)
+    project = project_of(target)
 
     async def main() -> BuildResult:
         task = asyncio.current_task()
@@ -123,7 +178,7 @@ def build(
         _RUNNING.add(task)
         try:
             return await abuild(
-                compiled,
+                project,
                 jobs=jobs,
                 selection=selection,
                 report=report,
@@ -138,8 +193,8 @@ def build(
 
     # the scratch is held around asyncio.run, which returns once the threads a cancelled build
     # left running (to_thread cannot stop one) have ended: then nothing writes to it any more
-    Store(compiled.root, create=True).close()  # a read-only or uncreatable store is said here, before staging
-    with scratch(compiled.root / STORE_DIR / "tmp"):
+    Store(project.root, create=True).close()  # a read-only or uncreatable store is said here, before staging
+    with scratch(project.root / STORE_DIR / "tmp"):
         try:
             return asyncio.run(main())
         except asyncio.CancelledError:
@@ -163,53 +218,74 @@ def stop() -> bool:
 
 
 async def abuild(
-    target: Compiled | str | os.PathLike[str],
+    target: Project | Compiled | str | os.PathLike[str],
     *,
     jobs: int | None = None,
     selection: set[str] | None = None,
     report: Report | None = None,
     available: dict[str, Provider] | None = None,
-    plan: Plan | None = None,
+    plan: Plan | Plans | None = None,
     resubmit: bool = False,
     environ: Mapping[str, str] | None = None,
     replace: Collection[str] = (),
 ) -> BuildResult:
-    """Generate what the plan says, in dependency order, then cut the film and write its sidecars.
+    """Generate what the plan says, in dependency order, then cut each film and write its sidecars.
 
-    ``target`` is a compiled storyboard or a path (checked first: ``InvalidStoryboard`` on
-    errors). ``plan`` is the plan to build (default: a fresh one); ``available`` replaces the
-    provider clients; ``resubmit`` forgets the journalled jobs of the selected shots (a submit
-    that got no answer, a result that can no longer be fetched) so they are sent anew.
+    ``target`` is a compiled storyboard (a project of films, or one film) or a path (checked
+    first: ``InvalidStoryboard`` on errors). ``plan`` is what to build (default: a fresh plan of
+    every film); ``available`` replaces the provider clients; ``resubmit`` forgets the
+    journalled jobs of the selected shots (a submit that got no answer, a result that can no
+    longer be fetched) so they are sent anew; ``replace`` takes made anew although cached
+    (``select(..., "--replace")``; a given ``plan`` already says which).
 
-    The build's partial files live in a scratch of its own, removed on the way out, interrupted
-    or not; it starts by sweeping what killed builds left (see :mod:`storyboard.store.sweep`).
-    Every ffmpeg it started is killed when it ends. ``replace``: takes made anew although cached
-    (``select(..., "--replace")``; ignored when ``plan`` is given, which says it already).
+    Films run one after the other in file order, so a take two deliverables share is made by
+    the first and found in the store by the next (the plan priced it once). The build's
+    partial files live in a scratch of its own, removed on the way out, interrupted or not;
+    it starts by sweeping what killed builds left (see :mod:`storyboard.store.sweep`). Every
+    ffmpeg it started is killed when it ends.
     """
     from ..media.ffmpeg import reaped
-    from ..plan import make_plan
+    from ..plan import Plans, make_plans
     from ..run import Runner, providers
     from ..store import Store
     from ..store.sweep import scratch
     from ..store.versions import forget_stale_jobs
 
-    compiled = compiled_of(target)
-    with Store(compiled.root, create=True) as store, scratch(store.tmp) as own, reaped():
+    project = project_of(target)
+    first = project.films[0]
+    with Store(project.root, create=True) as store, scratch(store.tmp) as own, reaped():
         store.use_tmp(own.folder)
         if plan is None:
-            plan = make_plan(
-                compiled, store, resubmit=(selection or compiled.shots) if resubmit else (), replace=replace
-            )
-        todo = plan.selected(selection)
+            plan = make_plans(project, store, resubmit=(selection or first.shots) if resubmit else (), replace=replace)
+        plans = plan if isinstance(plan, Plans) else Plans([plan])
+        todo = plans.selected(selection)
         forget_stale_jobs(store, todo)  # a replaced take's old job would fetch the old clip again
         if resubmit:
             for shot in todo:
                 store.journal_forget(shot.key, take=shot.take)
         clients = available if available is not None else providers({s.provider for s in todo}, store, jobs, environ)
-        runner = Runner(plan, store, clients, jobs=jobs, selection=selection, report=report or _silent)
-        result = await runner.run()
-        film = await cut(compiled, plan, store, result)
-    return BuildResult(plan, result, film.path, film.method, film.missing, film.timeline, film.review)
+        films: list[FilmBuild] = []
+        try:
+            for film_plan in plans.films:
+                tell = report or _silent
+                if film_plan.deliverable is not None:
+                    tell = _labelled(tell, film_plan.deliverable)
+                runner = Runner(film_plan, store, clients, jobs=jobs, selection=selection, report=tell)
+                result = await runner.run()
+                films.append(FilmBuild(film_plan, result, await cut(film_plan.compiled, film_plan, store, result)))
+        finally:
+            for client in clients.values():
+                await client.aclose()
+    return BuildResult(films)
+
+
+def _labelled(report: Report, deliverable: str) -> Report:
+    """Progress names a deliverable's takes `film/shot#k`: the same shot is a row in each film."""
+
+    def tell(shot: str, state: str, detail: str) -> None:
+        report(f"{deliverable}/{shot}", state, detail)
+
+    return tell
 
 
 def _silent(shot: str, state: str, detail: str) -> None:

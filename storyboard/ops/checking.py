@@ -7,13 +7,14 @@ same way: ``plan`` and ``build`` take what ``check`` compiled, or a path they ch
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..errors import InvalidStoryboard
 
 if TYPE_CHECKING:
-    from ..compile import Compiled
+    from ..compile import Compiled, Project
     from ..diagnostics import Diagnostics
     from ..load import Loaded
 
@@ -23,7 +24,12 @@ class Checked:
     """A storyboard as the compiler saw it: what it loaded, and the DAG when it loaded at all."""
 
     loaded: Loaded
-    compiled: Compiled | None  # None when the file did not load (YAML or schema errors)
+    project: Project | None  # every film; None when the file did not load (YAML or schema errors)
+
+    @property
+    def compiled(self) -> Compiled | None:
+        """The first film (the only one without ``deliverables:``), or None when the file did not load."""
+        return self.project.films[0] if self.project is not None else None
 
     @property
     def diagnostics(self) -> Diagnostics:
@@ -47,26 +53,38 @@ def check(
     tier: str | None = None,
     staging: bool | None = None,
     display: str | None = None,
+    deliverables: Collection[str] | None = None,
 ) -> Checked:
-    """Load and compile ``file``; ``provider`` and ``tier`` override every shot.
+    """Load and compile every film of ``file``; ``provider`` and ``tier`` override every shot.
 
     ``staging=True`` compiles as if an upload bucket were set (``plan`` quotes without one);
-    ``display`` is the name diagnostics give the file (the CLI shows what the user typed).
+    ``display`` is the name diagnostics give the file (the CLI shows what the user typed);
+    ``deliverables`` limits the films (``--deliverable``; a name the file lacks is a ``SelectionError``).
     """
-    from ..compile import compile_storyboard
+    from ..compile import compile_project
     from ..load import load
 
     loaded = load(file, display=display)
     if loaded.storyboard is None:
         return Checked(loaded, None)
-    return Checked(loaded, compile_storyboard(loaded, provider=provider, tier=tier, staging=staging))
+    return Checked(loaded, compile_project(loaded, provider=provider, tier=tier, staging=staging, only=deliverables))
 
 
-def compiled_of(target: Compiled | str | os.PathLike[str]) -> Compiled:
-    """``target`` compiled: as given, or checked from its path; ``InvalidStoryboard`` when it has errors."""
+def project_of(target: Project | Compiled | str | os.PathLike[str]) -> Project:
+    """Every film of ``target``: as given, one compiled film alone, or checked from its path
+    (``InvalidStoryboard`` when it has errors)."""
+    from ..compile import Compiled, Project
+
     if isinstance(target, str | os.PathLike):
         checked = check(target)
-        if checked.compiled is None or not checked.valid:
+        if checked.project is None or not checked.valid:
             raise InvalidStoryboard(checked.diagnostics)
-        return checked.compiled
+        return checked.project
+    if isinstance(target, Compiled):
+        return Project(target.loaded, [target], target.diagnostics)
     return target
+
+
+def compiled_of(target: Project | Compiled | str | os.PathLike[str]) -> Compiled:
+    """``target``'s first film (its only one without deliverables); ``InvalidStoryboard`` when it has errors."""
+    return project_of(target).films[0]

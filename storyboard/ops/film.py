@@ -35,12 +35,13 @@ class Film:
 
 
 def film_path(compiled: Compiled) -> Path:
-    """Where the film goes: ``settings.output``, else ``out/<file stem>.mp4``, beside the storyboard."""
+    """Where the film goes: ``settings.output``, else ``out/<file stem>.mp4``, beside the storyboard
+    (a deliverable's: its own ``output``, else the file's with ``-<name>`` before the suffix)."""
     from ..compile.output import film_output
 
-    board = compiled.loaded.storyboard
-    assert board is not None
-    return film_output(compiled.root, compiled.loaded.source.path.stem, board.settings.output)
+    if compiled.output is not None:
+        return compiled.output
+    return film_output(compiled.root, compiled.loaded.source.path.stem, compiled.effective.settings.output)
 
 
 async def cut(compiled: Compiled, plan: Plan, store: Store, result: RunResult) -> Film:
@@ -60,11 +61,8 @@ async def cut(compiled: Compiled, plan: Plan, store: Store, result: RunResult) -
     }
     infos = {sid: await _info(store, plan.shot(sid), path) for sid, path in clips.items() if sid in compiled.cut}
     sequence = film_sequence(compiled.cut, extends, infos, {sid: compiled.shots[sid].seconds for sid in extends})
-    board = compiled.loaded.storyboard
-    assert board is not None
-    size = frame_size(
-        board.settings.resolution or DEFAULTS["resolution"], board.settings.aspect_ratio or DEFAULTS["aspect_ratio"]
-    )
+    settings = compiled.effective.settings  # a deliverable's size: its own resolution and aspect ratio
+    size = frame_size(settings.resolution or DEFAULTS["resolution"], settings.aspect_ratio or DEFAULTS["aspect_ratio"])
     output = film_path(compiled)
     picked = [plan.shot(sid) for sid in sequence]
     keys = [take_identity(p.key, p.take) for p in picked]  # take 1: the key alone, as before takes
@@ -122,6 +120,8 @@ def _sidecars(
         start += info.seconds
     board = compiled.loaded.storyboard
     title = (board.title if board is not None else None) or compiled.loaded.source.path.stem
+    if compiled.deliverable is not None:
+        title = f"{title} ({compiled.deliverable})"
     write_timeline(shots, film.with_suffix(TIMELINE), title)
     write_review(shots, film, film.with_suffix(REVIEW), title, compiled.loaded.source.path.name)
 

@@ -11,16 +11,16 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from .. import env
-from .checking import compiled_of
+from .checking import compiled_of, project_of
 
 if TYPE_CHECKING:
-    from ..compile import Compiled
-    from ..plan import Plan
+    from ..compile import Compiled, Project
+    from ..plan import Plan, Plans
     from ..store import Store
 
 
 def plan(target: Compiled | str | os.PathLike[str], *, store: Store | None = None, replace: str | None = None) -> Plan:
-    """Price and diff every shot of ``target`` (compiled, or a path checked first) against the store.
+    """Price and diff every shot of ``target``'s first film (its only one without deliverables) against the store.
 
     ``replace``: ``--replace`` selectors (``SelectionError`` for one that names no shot or take)."""
     from ..plan import make_plan
@@ -30,13 +30,30 @@ def plan(target: Compiled | str | os.PathLike[str], *, store: Store | None = Non
     return make_plan(compiled, store, replace=select(compiled, replace, "--replace") if replace else ())
 
 
-def build_needs(plan: Plan, environ: Mapping[str, str] | None = None) -> list[str]:
+def plans(
+    target: Project | Compiled | str | os.PathLike[str], *, store: Store | None = None, replace: str | None = None
+) -> Plans:
+    """Every film's plan of ``target`` (compiled, or a path checked first), a take films share priced once.
+
+    ``replace``: ``--replace`` selectors, read against the first film (every film has the same shots)."""
+    from ..plan import make_plans
+    from ..plan.select import select
+
+    project = project_of(target)
+    replacing = select(project.films[0], replace, "--replace") if replace else ()
+    return make_plans(project, store, replace=replacing)
+
+
+def build_needs(plan: Plan | Plans, environ: Mapping[str, str] | None = None) -> list[str]:
     """What a build of ``plan`` still needs from its environment (keys, an upload bucket), in words.
 
     Empty when the build could start now.
     """
+    from ..plan import Plans
+
     environ = os.environ if environ is None else environ
-    todo = plan.to_generate
+    films = plan.films if isinstance(plan, Plans) else [plan]
+    todo = [s for p in films for s in p.to_generate]
     hosted = sorted({s.provider for s in todo} - {"local"})
     needs: list[str] = []
     for pid in hosted:
@@ -44,8 +61,10 @@ def build_needs(plan: Plan, environ: Mapping[str, str] | None = None) -> list[st
         if not environ.get(key, "").strip():
             needs.append(f"{key}: your {pid} API key")
     if not environ.get(env.UPLOAD_URL):
-        shots_todo = dict.fromkeys(s.id for s in todo)  # a shot's takes share its inputs: each counted once
-        uploads = [(sid, what) for sid in shots_todo for what in plan.compiled.shots[sid].uploads]
+        # a shot's takes (and films) share its inputs: each counted once
+        uploads = list(
+            dict.fromkeys((s.id, what) for p in films for s in p.to_generate for what in p.compiled.shots[s.id].uploads)
+        )
         if uploads:
             shots = sorted({sid for sid, _ in uploads})
             needs.append(

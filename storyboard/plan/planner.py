@@ -42,6 +42,7 @@ class PlannedShot:
     take: int = 1  # which variant of the shot this row is: its clip is (key, take) in the store
     takes: int = 1  # how many the shot has
     picked: bool = True  # the take the cut and the dependants use
+    shared: str | None = None  # another deliverable generates this very clip (same key and take): it costs 0 here
     version: int = 0  # how often --replace made this take anew (its clip's version once built: store/versions.py)
     replace: bool = False  # --replace: a new version of a cached take, the old clip kept
     _inputs: Callable[[], dict[str, Any]] | dict[str, Any] = field(repr=False, default_factory=dict)
@@ -75,6 +76,7 @@ class PlannedShot:
             "estimate": self.estimate,
             "resumes_job": self.resumes,
             "version": self.version,
+            **({"shared_with": self.shared} if self.shared is not None else {}),
         }
 
 
@@ -83,9 +85,14 @@ class Plan:
     """What a build will do and pay for, shot by shot in file order; nothing is sent that is not in it."""
 
     compiled: Compiled
-    storyboard: str  # the storyboard's name inside the store's folder
+    storyboard: str  # the storyboard's name inside the store's folder (`name@deliverable` for a deliverable)
     provider: str
     shots: list[PlannedShot]  # file order, a shot's takes together in take order
+
+    @property
+    def deliverable(self) -> str | None:
+        """Which film of the file this plan makes (None: the file has no deliverables)."""
+        return self.compiled.deliverable
 
     @property
     def total(self) -> Decimal:
@@ -94,8 +101,14 @@ class Plan:
 
     @property
     def to_generate(self) -> list[PlannedShot]:
-        """The shots that need a clip, in file order, before any ``--only`` selection."""
-        return [s for s in self.shots if s.action == "generate"]
+        """The takes this plan sends, in file order, before any ``--only`` selection (not those another
+        deliverable generates: they are shared)."""
+        return [s for s in self.shots if s.action == "generate" and s.shared is None]
+
+    @property
+    def shared(self) -> list[PlannedShot]:
+        """The takes with no clip yet that an earlier deliverable's plan generates: this film waits for them."""
+        return [s for s in self.shots if s.action == "generate" and s.shared is not None]
 
     def selected(self, selection: set[str] | None) -> list[PlannedShot]:
         """The shots a build with ``selection`` (None: all) generates: the one answer the CLI,
@@ -149,6 +162,8 @@ def make_plan(
 def _plan(compiled: Compiled, store: Store, resubmit: set[str], replace: set[str]) -> Plan:
     hasher = FileHasher(store)
     name = compiled.loaded.source.path.name
+    if compiled.deliverable is not None:  # each film keeps its own build records: its reasons are its own
+        name = f"{name}@{compiled.deliverable}"
     records = store.builds.takes(name)
     journal = store.jobs.all()
     versions = store.versions.all()

@@ -105,8 +105,9 @@ class Runner:
         return provider
 
     async def run(self) -> RunResult:
-        """A shot's failure is recorded in the result, not raised (a missing provider is a BuildError before any work);
-        every provider is closed at the end."""
+        """A shot's failure is recorded in the result, not raised (a missing provider is a BuildError before any work).
+
+        The providers are the caller's: several films' runs share them, and the caller closes them."""
         compiled = self.plan.compiled
         todo = self.plan.selected(self.selection)
         self._takes = {s.id: tuple(t.take for t in todo if t.id == s.id) for s in todo}
@@ -126,17 +127,27 @@ class Runner:
             elif not matches(self.selection, shot.id, shot.take):
                 self.result.shots[shot.label] = ShotResult(shot.label, "unselected")
                 self._done[shot.label].set()
+            elif shot.shared is not None:
+                self._shared(shot)
         for shot in todo:
             self.report(shot.label, "waiting", "")
-        try:
-            # return_exceptions: on Ctrl-C gather then waits for every shot to finish its own
-            # cleanup (a submit waits for its answer) instead of ending at the first cancellation
-            await asyncio.gather(*(self._one(shot) for shot in todo), return_exceptions=True)
-        finally:
-            for provider in self.providers.values():
-                await provider.aclose()
+        # return_exceptions: on Ctrl-C gather then waits for every shot to finish its own
+        # cleanup (a submit waits for its answer) instead of ending at the first cancellation
+        await asyncio.gather(*(self._one(shot) for shot in todo), return_exceptions=True)
         assert all(self.result.picked[sid] in self.result.shots for sid in compiled.shots)
         return self.result
+
+    def _shared(self, shot: PlannedShot) -> None:
+        """A take an earlier deliverable's run generated (the plan shared it): its clip, never a job of this film's."""
+        if self._whole_or_set_aside(shot):
+            clip = self.store.clip_path(shot.key, take=shot.take)
+            self.result.shots[shot.label] = ShotResult(shot.label, "cached", clip)
+            self.report(shot.label, "cached", f"made for deliverable `{shot.shared}`")
+        else:
+            why = f"its clip was to be made for deliverable `{shot.shared}`, which did not make it"
+            self.result.shots[shot.label] = ShotResult(shot.label, "skipped", error=why)
+            self.report(shot.label, "skipped", why)
+        self._done[shot.label].set()
 
     def _limit(self, provider: Provider) -> asyncio.Semaphore:
         if provider.id not in self._limits:
