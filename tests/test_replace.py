@@ -327,3 +327,40 @@ def test_runware_re_rolls_two_takes_as_one_new_task(hosted: Callable[..., Hosted
     with Store(h.project.root) as store:
         assert [store.versions.get(key, take=k) for k in (1, 2, 3)] == [1, 0, 1]
         assert {store.journal(key, take=k).job_id for k in (1, 3)} == {task["taskUUID"]} != {old_task}
+
+
+FILMS = """
+version: 1
+settings: {resolution: 480p, duration: 3}
+deliverables:
+  full: { cut: [open, pour, sip] }
+  short: { cut: [pour, sip] }
+shots:
+  - id: open
+    prompt: The cafe at dawn.
+  - id: pour
+    prompt: Latte art is poured.
+  - id: sip
+    continues: pour
+    prompt: She sips the coffee.
+"""
+
+
+@pytest.mark.slow  # three builds of two films
+def test_a_take_two_deliverables_share_is_replaced_once(project: Project) -> None:
+    from storyboard import ops
+
+    path = project.write(FILMS)
+    assert ops.build(path).ok
+    plans = ops.plans(path, replace="pour")
+    assert [(s.label, s.action, s.shared) for s in plans.to_generate if s.shared is None] == [
+        ("pour", "generate", None),
+        ("sip", "generate", None),
+    ]  # made by the first film; the second shows them shared, at $0
+    done = ops.build(path, replace={"pour"})
+    assert done.ok
+    built = [(f.plan.deliverable, label) for f in done.films for label, r in f.run.shots.items() if r.status == "built"]
+    assert built == [("full", "pour"), ("full", "sip")]
+    assert len(kept(project.root)) == 1  # one new version, one old clip kept
+    again = ops.build(path)
+    assert not [r for f in again.films for r in f.run.shots.values() if r.status == "built"]
