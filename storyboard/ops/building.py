@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -123,8 +123,11 @@ def prepare(
     only: str | None = None,
     environ: Mapping[str, str] | None = None,
     resubmit: bool = False,
+    replace: str | None = None,
 ) -> Prepared:
     """Select (``only``: dbt-style selectors), plan every film, and check that the build could start.
+
+    ``replace``: the takes to generate anew although cached (``shot``: its picked take, ``shot#k``).
 
     ``SelectionError`` when a selector names no shot; ``BuildError`` naming every provider
     key or setting the selected shots lack. Nothing is sent.
@@ -137,8 +140,9 @@ def prepare(
     project = project_of(target)
     first = project.films[0]  # every film has the same shots and edges: selectors read the first
     selection = select(first, only) if only else None
+    replacing = select(first, replace, "--replace") if replace else set()
     with Store(project.root) as store:  # --resubmit: the selected shots are priced as the new jobs they send
-        plans = make_plans(project, store, resubmit=(selection or first.shots) if resubmit else ())
+        plans = make_plans(project, store, resubmit=(selection or first.shots) if resubmit else (), replace=replacing)
     prepared = Prepared(plans, selection)
     check_ready({s.provider for s in prepared.todo}, environ)  # a missing key is found before asking to spend
     return prepared
@@ -154,6 +158,7 @@ def build(
     plan: Plan | Plans | None = None,
     resubmit: bool = False,
     environ: Mapping[str, str] | None = None,
+    replace: Collection[str] = (),
 ) -> BuildResult:
     """``abuild`` in a fresh event loop (a caller inside a running loop awaits ``abuild``)."""
     from ..store import STORE_DIR, Store
@@ -181,6 +186,7 @@ def build(
                 plan=plan,
                 resubmit=resubmit,
                 environ=environ,
+                replace=replace,
             )
         finally:
             _RUNNING.discard(task)
@@ -221,6 +227,7 @@ async def abuild(
     plan: Plan | Plans | None = None,
     resubmit: bool = False,
     environ: Mapping[str, str] | None = None,
+    replace: Collection[str] = (),
 ) -> BuildResult:
     """Generate what the plan says, in dependency order, then cut each film and write its sidecars.
 
@@ -228,7 +235,8 @@ async def abuild(
     first: ``InvalidStoryboard`` on errors). ``plan`` is what to build (default: a fresh plan of
     every film); ``available`` replaces the provider clients; ``resubmit`` forgets the
     journalled jobs of the selected shots (a submit that got no answer, a result that can no
-    longer be fetched) so they are sent anew.
+    longer be fetched) so they are sent anew; ``replace`` takes made anew although cached
+    (``select(..., "--replace")``; a given ``plan`` already says which).
 
     Films run one after the other in file order, so a take two deliverables share is made by
     the first and found in the store by the next (the plan priced it once). The build's
@@ -241,15 +249,17 @@ async def abuild(
     from ..run import Runner, providers
     from ..store import Store
     from ..store.sweep import scratch
+    from ..store.versions import forget_stale_jobs
 
     project = project_of(target)
     first = project.films[0]
     with Store(project.root, create=True) as store, scratch(store.tmp) as own, reaped():
         store.use_tmp(own.folder)
         if plan is None:
-            plan = make_plans(project, store, resubmit=(selection or first.shots) if resubmit else ())
+            plan = make_plans(project, store, resubmit=(selection or first.shots) if resubmit else (), replace=replace)
         plans = plan if isinstance(plan, Plans) else Plans([plan])
         todo = plans.selected(selection)
+        forget_stale_jobs(store, todo)  # a replaced take's old job would fetch the old clip again
         if resubmit:
             for shot in todo:
                 store.journal_forget(shot.key, take=shot.take)

@@ -19,18 +19,29 @@ if TYPE_CHECKING:
     from ..store import Store
 
 
-def plan(target: Compiled | str | os.PathLike[str], *, store: Store | None = None) -> Plan:
-    """Price and diff every shot of ``target``'s first film (its only one without deliverables) against the store."""
+def plan(target: Compiled | str | os.PathLike[str], *, store: Store | None = None, replace: str | None = None) -> Plan:
+    """Price and diff every shot of ``target``'s first film (its only one without deliverables) against the store.
+
+    ``replace``: ``--replace`` selectors (``SelectionError`` for one that names no shot or take)."""
     from ..plan import make_plan
+    from ..plan.select import select
 
-    return make_plan(compiled_of(target), store)
+    compiled = compiled_of(target)
+    return make_plan(compiled, store, replace=select(compiled, replace, "--replace") if replace else ())
 
 
-def plans(target: Project | Compiled | str | os.PathLike[str], *, store: Store | None = None) -> Plans:
-    """Every film's plan of ``target`` (compiled, or a path checked first), a take films share priced once."""
+def plans(
+    target: Project | Compiled | str | os.PathLike[str], *, store: Store | None = None, replace: str | None = None
+) -> Plans:
+    """Every film's plan of ``target`` (compiled, or a path checked first), a take films share priced once.
+
+    ``replace``: ``--replace`` selectors, read against the first film (every film has the same shots)."""
     from ..plan import make_plans
+    from ..plan.select import select
 
-    return make_plans(project_of(target), store)
+    project = project_of(target)
+    replacing = select(project.films[0], replace, "--replace") if replace else ()
+    return make_plans(project, store, replace=replacing)
 
 
 def build_needs(plan: Plan | Plans, environ: Mapping[str, str] | None = None) -> list[str]:

@@ -77,13 +77,20 @@ class Plans:
         }
 
 
-def make_plans(project: Project | Compiled, store: Store | None = None, *, resubmit: Collection[str] = ()) -> Plans:
-    """Plan every film of ``project`` against one store, then share the takes films have in common."""
+def make_plans(
+    project: Project | Compiled,
+    store: Store | None = None,
+    *,
+    resubmit: Collection[str] = (),
+    replace: Collection[str] = (),
+) -> Plans:
+    """Plan every film of ``project`` against one store, then share the takes films have in common
+    (a take ``replace`` makes anew in two films is made once, by the first)."""
     films = project.films if isinstance(project, Project) else [project]
     own = store is None
     store = store if store is not None else Store(films[0].root)
     try:
-        plans = Plans([make_plan(film, store, resubmit=resubmit) for film in films])
+        plans = Plans([make_plan(film, store, resubmit=resubmit, replace=replace) for film in films])
     finally:
         if own:
             store.close()

@@ -23,17 +23,27 @@ MEDIA_FIELDS = ("first_frame", "last_frame", "mid_frames", "ref_images", "ref_vi
 Resolve = Callable[[str], Path]
 
 
-def take_identity(key: str, take: int) -> str:
+def take_identity(key: str, take: int, version: int = 0) -> str:
     """What a dependant's key holds of its parent: the parent's key for take 1 (so keys made
     before takes existed stand), ``<key>.take<k>`` for take k, so picking another take
-    regenerates the shots built on it."""
+    regenerates the shots built on it; ``<key>.take<k>.v<n>`` once ``--replace`` made the
+    take anew n times (store/versions.py), so the shots built on it regenerate too."""
+    if version:
+        return f"{key}.take{take}.v{version}"
     return key if take == 1 else f"{key}.take{take}"
 
 
 def split_identity(identity: str) -> tuple[str, int]:
     """``(key, take)`` back from :func:`take_identity` (plan names a changed pick in words)."""
-    key, _, take = identity.partition(".take")
+    key, _, rest = identity.partition(".take")
+    take = rest.partition(".v")[0]
     return key, int(take) if take.isdigit() else 1
+
+
+def identity_version(identity: str) -> int:
+    """The version :func:`take_identity` put in ``identity`` (0: the original clip)."""
+    _, _, version = identity.partition(".take")[2].partition(".v")
+    return int(version) if version.isdigit() else 0
 
 
 def key_of(request: dict[str, Any], hasher: FileHasher, resolve: Resolve, parent_keys: dict[str, str]) -> str:

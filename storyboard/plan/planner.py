@@ -16,9 +16,10 @@ from typing import Any, Literal
 from ..compile import Compiled, CompiledShot
 from ..errors import InvalidStoryboard
 from ..store import BuildRecord, ClipRecord, FileHasher, JournalEntry, Store
+from ..store.versions import stale_job
 from .keys import flat_inputs, key_of, split_identity, take_identity
 from .price import price, rate
-from .select import matches
+from .select import matches, replaces
 
 Action = Literal["generate", "cached"]
 
@@ -42,6 +43,8 @@ class PlannedShot:
     takes: int = 1  # how many the shot has
     picked: bool = True  # the take the cut and the dependants use
     shared: str | None = None  # another deliverable generates this very clip (same key and take): it costs 0 here
+    version: int = 0  # how often --replace made this take anew (its clip's version once built: store/versions.py)
+    replace: bool = False  # --replace: a new version of a cached take, the old clip kept
     _inputs: Callable[[], dict[str, Any]] | dict[str, Any] = field(repr=False, default_factory=dict)
 
     @property
@@ -72,6 +75,7 @@ class PlannedShot:
             "billed_seconds": self.billed_seconds,
             "estimate": self.estimate,
             "resumes_job": self.resumes,
+            "version": self.version,
             **({"shared_with": self.shared} if self.shared is not None else {}),
         }
 
@@ -134,30 +138,35 @@ class Plan:
         }
 
 
-def make_plan(compiled: Compiled, store: Store | None = None, *, resubmit: Collection[str] = ()) -> Plan:
+def make_plan(
+    compiled: Compiled, store: Store | None = None, *, resubmit: Collection[str] = (), replace: Collection[str] = ()
+) -> Plan:
     """Price and diff every shot of a valid compiled storyboard against the store.
 
     ``resubmit``: shots whose journalled job a build forgets (``--resubmit``); they are
     priced as the new job the build pays for, not as the $0 resume the journal offers.
+    ``replace``: takes (``shot``: its picked take, ``shot#k``) generated anew although
+    cached (``--replace``); their dependants are keyed on the new version, so they show too.
     """
     if not compiled.ok:
         raise InvalidStoryboard(compiled.diagnostics)
     own_store = store is None
     store = store if store is not None else Store(compiled.root)
     try:
-        return _plan(compiled, store, set(resubmit))
+        return _plan(compiled, store, set(resubmit), set(replace))
     finally:
         if own_store:
             store.close()
 
 
-def _plan(compiled: Compiled, store: Store, resubmit: set[str]) -> Plan:
+def _plan(compiled: Compiled, store: Store, resubmit: set[str], replace: set[str]) -> Plan:
     hasher = FileHasher(store)
     name = compiled.loaded.source.path.name
     if compiled.deliverable is not None:  # each film keeps its own build records: its reasons are its own
         name = f"{name}@{compiled.deliverable}"
     records = store.builds.takes(name)
     journal = store.jobs.all()
+    versions = store.versions.all()
     clip_records: dict[int, dict[str, ClipRecord]] = {}
     keys: dict[str, str] = {}  # shot id -> its picked take's identity (what dependants' keys hold)
     generating: set[str] = set()
@@ -189,14 +198,19 @@ def _plan(compiled: Compiled, store: Store, resubmit: set[str]) -> Plan:
                 take=take,
                 takes=shot.takes,
                 picked=take == shot.take,
+                version=versions.get((key, take), 0),
                 _inputs=inputs,
             )
             damaged = _diff(row, store, records.get((sid, take)), clip_records[take], hasher, resolve, keys, generating)
-            _resume(row, journal.get((key, take)), resubmit, damaged)
+            entry = journal.get((key, take))
+            if row.action == "cached" and replaces(replace, sid, take, row.picked):
+                _replace(row, entry, clip_records[take].get(key), resubmit)
+            else:
+                _resume(row, entry, resubmit, damaged)
             rows.append(row)
             if row.action == "generate" and row.picked:
                 generating.add(sid)
-        keys[sid] = take_identity(key, shot.take)
+        keys[sid] = take_identity(key, shot.take, rows[shot.take - 1].version)
     shots = [row for sid in compiled.shots if sid in planned for row in planned[sid]]
     return Plan(compiled, name, compiled.provider, shots)
 
@@ -231,6 +245,16 @@ def _diff(
         row._inputs = flat_inputs(row.request, hasher, resolve, keys)
         row.reasons = _reasons(record.inputs, row._inputs, generating)
     return damaged
+
+
+def _replace(row: PlannedShot, entry: JournalEntry | None, record: ClipRecord | None, resubmit: set[str]) -> None:
+    """``--replace`` of a cached take: a new version at list price, the old clip kept. A job journalled since
+    the clip was stored is that re-roll, already paid: resumed; the job that made the clip is not (stale_job)."""
+    row.action, row.cost, row.replace, row.version = "generate", row.list_price, True, row.version + 1
+    reason = f"--replace: a new version of take {row.take}; the old clip is kept"
+    row.reasons = [reason]
+    if not stale_job(entry, record):
+        _resume(row, entry, resubmit, reason)
 
 
 def _resume(row: PlannedShot, entry: JournalEntry | None, resubmit: set[str], damaged: str | None) -> None:
@@ -294,7 +318,10 @@ def _reasons(old: dict[str, Any], inputs: dict[str, Any], generating: set[str]) 
             parent = inputs.get(path[:-4]) or old.get(path[:-4])
             (was, was_take), (now, now_take) = split_identity(str(a)), split_identity(str(b))
             if a is not None and b is not None and was == now:
-                reasons.append(f"upstream take changed: `{parent}` take {was_take} -> {now_take}")
+                if was_take == now_take:  # the same take made anew (store/versions.py)
+                    reasons.append(f"upstream shot `{parent}` replaced")
+                else:
+                    reasons.append(f"upstream take changed: `{parent}` take {was_take} -> {now_take}")
                 continue
             verb = "regenerates" if parent in generating else "changed"
             reasons.append(f"upstream shot `{parent}` {verb}")

@@ -13,7 +13,7 @@ from ..compile import Compiled
 from ..errors import SelectionError
 from ..load.validate import suggest
 
-__all__ = ["SelectionError", "matches", "select"]
+__all__ = ["SelectionError", "matches", "replaces", "select"]
 
 
 def matches(selection: Collection[str] | None, shot_id: str, take: int) -> bool:
@@ -21,8 +21,13 @@ def matches(selection: Collection[str] | None, shot_id: str, take: int) -> bool:
     return selection is None or shot_id in selection or f"{shot_id}#{take}" in selection
 
 
-def select(compiled: Compiled, expression: str) -> set[str]:
-    """The shots ``expression`` selects; several selectors separate by spaces or commas."""
+def replaces(selection: Collection[str], shot_id: str, take: int, picked: bool) -> bool:
+    """Whether ``--replace`` (a :func:`select` answer) names this take: ``shot`` is its picked take, ``shot#k`` take k."""
+    return f"{shot_id}#{take}" in selection or (picked and shot_id in selection)
+
+
+def select(compiled: Compiled, expression: str, option: str = "--only") -> set[str]:
+    """The shots ``expression`` selects; several selectors separate by spaces or commas (``option`` names the flag in errors)."""
     import networkx as nx
 
     chosen: set[str] = set()
@@ -32,16 +37,16 @@ def select(compiled: Compiled, expression: str) -> set[str]:
         if name not in compiled.shots:
             guess = suggest(name, compiled.shots)
             hint = f"; did you mean `{guess}`?" if guess else ""
-            raise SelectionError(f"--only `{raw}` names no shot{hint}")
+            raise SelectionError(f"{option} `{raw}` names no shot{hint}")
         if hash_:
             takes = compiled.shots[name].takes
             if not take.isdigit() or not 1 <= int(take) <= takes:
                 raise SelectionError(
-                    f"--only `{raw}`: shot `{name}` has takes 1..{takes}; write `{name}#1` .. `{name}#{takes}`"
-                    f" (or `{name}` for all of them)"
+                    f"{option} `{raw}`: shot `{name}` has takes 1..{takes}; write `{name}#1` .. `{name}#{takes}`"
+                    f" (or `{name}` for {'its picked take' if option == '--replace' else 'all of them'})"
                 )
             if ancestors or descendants:
-                raise SelectionError(f"--only `{raw}`: `+` goes with a shot (`{name}+`), not with one take")
+                raise SelectionError(f"{option} `{raw}`: `+` goes with a shot (`{name}+`), not with one take")
             chosen.add(f"{name}#{int(take)}")
             continue
         chosen.add(name)

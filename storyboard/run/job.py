@@ -31,6 +31,7 @@ class Job:
     work: Path = Path(".")  # a private folder for temporary files
     expected_seconds: float = 0.0  # new seconds the clip should hold
     take: int = 1  # which variant of the shot: journalled, stored and (locally) drawn apart
+    version: int = 0  # how often --replace made this take anew: the local previewer draws each apart
     batch: tuple[int, ...] = ()  # the shot's takes this build generates: one task may make them all (Runware)
 
     def local_path(self, ref: MediaRef | None) -> Path | None:

@@ -24,6 +24,7 @@ from typing import Any
 from ..errors import MediaError, RenderError, RenderStalled
 from ..media.ffmpeg import arun_ffmpeg, ffmpeg_head
 from ..media.probe import MediaInfo, check_image, probe_media
+from ..plan.keys import take_identity
 from .job import Generated, Job, Report
 
 FPS = 32
@@ -98,7 +99,7 @@ def preview_args(job: Job, out: Path, *, threads: int = 0) -> list[str]:
     req = job.request
     w, h = req.width, req.height
     seconds = job.expected_seconds or float(req.duration)
-    bg = _colour(job.key if job.take == 1 else f"{job.key}.take{job.take}")  # takes told apart at a glance
+    bg = _colour(take_identity(job.key, job.take, job.version))  # takes (and replaced versions) told apart at a glance
     # One lavfi input makes both the canvas and the base audio: ffmpeg 9 sometimes never
     # finishes when two generated inputs end together (about 1 render in 50 under load).
     if req.sound:

@@ -24,6 +24,7 @@ from ..media.probe import ClipInfo, probe_clip
 from ..plan import Plan, PlannedShot
 from ..plan.select import matches
 from ..store import Claim, Store
+from ..store.versions import put_version
 from .job import Job, Provider, Report
 
 Status = Literal["built", "cached", "failed", "skipped", "unselected"]
@@ -175,7 +176,7 @@ class Runner:
             provider = self._provider(shot)
             claim = await self._claim(shot)
             try:
-                if self._whole_or_set_aside(shot):  # another build made it while this one waited
+                if not shot.replace and self._whole_or_set_aside(shot):  # another build made it while this one waited
                     clip = self.store.clip_path(shot.key, take=shot.take)
                     self.result.shots[label] = ShotResult(label, "cached", clip)
                     self.report(label, "cached", "made by another build meanwhile")
@@ -242,6 +243,7 @@ class Runner:
                 shot=shot.id,
                 key=shot.key,
                 take=shot.take,
+                version=shot.version,
                 batch=self._takes.get(shot.id, ()),
                 request=cs.request,
                 files=dict(cs.files),
@@ -259,10 +261,13 @@ class Runner:
             if info.seconds <= 0:
                 raise MediaError(f"the clip of `{shot.label}` has no length")
             # staged and renamed in a thread; recorded (size, sha256) on the loop's thread, which owns the database
-            final, stored = await asyncio.to_thread(
-                partial(self.store.local.put_recorded, shot.key, produced.clip, take=shot.take)
-            )
-            self.store.record_clip(shot.key, stored, take=shot.take)
+            if shot.replace:  # the old clip kept under replaced/, the version bumped (store/versions.py)
+                final, stored = await put_version(self.store, shot.key, shot.take, produced.clip)
+            else:
+                final, stored = await asyncio.to_thread(
+                    partial(self.store.local.put_recorded, shot.key, produced.clip, take=shot.take)
+                )
+                self.store.record_clip(shot.key, stored, take=shot.take)
             self.store.remember_clip_info(shot.key, info.to_json(), take=shot.take)
             # what the clip cost (reported, else the list price); a resumed job was paid by an earlier build
             cost = produced.cost_usd if produced.cost_usd is not None else shot.list_price

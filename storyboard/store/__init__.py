@@ -8,6 +8,7 @@ from .hashes import FileHasher
 from .journal import Journal, JournalEntry
 from .state import DEFAULT_TAKE, SCHEMA_VERSION
 from .store import STORE_DIR, Store
+from .versions import Replaced, Versions, replaced_versions
 
 __all__ = [
     "Store",
@@ -23,4 +24,7 @@ __all__ = [
     "STORE_DIR",
     "DEFAULT_TAKE",
     "SCHEMA_VERSION",
+    "Replaced",
+    "Versions",
+    "replaced_versions",
 ]

@@ -20,6 +20,10 @@ Schema history:
 - 4: ``clip_files`` by (key, take): each stored clip's size, sha256 and stat, so a damaged
   clip is never handed out (cliprecords.py). The upgrade records the stat of every clip
   already in ``clips/`` with no digest; the first check reads it (see cliprecords.py).
+- 5: ``clip_versions`` by (key, take): how many times ``--replace`` made the clip anew (no
+  row: version 0, the original), and ``replaced_clips`` by (key, take, version): each
+  superseded clip, kept under ``replaced/`` (versions.py). Both start empty: the upgrade
+  only creates them.
 """
 
 from __future__ import annotations
@@ -32,11 +36,11 @@ from pathlib import Path
 
 from ..errors import StoreError
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 DEFAULT_TAKE = 1
 """The take a shot's clip is when nothing says otherwise (the only take before takes existed)."""
 
-# Each table of schema 4, as created in a new store. A table without a ``take`` column (a
+# Each table of schema 5, as created in a new store. A table without a ``take`` column (a
 # schema-2 store) is rebuilt into this shape, its rows copied with ``take`` = the first take.
 _TABLES: dict[str, str] = {
     "meta": "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -66,6 +70,15 @@ _TABLES: dict[str, str] = {
         key TEXT NOT NULL, take INTEGER NOT NULL, size INTEGER NOT NULL, sha256 TEXT,
         mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL, inode INTEGER NOT NULL,
         PRIMARY KEY (key, take)
+    )""",
+    "clip_versions": """CREATE TABLE IF NOT EXISTS clip_versions (
+        key TEXT NOT NULL, take INTEGER NOT NULL, version INTEGER NOT NULL,
+        PRIMARY KEY (key, take)
+    )""",
+    "replaced_clips": """CREATE TABLE IF NOT EXISTS replaced_clips (
+        key TEXT NOT NULL, take INTEGER NOT NULL, version INTEGER NOT NULL, path TEXT NOT NULL,
+        size INTEGER, sha256 TEXT, replaced REAL NOT NULL,
+        PRIMARY KEY (key, take, version)
     )""",
 }
 _TAKE_TABLES = ("builds", "clip_info", "jobs")
@@ -206,7 +219,7 @@ def _version(db: sqlite3.Connection) -> int:
 
 
 def _upgrade(db: sqlite3.Connection, clips: Path) -> None:
-    """Bring every table to schema 4 inside the caller's transaction (idempotent)."""
+    """Bring every table to schema 5 inside the caller's transaction (idempotent)."""
     had_records = bool(_columns(db, "clip_files"))
     for statement in _TABLES.values():
         db.execute(statement)  # creates what a new (or partly created) store lacks

@@ -6,6 +6,7 @@ Layout::
         clips/ab/ab12...ef.mp4   a clip, named by its shot key (content-addressed; clips.py)
         tmp/                     partial downloads and renders; renamed into clips/
         quarantine/              clips that failed their check, moved aside (never deleted)
+        replaced/                clips a ``--replace`` superseded, kept (versions.py)
         locks/                   one flock per clip being generated (claims.py)
         state.db                 SQLite (WAL; state.py): file hashes (hashcache.py), clip
                                  info (clipinfo.py), each clip's size and sha256
@@ -39,6 +40,7 @@ from .clips import ClipStore, LocalClipStore
 from .hashcache import HashCache
 from .journal import Journal, JournalEntry
 from .state import DEFAULT_TAKE, StateDB
+from .versions import Versions
 
 STORE_DIR = ".storyboard"
 
@@ -56,6 +58,7 @@ class Store:
         self.records = ClipRecords(self.state)
         self.builds = BuildRecords(self.state)
         self.jobs = Journal(self.state)
+        self.versions = Versions(self.state)
         if create:
             self.ensure()
 

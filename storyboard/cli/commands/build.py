@@ -24,6 +24,9 @@ from ..render import print_diagnostics, summary
 @click.option(
     "--resubmit", is_flag=True, help="Send anew the selected shots' jobs whose outcome is unknown (see the journal)."
 )
+@click.option(
+    "--replace", multiple=True, metavar="SEL", help="Generate anew although cached: shot (its picked take), shot#k."
+)
 @deliverable_option
 def command(
     file: str,
@@ -34,6 +37,7 @@ def command(
     yes: bool,
     only: str | None,
     resubmit: bool,
+    replace: tuple[str, ...],
     deliverables: tuple[str, ...],
 ) -> None:
     """Run the plan: generate what changed, in dependency order, then cut the film."""
@@ -52,7 +56,7 @@ def command(
         sys.exit(1)
     print_diagnostics(project.diagnostics.warnings, checked.loaded.source, err=True)
     try:
-        prepared = ops.prepare(project, only=only, resubmit=resubmit)
+        prepared = ops.prepare(project, only=only, resubmit=resubmit, replace=",".join(replace) or None)
     except SelectionError as exc:
         raise click.UsageError(str(exc)) from exc
     except BuildError as exc:

@@ -26,8 +26,11 @@ if TYPE_CHECKING:
 @provider_option
 @tier_option
 @output_format
+@click.option("--replace", multiple=True, metavar="SEL", help="Price generating anew: shot (its picked take), shot#k.")
 @deliverable_option
-def command(file: str, provider: str | None, tier: str | None, fmt: str, deliverables: tuple[str, ...]) -> None:
+def command(
+    file: str, provider: str | None, tier: str | None, fmt: str, replace: tuple[str, ...], deliverables: tuple[str, ...]
+) -> None:
     """Show, per shot, `generate` or `cached`, the reasons and the price. Sends nothing.
 
     A quote needs no key and no upload bucket: what the build will need is listed instead.
@@ -45,7 +48,12 @@ def command(file: str, provider: str | None, tier: str | None, fmt: str, deliver
             print_diagnostics(checked.diagnostics, checked.loaded.source, err=True, include_info=False)
             click.echo(summary(checked.diagnostics, file), err=True)
         sys.exit(1)
-    plans = ops.plans(project)
+    from ...errors import SelectionError
+
+    try:
+        plans = ops.plans(project, replace=",".join(replace) or None)
+    except SelectionError as exc:
+        raise click.UsageError(str(exc)) from exc
     needs = ops.build_needs(plans)
     if fmt == "json":
         # compact: json's C encoder only runs without indent, and plans can be 10,000 shots
