@@ -347,3 +347,58 @@ def test_takes_lists_the_named_deliverables_own_takes(built) -> None:
     assert (wide["deliverable"], tall["deliverable"]) == ("wide", "vertical")
     assert wide["key"] != tall["key"] and tall["takes"][0]["clip"] is not None  # 9:16 is a clip of its own
     assert project.cli("takes", str(path), "open", "--deliverable", "tall").exit_code == 2
+
+
+# -- a deliverable builds what its film shows, and what that is built on ----------------------------
+
+SHORT = """
+version: 1
+settings: {resolution: 480p, duration: 3}
+deliverables:
+  full: {}
+  teaser: {aspect_ratio: "9:16", cut: [after]}
+shots:
+  - {id: before, prompt: The street.}
+  - {id: after, continues: before, prompt: The door.}
+  - {id: extra, prompt: "@Mara waves.", aspect_ratio: "4:3"}
+characters:
+  Mara: {images: [refs/a.png]}
+"""
+
+
+def test_a_deliverables_own_cut_builds_only_its_shots_and_their_ancestors(project: Project) -> None:
+    path = project.write(SHORT)
+    compiled = project_of(path)
+    assert [list(f.shots) for f in compiled.films] == [["before", "after", "extra"], ["before", "after"]]
+    assert [d for d in compiled.diagnostics if d.severity.value == "warning"] == []  # extra is full's; Mara too
+    result = build(compiled)
+    assert statuses(result)["teaser"] == {"before": "built", "after": "built"}  # 9:16: its own clips
+    assert len(clips_in(project.root)) == 5  # full's three and teaser's two: no 9:16 `extra`
+    assert probe_clip(project.root / "out" / "storyboard-teaser.mp4").seconds == pytest.approx(3.0, abs=0.1)
+
+
+def test_a_shot_no_film_builds_is_a_warning_said_once(project: Project) -> None:
+    diags = project.diagnostics(SHORT.replace("full: {}", "full: {cut: [before]}"))
+    (warning,) = [d for d in diags if d.severity.value == "warning" and d.code == "W002"]
+    assert warning.shot == "extra" and "no film generates it" in warning.message
+    assert "W001" in codes(diags, "warning")  # Mara: only `extra`, which no film builds, mentions her
+
+
+def test_selectors_hold_in_every_film_that_has_the_shot(project: Project) -> None:
+    path = project.write(SHORT.replace("full: {}", "full: {cut: [extra]}"))
+    result = project.cli("build", str(path), "--only", "+after")  # only teaser has `after`
+    assert result.exit_code == 0, result.output
+    assert len(clips_in(project.root)) == 2  # teaser's `before` and `after`; full's `extra` is not selected
+    assert project.cli("plan", str(path), "--only", "nothing").exit_code == 2
+
+
+def test_pick_holds_in_every_film(project: Project) -> None:
+    path = project.write("""
+        version: 1
+        settings: {takes: 3}
+        deliverables: {wide: {}, tall: {aspect_ratio: "9:16", takes: 2}}
+        shots: [{id: a, prompt: x}]
+    """)
+    refused = project.cli("pick", str(path), "a", "3")  # tall has two takes of `a`
+    assert refused.exit_code == 1 and "has 2 takes" in refused.output and "take:" not in path.read_text()
+    assert project.cli("pick", str(path), "a", "2").exit_code == 0 and "take: 2" in path.read_text()

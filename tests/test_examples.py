@@ -46,6 +46,10 @@ def test_examples_use_every_feature():
     for key in ("tier", "resolution", "aspect_ratio", "duration", "sound", "prompt_optimizer"):
         assert any(getattr(s, key) is not None for s in shots), key
     assert any("{%" in s.prompt or "|" in s.prompt for s in shots)
+    assert any(s.takes and s.take for s in shots)
+    films = [d for b in boards for d in (b.deliverables or {}).values()]
+    assert any(d.aspect_ratio for d in films) and any(d.vars for d in films)
+    assert any(d.cut for d in films) and any(d.output for d in films)
 
 
 def test_init_starter_checks_clean(project):

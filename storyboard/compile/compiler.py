@@ -86,6 +86,7 @@ def compile_project(
         found.append((layer.name, own))
     deliverables.merge(loaded.diagnostics, found)
     deliverables.check_paths(loaded, layers)
+    deliverables.check_unbuilt(loaded, films)
     for film in films:
         film.diagnostics = loaded.diagnostics
     return Project(loaded, films, loaded.diagnostics)
@@ -105,11 +106,16 @@ def run(ctx: Context) -> Compiled:
     parents = link(ctx)
     order, in_cycles = order_and_cycles(ctx, parents)
     index = {sid: cs.index for sid, cs in ctx.shots.items()}
+    unneeded = deliverables.unneeded(ctx, parents)
     for sid in order + sorted(in_cycles, key=index.__getitem__):
-        compile_shot(ctx, ctx.by_id[sid])
+        if sid not in unneeded:
+            compile_shot(ctx, ctx.by_id[sid])
     ctx.report_settings_errors()
     used_by_others = {p for ps in parents.values() for p in ps}
     cut = check_cut(ctx)
+    for sid in unneeded:  # a deliverable builds only what its film shows, and what that is built on
+        del ctx.shots[sid]
+    order = [sid for sid in order if sid not in unneeded]
     check_unused(ctx, used_by_others, cut)
     check_output(ctx)
     provider = ctx.overrides.get("provider") or ctx.board.settings.provider or DEFAULTS["provider"]

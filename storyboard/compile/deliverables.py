@@ -19,8 +19,9 @@ from ..errors import SelectionError
 from ..load import Loaded
 from ..load.model import MAX_NAME_LENGTH, SHOT_ID_PATTERN, Deliverable, Settings, Storyboard
 from ..load.validate import suggest
-from .context import Where
+from .context import Context, Where
 from .output import outputs_of
+from .result import Compiled
 
 _NAME = re.compile(SHOT_ID_PATTERN)
 _LAYERED = tuple(k for k in Settings.model_fields if k != "output")  # what a deliverable overrides in `settings`
@@ -145,6 +146,40 @@ def check_paths(loaded: Loaded, films: list[Layer]) -> None:
             taken[p] = layer.name
 
 
+def unneeded(ctx: Context, parents: dict[str, list[str]]) -> set[str]:
+    """The shots a deliverable's film neither shows nor builds on (its cut and their ancestors): they are
+    not compiled for it, so it neither pays for them nor reports their rules at its settings."""
+    if ctx.layer is None or ctx.board.cut is None:
+        return set()
+    wanted: set[str] = set()
+    todo = [sid for sid in ctx.board.cut if sid in parents]
+    while todo:
+        sid = todo.pop()
+        if sid not in wanted:
+            wanted.add(sid)
+            todo.extend(parents[sid])
+    return set(parents) - wanted
+
+
+def check_unbuilt(loaded: Loaded, films: list[Compiled]) -> None:
+    """W002 for a shot no film builds: in no deliverable's cut, nor under a shot that is."""
+    board = loaded.storyboard
+    assert board is not None
+    built = {sid for film in films for sid in film.shots}
+    for shot in board.shots:
+        if shot.id not in built and shot.id not in loaded.broken_names:
+            loaded.diagnostics.add(
+                "W002",
+                f"shot `{shot.id}` is in no deliverable's cut and no shot in one builds on it: no film generates it",
+                Where(loaded.source, ("shots", shot.index, "id")),
+                shot=shot.id,
+                help=f"add `{shot.id}` to a deliverable's `cut:` or remove the shot",
+            )
+
+
+_FILE_WIDE = {"W001", "W002"}  # about the file, not a film: said only when every film finds them
+
+
 def merge(into: Diagnostics, per_film: list[tuple[str, Diagnostics]]) -> None:
     """Each film's findings into the file's: once when every film found it, else (or when it points into a
     deliverable) naming the films that did."""
@@ -157,6 +192,8 @@ def merge(into: Diagnostics, per_film: list[tuple[str, Diagnostics]]) -> None:
     for d, names in found.values():
         message = d.message
         inside = getattr(d.place, "path", ())[:1] == ("deliverables",)  # written in a deliverable: say which
+        if d.code in _FILE_WIDE and len(names) < everyone:
+            continue  # another film uses that character, or shows that shot
         if len(names) < everyone or inside:
             label = "deliverable" if len(names) == 1 else "deliverables"
             message = f"{label} {', '.join(f'`{n}`' for n in names)}: {message}"

@@ -126,3 +126,7 @@ class Project:
     def deliverables(self) -> bool:
         """Whether the file declares deliverables (plans and reports then name each film)."""
         return any(f.deliverable is not None for f in self.films)
+
+    def having(self, shot_id: str) -> list[Compiled]:
+        """The films that build ``shot_id`` (a deliverable's own cut may leave a shot out)."""
+        return [f for f in self.films if shot_id in f.shots]

@@ -138,11 +138,12 @@ def prepare(
     from ..store import Store
 
     project = project_of(target)
-    first = project.films[0]  # every film has the same shots and edges: selectors read the first
-    selection = select(first, only) if only else None
-    replacing = select(first, replace, "--replace") if replace else set()
+    selection = select(project.films, only) if only else None
+    replacing = select(project.films, replace, "--replace") if replace else set()
     with Store(project.root) as store:  # --resubmit: the selected shots are priced as the new jobs they send
-        plans = make_plans(project, store, resubmit=(selection or first.shots) if resubmit else (), replace=replacing)
+        plans = make_plans(
+            project, store, resubmit=(selection or _every_shot(project)) if resubmit else (), replace=replacing
+        )
     prepared = Prepared(plans, selection)
     check_ready({s.provider for s in prepared.todo}, environ)  # a missing key is found before asking to spend
     return prepared
@@ -252,11 +253,12 @@ async def abuild(
     from ..store.versions import forget_stale_jobs
 
     project = project_of(target)
-    first = project.films[0]
     with Store(project.root, create=True) as store, scratch(store.tmp) as own, reaped():
         store.use_tmp(own.folder)
         if plan is None:
-            plan = make_plans(project, store, resubmit=(selection or first.shots) if resubmit else (), replace=replace)
+            plan = make_plans(
+                project, store, resubmit=(selection or _every_shot(project)) if resubmit else (), replace=replace
+            )
         plans = plan if isinstance(plan, Plans) else Plans([plan])
         todo = plans.selected(selection)
         forget_stale_jobs(store, todo)  # a replaced take's old job would fetch the old clip again
@@ -280,6 +282,11 @@ async def abuild(
             for client in clients.values():
                 await client.aclose()
     return BuildResult(films)
+
+
+def _every_shot(project: Project) -> set[str]:
+    """Every shot id some film builds (a deliverable's own cut may leave some out)."""
+    return {sid for film in project.films for sid in film.shots}
 
 
 def _labelled(report: Report, deliverable: str) -> Report:

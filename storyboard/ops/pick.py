@@ -52,7 +52,12 @@ def pick(path: str | os.PathLike[str], shot_id: str, take: int) -> PickResult:
     shot = board.shot(shot_id)
     if shot is None:
         raise PickError(no_shot(source.display, source.locate(("shots",)), shot_id, [s.id for s in board.shots]))
-    takes, previous = compiled.shots[shot_id].takes, compiled.shots[shot_id].take  # as the compiler counts them
+    assert checked.project is not None
+    films = checked.project.having(shot_id)
+    if not films:
+        raise PickError(f"no film of {source.display} builds shot `{shot_id}`: no deliverable's cut needs it")
+    # as the compiler counts them; a deliverable may give the shot fewer takes: the pick must hold in every film
+    takes, previous = min(f.shots[shot_id].takes for f in films), films[0].shots[shot_id].take
     if take > takes:
         at = source.locate(("shots", shot.index, "takes") if shot.takes else ("shots", shot.index, "id"))
         raise PickError(

@@ -40,7 +40,7 @@ def plans(
     from ..plan.select import select
 
     project = project_of(target)
-    replacing = select(project.films[0], replace, "--replace") if replace else ()
+    replacing = select(project.films, replace, "--replace") if replace else ()
     return make_plans(project, store, replace=replacing)
 
 

@@ -195,6 +195,12 @@ def takes(
     if shot is None:
         source = checked.loaded.source
         raise PickError(no_shot(source.display, source.locate(("shots",)), shot_id, [s.id for s in board.shots]))
+    assert checked.project is not None
+    compiled = next(iter(checked.project.having(shot_id)), compiled)  # the first film that builds the shot
+    if shot_id not in compiled.shots:
+        raise PickError(
+            f"no film of {checked.loaded.source.display} builds shot `{shot_id}`: no deliverable's cut needs it"
+        )
     count, picked = compiled.shots[shot_id].takes, compiled.shots[shot_id].take  # as the compiler counts them
     clock = time.time() if now is None else now
     with Store(compiled.root) as store:

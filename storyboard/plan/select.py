@@ -7,7 +7,7 @@ and ``--resubmit`` alike, so what was priced is what is sent.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
 from ..compile import Compiled
 from ..errors import SelectionError
@@ -26,20 +26,25 @@ def replaces(selection: Collection[str], shot_id: str, take: int, picked: bool) 
     return f"{shot_id}#{take}" in selection or (picked and shot_id in selection)
 
 
-def select(compiled: Compiled, expression: str, option: str = "--only") -> set[str]:
-    """The shots ``expression`` selects; several selectors separate by spaces or commas (``option`` names the flag in errors)."""
+def select(films: Compiled | Sequence[Compiled], expression: str, option: str = "--only") -> set[str]:
+    """The shots ``expression`` selects; several selectors separate by spaces or commas (``option`` names the flag in errors).
+
+    Given every film of a file with deliverables, a selector holds in each film that has the
+    shot (a film's own cut may leave some out) and is an error only when no film has it."""
     import networkx as nx
 
+    every = [films] if isinstance(films, Compiled) else list(films)
     chosen: set[str] = set()
     for raw in expression.replace(",", " ").split():
         ancestors, descendants = raw.startswith("+"), raw.endswith("+")
         name, hash_, take = raw.strip("+").partition("#")
-        if name not in compiled.shots:
-            guess = suggest(name, compiled.shots)
+        having = [f for f in every if name in f.shots]
+        if not having:
+            guess = suggest(name, {sid for f in every for sid in f.shots})
             hint = f"; did you mean `{guess}`?" if guess else ""
             raise SelectionError(f"{option} `{raw}` names no shot{hint}")
         if hash_:
-            takes = compiled.shots[name].takes
+            takes = max(f.shots[name].takes for f in having)
             if not take.isdigit() or not 1 <= int(take) <= takes:
                 raise SelectionError(
                     f"{option} `{raw}`: shot `{name}` has takes 1..{takes}; write `{name}#1` .. `{name}#{takes}`"
@@ -50,8 +55,9 @@ def select(compiled: Compiled, expression: str, option: str = "--only") -> set[s
             chosen.add(f"{name}#{int(take)}")
             continue
         chosen.add(name)
-        if ancestors:
-            chosen |= nx.ancestors(compiled.graph, name)
-        if descendants:
-            chosen |= nx.descendants(compiled.graph, name)
+        for film in having:
+            if ancestors:
+                chosen |= nx.ancestors(film.graph, name)
+            if descendants:
+                chosen |= nx.descendants(film.graph, name)
     return chosen

@@ -24,8 +24,11 @@ def command(file: str, fmt: str, strict: bool, deliverables: tuple[str, ...]) ->
         click.echo(diagnostics_json(diagnostics, ok))
     else:
         print_diagnostics(diagnostics, checked.loaded.source, err=False)
-        shots = f" ({len(checked.compiled.shots)} shots)" if checked.compiled is not None else ""
-        if checked.project is not None and checked.project.deliverables:
-            shots = shots[:-1] + f", {len(checked.project.films)} films)"
+        project = checked.project
+        shots = ""
+        if project is not None:
+            count = len({sid for film in project.films for sid in film.shots})
+            films = f", {len(project.films)} films" if project.deliverables else ""
+            shots = f" ({count} shots{films})"
         click.echo(summary(diagnostics, file) + (shots if ok else ""))
     sys.exit(0 if ok else 1)

@@ -4,19 +4,26 @@ import sys
 
 import click
 
-from ..options import storyboard_file
+from ..options import checked_or_usage, storyboard_file
 from ..render import print_diagnostics, summary
 
 
 @click.command("graph")
 @storyboard_file
 @click.option("--format", "fmt", type=click.Choice(["mermaid", "dot"]), default="mermaid", show_default=True)
-def command(file: str, fmt: str) -> None:
+@click.option(
+    "--deliverable",
+    default=None,
+    metavar="NAME",
+    help="The DAG of this film (a file with deliverables; default: the first).",
+)
+def command(file: str, fmt: str, deliverable: str | None) -> None:
     """Print the DAG of shots (edges: extends, continues, motion)."""
     from ...compile.graphs import to_dot, to_mermaid
     from ...ops import check
 
-    checked = check(file, display=file)
+    only = [deliverable] if deliverable is not None else None
+    checked = checked_or_usage(lambda: check(file, display=file, deliverables=only))
     compiled = checked.compiled
     if compiled is None:
         print_diagnostics(checked.diagnostics, checked.loaded.source, err=True, include_info=False)
