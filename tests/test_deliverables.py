@@ -402,3 +402,31 @@ def test_pick_holds_in_every_film(project: Project) -> None:
     refused = project.cli("pick", str(path), "a", "3")  # tall has two takes of `a`
     assert refused.exit_code == 1 and "has 2 takes" in refused.output and "take:" not in path.read_text()
     assert project.cli("pick", str(path), "a", "2").exit_code == 0 and "take: 2" in path.read_text()
+
+
+@pytest.mark.slow  # ~9 s: three jobs held in flight
+def test_hosted_the_films_run_side_by_side(hosted, monkeypatch) -> None:
+    """Three jobs of two films in flight at once: wide's two and vertical's own `open` (one after the
+    other, vertical's job could only be sent once wide's were answered)."""
+    import threading
+
+    monkeypatch.setenv("WAVESPEED_CONCURRENCY", "3")
+    h = hosted("wavespeed", HOSTED)
+    hold = h.server.hold("submit")
+    seen: list[bool] = []
+
+    def release_when_three_are_in_flight() -> None:
+        try:
+            h.server.wait_for(lambda: h.server.submit_count(created=True) == 3, timeout=30)
+            seen.append(True)
+        except TimeoutError:
+            seen.append(False)
+        finally:
+            hold.release()
+
+    waiter = threading.Thread(target=release_when_three_are_in_flight)
+    waiter.start()
+    code, output = h.build()
+    waiter.join()
+    assert code == 0, output
+    assert seen == [True] and h.server.submit_count(created=True) == 3

@@ -239,15 +239,16 @@ async def abuild(
     longer be fetched) so they are sent anew; ``replace`` takes made anew although cached
     (``select(..., "--replace")``; a given ``plan`` already says which).
 
-    Films run one after the other in file order, so a take two deliverables share is made by
-    the first and found in the store by the next (the plan priced it once). The build's
+    The films run side by side within one ``jobs`` and each provider's limit; a take two
+    deliverables share is made by the first film's run while the other waits for it (the
+    plan priced it once). The build's
     partial files live in a scratch of its own, removed on the way out, interrupted or not;
     it starts by sweeping what killed builds left (see :mod:`storyboard.store.sweep`). Every
     ffmpeg it started is killed when it ends.
     """
     from ..media.ffmpeg import reaped
     from ..plan import Plans, make_plans
-    from ..run import Runner, providers
+    from ..run import Pool, Runner, providers
     from ..store import Store
     from ..store.sweep import scratch
     from ..store.versions import forget_stale_jobs
@@ -266,21 +267,28 @@ async def abuild(
             for shot in todo:
                 store.journal_forget(shot.key, take=shot.take)
         clients = available if available is not None else providers({s.provider for s in todo}, store, jobs, environ)
-        films: list[FilmBuild] = []
         outputs = [(p.deliverable, p.compiled.output) for p in plans.films]
         siblings = [(n, o) for n, o in outputs if n is not None and o is not None]  # each page shows them all
+        pool = Pool(jobs)  # the films run side by side within one --jobs and each provider's limit
+
+        async def film(film_plan: Plan) -> FilmBuild:
+            tell = report or _silent
+            if film_plan.deliverable is not None:
+                tell = _labelled(tell, film_plan.deliverable)
+            runner = Runner(film_plan, store, clients, jobs=jobs, selection=selection, report=tell, pool=pool)
+            result = await runner.run()
+            return FilmBuild(film_plan, result, await cut(film_plan.compiled, film_plan, store, result, siblings))
+
         try:
-            for film_plan in plans.films:
-                tell = report or _silent
-                if film_plan.deliverable is not None:
-                    tell = _labelled(tell, film_plan.deliverable)
-                runner = Runner(film_plan, store, clients, jobs=jobs, selection=selection, report=tell)
-                result = await runner.run()
-                made = await cut(film_plan.compiled, film_plan, store, result, siblings)
-                films.append(FilmBuild(film_plan, result, made))
+            # every film finishes (or is cancelled) before the first failure is raised
+            done = await asyncio.gather(*(film(p) for p in plans.films), return_exceptions=True)
         finally:
             for client in clients.values():
                 await client.aclose()
+        for outcome in done:
+            if isinstance(outcome, BaseException):
+                raise outcome
+        films = [outcome for outcome in done if isinstance(outcome, FilmBuild)]
     return BuildResult(films)
 
 

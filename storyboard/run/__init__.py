@@ -10,12 +10,13 @@ from collections.abc import Mapping
 
 from ..store import Store
 from .job import Generated, Job, Provider, Report
-from .runner import Runner, RunResult, ShotResult
+from .runner import Pool, Runner, RunResult, ShotResult
 
 __all__ = [
     "check_ready",
     "Generated",
     "Job",
+    "Pool",
     "Provider",
     "Report",
     "Runner",

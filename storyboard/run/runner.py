@@ -73,6 +73,28 @@ def _silent(shot: str, state: str, detail: str) -> None:
     return None
 
 
+class Pool:
+    """What the runs of one build's films share: the limits (per provider and ``--jobs``) and the
+    takes one film makes for another (a take two deliverables share is one job, the first film's)."""
+
+    def __init__(self, jobs: int | None = None) -> None:
+        self.jobs = jobs
+        self.total = asyncio.Semaphore(jobs) if jobs else None
+        self._limits: dict[str, asyncio.Semaphore] = {}
+        self._made: dict[tuple[str, int], asyncio.Event] = {}
+
+    def limit(self, provider: Provider) -> asyncio.Semaphore:
+        """At most the provider's own concurrency (and ``--jobs``) at a time, across every film."""
+        if provider.id not in self._limits:
+            n = min(self.jobs, provider.concurrency) if self.jobs else provider.concurrency
+            self._limits[provider.id] = asyncio.Semaphore(max(1, n))
+        return self._limits[provider.id]
+
+    def made(self, key: str, take: int) -> asyncio.Event:
+        """Set once the film that generates (key, take) is done with it, made or not."""
+        return self._made.setdefault((key, take), asyncio.Event())
+
+
 class Runner:
     """Runs one plan's jobs over the DAG, bounded per provider and overall (``jobs``)."""
 
@@ -85,6 +107,7 @@ class Runner:
         jobs: int | None = None,
         selection: set[str] | None = None,
         report: Report = _silent,
+        pool: Pool | None = None,
     ) -> None:
         self.plan = plan
         self.store = store
@@ -94,8 +117,7 @@ class Runner:
         self.report = report
         self.result = RunResult()
         self._done: dict[str, asyncio.Event] = {}
-        self._limits: dict[str, asyncio.Semaphore] = {}
-        self._total: asyncio.Semaphore | None = None
+        self.pool = pool if pool is not None else Pool(jobs)
         self._takes: dict[str, tuple[int, ...]] = {}  # shot id -> its takes this build generates
 
     def _provider(self, shot: PlannedShot) -> Provider:
@@ -114,7 +136,7 @@ class Runner:
         for shot in todo:
             self._provider(shot)  # fail before any work when a provider is missing
         self.store.ensure()
-        self._total = asyncio.Semaphore(self.jobs) if self.jobs else None
+        waits: list[PlannedShot] = []  # takes an earlier film generates for this one
         for shot in self.plan.shots:
             self._done[shot.label] = asyncio.Event()
             if shot.picked:
@@ -128,32 +150,32 @@ class Runner:
                 self.result.shots[shot.label] = ShotResult(shot.label, "unselected")
                 self._done[shot.label].set()
             elif shot.shared is not None:
-                self._shared(shot)
-        for shot in todo:
+                waits.append(shot)
+        for shot in todo + waits:
             self.report(shot.label, "waiting", "")
         # return_exceptions: on Ctrl-C gather then waits for every shot to finish its own
         # cleanup (a submit waits for its answer) instead of ending at the first cancellation
-        await asyncio.gather(*(self._one(shot) for shot in todo), return_exceptions=True)
+        await asyncio.gather(
+            *(self._one(shot) for shot in todo), *(self._shared(shot) for shot in waits), return_exceptions=True
+        )
         assert all(self.result.picked[sid] in self.result.shots for sid in compiled.shots)
         return self.result
 
-    def _shared(self, shot: PlannedShot) -> None:
-        """A take an earlier deliverable's run generated (the plan shared it): its clip, never a job of this film's."""
-        if self._whole_or_set_aside(shot):
-            clip = self.store.clip_path(shot.key, take=shot.take)
-            self.result.shots[shot.label] = ShotResult(shot.label, "cached", clip)
-            self.report(shot.label, "cached", f"made for deliverable `{shot.shared}`")
-        else:
-            why = f"its clip was to be made for deliverable `{shot.shared}`, which did not make it"
-            self.result.shots[shot.label] = ShotResult(shot.label, "skipped", error=why)
-            self.report(shot.label, "skipped", why)
-        self._done[shot.label].set()
-
-    def _limit(self, provider: Provider) -> asyncio.Semaphore:
-        if provider.id not in self._limits:
-            n = min(self.jobs, provider.concurrency) if self.jobs else provider.concurrency
-            self._limits[provider.id] = asyncio.Semaphore(max(1, n))
-        return self._limits[provider.id]
+    async def _shared(self, shot: PlannedShot) -> None:
+        """A take an earlier deliverable's run generates (the plan shared it): its clip once that run is
+        done with it, never a job of this film's."""
+        try:
+            await self.pool.made(shot.key, shot.take).wait()
+            if self._whole_or_set_aside(shot):
+                clip = self.store.clip_path(shot.key, take=shot.take)
+                self.result.shots[shot.label] = ShotResult(shot.label, "cached", clip)
+                self.report(shot.label, "cached", f"made for deliverable `{shot.shared}`")
+            else:
+                why = f"its clip was to be made for deliverable `{shot.shared}`, which did not make it"
+                self.result.shots[shot.label] = ShotResult(shot.label, "skipped", error=why)
+                self.report(shot.label, "skipped", why)
+        finally:
+            self._done[shot.label].set()
 
     async def _one(self, shot: PlannedShot) -> None:
         compiled = self.plan.compiled
@@ -181,9 +203,9 @@ class Runner:
                     self.result.shots[label] = ShotResult(label, "cached", clip)
                     self.report(label, "cached", "made by another build meanwhile")
                     return
-                async with self._limit(provider):
-                    if self._total is not None:
-                        async with self._total:
+                async with self.pool.limit(provider):
+                    if self.pool.total is not None:
+                        async with self.pool.total:
                             await self._generate(shot, provider)
                     else:
                         await self._generate(shot, provider)
@@ -195,6 +217,7 @@ class Runner:
             self.report(label, "failed", message)
         finally:
             self._done[label].set()
+            self.pool.made(shot.key, shot.take).set()
 
     def _whole_or_set_aside(self, shot: PlannedShot) -> bool:
         """Under the claim: is the clip stored and whole? A damaged one is moved to quarantine/ first,
