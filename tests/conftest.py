@@ -176,6 +176,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items.sort(key=lambda item: item.get_closest_marker("slow") is not None)
 
 
+def compiled_of(path: Path) -> Compiled:
+    """The file at ``path`` compiled (its first film), asserting it has no error."""
+    compiled = compile_storyboard(load(path))
+    assert compiled.ok, [d.message for d in compiled.diagnostics.errors]
+    return compiled
+
+
+def build_clean(project: Project, path: Path) -> Any:
+    """A build of the file at ``path`` that must succeed (a ``built_once`` maker)."""
+    from storyboard.ops import build
+
+    result = build(compiled_of(path))
+    assert result.ok, {s: r.error for s, r in result.run.shots.items()}
+    return result
+
+
 def codes(diags: list[Diagnostic], severity: str | None = "error") -> list[str]:
     return [d.code for d in diags if severity is None or d.severity.value == severity]
 

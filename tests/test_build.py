@@ -13,9 +13,7 @@ from pathlib import Path
 import av
 import pytest
 
-from storyboard.compile import compile_storyboard
 from storyboard.errors import MediaError
-from storyboard.load import load
 from storyboard.media.frames import last_frame
 from storyboard.media.probe import probe_clip
 from storyboard.ops import build
@@ -23,6 +21,7 @@ from storyboard.plan import make_plan
 from storyboard.run import local
 from storyboard.run.local import LocalProvider
 from storyboard.store import Store
+from tests.conftest import build_clean, compiled_of
 
 BOARD = """
 version: 1
@@ -57,26 +56,14 @@ shots:
 FRAME = 1 / 32
 
 
-def compiled_of(path: Path):
-    compiled = compile_storyboard(load(path))
-    assert compiled.ok, [d.message for d in compiled.diagnostics.errors]
-    return compiled
-
-
 def statuses(result) -> dict[str, str]:
     return {sid: r.status for sid, r in result.run.shots.items()}
-
-
-def _build_board(project, path):
-    result = build(compiled_of(path))
-    assert result.ok, {s: r.error for s, r in result.run.shots.items()}
-    return result
 
 
 @pytest.fixture
 def built(built_once):
     """BOARD built once per session; each test gets its own copy at the path it was built at."""
-    return built_once.get("test_build", BOARD, _build_board)
+    return built_once.get("test_build", BOARD, build_clean)
 
 
 def test_film_is_the_sum_of_the_cut_at_the_right_size(built):

@@ -15,13 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from storyboard.compile import compile_storyboard
-from storyboard.load import load
 from storyboard.ops import build
 from storyboard.plan import make_plan
 from storyboard.plan.keys import identity_version, split_identity, take_identity
 from storyboard.store import Store, replaced_versions
-from tests.conftest import Project, ffmpeg_exe
+from tests.conftest import Project, build_clean, compiled_of, ffmpeg_exe
 from tests.hosted_fixtures import Hosted
 
 BOARD = """
@@ -47,21 +45,9 @@ shots:
 """
 
 
-def compiled_of(path: Path):
-    compiled = compile_storyboard(load(path))
-    assert compiled.ok, [d.message for d in compiled.diagnostics.errors]
-    return compiled
-
-
-def _build(project: Project, path: Path):
-    result = build(compiled_of(path))
-    assert result.ok, {s: r.error for s, r in result.run.shots.items()}
-    return result
-
-
 @pytest.fixture
 def built(built_once):
-    return built_once.get("test_replace", BOARD, _build)
+    return built_once.get("test_replace", BOARD, build_clean)
 
 
 def clips(root: Path) -> dict[str, bytes]:

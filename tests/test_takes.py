@@ -9,13 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from storyboard.compile import compile_storyboard
-from storyboard.load import load
 from storyboard.media.probe import probe_clip
 from storyboard.ops import build
 from storyboard.plan import make_plan
 from storyboard.store import Store
-from tests.conftest import Project, codes, ffmpeg_exe
+from tests.conftest import Project, build_clean, codes, compiled_of, ffmpeg_exe
 
 BOARD = """
 version: 1
@@ -31,21 +29,9 @@ shots:
 FRAME = 1 / 32
 
 
-def compiled_of(path: Path):
-    compiled = compile_storyboard(load(path))
-    assert compiled.ok, [d.message for d in compiled.diagnostics.errors]
-    return compiled
-
-
-def _build(project: Project, path: Path):
-    result = build(compiled_of(path))
-    assert result.ok, {s: r.error for s, r in result.run.shots.items()}
-    return result
-
-
 @pytest.fixture
 def built(built_once):
-    return built_once.get("test_takes", BOARD, _build)
+    return built_once.get("test_takes", BOARD, build_clean)
 
 
 def clips_in(root: Path) -> list[Path]:
