@@ -9,7 +9,9 @@ The library is the command line without the terminal: the same operations
     result = storyboard.build("storyboard.yaml")     # run the jobs, cut the film, write the sidecars
     result = await storyboard.abuild("storyboard.yaml")  # the same, inside a running event loop
 
-The stages stay usable one by one (``load_storyboard -> compile_storyboard -> make_plan``).
+The stages stay usable one by one (``load_storyboard -> compile_storyboard -> make_plan``);
+a file with ``deliverables:`` is several films: ``compile_project -> make_plans`` (and
+``storyboard.plans(path)``) give every film's, a take two films share priced once.
 """
 
 from __future__ import annotations
@@ -23,19 +25,22 @@ __all__ = [
     "abuild",
     "build",
     "check",
+    "compile_project",
     "compile_storyboard",
     "load_storyboard",
     "make_plan",
+    "make_plans",
     "plan_storyboard",
+    "plans",
     "__version__",
 ]
 
 if TYPE_CHECKING:
-    from .compile import compile_storyboard
+    from .compile import compile_project, compile_storyboard
     from .load import load as load_storyboard
-    from .ops import abuild, build, check
+    from .ops import abuild, build, check, plans
     from .ops import plan as plan_storyboard
-    from .plan import make_plan
+    from .plan import make_plan, make_plans
 
 # name -> (module, attribute); imported on first use, so `storyboard --help` pays for none of them
 _LAZY = {
@@ -45,7 +50,10 @@ _LAZY = {
     "plan_storyboard": (".ops", "plan"),  # not `plan`: that name is the subpackage storyboard.plan
     "load_storyboard": (".load", "load"),
     "compile_storyboard": (".compile", "compile_storyboard"),
+    "compile_project": (".compile", "compile_project"),
     "make_plan": (".plan", "make_plan"),
+    "make_plans": (".plan", "make_plans"),
+    "plans": (".ops", "plans"),
 }
 
 
