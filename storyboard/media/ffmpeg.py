@@ -135,8 +135,9 @@ def _prctl() -> Callable[..., int] | None:
     return prctl
 
 
-def run_ffmpeg(args: Sequence[str], *, what: str, timeout: float) -> None:
-    """Run ffmpeg to the end; a failure or a run past ``timeout`` seconds is a ``RenderError``.
+def run_ffmpeg(args: Sequence[str], *, what: str, timeout: float) -> bytes:
+    """Run ffmpeg to the end and return what it wrote on stderr (an analyser's report); a failure or a
+    run past ``timeout`` seconds is a ``RenderError``.
 
     ``what`` completes "ffmpeg failed …" (for example "cutting the film").
     """
@@ -172,6 +173,7 @@ def run_ffmpeg(args: Sequence[str], *, what: str, timeout: float) -> None:
         if children is not None and children.closed:
             raise RenderError(f"ffmpeg was stopped {what}: the build is stopping")
         raise _failed(what, err)
+    return err
 
 
 async def arun_ffmpeg(args: Sequence[str], *, what: str, timeout: float, stall: float = STALL_SECONDS) -> None:
