@@ -9,12 +9,19 @@ import os
 import re
 import shutil
 import subprocess
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import opentimelineio as otio
 import pytest
 
+from storyboard.cut.review import write_review
+from storyboard.cut.review_dag import Dag
+from storyboard.cut.timeline import FilmShot
 from storyboard.media.probe import probe_clip
 from tests.conftest import BuiltOnce, Project
 
@@ -118,19 +125,24 @@ def rendered(page: Path) -> dict[str, Any]:
     """What headless Chromium's DOM holds of ``page`` once it and its images have loaded."""
     probe = page.with_name("probe.html")
     probe.write_text(PROBE % page.name, encoding="utf-8")
-    chromium = shutil.which("chromium")
-    if chromium is None:  # .ci/run installs it where it can; the page's structure is tested without it below
+    return chromium(probe)
+
+
+def chromium(probe: Path, *flags: str) -> dict[str, Any]:
+    """Open ``probe`` in headless Chromium and read back the JSON it wrote into its ``<pre id="out">``."""
+    found = shutil.which("chromium")
+    if found is None:  # .ci/run installs it where it can; the page's structure is tested without it below
         pytest.skip("headless Chromium (Debian's `chromium`) is not installed: apt-get install chromium")
     done = subprocess.run(
-        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--allow-file-access-from-files",
-         f"--user-data-dir={page.parent / 'chromium-profile'}", "--virtual-time-budget=10000",
+        [found, "--headless", "--no-sandbox", "--disable-gpu", "--allow-file-access-from-files",
+         f"--user-data-dir={probe.parent / 'chromium-profile'}", "--virtual-time-budget=10000", *flags,
          "--dump-dom", probe.as_uri()],
         capture_output=True, text=True, timeout=120, check=True,
     )  # fmt: skip
     match = re.search(r'<pre id="out">(.*?)</pre>', done.stdout, re.S)
     assert match is not None and match.group(1), done.stdout[-2000:] + done.stderr[-2000:]
-    found: dict[str, Any] = json.loads(html.unescape(match.group(1)))
-    return found
+    seen: dict[str, Any] = json.loads(html.unescape(match.group(1)))
+    return seen
 
 
 @pytest.fixture
@@ -192,3 +204,232 @@ def test_the_command_on_the_page_picks_that_take_and_the_page_follows(takes_revi
     frame = re.search(r'<tr id="pour">\s*<td><img src="([^"]+)"', page.read_text())
     assert frame is not None and "take3" in frame.group(1)  # the shot's frame is the picked take's
     assert {t.name: t.stat().st_mtime_ns for t in thumbs.iterdir()} == before  # every frame was there already
+
+
+FILMS = """
+version: 1
+title: Shapes
+settings: {resolution: 480p, duration: 3}
+deliverables:
+  wide: {aspect_ratio: "16:9"}
+  vertical: {aspect_ratio: "9:16"}
+  square: {aspect_ratio: "1:1"}
+shots:
+  - {id: open, prompt: Open on the cafe.}
+  - {id: pour, continues: open, prompt: Latte art.}
+"""
+SIZES = {"wide": (854, 480), "vertical": (480, 854), "square": (480, 480)}
+VIEW = (1400, 1000)  # the window a director opens the page in: the player and the first shot in it
+
+# every film's page in a frame of the window's size (vh inside is the frame's), measured once all of
+# its videos have their metadata: where the player and the first shot row are, what the nav links to
+# and the size each video turned out to have; and every address the page names, resolved
+GEOMETRY = """<!doctype html><html><body style="margin:0"><pre id="out"></pre>
+<script>
+let tries = 0;
+const box = e => e && (({top, bottom, left, right}) => ({top, bottom, left, right}))(e.getBoundingClientRect());
+function report() {
+  const frames = [...document.querySelectorAll('iframe')];
+  const docs = frames.map(f => f.contentDocument);
+  const ready = docs.every(d => d && d.readyState === 'complete'
+    && [...d.querySelectorAll('video')].every(v => v.readyState >= 1 || v.error));
+  if (!ready && ++tries < 400) { setTimeout(report, 25); return; }
+  const pages = {};
+  frames.forEach((f, i) => {
+    const d = docs[i];
+    pages[f.dataset.name] = {
+      url: d.URL, width: d.documentElement.clientWidth, height: d.documentElement.clientHeight,
+      player: box(d.getElementById('film')), row: box(d.querySelector('table.shots tr[id]')),
+      videos: [...d.querySelectorAll('video')].map(v => ({src: v.currentSrc, size: [v.videoWidth, v.videoHeight]})),
+      links: [...d.querySelectorAll('nav a[href]')].map(a => a.href),
+      current: [...d.querySelectorAll('[aria-current=page]')].map(e => e.dataset.deliverable),
+      refs: [...d.querySelectorAll('[src], [href], [poster]')].flatMap(e => ['src', 'href', 'poster']
+        .filter(a => e.hasAttribute(a)).map(a => new URL(e.getAttribute(a), d.baseURI).href)),
+    };
+  });
+  document.getElementById('out').textContent = JSON.stringify(pages);
+}
+window.addEventListener('load', report);
+</script>
+%s
+</body></html>
+"""
+
+
+@pytest.fixture
+def shapes(built_once: BuiltOnce) -> tuple[Project, dict[str, Any]]:
+    """FILMS built once (three films of two 3 s shots each) and its three pages as Chromium laid them out."""
+
+    def make(project: Project, _: Path) -> dict[str, Any]:
+        build(project)
+        out = project.root / "out"
+        frames = "".join(
+            f'<iframe data-name="{name}" src="storyboard-{name}.html" '
+            f'style="width:{VIEW[0]}px;height:{VIEW[1]}px;border:0;display:block"></iframe>'
+            for name in SIZES
+        )
+        probe = out / "geometry.html"
+        probe.write_text(GEOMETRY % frames, encoding="utf-8")
+        try:
+            return chromium(probe, f"--window-size={VIEW[0]},{VIEW[1]}")
+        finally:
+            shutil.rmtree(out / "chromium-profile", ignore_errors=True)
+            probe.unlink()
+
+    project, _, seen = built_once.get("test_review_shapes", FILMS, make)
+    return project, seen
+
+
+@pytest.mark.slow
+def test_the_player_and_the_first_shot_fit_one_view_whatever_the_films_shape(
+    shapes: tuple[Project, dict[str, Any]],
+) -> None:
+    _, pages = shapes
+    assert set(pages) == set(SIZES)
+    for name, (width, height) in SIZES.items():
+        page = pages[name]
+        assert page["height"] == VIEW[1], name  # the frame is the window
+        player, row = page["player"], page["row"]
+        assert 0 <= player["top"] < player["bottom"] <= row["top"] < row["bottom"] <= VIEW[1], (name, page)
+        shown = (player["right"] - player["left"], player["bottom"] - player["top"])
+        assert shown[0] / shown[1] == pytest.approx(width / height, rel=0.02), (name, shown)  # its own shape
+        assert shown[1] >= VIEW[1] / 3, (name, shown)  # and big enough to judge the shot
+        middle = (player["left"] + player["right"]) / 2
+        assert middle == pytest.approx(page["width"] / 2, abs=2), (name, player)  # centred
+
+
+@pytest.mark.slow
+def test_the_films_nav_links_each_sibling_page_and_its_films_load_at_their_sizes(
+    shapes: tuple[Project, dict[str, Any]],
+) -> None:
+    project, pages = shapes
+    out = project.root / "out"
+    urls = {name: page["url"] for name, page in pages.items()}
+    for name, page in pages.items():
+        assert page["current"] == [name]
+        assert sorted(page["links"]) == sorted(url for other, url in urls.items() if other != name)
+        assert all(Path(url.removeprefix("file://")).is_file() for url in page["links"])
+        sizes = {Path(v["src"]).name: tuple(v["size"]) for v in page["videos"]}
+        assert sizes == {f"storyboard-{n}.mp4": size for n, size in SIZES.items()}, name  # nav and player
+        assert len(page["videos"]) == len(SIZES) + 1
+        assert all(u.startswith(out.as_uri() + "/") for u in page["refs"]), name  # nothing from elsewhere
+        assert len(page["refs"]) >= 2 * len(SIZES) + 2 + 2  # the films, the links, the frames, the DAG's boxes
+
+
+class Nodes(HTMLParser):
+    """The DAG drawn on a page: its boxes (shot, link) and its edges (parent, child, kind)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.boxes: dict[str, str | None] = {}
+        self.edges: list[tuple[str, str, str]] = []
+        self.rows: list[str] = []
+        self.refs: list[str] = []
+        self.inside = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        self.refs += [v for k, v in attrs if k in ("src", "href", "poster") and v is not None]
+        if tag == "svg":
+            self.inside = True
+        elif self.inside and "node" in (a.get("class") or "").split():
+            self.boxes[a["data-shot"] or ""] = a.get("href")
+        elif self.inside and tag == "path" and "edge" in (a.get("class") or "").split():
+            self.edges.append((a["data-from"] or "", a["data-to"] or "", a["data-kind"] or ""))
+        elif tag == "tr" and a.get("id"):
+            self.rows.append(a["id"] or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        self.inside = self.inside and tag != "svg"
+
+
+def drawn(page: Path) -> Nodes:
+    nodes = Nodes()
+    nodes.feed(page.read_text(encoding="utf-8"))
+    return nodes
+
+
+def test_the_dag_on_the_page_is_the_boards_and_each_box_links_to_its_row(reviewed: tuple[Project, str]) -> None:
+    project, _ = reviewed
+    seen = drawn(project.root / "out" / "film.html")
+    compiled = project.compile()
+    assert sorted(seen.boxes) == sorted(compiled.shots)  # one box per shot
+    assert sorted(seen.edges) == sorted((p, c, d["kind"]) for p, c, d in compiled.graph.edges(data=True))
+    assert seen.edges == [("pour", "wide", "extends")]
+    assert seen.boxes == {sid: f"#{sid}" for sid in seen.rows}  # each box is a link to its row
+
+
+@pytest.mark.slow
+def test_the_dag_of_every_films_page_has_each_edge_kind_its_cut_needs(shapes: tuple[Project, dict[str, Any]]) -> None:
+    project, _ = shapes
+    for name in SIZES:
+        seen = drawn(project.root / "out" / f"storyboard-{name}.html")
+        assert seen.edges == [("open", "pour", "continues")] and set(seen.boxes) == {"open", "pour"}
+        assert all(not ref.startswith(("/", "file:", "http:", "https:")) for ref in seen.refs), seen.refs  # relative
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A cut entry as the language may give it: read by name, whatever its class."""
+
+    shot: str | None = None
+    card: dict[str, Any] | None = None
+    id: str | None = None
+    transition: Any = None
+    trim: tuple[float, float] | None = None
+
+
+def test_cards_transitions_trims_soundtrack_and_captions_are_shown_where_the_cut_has_them(
+    tmp_path: Path, media_dir: Path
+) -> None:
+    clip = media_dir / "dance.mp4"  # 3 s
+    shots = [
+        FilmShot(sid, clip, start, 3.0, Fraction(16), f"{sid} <i>prompt</i>", "local", f"{sid:0<64}",
+                 Decimal("0.5"), "built")
+        for sid, start in (("open", 0.0), ("pour", 3.0), ("sing", 6.0))
+    ]  # fmt: skip
+    entries = [
+        "open",
+        Entry(card={"text": "Aurora <Coffee>", "seconds": 2, "background": "#1b1b1b"}, id="endcard"),
+        Entry(shot="pour", transition={"type": "crossfade", "seconds": 0.5}, trim=(0.5, 2.5)),
+        {"card": {"text": "Tail", "seconds": 1, "background": "red; background-image: url(http://x/)"}},
+        Entry(shot="sing", transition={"type": "wipeleft", "seconds": 0.25}),
+    ]
+    dag = Dag(("open", "pour", "sing", "plate"), (("open", "pour", "extends"), ("plate", "sing", "motion")))
+    page = write_review(
+        shots, tmp_path / "film.mp4", tmp_path / "film.html", "Cards", size=(854, 480), dag=dag, entries=entries,
+        soundtrack=[{"file": "refs/music.mp3", "volume": -12, "duck": -9}, {"file": "refs/vo.wav", "at": 4.0}],
+        captions={"file": "refs/captions.srt", "burn": False},
+    )  # fmt: skip
+    text = page.read_text(encoding="utf-8")
+    seen = drawn(page)
+    assert seen.rows == ["open", "endcard", "pour", "card-4", "sing"]  # a card is a row, in its place
+    starts = [float(t) for t in re.findall(r"currentTime=([\d.]+)", text)]
+    # open 0-3; the card 3-5; pour trimmed to 2 s from 5 - 0.5 = 4.5 (overlapping the card); the tail
+    # card at 6.5 for 1 s; sing from 7.5 - 0.25
+    assert starts == [0.0, 3.0, 4.5, 6.5, 7.25]
+    assert "10.25 s" in text  # the film: the entries' 3 + 2 + 2 + 1 + 3 s less the 0.75 s of overlaps
+    assert re.findall(r'data-into="(\w+)" data-transition="(\w+)"', text) == [
+        ("pour", "crossfade"),
+        ("sing", "wipeleft"),
+    ]
+    assert "trim 0.50–2.50 s" in text
+    assert "Aurora &lt;Coffee&gt;" in text and "<Coffee>" not in text and "&lt;i&gt;prompt" in text
+    assert 'style="background: #1b1b1b"' in text and "url(http" not in text  # a colour, or nothing
+    assert "3 shots, 2 cards" in text and "$1.50" in text  # the cards are free
+    assert re.findall(r'<tr data-file="([^"]+)">', text) == ["refs/music.mp3", "refs/vo.wav"]
+    assert "-12 dB" in text and "-9 dB" in text and "4.00 s" in text
+    assert "refs/captions.srt</code>, a subtitle track" in text
+    assert sorted(seen.boxes) == sorted(dag.nodes) and sorted(seen.edges) == sorted(dag.edges)
+    assert seen.boxes["plate"] is None  # a shot the film leaves out: drawn, not linked to a row it lacks
+    assert "aspect-ratio: 854 / 480" in text
+
+
+def test_a_page_without_entries_is_the_shots_as_before(tmp_path: Path, media_dir: Path) -> None:
+    shots = [
+        FilmShot("a", media_dir / "dance.mp4", 0.0, 3.0, Fraction(16), "A.", "local", "a" * 64, Decimal(0), "cached")
+    ]
+    text = write_review(shots, tmp_path / "film.mp4", tmp_path / "film.html", "Plain", dag=Dag(("a",), ())).read_text()
+    assert drawn(tmp_path / "film.html").rows == ["a"]
+    assert "<svg" not in text and "Soundtrack" not in text and "Captions" not in text  # nothing to draw or list
+    assert "1 shot, 3.00 s" in text

@@ -52,9 +52,7 @@ async def cut(
 
     ``films``: every deliverable's (name, film) when the file has several, for the review page."""
     from ..compile.output import REVIEW, TIMELINE
-    from ..compile.request import frame_size
     from ..cut import cut_film, film_sequence
-    from ..load.model import DEFAULTS
     from ..plan.keys import take_identity
 
     clips = {sid: clip for sid in compiled.shots if (clip := result.clip(sid)) is not None}  # the picked takes
@@ -66,8 +64,7 @@ async def cut(
     }
     infos = {sid: await _info(store, plan.shot(sid), path) for sid, path in clips.items() if sid in compiled.cut}
     sequence = film_sequence(compiled.cut, extends, infos, {sid: compiled.shots[sid].seconds for sid in extends})
-    settings = compiled.effective.settings  # a deliverable's size: its own resolution and aspect ratio
-    size = frame_size(settings.resolution or DEFAULTS["resolution"], settings.aspect_ratio or DEFAULTS["aspect_ratio"])
+    size = _size(compiled)
     output = film_path(compiled)
     picked = [plan.shot(sid) for sid in sequence]
     keys = [take_identity(p.key, p.take) for p in picked]  # take 1: the key alone, as before takes
@@ -79,7 +76,7 @@ async def cut(
     row = store.db.execute("SELECT value FROM meta WHERE name = ?", (record,)).fetchone()
     timeline, review = output.with_suffix(TIMELINE), output.with_suffix(REVIEW)
     # the page shows every take of a shot that has several: one built since (say --only pour#3) rewrites it
-    takes_record, takes_state = f"review:{plan.storyboard}", _takes_state(plan, result, sequence, films)
+    takes_record, takes_state = f"review:{plan.storyboard}", _takes_state(plan, result, sequence, films, compiled)
     seen = store.db.execute("SELECT value FROM meta WHERE name = ?", (takes_record,)).fetchone()
     if output.is_file() and row is not None and row[0] == f"{film_key}:{_stamp(output)}":
         if not (timeline.is_file() and review.is_file()) or (seen is not None and seen[0]) != takes_state:
@@ -109,6 +106,7 @@ def _sidecars(
     """The timeline and the review page, written beside the film."""
     from ..compile.output import REVIEW, TIMELINE
     from ..cut.review import write_review
+    from ..cut.review_dag import Dag
     from ..cut.timeline import FilmShot, TakeClip, write_timeline
 
     shots: list[FilmShot] = []
@@ -129,7 +127,19 @@ def _sidecars(
     if compiled.deliverable is not None:
         title = f"{title} ({compiled.deliverable})"
     write_timeline(shots, film.with_suffix(TIMELINE), title)
-    write_review(shots, film, film.with_suffix(REVIEW), title, compiled.loaded.source.path.name, films)
+    # the page also draws the DAG, and shows the cut's cards, transitions, soundtrack and captions when it has them
+    write_review(shots, film, film.with_suffix(REVIEW), title, compiled.loaded.source.path.name, films,
+                 size=_size(compiled), dag=Dag.of(compiled.graph), entries=getattr(compiled, "entries", None),
+                 soundtrack=getattr(compiled, "soundtrack", None), captions=getattr(compiled, "captions", None))  # fmt: skip
+
+
+def _size(compiled: Compiled) -> tuple[int, int]:
+    """The film's frame size: a deliverable's own resolution and aspect ratio."""
+    from ..compile.request import frame_size
+    from ..load.model import DEFAULTS
+
+    settings = compiled.effective.settings
+    return frame_size(settings.resolution or DEFAULTS["resolution"], settings.aspect_ratio or DEFAULTS["aspect_ratio"])
 
 
 def _takes(plan: Plan, shot_id: str) -> list[PlannedShot]:
@@ -143,11 +153,14 @@ def _take_clip(result: RunResult, label: str) -> Path | None:
     return shot.clip if shot is not None else None
 
 
-def _takes_state(plan: Plan, result: RunResult, sequence: list[str], films: Sequence[tuple[str, Path]]) -> str:
-    """Which takes of the cut's shots have a clip, and where, and the films beside this one: what the
-    page shows besides the film."""
+def _takes_state(
+    plan: Plan, result: RunResult, sequence: list[str], films: Sequence[tuple[str, Path]], compiled: Compiled
+) -> str:
+    """Which takes of the cut's shots have a clip, and where, the films beside this one, the shots' names
+    and the DAG: what the page shows besides the film."""
     rows = [(p.label, str(_take_clip(result, p.label))) for sid in dict.fromkeys(sequence) for p in _takes(plan, sid)]
-    return hashlib.sha256(repr((rows, [(n, str(f)) for n, f in films])).encode()).hexdigest()
+    dag = [(sid, [(e.parent, e.kind) for e in shot.edges]) for sid, shot in compiled.shots.items()]
+    return hashlib.sha256(repr((rows, [(n, str(f)) for n, f in films], sequence, dag)).encode()).hexdigest()
 
 
 async def _verify(
