@@ -22,7 +22,7 @@ import pytest
 from storyboard.cut.review import write_review
 from storyboard.cut.review_dag import Dag
 from storyboard.cut.timeline import FilmShot
-from storyboard.media.probe import probe_clip
+from storyboard.media.probe import probe_clip, probe_media
 from tests.conftest import BuiltOnce, Project
 
 BOARD = """
@@ -77,8 +77,12 @@ def test_the_review_page_shows_every_shot_escaped_with_its_frame(reviewed: tuple
     for shot in ("pour", "wide", "last"):
         assert f'<tr id="{shot}">' in html
     thumbs = sorted((project.root / "out" / "film.thumbs").iterdir())
-    assert len(thumbs) == 3 and all(t.read_bytes()[:2] == b"\xff\xd8" for t in thumbs)  # JPEG frames
-    assert all(f'src="film.thumbs/{t.name}"' in html for t in thumbs)
+    assert len(thumbs) == 3 + 1 and all(t.read_bytes()[:2] == b"\xff\xd8" for t in thumbs)  # JPEG frames
+    (poster,) = [t for t in thumbs if t.name.endswith("-poster.jpg")]  # the film's first frame, for the player
+    assert f'poster="film.thumbs/{poster.name}"' in html
+    assert all(f'src="film.thumbs/{t.name}"' in html for t in thumbs if t != poster)
+    info = probe_media(poster)
+    assert not isinstance(info, str) and (info.width, info.height) == (854, 480)  # at the film's size
     assert "currentTime=3.0" in html and "currentTime=6.0" in html  # wide starts after pour's 3 s
 
 
@@ -175,7 +179,7 @@ def test_a_take_not_built_says_so_and_a_no_op_build_makes_no_thumbnail(takes_rev
     project = takes_reviewed
     thumbs = project.root / "out" / "film.thumbs"
     before = {t.name: t.stat().st_mtime_ns for t in thumbs.iterdir()}
-    assert len(before) == 9 + 1  # 3 takes x 3 frames (pour's own frame is take 2's middle one), and last's
+    assert len(before) == 9 + 1 + 1  # 3 takes x 3 frames (pour's own is take 2's middle one), last's, the poster
     build(project)
     assert {t.name: t.stat().st_mtime_ns for t in thumbs.iterdir()} == before
     project.write(TAKES_BOARD.replace("takes: 3", "takes: 4"))
@@ -203,7 +207,10 @@ def test_the_command_on_the_page_picks_that_take_and_the_page_follows(takes_revi
     assert takes == [("1", "false"), ("2", "false"), ("3", "true")]
     frame = re.search(r'<tr id="pour">\s*<td><img src="([^"]+)"', page.read_text())
     assert frame is not None and "take3" in frame.group(1)  # the shot's frame is the picked take's
-    assert {t.name: t.stat().st_mtime_ns for t in thumbs.iterdir()} == before  # every frame was there already
+    after = {t.name: t.stat().st_mtime_ns for t in thumbs.iterdir()}
+    assert {n: after[n] for n in before} == before  # every frame was there already, untouched
+    (made,) = set(after) - set(before)
+    assert made.endswith("-take3-poster.jpg") and f'poster="film.thumbs/{made}"' in page.read_text()  # the player's
 
 
 FILMS = """

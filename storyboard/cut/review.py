@@ -24,6 +24,7 @@ from .review_dag import BOX_H, BOX_W, Dag, draw
 from .timeline import FilmShot, TakeClip
 
 FRAMES = (("start", 0.0), ("middle", 0.5), ("end", 0.9))  # where a take's frames are, as parts of its length
+THUMB_WIDTH, POSTER_WIDTH = 320, 1280  # pixels: a row's frame; the player's first frame (at most the film's)
 
 PAGE = """<!doctype html>
 <html lang="en">
@@ -201,19 +202,24 @@ def write_review(
     thumbs = path.with_suffix(THUMBS)
     thumbs.mkdir(parents=True, exist_ok=True)
     named = [(shot, thumbs / _thumb_name(shot.key, shot.take, "middle")) for shot in shots]
-    wanted = {thumb: (shot.clip, shot.seconds / 2) for shot, thumb in named}
+    wanted = {thumb: (shot.clip, shot.seconds / 2, THUMB_WIDTH) for shot, thumb in named}
     for shot in shots:
         for take in shot.takes:
             if take.clip is not None:
                 for name, part in FRAMES:
-                    wanted[thumbs / _thumb_name(shot.key, take.number, name)] = (take.clip, shot.seconds * part)
+                    at = shot.seconds * part
+                    wanted[thumbs / _thumb_name(shot.key, take.number, name)] = (take.clip, at, THUMB_WIDTH)
+    # the player's poster: the film's first frame at the player's size, shown until the video has one
+    poster = thumbs / _thumb_name(shots[0].key, shots[0].take, "poster") if shots and size else None
+    if poster is not None and size is not None:
+        wanted[poster] = (shots[0].clip, 0.0, min(size[0], POSTER_WIDTH) // 2 * 2)
     todo = {thumb: job for thumb, job in wanted.items() if not thumb.is_file()}  # one per key and take
     if todo:
         # each frame is its own ffmpeg process, mostly waiting on its decoder: one per core at a time;
         # each runs in a copy of this context, so the build's temporaries and ffmpeg children are its own
         with ThreadPoolExecutor(max_workers=min(len(todo), os.cpu_count() or 1)) as pool:
-            jobs = [(t, clip, at, contextvars.copy_context()) for t, (clip, at) in todo.items()]
-            for done in [pool.submit(c.run, _thumbnail, clip, at, t) for t, clip, at, c in jobs]:
+            jobs = [(t, clip, at, width, contextvars.copy_context()) for t, (clip, at, width) in todo.items()]
+            for done in [pool.submit(c.run, _thumbnail, clip, at, width, t) for t, clip, at, width, c in jobs]:
                 done.result()  # the first failure is raised, after the others have finished
     frames = {id(shot): os.path.relpath(thumb, path.parent) for shot, thumb in named}
 
@@ -240,7 +246,7 @@ def write_review(
         title=title,
         film=os.path.relpath(film, path.parent),
         size=size,
-        poster=next((r["thumb"] for r in rows if r["kind"] == "shot"), None),  # a frame before the film loads
+        poster=None if poster is None else os.path.relpath(poster, path.parent),
         rows=rows,
         films=[
             {
@@ -374,11 +380,11 @@ def _take_row(shot: FilmShot, take: TakeClip, thumbs: Path, page: Path, source: 
     }
 
 
-def _thumbnail(clip: Path, at: float, out: Path) -> None:
+def _thumbnail(clip: Path, at: float, width: int, out: Path) -> None:
     """A frame of the clip, written under a name of its own and renamed: a half-written JPEG is never seen."""
     tmp = temp_beside(out)
     try:
-        grab_frame(clip, at, tmp)
+        grab_frame(clip, at, tmp, width=width)
         replace_over(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)
