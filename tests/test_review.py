@@ -440,3 +440,14 @@ def test_a_page_without_entries_is_the_shots_as_before(tmp_path: Path, media_dir
     assert drawn(tmp_path / "film.html").rows == ["a"]
     assert "<svg" not in text and "Soundtrack" not in text and "Captions" not in text  # nothing to draw or list
     assert "1 shot, 3.00 s" in text
+
+
+def test_a_renamed_shot_is_renamed_on_the_page_though_the_film_is_up_to_date(reviewed: tuple[Project, str]) -> None:
+    project, _ = reviewed
+    film = project.root / "out" / "film.mp4"
+    stamp = film.stat().st_mtime_ns
+    project.write(BOARD.replace("id: last", "id: final"))
+    build(project)
+    assert film.stat().st_mtime_ns == stamp  # the same clips: the film is not cut again
+    seen = drawn(project.root / "out" / "film.html")
+    assert seen.rows == ["pour", "wide", "final"] and "final" in seen.boxes and "last" not in seen.boxes

@@ -150,7 +150,7 @@ tr.transition td { border-bottom: none; padding: .1rem .5rem; color: #8250df; fo
 <h2>How the shots are built on each other</h2>
 <p class="legend"><span class="extends">&#x2500;&#x2500; extends</span><span class="continues">- - continues</span><span class="motion">&middot;&middot;&middot; follows the motion of</span><span>a box links to its shot; dashed: not in this film's cut</span></p>
 <div class="dag-scroll">
-<svg xmlns="http://www.w3.org/2000/svg" width="{{ dag.width }}" height="{{ dag.height }}" viewBox="0 0 {{ dag.width }} {{ dag.height }}" role="img" aria-label="the shots and what each is built on, in {{ dag.layers }} layers">
+<svg xmlns="http://www.w3.org/2000/svg" width="{{ dag.width }}" height="{{ dag.height }}" viewBox="0 0 {{ dag.width }} {{ dag.height }}" role="group" aria-label="the shots and what each is built on, in {{ dag.layers }} layers">
 <defs>{% for kind in ("extends", "continues", "motion") %}<marker id="arrow-{{ kind }}" class="{{ kind }}" viewBox="0 0 8 8" refX="7" refY="4" markerWidth="7" markerHeight="7" orient="auto"><path d="M0,0 L8,4 L0,8 z" fill="currentColor" stroke="none"/></marker>{% endfor %}</defs>
 {% for line in dag.lines %}
 <path class="edge {{ line.kind }}" data-from="{{ line.parent }}" data-to="{{ line.child }}" data-kind="{{ line.kind }}" d="{{ line.d }}" marker-end="url(#arrow-{{ line.kind }})"><title>{{ line.child }} {{ line.kind }} {{ line.parent }}</title></path>

@@ -52,7 +52,9 @@ async def cut(
 
     ``films``: every deliverable's (name, film) when the file has several, for the review page."""
     from ..compile.output import REVIEW, TIMELINE
+    from ..compile.request import frame_size
     from ..cut import cut_film, film_sequence
+    from ..load.model import DEFAULTS
     from ..plan.keys import take_identity
 
     clips = {sid: clip for sid in compiled.shots if (clip := result.clip(sid)) is not None}  # the picked takes
@@ -64,7 +66,8 @@ async def cut(
     }
     infos = {sid: await _info(store, plan.shot(sid), path) for sid, path in clips.items() if sid in compiled.cut}
     sequence = film_sequence(compiled.cut, extends, infos, {sid: compiled.shots[sid].seconds for sid in extends})
-    size = _size(compiled)
+    settings = compiled.effective.settings  # a deliverable's size: its own resolution and aspect ratio
+    size = frame_size(settings.resolution or DEFAULTS["resolution"], settings.aspect_ratio or DEFAULTS["aspect_ratio"])
     output = film_path(compiled)
     picked = [plan.shot(sid) for sid in sequence]
     keys = [take_identity(p.key, p.take) for p in picked]  # take 1: the key alone, as before takes
@@ -134,7 +137,7 @@ def _sidecars(
 
 
 def _size(compiled: Compiled) -> tuple[int, int]:
-    """The film's frame size: a deliverable's own resolution and aspect ratio."""
+    """The film's frame size, as ``cut`` computes it: the page's player keeps that shape before the video loads."""
     from ..compile.request import frame_size
     from ..load.model import DEFAULTS
 
