@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import html
+import itertools
 import json
 import os
 import re
@@ -20,7 +21,7 @@ import opentimelineio as otio
 import pytest
 
 from storyboard.cut.review import write_review
-from storyboard.cut.review_dag import Dag
+from storyboard.cut.review_dag import BOX_H, BOX_W, GAP_X, PER_LINE, Dag, draw
 from storyboard.cut.timeline import FilmShot
 from storyboard.media.probe import probe_clip, probe_media
 from tests.conftest import BuiltOnce, Project
@@ -430,6 +431,30 @@ def test_cards_transitions_trims_soundtrack_and_captions_are_shown_where_the_cut
     assert sorted(seen.boxes) == sorted(dag.nodes) and sorted(seen.edges) == sorted(dag.edges)
     assert seen.boxes["plate"] is None  # a shot the film leaves out: drawn, not linked to a row it lacks
     assert "aspect-ratio: 854 / 480" in text
+    assert re.search(r'poster="film.thumbs/open0+-poster.jpg"', text)  # the film opens on open's first frame
+    opens_on_a_card = write_review(shots, tmp_path / "film.mp4", tmp_path / "film.html", "Card first",
+                                   size=(854, 480), entries=entries[1:]).read_text()  # fmt: skip
+    assert "poster=" not in opens_on_a_card and drawn(tmp_path / "film.html").rows[0] == "endcard"
+
+
+def test_sixty_shots_wrap_into_lines_of_a_layer_and_every_edge_points_down() -> None:
+    chain = [f"chain-{i}" for i in range(10)]  # each continues the one before: ten layers
+    fan = [f"angle-{i}" for i in range(12)]  # each follows the motion of chain-0: one wide layer
+    alone = [f"alone-{i}" for i in range(38)]  # built on nothing, and nothing on them
+    edges = [(a, b, "continues") for a, b in itertools.pairwise(chain)] + [("chain-0", f, "motion") for f in fan]
+    dag = Dag(tuple(alone[:19] + chain + fan + alone[19:]), tuple(edges))
+    drawing = draw(dag, [*chain, *fan])
+    assert len(drawing.boxes) == 60 and len(drawing.lines) == len(edges) and drawing.layers == 10
+    assert drawing.width <= PER_LINE * (BOX_W + GAP_X) + 12  # it fits the page's column: no sideways scroll
+    boxes = {b.id: b for b in drawing.boxes}
+    spots = [(b.x, b.y) for b in drawing.boxes]
+    assert len(set(spots)) == 60 and all(0 <= x <= drawing.width - BOX_W for x, _ in spots)
+    for a, b in itertools.combinations(drawing.boxes, 2):  # no two boxes overlap
+        assert abs(a.x - b.x) >= BOX_W or abs(a.y - b.y) >= BOX_H, (a, b)
+    assert all(boxes[child].y > boxes[parent].y + BOX_H for parent, child, _ in edges)  # down, past the parent
+    assert len({boxes[f].y for f in fan}) == 2  # twelve in a layer: two lines of at most PER_LINE
+    assert min(boxes[n].y for n in alone) > max(boxes[n].y for n in chain + fan)  # the loose ones last
+    assert drawing.loose is not None and all(not boxes[n].linked for n in alone)
 
 
 def test_a_page_without_entries_is_the_shots_as_before(tmp_path: Path, media_dir: Path) -> None:

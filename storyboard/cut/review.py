@@ -209,29 +209,19 @@ def write_review(
                 for name, part in FRAMES:
                     at = shot.seconds * part
                     wanted[thumbs / _thumb_name(shot.key, take.number, name)] = (take.clip, at, THUMB_WIDTH)
-    # the player's poster: the film's first frame at the player's size, shown until the video has one
-    poster = thumbs / _thumb_name(shots[0].key, shots[0].take, "poster") if shots and size else None
-    if poster is not None and size is not None:
-        wanted[poster] = (shots[0].clip, 0.0, min(size[0], POSTER_WIDTH) // 2 * 2)
-    todo = {thumb: job for thumb, job in wanted.items() if not thumb.is_file()}  # one per key and take
-    if todo:
-        # each frame is its own ffmpeg process, mostly waiting on its decoder: one per core at a time;
-        # each runs in a copy of this context, so the build's temporaries and ffmpeg children are its own
-        with ThreadPoolExecutor(max_workers=min(len(todo), os.cpu_count() or 1)) as pool:
-            jobs = [(t, clip, at, width, contextvars.copy_context()) for t, (clip, at, width) in todo.items()]
-            for done in [pool.submit(c.run, _thumbnail, clip, at, width, t) for t, clip, at, width, c in jobs]:
-                done.result()  # the first failure is raised, after the others have finished
     frames = {id(shot): os.path.relpath(thumb, path.parent) for shot, thumb in named}
 
-    def shot_row(shot: FilmShot, start: float, seconds: float, trim: str = "") -> dict[str, object]:
+    def shot_row(shot: FilmShot, start: float, seconds: float, trim: tuple[float, float] | None) -> dict[str, object]:
         return {
             "kind": "shot",
+            "shot": shot,
             "id": shot.id,
             "thumb": frames[id(shot)],
             "start": round(start, 3),
             "at": _timecode(start),
             "seconds": seconds,
-            "trim": trim,
+            "trim": "" if trim is None else f"{trim[0]:.2f}–{trim[1]:.2f} s",
+            "cut_in": 0.0 if trim is None else trim[0],
             "prompt": shot.prompt,
             "provider": shot.provider,
             "cost": shot.cost_usd,
@@ -241,6 +231,20 @@ def write_review(
         }
 
     rows, length = _rows(shots, entries, shot_row)
+    # the player's poster: the film's first frame at the player's size, shown until the video has one
+    opening, poster = rows[0].get("shot") if rows else None, None  # none when the film opens on a card
+    if isinstance(opening, FilmShot) and size is not None:
+        at = _number(rows[0]["cut_in"])
+        poster = thumbs / _thumb_name(opening.key, opening.take, f"poster-{at:g}" if at else "poster")
+        wanted[poster] = (opening.clip, at, min(size[0], POSTER_WIDTH) // 2 * 2)
+    todo = {thumb: job for thumb, job in wanted.items() if not thumb.is_file()}  # one per key and take
+    if todo:
+        # each frame is its own ffmpeg process, mostly waiting on its decoder: one per core at a time;
+        # each runs in a copy of this context, so the build's temporaries and ffmpeg children are its own
+        with ThreadPoolExecutor(max_workers=min(len(todo), os.cpu_count() or 1)) as pool:
+            jobs = [(t, clip, at, width, contextvars.copy_context()) for t, (clip, at, width) in todo.items()]
+            for done in [pool.submit(c.run, _thumbnail, clip, at, width, t) for t, clip, at, width, c in jobs]:
+                done.result()  # the first failure is raised, after the others have finished
     env = jinja2.Environment(autoescape=True)  # prompts are user text: escaped
     html = env.from_string(PAGE).render(
         title=title,
@@ -279,7 +283,7 @@ def write_review(
 def _rows(
     shots: list[FilmShot],
     entries: Sequence[object] | None,
-    shot_row: Callable[[FilmShot, float, float, str], dict[str, object]],
+    shot_row: Callable[[FilmShot, float, float, tuple[float, float] | None], dict[str, object]],
 ) -> tuple[list[dict[str, object]], float]:
     """The shot list's rows in film order, and the film's length.
 
@@ -290,7 +294,7 @@ def _rows(
     extension's clip holds it) has no row of its own, as before.
     """
     if entries is None:
-        return [shot_row(s, s.start, s.seconds, "") for s in shots], sum(s.seconds for s in shots)
+        return [shot_row(s, s.start, s.seconds, None) for s in shots], sum(s.seconds for s in shots)
     rows: list[dict[str, object]] = []
     queue, used, end = list(shots), 0, 0.0
     for n, entry in enumerate(entries):
@@ -305,11 +309,11 @@ def _rows(
             if used < len(queue) and queue[used].id == str(sid):
                 shot, used = queue[used], used + 1
                 trim = None if plain else _field(entry, "trim")
-                seconds, shown = shot.seconds, ""
+                seconds, points = shot.seconds, None
                 if isinstance(trim, Sequence) and not isinstance(trim, str) and len(trim) == 2:
-                    cut_in, cut_out = _number(trim[0]), min(_number(trim[1]), shot.seconds)
-                    seconds, shown = max(cut_out - cut_in, 0.0), f"{cut_in:.2f}–{cut_out:.2f} s"
-                rows.append({**shot_row(shot, start, seconds, shown), "transition": note})
+                    points = (_number(trim[0]), min(_number(trim[1]), shot.seconds))
+                    seconds = max(points[1] - points[0], 0.0)
+                rows.append({**shot_row(shot, start, seconds, points), "transition": note})
                 end = start + seconds
         elif card is not None:
             seconds = _number(_field(card, "seconds"))
@@ -330,7 +334,7 @@ def _rows(
             )
             end = start + seconds
     for shot in queue[used:]:  # a shot no entry names (entries and shots out of step): shown all the same
-        rows.append(shot_row(shot, end, shot.seconds, ""))
+        rows.append(shot_row(shot, end, shot.seconds, None))
         end += shot.seconds
     return rows, end
 
