@@ -67,6 +67,7 @@ tr.transition td { border-bottom: none; padding: .1rem .5rem; color: #8250df; fo
 .dag .caption { fill: #666; } .dag .edge { fill: none; stroke-width: 1.5; }
 .extends { stroke: #0969da; color: #0969da; } .continues { stroke: #8250df; color: #8250df; stroke-dasharray: 6 3; }
 .motion { stroke: #bf8700; color: #bf8700; stroke-dasharray: 2 3; }
+.soundtrack table { width: auto; min-width: 36rem; }
 .legend span { margin-right: 1.5rem; font-size: 90%; }
 </style>
 </head>
