@@ -79,7 +79,7 @@ async def cut(
     row = store.db.execute("SELECT value FROM meta WHERE name = ?", (record,)).fetchone()
     timeline, review = output.with_suffix(TIMELINE), output.with_suffix(REVIEW)
     # the page shows every take of a shot that has several: one built since (say --only pour#3) rewrites it
-    takes_record, takes_state = f"review:{plan.storyboard}", _takes_state(plan, result, sequence, films)
+    takes_record, takes_state = f"review:{plan.storyboard}", _takes_state(plan, result, sequence, films, compiled)
     seen = store.db.execute("SELECT value FROM meta WHERE name = ?", (takes_record,)).fetchone()
     if output.is_file() and row is not None and row[0] == f"{film_key}:{_stamp(output)}":
         if not (timeline.is_file() and review.is_file()) or (seen is not None and seen[0]) != takes_state:
@@ -109,6 +109,7 @@ def _sidecars(
     """The timeline and the review page, written beside the film."""
     from ..compile.output import REVIEW, TIMELINE
     from ..cut.review import write_review
+    from ..cut.review_dag import Dag
     from ..cut.timeline import FilmShot, TakeClip, write_timeline
 
     shots: list[FilmShot] = []
@@ -129,7 +130,19 @@ def _sidecars(
     if compiled.deliverable is not None:
         title = f"{title} ({compiled.deliverable})"
     write_timeline(shots, film.with_suffix(TIMELINE), title)
-    write_review(shots, film, film.with_suffix(REVIEW), title, compiled.loaded.source.path.name, films)
+    # the page also draws the DAG, and shows the cut's cards, transitions, soundtrack and captions when it has them
+    write_review(shots, film, film.with_suffix(REVIEW), title, compiled.loaded.source.path.name, films,
+                 size=_size(compiled), dag=Dag.of(compiled.graph), entries=getattr(compiled, "entries", None),
+                 soundtrack=getattr(compiled, "soundtrack", None), captions=getattr(compiled, "captions", None))  # fmt: skip
+
+
+def _size(compiled: Compiled) -> tuple[int, int]:
+    """The film's frame size, as ``cut`` computes it: the page's player keeps that shape before the video loads."""
+    from ..compile.request import frame_size
+    from ..load.model import DEFAULTS
+
+    settings = compiled.effective.settings
+    return frame_size(settings.resolution or DEFAULTS["resolution"], settings.aspect_ratio or DEFAULTS["aspect_ratio"])
 
 
 def _takes(plan: Plan, shot_id: str) -> list[PlannedShot]:
@@ -143,11 +156,14 @@ def _take_clip(result: RunResult, label: str) -> Path | None:
     return shot.clip if shot is not None else None
 
 
-def _takes_state(plan: Plan, result: RunResult, sequence: list[str], films: Sequence[tuple[str, Path]]) -> str:
-    """Which takes of the cut's shots have a clip, and where, and the films beside this one: what the
-    page shows besides the film."""
+def _takes_state(
+    plan: Plan, result: RunResult, sequence: list[str], films: Sequence[tuple[str, Path]], compiled: Compiled
+) -> str:
+    """Which takes of the cut's shots have a clip, and where, the films beside this one, the shots' names
+    and the DAG: what the page shows besides the film."""
     rows = [(p.label, str(_take_clip(result, p.label))) for sid in dict.fromkeys(sequence) for p in _takes(plan, sid)]
-    return hashlib.sha256(repr((rows, [(n, str(f)) for n, f in films])).encode()).hexdigest()
+    dag = [(sid, [(e.parent, e.kind) for e in shot.edges]) for sid, shot in compiled.shots.items()]
+    return hashlib.sha256(repr((rows, [(n, str(f)) for n, f in films], sequence, dag)).encode()).hexdigest()
 
 
 async def _verify(
