@@ -254,6 +254,13 @@ def _strict_hint(want: str, found: Any) -> str | None:
 BROKEN_ENTRY = "\x00broken cut entry"  # stands in for a cut entry that did not validate; no shot id has a NUL
 
 
+def _salvaged(entry: Any) -> str:
+    """What is left of a cut entry that did not validate: its shot, when it names one, else nothing."""
+    if isinstance(entry, dict) and "card" not in entry and isinstance(entry.get("shot"), str):
+        return str(entry["shot"])
+    return BROKEN_ENTRY
+
+
 def validate(data: Any, source: Source, diagnostics: Diagnostics) -> tuple[Storyboard | None, set[str]]:
     """Validate ``data``; return the storyboard (the valid parts) and the ids of dropped shots."""
     try:
@@ -314,9 +321,9 @@ def _salvage(data: dict[str, Any], errors: list[Any]) -> tuple[Storyboard | None
     if isinstance(clean.get("assets"), dict):
         clean["assets"] = {k: v for k, v in clean["assets"].items() if k not in bad_assets}
     if isinstance(clean.get("cut"), list) and bad_entries:
-        # a broken entry keeps its place (the entries after it are still found at their index) and its
-        # name is a broken one: the compiler says nothing more about it
-        clean["cut"] = [BROKEN_ENTRY if i in bad_entries else e for i, e in enumerate(clean["cut"])]
+        # a broken entry keeps its place (the entries after it are still found at their index): a shot's
+        # as the bare shot id (it is still in the film), anything else as a broken name the compiler skips
+        clean["cut"] = [_salvaged(e) if i in bad_entries else e for i, e in enumerate(clean["cut"])]
         dropped.add(BROKEN_ENTRY)
     if isinstance(clean.get("deliverables"), dict) and bad_films:
         # a broken deliverable is left out; the others still compile (and `{}` left over is no D003)
