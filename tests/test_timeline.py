@@ -97,6 +97,7 @@ def test_the_timeline_has_a_video_and_a_sound_track_a_marker_per_shot_and_the_fi
         "provider": "local",
         "take": 2,
     }
+    assert video[1].markers[0].comment == "Latte art, close-up. (local, take 2)"
     assert {c.duration().rate for c in video} == {32.0}  # no settings.fps: SkyReels' 32
     film = probe_clip(project.root / "out" / "storyboard.mp4").seconds
     assert abs(video.duration().to_seconds() - film) < 3 / 32
@@ -208,6 +209,8 @@ def test_kdenlive_and_otioz_from_the_build_at_32_fps(built) -> None:
     assert "warning" not in result.output and "deprecated" not in result.output  # the adapter's banner kept out
     mlt = ET.parse(film.with_suffix(".kdenlive")).getroot()
     assert mlt.tag == "mlt" and mlt.find("profile").get("frame_rate_num") == "32"
+    sound = [p for p in mlt.iter("playlist") if p.find("property[@name='kdenlive:audio_track']") is not None]
+    assert sound and len(sound[0].findall("entry")) == 3  # the clips' sound on an audio track: not silent
     with zipfile.ZipFile(film.with_suffix(".otioz")) as bundle:
         names = set(bundle.namelist())
     assert "content.otio" in names and {"media/open.mp4", "media/pour.take2.mp4", "media/last.mp4"} <= names

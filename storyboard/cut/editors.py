@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,8 +107,15 @@ def write_editor(timeline: Any, fmt: str, path: Path) -> Path:
     return path
 
 
+_QUIET = threading.Lock()
+
+
 @contextlib.contextmanager
 def _quiet() -> Iterator[None]:
-    """The Kdenlive adapter prints a deprecation banner to stdout, where the build prints the film's path."""
-    with contextlib.redirect_stdout(io.StringIO()):
+    """The Kdenlive adapter prints a deprecation banner to stdout, where the build prints the film's path.
+
+    ``sys.stdout`` is one for every thread: the films of a build convert in threads side by side, and
+    two redirections that overlapped would restore each other's buffer. One at a time, then (the
+    build's progress goes to stderr, so nothing else is swallowed meanwhile)."""
+    with _QUIET, contextlib.redirect_stdout(io.StringIO()):
         yield

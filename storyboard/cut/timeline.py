@@ -101,6 +101,7 @@ def build_timeline(
                 name=name,
                 marked_range=otio.opentime.TimeRange(zero, zero),
                 color=otio.schema.MarkerColor.GREEN,
+                comment=f"{shot.prompt} ({shot.provider}, take {shot.take})",
                 metadata={"storyboard": {k: meta[k] for k in ("shot", "prompt", "provider", "take")}},
             )
         )
