@@ -26,6 +26,7 @@ from storyboard.compile import compile_project
 from storyboard.cut import editors
 from storyboard.cut.handoff import MANIFEST, audio_sources, media_folder, sync_media, write_handoff
 from storyboard.cut.timeline import AudioSource, FilmShot, editorial_rate
+from storyboard.errors import RenderError
 from storyboard.load import load
 from storyboard.media.probe import probe_clip
 from storyboard.ops import build, plans
@@ -184,6 +185,16 @@ def test_a_new_title_rewrites_the_timeline_of_a_film_that_stands(built) -> None:
     result = build(project_of(path))
     assert result.cut_method == "up to date"
     assert load_timeline(project.root / "out" / "storyboard.otio").name == "Handoff, recut"
+
+
+def test_a_file_where_the_media_folder_goes_is_a_clear_error(built) -> None:
+    project, path = built
+    shutil.rmtree(project.root / "out" / "storyboard")
+    (project.root / "out" / "storyboard").write_text("not a folder")
+    with pytest.raises(RenderError) as caught:  # the CLI's main says a StoryboardError in one line, exit 1
+        build(project_of(path))
+    message = str(caught.value)
+    assert "the timeline's media could not be placed in" in message and "move what is in the way" in message
 
 
 # -- the editors' formats --------------------------------------------------------------------------

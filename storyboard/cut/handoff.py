@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..errors import RenderError
 from . import editors
 from .timeline import AudioSource, FilmShot, build_timeline, editorial_rate, timeline_json, write_text
 
@@ -115,7 +116,13 @@ def write_handoff(
     wanted = {media_name(s.id, s.take): s.clip for s in shots}
     sounds = {audio_name(n, a): a for n, a in enumerate(audio, 1)}
     wanted.update({name: a.file for name, a in sounds.items()})
-    touched = sync_media(wanted, folder)
+    try:
+        touched = sync_media(wanted, folder)
+    except OSError as exc:  # a file where the folder goes, a full disk, a read-only out/
+        raise RenderError(
+            f"the timeline's media could not be placed in {folder}: {exc.strerror or exc}"
+            f"{f' ({exc.filename})' if exc.filename else ''}; move what is in the way, or choose another `output`"
+        ) from exc
     base = film.parent
 
     def relative(name: str) -> str:
