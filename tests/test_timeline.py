@@ -7,6 +7,7 @@ audio tracks at an SMPTE rate; a renamed shot renames its clip and its file.
 
 from __future__ import annotations
 
+import dataclasses
 import filecmp
 import os
 import shutil
@@ -259,6 +260,22 @@ def test_a_timeline_at_25_fps_converts_to_fcp7_xml_with_video_and_audio_tracks(m
     assert urls == {(media_folder(film) / n).as_uri() for n in ("open.mp4", "pour.take2.mp4")}
     fcpx = ET.parse(film.with_suffix(".fcpxml")).getroot()
     assert {f.get("frameDuration") for f in fcpx.iter("format")} == {"1/25s"}
+
+
+def test_a_transition_overlaps_the_clips_and_reaches_fcp7_as_a_transition(media_dir: Path, tmp_path: Path) -> None:
+    """ffmpeg's xfade: the film is the clips less the overlap; OTIO centres it on the cut over the handles."""
+    first, second = shots_of(media_dir)
+    second = dataclasses.replace(second, transition="fade", transition_seconds=1.0, trim_in=0.5)
+    made = write_handoff([first, second], tmp_path / "out" / "film.mp4", "T", rate=25, formats=["fcp7"])
+    video = load_timeline(made.timeline).tracks[0]
+    a, fade, b = video
+    assert isinstance(fade, otio.schema.Transition) and fade.name == "fade"
+    assert (fade.in_offset.value, fade.out_offset.value) == (12, 13)  # 25 frames, either side of the cut
+    assert abs(video.duration().to_seconds() - (first.seconds + second.seconds - 1.0)) < 1 / 25
+    assert b.source_range.start_time.value == round(0.5 * 25) + 13  # the trim, then its half of the overlap
+    assert b.trimmed_range().end_time_exclusive().to_seconds() <= b.available_range().end_time_exclusive().to_seconds()
+    xml = ET.parse(made.editors["fcp7"]).getroot()
+    assert len(xml.findall(".//media/video/track/transitionitem")) == 1
 
 
 def test_ntsc_rates_are_exact_for_timecode() -> None:

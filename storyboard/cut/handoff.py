@@ -84,7 +84,11 @@ def digest(
     The film's absolute path is in it (the editors' files hold absolute URLs: a moved project
     rewrites them), each format's writability too (an adapter installed since is used), the
     build's status of each shot is not (a cached rebuild shows the same timeline)."""
-    rows = [(s.id, s.take, s.key, str(s.clip), s.seconds, str(s.fps), s.prompt, s.provider, s.sound) for s in shots]
+    rows = [
+        (s.id, s.take, s.key, str(s.clip), s.seconds, str(s.fps), s.prompt, s.provider, s.sound, s.trim_in)
+        + (s.transition, s.transition_seconds)
+        for s in shots
+    ]
     sounds = [(a.name, str(a.file), a.start, a.seconds, a.kind, a.volume_db) for a in audio]
     able = [(f, editors.problem(f, editorial_rate(rate)) is None) for f in formats]
     return hashlib.sha256(repr((rows, sounds, str(film), title, editorial_rate(rate), able)).encode()).hexdigest()

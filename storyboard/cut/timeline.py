@@ -1,7 +1,7 @@
 """The film as an OpenTimelineIO timeline, so an editor can take the cut further.
 
-A video track with one clip per shot in film order, an audio track for the clips' own
-sound, one more audio track per soundtrack source (a bed, a voice-over), and a marker per
+A video track with one clip per shot in film order (a transition into a shot as an OTIO
+transition over the clips' handles), an audio track for the clips' own sound, one more audio track per soundtrack source (a bed, a voice-over), and a marker per
 shot naming its id, prompt, provider and take. Every time is at the film's editorial rate.
 Media are referenced by URL as the caller says (:mod:`.handoff` gives relative ones, so a
 copied project still resolves). Any OTIO-aware tool (DaVinci Resolve, Kdenlive 25.04+,
@@ -48,6 +48,9 @@ class FilmShot:
     take: int = 1  # the take the cut uses
     takes: tuple[TakeClip, ...] = ()  # every take, when the shot has more than one
     sound: bool = True  # the clip has sound of its own (the clip-sound track shows a gap where not)
+    trim_in: float = 0.0  # where in its clip the shot starts (a cut entry's `trim`); ``seconds`` is what plays
+    transition: str | None = None  # the transition into this shot (xfade's name, e.g. `fade`), None: a cut
+    transition_seconds: float = 0.0  # how long it overlaps the shot before
 
 
 @dataclass(frozen=True)
@@ -90,26 +93,34 @@ def build_timeline(
     zero = otio.opentime.RationalTime(0, rate)
     video = otio.schema.Track(name="video", kind=otio.schema.TrackKind.Video)
     sound = otio.schema.Track(name="clip sound", kind=otio.schema.TrackKind.Audio)
-    for shot in shots:
-        whole = otio.opentime.TimeRange(zero, frames(shot.seconds))
+    spans = _spans(shots, rate)
+    for i, (shot, (first, length)) in enumerate(zip(shots, spans, strict=True)):
+        start = otio.opentime.RationalTime(first, rate)
+        used = otio.opentime.TimeRange(start, otio.opentime.RationalTime(length, rate))
+        media = otio.opentime.TimeRange(zero, frames(shot.trim_in + shot.seconds))
         name = shot.id if shot.take == 1 else f"{shot.id}#{shot.take}"
         url = urls[(shot.id, shot.take)]
         meta = _metadata(shot)
-        clip = _clip(otio, name, url, whole, meta)
+        clip = _clip(otio, name, url, used, meta, media)
         clip.markers.append(
             otio.schema.Marker(
                 name=name,
-                marked_range=otio.opentime.TimeRange(zero, zero),
+                marked_range=otio.opentime.TimeRange(start, zero),
                 color=otio.schema.MarkerColor.GREEN,
                 comment=f"{shot.prompt} ({shot.provider}, take {shot.take})",
                 metadata={"storyboard": {k: meta[k] for k in ("shot", "prompt", "provider", "take")}},
             )
         )
+        into = _transition(otio, shot, rate) if i > 0 else None
+        if into is not None:
+            video.append(into)
         video.append(clip)
         if shot.sound:
-            sound.append(_clip(otio, name, url, whole, meta))
+            if into is not None and shots[i - 1].sound:  # the sound crossfades too (acrossfade)
+                sound.append(_transition(otio, shot, rate))
+            sound.append(_clip(otio, name, url, used, meta, media))
         else:
-            sound.append(otio.schema.Gap(source_range=whole))
+            sound.append(otio.schema.Gap(source_range=otio.opentime.TimeRange(zero, used.duration)))
     tracks = [video, sound]
     for source in audio:
         track = otio.schema.Track(name=source.name, kind=otio.schema.TrackKind.Audio)
@@ -126,11 +137,39 @@ def build_timeline(
     return timeline
 
 
-def _clip(otio: Any, name: str, url: str, whole: Any, meta: dict[str, Any]) -> Any:
+def _spans(shots: Sequence[FilmShot], rate: float) -> list[tuple[int, int]]:
+    """Each clip's first frame in its media and its frames on the track: a transition into a shot
+    overlaps the end of the one before and its own start (ffmpeg's xfade), and OTIO draws it
+    centred on the cut over the clips' handles, so each side gives up half of the overlap."""
+    spans = [[round(s.trim_in * rate), round(s.seconds * rate)] for s in shots]
+    for i in range(1, len(shots)):
+        overlap = round(shots[i].transition_seconds * rate) if shots[i].transition else 0
+        before, after = overlap // 2, overlap - overlap // 2
+        spans[i - 1][1] -= before
+        spans[i][0] += after
+        spans[i][1] -= after
+    return [(first, length) for first, length in spans]
+
+
+def _transition(otio: Any, shot: FilmShot, rate: float) -> Any:
+    """The OTIO transition into ``shot`` (None: a cut), its offsets the halves :func:`_spans` gave up."""
+    overlap = round(shot.transition_seconds * rate) if shot.transition else 0
+    if overlap <= 0:
+        return None
+    return otio.schema.Transition(
+        name=shot.transition,
+        transition_type=otio.schema.TransitionTypes.SMPTE_Dissolve,
+        in_offset=otio.opentime.RationalTime(overlap // 2, rate),
+        out_offset=otio.opentime.RationalTime(overlap - overlap // 2, rate),
+        metadata={"storyboard": {"type": shot.transition, "seconds": shot.transition_seconds}},
+    )
+
+
+def _clip(otio: Any, name: str, url: str, used: Any, meta: dict[str, Any], media: Any = None) -> Any:
     clip = otio.schema.Clip(
         name=name,
-        media_reference=otio.schema.ExternalReference(target_url=url, available_range=whole),
-        source_range=whole,
+        media_reference=otio.schema.ExternalReference(target_url=url, available_range=media or used),
+        source_range=used,
     )
     clip.metadata["storyboard"] = dict(meta)
     return clip
