@@ -26,7 +26,6 @@ import os
 import re
 import shutil
 import stat
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import RenderError
 from . import editors
+from .files import temp_beside
 from .timeline import AudioSource, FilmShot, build_timeline, editorial_rate, timeline_json, write_text
 
 if TYPE_CHECKING:
@@ -222,7 +222,8 @@ def _identity(st: os.stat_result) -> tuple[int, int]:
 
 def _place(source: Path, target: Path) -> None:
     """``target`` becomes a hard link to ``source`` (or a copy where links cannot cross), atomically."""
-    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+    tmp = temp_beside(target)  # the build's own name for it: what a killed build left is swept
+    tmp.unlink()  # a link needs a name that is free; the unique one just made is
     try:
         try:
             os.link(source, tmp)
