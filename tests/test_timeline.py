@@ -213,6 +213,12 @@ def test_fcp7_and_fcpx_at_32_fps_are_a_warning_naming_the_smpte_rates_and_the_ot
     assert load_timeline(film.with_suffix(".otio")).tracks[0][0].name == "open"
 
 
+def test_an_unknown_timeline_format_is_a_usage_error(built) -> None:
+    project, path = built
+    result = project.cli("build", str(path), "--timeline", "avid")
+    assert result.exit_code == 2 and "fcp7" in result.output  # click names the formats there are
+
+
 def test_kdenlive_and_otioz_from_the_build_at_32_fps(built) -> None:
     project, path = built
     film = project.root / "out" / "storyboard.mp4"
