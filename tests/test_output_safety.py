@@ -125,4 +125,10 @@ def test_a_safe_custom_output_builds_with_its_sidecars_beside_it(project: Projec
     result = project.cli("build", str(path))
     assert result.exit_code == 0, result.output
     films = project.root / "films"
-    assert sorted(p.name for p in films.iterdir()) == ["launch.html", "launch.mp4", "launch.otio", "launch.thumbs"]
+    assert sorted(p.name for p in films.iterdir()) == [
+        "launch",
+        "launch.html",
+        "launch.mp4",
+        "launch.otio",
+        "launch.thumbs",
+    ]

@@ -61,8 +61,8 @@ def test_the_timeline_is_the_cut(reviewed: tuple[Project, str]) -> None:
     film = probe_clip(project.root / "out" / "film.mp4").seconds
     assert abs(timeline.duration().to_seconds() - film) < 1 / 32 * len(clips)
     for clip in clips:
-        target = Path(clip.media_reference.target_url.removeprefix("file://"))
-        assert target.is_file() and target.parent.parent.name == "clips"  # the clip in the store
+        target = path.parent / clip.media_reference.target_url  # relative to the timeline, named by the shot
+        assert target.is_file() and target == project.root / "out" / "film" / "media" / f"{clip.name}.mp4"
         assert abs(probe_clip(target).seconds - clip.duration().to_seconds()) < 1 / 32
     assert clips[0].metadata["storyboard"]["prompt"] == "Latte art, <b>close-up</b> & steam."
     assert clips[0].metadata["storyboard"]["provider"] == "local"

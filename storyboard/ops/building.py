@@ -160,6 +160,7 @@ def build(
     resubmit: bool = False,
     environ: Mapping[str, str] | None = None,
     replace: Collection[str] = (),
+    timelines: Collection[str] = (),
 ) -> BuildResult:
     """``abuild`` in a fresh event loop (a caller inside a running loop awaits ``abuild``)."""
     from ..store import STORE_DIR, Store
@@ -188,6 +189,7 @@ def build(
                 resubmit=resubmit,
                 environ=environ,
                 replace=replace,
+                timelines=timelines,
             )
         finally:
             _RUNNING.discard(task)
@@ -229,6 +231,7 @@ async def abuild(
     resubmit: bool = False,
     environ: Mapping[str, str] | None = None,
     replace: Collection[str] = (),
+    timelines: Collection[str] = (),
 ) -> BuildResult:
     """Generate what the plan says, in dependency order, then cut each film and write its sidecars.
 
@@ -237,7 +240,8 @@ async def abuild(
     every film); ``available`` replaces the provider clients; ``resubmit`` forgets the
     journalled jobs of the selected shots (a submit that got no answer, a result that can no
     longer be fetched) so they are sent anew; ``replace`` takes made anew although cached
-    (``select(..., "--replace")``; a given ``plan`` already says which).
+    (``select(..., "--replace")``; a given ``plan`` already says which); ``timelines`` editors'
+    formats written beside each film's ``.otio`` besides ``settings.timeline`` (fcp7, fcpx, kdenlive, otioz).
 
     The films run side by side within one ``jobs`` and each provider's limit; a take two
     deliverables share is made by the first film's run while the other waits for it (the
@@ -277,7 +281,9 @@ async def abuild(
                 tell = _labelled(tell, film_plan.deliverable)
             runner = Runner(film_plan, store, clients, jobs=jobs, selection=selection, report=tell, pool=pool)
             result = await runner.run()
-            return FilmBuild(film_plan, result, await cut(film_plan.compiled, film_plan, store, result, siblings))
+            return FilmBuild(
+                film_plan, result, await cut(film_plan.compiled, film_plan, store, result, siblings, list(timelines))
+            )
 
         try:
             # every film finishes (or is cancelled) before the first failure is raised

@@ -1,8 +1,10 @@
 """The last steps of a build: the clips of the cut become the film, and its sidecars.
 
 The film is cut again only when its clips or its size changed or the file was touched
-since (a record in the store says what was cut last); the timeline (.otio) and the review
-page (.html) are written beside it whenever it is cut, and whenever one of them is missing.
+since (a record in the store says what was cut last); the timeline (.otio, with its media and
+the editors' formats) and the review page (.html) are written beside it whenever it is cut,
+whenever one of them is missing, and whenever what they show changed (a shot renamed, a take
+picked, a prompt edited, the project moved).
 The ffmpeg work runs in a thread, so a caller's event loop keeps turning while a film is cut;
 the store is read and written on the loop's own thread (its SQLite connection lives there).
 """
@@ -18,6 +20,8 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ..compile import Compiled
+    from ..cut.handoff import Handoff
+    from ..cut.timeline import AudioSource, FilmShot
     from ..media.probe import ClipInfo
     from ..plan import Plan, PlannedShot
     from ..run import RunResult
@@ -33,6 +37,7 @@ class Film:
     missing: list[str] = field(default_factory=list)  # shots of the cut that have no clip
     timeline: Path | None = None
     review: Path | None = None
+    warnings: list[str] = field(default_factory=list)  # why a requested editor's timeline was not written
 
 
 def film_path(compiled: Compiled) -> Path:
@@ -46,14 +51,24 @@ def film_path(compiled: Compiled) -> Path:
 
 
 async def cut(
-    compiled: Compiled, plan: Plan, store: Store, result: RunResult, films: Sequence[tuple[str, Path]] = ()
+    compiled: Compiled,
+    plan: Plan,
+    store: Store,
+    result: RunResult,
+    films: Sequence[tuple[str, Path]] = (),
+    timelines: Sequence[str] = (),
 ) -> Film:
     """Cut the film of a finished run (unless it is up to date) and write its sidecars.
 
-    ``films``: every deliverable's (name, film) when the file has several, for the review page."""
+    ``films``: every deliverable's (name, film) when the file has several, for the review page;
+    ``timelines``: editors' formats beside ``settings.timeline`` (``--timeline``)."""
     from ..compile.output import REVIEW, TIMELINE
     from ..compile.request import frame_size
     from ..cut import cut_film, film_sequence
+    from ..cut.handoff import complete as handoff_complete
+    from ..cut.handoff import digest as handoff_digest
+    from ..cut.handoff import rerecord
+    from ..cut.handoff import warnings as handoff_warnings
     from ..load.model import DEFAULTS
     from ..plan.keys import take_identity
 
@@ -78,39 +93,62 @@ async def cut(
     record = f"film:{plan.storyboard}"
     row = store.db.execute("SELECT value FROM meta WHERE name = ?", (record,)).fetchone()
     timeline, review = output.with_suffix(TIMELINE), output.with_suffix(REVIEW)
-    # the page shows every take of a shot that has several: one built since (say --only pour#3) rewrites it
-    takes_record, takes_state = f"review:{plan.storyboard}", _takes_state(plan, result, sequence, films, compiled)
+    shots, title = _film_shots(compiled, plan, result, sequence, clips, infos), _title(compiled)
+    handoff = _handoff_of(compiled, shots, timelines)
+    said = handoff_warnings(handoff.formats, handoff.rate)
+    # the page shows every take of a shot that has several: one built since (say --only pour#3) rewrites it;
+    # the timeline shows shot names, takes, prompts and where the media are: any change of those rewrites both
+    shown = handoff_digest(shots, output, title, handoff.rate, handoff.audio, handoff.formats)
+    takes_record = f"review:{plan.storyboard}"
+    takes_state = _takes_state(plan, result, sequence, films, compiled, shown)
     seen = store.db.execute("SELECT value FROM meta WHERE name = ?", (takes_record,)).fetchone()
     if output.is_file() and row is not None and row[0] == f"{film_key}:{_stamp(output)}":
-        if not (timeline.is_file() and review.is_file()) or (seen is not None and seen[0]) != takes_state:
-            await asyncio.to_thread(_sidecars, compiled, plan, result, sequence, clips, infos, output, films)
+        whole = review.is_file() and handoff_complete(output, shots, handoff.formats, handoff.rate)
+        if not whole or (seen is not None and seen[0]) != takes_state:
+            made_handoff = await asyncio.to_thread(_sidecars, compiled, shots, title, output, films, handoff)
+            rerecord(store, shots, made_handoff.touched)
             store.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (takes_record, takes_state))
-        return Film(output, "up to date", [], timeline, review)
+        return Film(output, "up to date", [], timeline, review, said)
     await _verify(store, plan, sequence, clips, records)
     made = await asyncio.to_thread(
         cut_film, [clips[sid] for sid in sequence], output, size, [infos[sid] for sid in sequence]
     )
     store.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (record, f"{film_key}:{_stamp(output)}"))
-    await asyncio.to_thread(_sidecars, compiled, plan, result, sequence, clips, infos, output, films)
+    made_handoff = await asyncio.to_thread(_sidecars, compiled, shots, title, output, films, handoff)
+    rerecord(store, shots, made_handoff.touched)
     store.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (takes_record, takes_state))
-    return Film(made.film, made.method, [], timeline, review)
+    return Film(made.film, made.method, [], timeline, review, said)
 
 
-def _sidecars(
+@dataclass(frozen=True)
+class _HandoffSpec:
+    """What the editor's handoff of a film is made with: its rate, soundtrack sources and formats."""
+
+    rate: float
+    audio: list[AudioSource]
+    formats: list[str]
+
+
+def _handoff_of(compiled: Compiled, shots: list[FilmShot], timelines: Sequence[str]) -> _HandoffSpec:
+    from ..cut.editors import requested
+    from ..cut.handoff import audio_sources
+
+    settings = compiled.effective.settings
+    rate = float(getattr(settings, "fps", None) or 32)  # the model's `fps` once it has it
+    audio = audio_sources(compiled, sum(s.seconds for s in shots))
+    return _HandoffSpec(rate, audio, requested(settings, list(timelines)))
+
+
+def _film_shots(
     compiled: Compiled,
     plan: Plan,
     result: RunResult,
     sequence: list[str],
     clips: dict[str, Path],
     infos: dict[str, ClipInfo],
-    film: Path,
-    films: Sequence[tuple[str, Path]],
-) -> None:
-    """The timeline and the review page, written beside the film."""
-    from ..compile.output import REVIEW, TIMELINE
-    from ..cut.review import write_review
-    from ..cut.review_dag import Dag
-    from ..cut.timeline import FilmShot, TakeClip, write_timeline
+) -> list[FilmShot]:
+    """The cut's shots as the timeline and the review page show them."""
+    from ..cut.timeline import FilmShot, TakeClip
 
     shots: list[FilmShot] = []
     start = 0.0
@@ -122,18 +160,42 @@ def _sidecars(
         shots.append(
             FilmShot(sid, clips[sid], start, info.seconds, info.fps, request.prompt, planned.provider, planned.key,
                      planned.list_price, result.shots[planned.label].status, planned.take,
-                     tuple(TakeClip(p.take, _take_clip(result, p.label)) for p in _takes(plan, sid)))
+                     tuple(TakeClip(p.take, _take_clip(result, p.label)) for p in _takes(plan, sid)),
+                     sound=info.audio_codec is not None)
         )  # fmt: skip
         start += info.seconds
+    return shots
+
+
+def _title(compiled: Compiled) -> str:
     board = compiled.loaded.storyboard
     title = (board.title if board is not None else None) or compiled.loaded.source.path.stem
     if compiled.deliverable is not None:
         title = f"{title} ({compiled.deliverable})"
-    write_timeline(shots, film.with_suffix(TIMELINE), title)
+    return title
+
+
+def _sidecars(
+    compiled: Compiled,
+    shots: list[FilmShot],
+    title: str,
+    film: Path,
+    films: Sequence[tuple[str, Path]],
+    spec: _HandoffSpec,
+) -> Handoff:
+    """The timeline with its media and editors' formats, and the review page, written beside the film."""
+    from ..compile.output import REVIEW
+    from ..cut.handoff import write_handoff
+    from ..cut.review import write_review
+
+    made = write_handoff(shots, film, title, rate=spec.rate, audio=spec.audio, formats=spec.formats)
+    from ..cut.review_dag import Dag
+
     # the page also draws the DAG, and shows the cut's cards, transitions, soundtrack and captions when it has them
     write_review(shots, film, film.with_suffix(REVIEW), title, compiled.loaded.source.path.name, films,
                  size=_size(compiled), dag=Dag.of(compiled.graph), entries=getattr(compiled, "entries", None),
                  soundtrack=getattr(compiled, "soundtrack", None), captions=getattr(compiled, "captions", None))  # fmt: skip
+    return made
 
 
 def _size(compiled: Compiled) -> tuple[int, int]:
@@ -157,13 +219,18 @@ def _take_clip(result: RunResult, label: str) -> Path | None:
 
 
 def _takes_state(
-    plan: Plan, result: RunResult, sequence: list[str], films: Sequence[tuple[str, Path]], compiled: Compiled
+    plan: Plan,
+    result: RunResult,
+    sequence: list[str],
+    films: Sequence[tuple[str, Path]],
+    compiled: Compiled,
+    shown: str = "",
 ) -> str:
     """Which takes of the cut's shots have a clip, and where, the films beside this one, the shots' names
-    and the DAG: what the page shows besides the film."""
+    and the DAG, and (``shown``) the timeline's digest: what the page and the timeline show besides the film."""
     rows = [(p.label, str(_take_clip(result, p.label))) for sid in dict.fromkeys(sequence) for p in _takes(plan, sid)]
     dag = [(sid, [(e.parent, e.kind) for e in shot.edges]) for sid, shot in compiled.shots.items()]
-    return hashlib.sha256(repr((rows, [(n, str(f)) for n, f in films], sequence, dag)).encode()).hexdigest()
+    return hashlib.sha256(repr((rows, [(n, str(f)) for n, f in films], sequence, dag, shown)).encode()).hexdigest()
 
 
 async def _verify(

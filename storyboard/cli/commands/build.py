@@ -27,6 +27,13 @@ from ..render import print_diagnostics, summary
 @click.option(
     "--replace", multiple=True, metavar="SEL", help="Generate anew although cached: shot (its picked take), shot#k."
 )
+@click.option(
+    "--timeline",
+    "timelines",
+    multiple=True,
+    type=click.Choice(["otio", "fcp7", "fcpx", "kdenlive", "otioz"]),
+    help="Also write the timeline for an editor (repeatable): fcp7 (Premiere), fcpx, kdenlive, otioz.",
+)
 @deliverable_option
 def command(
     file: str,
@@ -39,6 +46,7 @@ def command(
     resubmit: bool,
     replace: tuple[str, ...],
     deliverables: tuple[str, ...],
+    timelines: tuple[str, ...],
 ) -> None:
     """Run the plan: generate what changed, in dependency order, then cut the film."""
     from ... import ops
@@ -86,7 +94,13 @@ def command(
     costs = {_label(p.deliverable if named else None, s.label): s.cost for p in plans.films for s in p.shots}
     with BuildProgress(list(costs), costs) as progress:
         result = ops.build(
-            project, jobs=jobs, selection=prepared.selection, report=progress, plan=plans, resubmit=resubmit
+            project,
+            jobs=jobs,
+            selection=prepared.selection,
+            report=progress,
+            plan=plans,
+            resubmit=resubmit,
+            timelines=timelines,
         )
     outcomes = [(_label(f.deliverable, sid), r) for f in result.films for sid, r in f.run.shots.items()]
     failed = [(sid, r) for sid, r in outcomes if r.status in ("failed", "skipped")]
@@ -100,6 +114,8 @@ def command(
         if film.film.path is not None:
             click.echo(f"{name}film: {film.film.path} ({film.film.method})")
             click.echo(f"{name}timeline: {film.film.timeline}  review: {film.film.review}", err=True)
+            for warning in film.film.warnings:
+                click.echo(f"storyboard build: warning: {name}{warning}", err=True)
         elif film.film.missing:
             click.echo(
                 f"{name}film not cut: no clip for {', '.join(film.film.missing)} ({ops.film_path(film.plan.compiled)})",
