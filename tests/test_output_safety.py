@@ -132,3 +132,23 @@ def test_a_safe_custom_output_builds_with_its_sidecars_beside_it(project: Projec
         "launch.otio",
         "launch.thumbs",
     ]
+
+
+def test_the_default_output_is_checked_too_it_never_overwrites_an_input(project: Project) -> None:
+    """Without `output:`, out/<stem>.mp4 and its sidecars must still miss every input (a captions file
+    named like the film's .srt sidecar) and every non-file (a folder where the review page goes)."""
+    (project.root / "out").mkdir()
+    (project.root / "out" / "storyboard.srt").write_text("1\n00:00:00,500 --> 00:00:01,000\nHi\n")
+    diags = project.diagnostics("""
+        version: 1
+        captions: {file: out/storyboard.srt}
+        shots: [{id: a, prompt: x}]
+    """)
+    (error,) = [d for d in diags if d.code == "O003"]
+    assert "default output" in error.message and "out/storyboard.srt" in error.message
+    assert (error.location.line, error.location.column) == (1, 1)
+    (project.root / "out" / "storyboard.srt").unlink()
+    (project.root / "out" / "storyboard.html").mkdir()
+    diags = project.diagnostics("version: 1\nsettings: {duration: 3}\nshots: [{id: a, prompt: x}]\n")
+    (error,) = [d for d in diags if d.code == "O005"]
+    assert "a folder" in error.message and error.location.line == 2

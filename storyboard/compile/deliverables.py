@@ -137,7 +137,7 @@ def check_paths(loaded: Loaded, films: list[Layer]) -> None:
             where = Where(loaded.source, layer.redirect(("settings", "output")), key=layer.overrides.output is None)
             loaded.diagnostics.add(
                 "D002",
-                f"deliverables `{clash}` and `{layer.name}` both write `{layer.output}` (or its .otio, .html, .thumbs)",
+                f"deliverables `{clash}` and `{layer.name}` both write `{layer.output}` (or one of its sidecars)",
                 where,
                 help=f"give `{layer.name}` an `output:` of its own, e.g. `out/{_fixed(layer.name)}.mp4`",
             )

@@ -17,7 +17,9 @@ from .media import looks_absolute
 
 FILM_SUFFIXES = (".mp4", ".m4v")  # the cut writes an MP4 container whatever the name says
 TIMELINE, REVIEW, THUMBS = ".otio", ".html", ".thumbs"  # the film's sidecars, by suffix: one name for each
-SIDECARS = (TIMELINE, REVIEW, THUMBS)
+EDITORS = (".xml", ".fcpxml", ".kdenlive", ".otioz")  # the timelines for editors (settings.timeline)
+CAPTIONS = ".srt"  # the captions' sidecar
+SIDECARS = (TIMELINE, REVIEW, THUMBS, *EDITORS, CAPTIONS)
 
 
 def film_output(root: Path, stem: str, output: str | None) -> Path:
@@ -26,17 +28,27 @@ def film_output(root: Path, stem: str, output: str | None) -> Path:
 
 
 def outputs_of(film: Path) -> list[Path]:
-    """The film and every sidecar a build writes beside it."""
-    return [film, *(film.with_suffix(suffix) for suffix in SIDECARS)]
+    """The film and every sidecar a build writes beside it: files, the thumbnails' folder, and the folder
+    of the timeline's media (``out/<stem>/``)."""
+    return [film, *(film.with_suffix(suffix) for suffix in SIDECARS), film.with_suffix("")]
+
+
+def folders_of(film: Path) -> set[Path]:
+    """The outputs that are folders: a build writes inside them."""
+    return {film.with_suffix(THUMBS), film.with_suffix("")}
 
 
 def check_output(ctx: Context) -> None:
     """O001-O005 for ``settings.output``: inside the folder, outside the store, no input, an MP4, a file."""
     board = ctx.board
     written = board.settings.output
-    if written is None:
-        return
     where = ctx.at("settings", "output")
+    said = f"`output: {written}`"
+    if written is None:  # the default, out/<stem>.mp4: only what is already there can make it unsafe
+        written = f"out/{ctx.loaded.source.path.stem}.mp4"
+        said = f"the film's default output, `{written}`,"
+        written_settings = "settings" in ctx.loaded.storyboard.model_fields_set if ctx.loaded.storyboard else False
+        where = ctx.at("settings", key=True) if written_settings else ctx.at("version", key=True)
     root = ctx.loaded.root.resolve()
     if "\x00" in written or looks_absolute(written):
         ctx.error(
@@ -81,17 +93,17 @@ def check_output(ctx: Context) -> None:
             )
             ctx.error(
                 "O003",
-                f"`output: {written}` would overwrite {what}, `{path.relative_to(root).as_posix()}`",
+                f"{said} would overwrite {what}, `{path.relative_to(root).as_posix()}`",
                 where,
-                help="choose a film name no input or sidecar (.otio, .html, .thumbs) shares, e.g. `out/film.mp4`",
+                help="choose a film name no input or sidecar (.otio, .html, .thumbs, .srt, the editors' timelines, the media folder) shares, e.g. `out/film.mp4`",
             )
             return
     for path in outputs_of(film):
-        kind = _not_ordinary(path, directory=path.suffix == THUMBS)
+        kind = _not_ordinary(path, directory=path in folders_of(film))
         if kind is not None:
             ctx.error(
                 "O005",
-                f"`output: {written}`: `{path.relative_to(root).as_posix()}` exists and is {kind}; "
+                f"{said.rstrip(',')}: `{path.relative_to(root).as_posix()}` exists and is {kind}; "
                 "a build writes only over regular files",
                 where,
                 help="choose another name, or move what is there",
