@@ -362,3 +362,23 @@ def test_plans_of_the_board_are_unchanged_by_the_handoff(built) -> None:
     """The handoff writes outside the store: a replan after the build is all cached."""
     project, path = built
     assert {s.action for p in plans(project_of(path)).films for s in p.shots} == {"cached"}
+
+
+def test_a_storyboard_at_25_fps_asking_for_fcp7_builds_fcp7_xml_with_video_and_audio(project: Project) -> None:
+    """The file-level route: `settings.fps` and `settings.timeline` as the language has them."""
+    path = project.write("""
+        version: 1
+        settings: {resolution: 480p, duration: 3, fps: 25, timeline: [fcp7], output: out/ad.mp4}
+        shots:
+          - {id: open, prompt: The cafe., sound: true}
+          - {id: pour, prompt: Latte art.}
+    """)
+    result = project.cli("build", str(path))
+    assert result.exit_code == 0, result.output
+    tree = ET.parse(project.root / "out" / "ad.xml").getroot()
+    sequence = tree.find(".//sequence")
+    assert sequence is not None and sequence.findtext("rate/timebase") == "25"
+    assert [c.findtext("name") for c in sequence.findall("media/video/track/clipitem")] == ["open", "pour"]
+    assert sequence.findall("media/audio/track/clipitem")
+    for url in {e.text or "" for e in tree.iter("pathurl")}:
+        assert Path(url.removeprefix("file://")).is_file(), url
