@@ -107,6 +107,11 @@ class FilmFormat:
     def seconds(self, frames: int) -> float:
         return float(frames / self.fps)
 
+    def length(self, info: ClipInfo) -> float:
+        """A clip's length in the film: as it is, or as many frames of the film's rate as it becomes
+        (what a timeline of the film places each shot by)."""
+        return info.seconds if self.fits(info) else self.seconds(self.frames(info.seconds))
+
 
 def encode_args(fmt: FilmFormat) -> list[str]:
     """The output options every part of a film in ``fmt`` is encoded with (video and sound)."""
