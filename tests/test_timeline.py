@@ -188,14 +188,26 @@ def test_a_new_title_rewrites_the_timeline_of_a_film_that_stands(built) -> None:
     assert load_timeline(project.root / "out" / "storyboard.otio").name == "Handoff, recut"
 
 
-def test_a_file_where_the_media_folder_goes_is_a_clear_error(built) -> None:
+def test_a_file_where_the_media_folder_goes_is_a_located_error_at_check(built) -> None:
+    """Found before anything is built (O005, as for every sidecar), so a check that passes builds."""
     project, path = built
     shutil.rmtree(project.root / "out" / "storyboard")
     (project.root / "out" / "storyboard").write_text("not a folder")
-    with pytest.raises(RenderError) as caught:  # the CLI's main says a StoryboardError in one line, exit 1
-        build(project_of(path))
+    compiled = compile_project(load(path))
+    (error,) = [d for d in compiled.diagnostics if d.code == "O005"]
+    assert "`out/storyboard` exists and is not a folder" in error.message
+    assert (project.root / "out" / "storyboard").read_text() == "not a folder"
+
+
+def test_a_file_in_the_media_folder_the_tool_did_not_place_is_a_clear_error(media_dir: Path, tmp_path: Path) -> None:
+    film = tmp_path / "out" / "film.mp4"
+    media_folder(film).parent.mkdir(parents=True)
+    media_folder(film).write_text("in the way")  # `media` itself a file: nothing the check looks at
+    with pytest.raises(RenderError) as caught:
+        write_handoff(shots_of(media_dir), film, "T", rate=25)
     message = str(caught.value)
     assert "the timeline's media could not be placed in" in message and "move what is in the way" in message
+    assert media_folder(film).read_text() == "in the way"
 
 
 # -- the editors' formats --------------------------------------------------------------------------

@@ -282,7 +282,9 @@ async def abuild(
             runner = Runner(film_plan, store, clients, jobs=jobs, selection=selection, report=tell, pool=pool)
             result = await runner.run()
             return FilmBuild(
-                film_plan, result, await cut(film_plan.compiled, film_plan, store, result, siblings, list(timelines))
+                film_plan,
+                result,
+                await cut(film_plan.compiled, film_plan, store, result, siblings, list(timelines), report=tell),
             )
 
         try:
