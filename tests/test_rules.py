@@ -2267,6 +2267,216 @@ CASES: list[Case] = [
         """,
         col=15,
     ),
+    # C: the finished cut ------------------------------------------------------------------
+    Case(
+        "C001",
+        "transition-on-the-first-entry",
+        """
+        version: 1
+        shots: [{id: a, prompt: x}, {id: b, prompt: y}]
+        cut:
+          - {shot: a, transition: {type: fade, seconds: 0.5}}  # <-
+          - b
+        """,
+        col=15,
+    ),
+    Case(
+        "C002",
+        "transition-longer-than-the-clip-before",
+        """
+        version: 1
+        shots: [{id: a, prompt: x, duration: 3}, {id: b, prompt: y}]
+        cut:
+          - a
+          - {shot: b, transition: {type: fade, seconds: 4}}  # <-
+        """,
+        col=49,
+        message="`a` before it is only 3 s",
+        help="at most 3 s",
+    ),
+    Case(
+        "C002",
+        "transitions-in-and-out-overlap",
+        """
+        version: 1
+        shots: [{id: a, prompt: x}, {id: b, prompt: y, duration: 3}, {id: c, prompt: z}]
+        cut:
+          - a
+          - {shot: b, transition: {type: fade, seconds: 2}}
+          - {shot: c, transition: {type: dissolve, seconds: 2}}  # <-
+        """,
+        col=53,
+        message="its own transition in takes 2 s",
+    ),
+    Case(
+        "C003",
+        "unknown-transition",
+        """
+        version: 1
+        shots: [{id: a, prompt: x}, {id: b, prompt: y}]
+        cut:
+          - a
+          - {shot: b, transition: {type: wipelft}}  # <-
+        """,
+        col=34,
+        help="wipeleft",
+    ),
+    Case(
+        "C004",
+        "trim-past-the-clip",
+        """
+        version: 1
+        shots: [{id: a, prompt: x}]
+        cut:
+          - {shot: a, trim: [1, 9]}  # <-
+        """,
+        col=25,
+        message="after its clip's end (5 s)",
+    ),
+    Case(
+        "C004",
+        "trim-in-after-out",
+        """
+        version: 1
+        shots: [{id: a, prompt: x}]
+        cut:
+          - {shot: a, trim: [3, 2]}  # <-
+        """,
+        col=21,
+        message="0 <= in < out",
+    ),
+    Case(
+        "C005",
+        "blank-card",
+        """
+        version: 1
+        shots: [{id: a, prompt: x}]
+        cut:
+          - a
+          - {card: {seconds: 2}, id: end}  # <-
+        """,
+        col=12,
+    ),
+    Case(
+        "C006",
+        "card-id-is-a-shot",
+        """
+        version: 1
+        shots: [{id: a, prompt: x}]
+        cut:
+          - a
+          - {card: {text: The End}, id: a}  # <-
+        """,
+        col=33,
+        message="a shot",
+    ),
+    Case(
+        "C007",
+        "card-id",
+        """
+        version: 1
+        shots: [{id: a, prompt: x}]
+        cut:
+          - a
+          - {card: {text: The End}, id: End Card}  # <-
+        """,
+        col=33,
+        help="end-card",
+    ),
+    Case(
+        "C008",
+        "sound-after-the-end",
+        """
+        version: 1
+        shots: [{id: a, prompt: x}]
+        soundtrack:
+          - {file: refs/jingle.wav, at: 30}  # <-
+        """,
+        col=33,
+        message="the film is 5 s long",
+    ),
+    Case(
+        "C009",
+        "captions-timing-line",
+        """
+        version: 1
+        shots: [{id: a, prompt: x}]
+        captions: {file: refs/film.srt}  # <-
+        """,
+        col=18,
+        message="line 5",
+        files=(("refs/film.srt", b"1\n00:00:00,500 --> 00:00:02,000\nHello\n\n00:00:03 --> 00:00:04\nBye\n"),),
+    ),
+    Case(
+        "C010",
+        "loudness-positive",
+        """
+        version: 1
+        settings:
+          loudness: 3  # <-
+        shots: [{id: a, prompt: x}]
+        """,
+        col=13,
+    ),
+    Case(
+        "C011",
+        "soundtrack-url",
+        """
+        version: 1
+        shots: [{id: a, prompt: x}]
+        soundtrack:
+          - {file: "https://example.com/music.mp3"}  # <-
+        """,
+        col=12,
+    ),
+    Case(
+        "C012",
+        "duck-raises",
+        """
+        version: 1
+        shots: [{id: a, prompt: x, sound: true}]
+        soundtrack:
+          - {file: refs/jingle.wav, volume: -12, duck: 6}  # <-
+        """,
+        col=48,
+    ),
+    Case(
+        "C013",
+        "fcp7-at-32-fps",
+        """
+        version: 1
+        settings:
+          timeline: [otio, fcp7]  # <-
+        shots: [{id: a, prompt: x}]
+        """,
+        col=13,
+        help="23.976, 24, 25, 29.97 or 30",
+    ),
+    Case(
+        "C014",
+        "card-of-no-length",
+        """
+        version: 1
+        shots: [{id: a, prompt: x}]
+        cut:
+          - a
+          - {card: {text: The End, seconds: 0}, id: end}  # <-
+        """,
+        col=37,
+    ),
+    Case(
+        "C015",
+        "card-colour-by-name",
+        """
+        version: 1
+        shots: [{id: a, prompt: x}]
+        cut:
+          - a
+          - {card: {text: The End, background: red}, id: end}  # <-
+        """,
+        col=40,
+        help="#1b1b1b",
+    ),
     Case(
         "I004",
         "billed-seconds",

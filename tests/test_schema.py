@@ -27,9 +27,26 @@ def test_schema_describes_the_language():
         "deliverables",
         "shots",
         "cut",
+        "soundtrack",
+        "captions",
     }
     assert set(schema["required"]) == {"version", "shots"}
     shot = schema["$defs"]["Shot"]
     assert {"id", "prompt"} <= set(shot["required"])
     assert shot["additionalProperties"] is False
     assert shot["properties"]["id"]["pattern"] == "^[a-z0-9][a-z0-9_-]*$"
+
+
+def test_schema_describes_the_finished_cut():
+    schema = json_schema()
+    settings = schema["$defs"]["Settings"]["properties"]
+    assert {"fps", "loudness", "timeline"} <= set(settings)
+    assert settings["fps"]["anyOf"][0]["enum"] == [32, 23.976, 24, 25, 29.97, 30]
+    assert {"fps", "loudness", "timeline"} <= set(schema["$defs"]["Deliverable"]["properties"])  # inherited
+    entry = schema["properties"]["cut"]["anyOf"][0]["items"]["oneOf"]
+    assert entry[0] == {"type": "string"} and {e.get("$ref") for e in entry[1:]} == {
+        "#/$defs/CutShot",
+        "#/$defs/CutCard",
+    }
+    types = schema["$defs"]["Transition"]["properties"]["type"]["enum"]
+    assert {"fade", "dissolve", "wipeleft", "revealdown", "crossfade"} <= set(types) and "custom" not in types

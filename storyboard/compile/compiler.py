@@ -21,14 +21,16 @@ from ..load.model import DEFAULTS
 from . import deliverables
 from .characters import check_assets, check_characters
 from .context import SETTING_KEYS, Context, Where
+from .cutlist import check_cut, film_rate
 from .dag import link, order_and_cycles
-from .film import check_cut, check_unused
+from .film import check_unused
 from .media import MediaResolver
 from .names import check_names
 from .output import check_output, film_output
 from .prompt import TAG
 from .result import Compiled, CompiledShot, Edge, EdgeKind, Project
 from .shot import compile_shot
+from .soundtrack import check_captions, check_loudness, check_soundtrack
 
 __all__ = [
     "SETTING_KEYS",
@@ -93,7 +95,7 @@ def compile_project(
 
 
 def run(ctx: Context) -> Compiled:
-    """The passes in their order: names, the declared cast, the graph, each shot, then the film.
+    """The passes in their order: names, the declared cast, the graph, each shot, then the cut and its sound.
 
     Shots compile in dependency order (parents first, then the shots caught in cycles in
     file order), and a mistake in `settings` is reported once all shots have met it.
@@ -112,7 +114,13 @@ def run(ctx: Context) -> Compiled:
             compile_shot(ctx, ctx.by_id[sid])
     ctx.report_settings_errors()
     used_by_others = {p for ps in parents.values() for p in ps}
-    cut = check_cut(ctx)
+    entries = check_cut(ctx)
+    cut = [e.id for e in entries if e.kind == "shot"]
+    film_seconds = entries[-1].end if entries else 0.0
+    soundtrack = check_soundtrack(ctx, film_seconds)
+    captions = check_captions(ctx)
+    loudness = check_loudness(ctx)
+    fps, timelines = film_rate(ctx)
     for sid in unneeded:  # a deliverable builds only what its film shows, and what that is built on
         del ctx.shots[sid]
     order = [sid for sid in order if sid not in unneeded]
@@ -120,4 +128,7 @@ def run(ctx: Context) -> Compiled:
     check_output(ctx)
     provider = ctx.overrides.get("provider") or ctx.board.settings.provider or DEFAULTS["provider"]
     output = film_output(ctx.loaded.root, ctx.loaded.source.path.stem, ctx.board.settings.output)
-    return Compiled(ctx.loaded, ctx.shots, order, cut, str(provider), ctx.diag, ctx.board, output)
+    compiled = Compiled(ctx.loaded, ctx.shots, order, cut, str(provider), ctx.diag, ctx.board, output)
+    compiled.entries, compiled.soundtrack, compiled.captions = entries, soundtrack, captions
+    compiled.fps, compiled.loudness, compiled.timelines = fps, loudness, timelines
+    return compiled

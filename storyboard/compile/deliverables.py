@@ -17,7 +17,7 @@ from pathlib import PurePosixPath
 from ..diagnostics import Diagnostic, Diagnostics, place_of
 from ..errors import SelectionError
 from ..load import Loaded
-from ..load.model import MAX_NAME_LENGTH, SHOT_ID_PATTERN, Deliverable, Settings, Storyboard
+from ..load.model import MAX_NAME_LENGTH, SHOT_ID_PATTERN, Deliverable, Settings, Storyboard, entry_shot
 from ..load.validate import suggest
 from .context import Context, Where
 from .output import outputs_of
@@ -152,7 +152,7 @@ def unneeded(ctx: Context, parents: dict[str, list[str]]) -> set[str]:
     if ctx.layer is None or ctx.board.cut is None:
         return set()
     wanted: set[str] = set()
-    todo = [sid for sid in ctx.board.cut if sid in parents]
+    todo = [sid for e in ctx.board.cut if (sid := entry_shot(e)) is not None and sid in parents]
     while todo:
         sid = todo.pop()
         if sid not in wanted:

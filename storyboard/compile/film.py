@@ -1,39 +1,12 @@
-"""The film pass: the cut, and what is declared or generated but never shown.
+"""The film pass: what is declared or generated but never shown.
 
 It runs last: whether a character, an asset or a shot is used is known only once
-every shot has been compiled.
+every shot has been compiled and the cut read (:mod:`.cutlist`).
 """
 
 from __future__ import annotations
 
-from ..load.validate import suggest
 from .context import Context
-
-
-def check_cut(ctx: Context) -> list[str]:
-    """The shots of the film in order: `cut:` if given (R002 for a name that is no shot), else file order."""
-    if ctx.board.cut is None:
-        return [s.id for s in ctx.board.shots if s.id in ctx.shots]
-    if not ctx.board.cut:
-        ctx.error(
-            "O006",
-            "`cut` is empty: the build would render its shots and write no film",
-            ctx.at("cut"),
-            help="list the shots of the film in order, or remove `cut:` to cut every shot in file order",
-        )
-    cut: list[str] = []
-    for i, sid in enumerate(ctx.board.cut):
-        if sid in ctx.shots:
-            cut.append(sid)
-        elif sid not in ctx.loaded.broken_names:
-            guess = suggest(sid, ctx.shots)
-            ctx.error(
-                "R002",
-                f"the cut names `{sid}`, which is no shot",
-                ctx.at("cut", i),
-                help=f"did you mean `{guess}`?" if guess else "list shot ids",
-            )
-    return cut
 
 
 def check_unused(ctx: Context, used_by_others: set[str], cut: list[str]) -> None:

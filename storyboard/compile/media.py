@@ -19,14 +19,16 @@ from urllib.parse import urlparse
 from ..media.probe import MAX_SIDE, MediaInfo, Unfit, probe_input, probe_media
 from .request import MediaRef
 
-Kind = Literal["image", "video", "audio"]
+Kind = Literal["image", "video", "audio", "subtitle"]
 IMAGE_EXT = frozenset({".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp"})
 VIDEO_EXT = frozenset({".mp4", ".mov", ".webm", ".mkv", ".m4v"})
 AUDIO_EXT = frozenset({".mp3", ".wav", ".m4a", ".aac", ".ogg", ".flac", ".opus"})
+SUBTITLE_EXT = frozenset({".srt", ".vtt"})  # captions: text, parsed by the compiler (compile/captions.py)
 _BY_EXT: dict[str, Kind] = {
     **{e: "image" for e in IMAGE_EXT},
     **{e: "video" for e in VIDEO_EXT},
     **{e: "audio" for e in AUDIO_EXT},
+    **{e: "subtitle" for e in SUBTITLE_EXT},
 }
 
 
@@ -148,7 +150,7 @@ class MediaResolver:
                 if near
                 else "check the path; it is relative to the storyboard file",
             )
-        if kind is not None:
+        if kind is not None and kind != "subtitle":
             found = probe_input(full, kind)
             if isinstance(found, Unfit):
                 return _refused(kind, *_unfit(value, kind, found))

@@ -7,6 +7,7 @@ apart from the passes and import nothing of them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
     from ..load.model import Storyboard
 
 EdgeKind = Literal["extends", "continues", "motion"]
+EntryKind = Literal["shot", "card"]
+NTSC = {23.976: Fraction(24000, 1001), 29.97: Fraction(30000, 1001)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +58,76 @@ class CompiledShot:
         return str(self.settings["provider"])
 
 
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """Into an entry from the one before it: an ffmpeg xfade name (aliases resolved) over ``seconds`` of overlap."""
+
+    type: str
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class CardSpec:
+    """A card as the cut renders it: its words, its image (absolute), its length and colour (``#rrggbb``)."""
+
+    text: str | None
+    image: Path | None
+    seconds: float
+    background: str
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One entry of the film, in order: a shot's clip (trimmed or whole) or a card.
+
+    ``seconds`` is its time on screen before overlaps (the trim's length, the clip's compiled
+    seconds, or the card's); ``start`` is where it begins in the film: the previous entry's
+    end less this entry's transition. The film ends at the last entry's ``start + seconds``."""
+
+    kind: EntryKind
+    id: str  # the shot id, or the card's id
+    seconds: float
+    start: float
+    transition: Transition | None = None  # into this entry; never on the first
+    trim: tuple[float, float] | None = None  # (in, out) seconds in the shot's clip
+    card: CardSpec | None = None  # for kind == "card"
+
+    @property
+    def end(self) -> float:
+        """Where it ends in the film (the next entry's transition starts before it)."""
+        return self.start + self.seconds
+
+
+@dataclass(frozen=True, slots=True)
+class Sound:
+    """A soundtrack file mixed under the cut: a bed from 0 (``at`` None) or placed at ``at`` seconds."""
+
+    file: Path  # absolute
+    volume: float  # dB of gain
+    duck: float | None  # dB it is lowered by under shots with their own sound; None: not ducked
+    at: float | None
+    seconds: float | None  # the file's length, probed (None: unreadable, already reported)
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    """One caption: seconds into the film it shows from and until, and its text (lines joined by newlines)."""
+
+    start: float
+    end: float
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class CaptionTrack:
+    """The film's subtitles: an .srt or .vtt file (absolute), its cues, and whether they are burned in."""
+
+    file: Path
+    burn: bool
+    format: Literal["srt", "vtt"]
+    cues: tuple[Cue, ...] = ()
+
+
 @dataclass
 class Compiled:
     """One film compiled: shots in file order, their dependency order, the cut and every diagnostic.
@@ -71,6 +144,23 @@ class Compiled:
     board: Storyboard | None = None  # the effective board (None: the file's own)
     output: Path | None = None  # the film's absolute path (None: not decided, the cut's default)
     deliverable: str | None = None  # which film of the file this is (None: the file has no deliverables)
+    # the finished cut, resolved (defaults applied, media absolute): what the cut and the timelines read
+    entries: list[Entry] = field(default_factory=list)  # the film in order: shots (as in `cut`) and cards
+    soundtrack: list[Sound] = field(default_factory=list)
+    captions: CaptionTrack | None = None
+    fps: float = 32.0  # the editorial rate
+    loudness: float | None = None  # integrated loudness target, LUFS (None: not normalised)
+    timelines: tuple[str, ...] = ("otio",)  # sidecar timeline formats, otio first
+
+    @property
+    def film_seconds(self) -> float:
+        """The film's length: the sum of the entries less the transitions' overlaps."""
+        return self.entries[-1].end if self.entries else 0.0
+
+    @property
+    def rate(self) -> Fraction:
+        """``fps`` as an exact rate: 23.976 is 24000/1001 and 29.97 is 30000/1001 (NTSC), the rest whole."""
+        return NTSC.get(self.fps, Fraction(self.fps).limit_denominator(1001))
 
     @property
     def effective(self) -> Storyboard:

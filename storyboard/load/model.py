@@ -8,10 +8,12 @@ by the compiler's rule table, not here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, PrivateAttr, Tag
+from pydantic_core import PydanticCustomError
 
+from ..media.xfade import NAMES as TRANSITION_NAMES
 from ..providers import PROVIDERS, Provider
 
 __all__ = ["PROVIDERS", "Provider"]  # re-exported: the model's own view of the registry
@@ -44,6 +46,28 @@ Media = Annotated[
     Field(
         description="A path relative to the storyboard file (inside its folder tree) or an https:// URL.",
         json_schema_extra={"minLength": 1},
+    ),
+]
+
+FPS_VALUES: tuple[float, ...] = (32, 23.976, 24, 25, 29.97, 30)  # 32: SkyReels' native rate, no SMPTE timecode
+TimelineFormat = Literal["otio", "fcp7", "fcpx", "kdenlive", "otioz"]
+LOUDNESS_RANGE = (-70.0, -5.0)  # LUFS a film may be normalised to (checked by the compiler: C010)
+
+
+def _one_of_fps(value: float) -> float:
+    """An enum of numbers: typing's Literal takes no floats, so the values are checked here (S004)."""
+    if value not in FPS_VALUES:
+        shown = ", ".join(f"{v:g}" for v in FPS_VALUES[:-1]) + f" or {FPS_VALUES[-1]:g}"
+        raise PydanticCustomError("literal_error", "Input should be {expected}", {"expected": shown})
+    return value
+
+
+Fps = Annotated[
+    float,
+    AfterValidator(_one_of_fps),
+    Field(
+        description="The film's editorial rate: 32 (SkyReels' native, default), 23.976, 24, 25, 29.97 or 30.",
+        json_schema_extra={"enum": list(FPS_VALUES)},
     ),
 ]
 
@@ -89,6 +113,131 @@ class Settings(Overrides):
     output: str | None = Field(
         default=None, description="The film, relative to the storyboard file. Default: out/<file stem>.mp4."
     )
+    fps: Fps | None = Field(default=None, description="The film's editorial rate (frames a second). Default: 32.")
+    loudness: float | None = Field(
+        default=None,
+        description="Integrated loudness target of the film in LUFS, -70..-5 (-23 EBU R128, -24 ATSC A/85, "
+        "-14 streaming). Default: none (the mix as it is).",
+        json_schema_extra={"minimum": LOUDNESS_RANGE[0], "maximum": LOUDNESS_RANGE[1]},
+    )
+    timeline: list[TimelineFormat] | None = Field(
+        default=None,
+        description="Sidecar timelines beside the film: otio (always written), fcp7, fcpx, kdenlive, otioz. "
+        "Default: [otio].",
+    )
+
+
+class Transition(_Model):
+    """How a cut entry begins: it overlaps the end of the entry before it by `seconds`."""
+
+    type: str = Field(
+        description="An ffmpeg xfade transition (fade, dissolve, wipeleft, ...; `crossfade` is fade).",
+        json_schema_extra={"enum": list(TRANSITION_NAMES)},
+    )
+    seconds: float = Field(
+        default=0.5,
+        description="The overlap in seconds, more than 0 and no longer than either entry. Default: 0.5.",
+        json_schema_extra={"exclusiveMinimum": 0},
+    )
+
+
+class CutShot(_Model):
+    """A shot in the cut with a transition into it or a trim of its clip."""
+
+    shot: str = Field(description="The shot's id.", json_schema_extra={"pattern": SHOT_ID_PATTERN})
+    transition: Transition | None = Field(default=None, description="Into this shot from the entry before it.")
+    trim: list[float] | None = Field(
+        default=None,
+        description="[in, out]: the part of the clip shown, seconds from its start (0 <= in < out <= its length).",
+        json_schema_extra={"minItems": 2, "maxItems": 2},
+    )
+
+
+class Card(_Model):
+    """A title or end card, rendered locally at the film's size ($0)."""
+
+    text: str | None = Field(default=None, description="The words on the card.")
+    image: Media | None = Field(default=None, description="An image on the card (a file in the project).")
+    seconds: float = Field(
+        default=3.0,
+        description="How long the card is on screen, more than 0 and at most 60. Default: 3.",
+        json_schema_extra={"exclusiveMinimum": 0, "maximum": 60},
+    )
+    background: str = Field(
+        default="#000000",
+        description="The card's colour, #rrggbb or #rgb. Default: #000000.",
+        json_schema_extra={"pattern": r"^#([0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})$"},
+    )
+
+
+class CutCard(_Model):
+    """A card in the cut, named by its id like a shot."""
+
+    card: Card
+    id: str = Field(
+        description="The card's id, [a-z0-9][a-z0-9_-]*; shots, characters, assets and cards share one namespace.",
+        json_schema_extra={"pattern": SHOT_ID_PATTERN, "maxLength": MAX_NAME_LENGTH},
+    )
+    transition: Transition | None = Field(default=None, description="Into this card from the entry before it.")
+
+
+CUT_KINDS: dict[str, type[_Model]] = {"shot": CutShot, "card": CutCard}  # pydantic's tag in an error's path
+
+
+def _entry_kind(value: Any) -> str | None:
+    """Which form a cut entry takes: a shot id, a `{card: ...}` or a `{shot: ...}` mapping."""
+    if isinstance(value, str):
+        return "id"
+    if isinstance(value, CutCard) or (isinstance(value, dict) and "card" in value):
+        return "card"
+    if isinstance(value, (CutShot, dict)):
+        return "shot"
+    return None
+
+
+CutEntry = Annotated[
+    Union[  # noqa: UP007 -- the tagged members need Union[...]
+        Annotated[str, Tag("id")],
+        Annotated[CutShot, Tag("shot")],
+        Annotated[CutCard, Tag("card")],
+    ],
+    Discriminator(
+        _entry_kind,
+        custom_error_type="cut_entry",
+        custom_error_message="Input should be a shot id or a mapping with `shot` or `card`",
+    ),
+]
+
+
+def entry_shot(entry: str | CutShot | CutCard) -> str | None:
+    """The shot id a cut entry shows, or None for a card."""
+    if isinstance(entry, str):
+        return entry
+    return entry.shot if isinstance(entry, CutShot) else None
+
+
+class SoundtrackEntry(_Model):
+    """A file mixed under the cut: a bed from the start, or placed at a time with `at`."""
+
+    file: Media = Field(description="An audio file in the project.")
+    volume: float = Field(default=0.0, description="Gain in dB, -60..20. Default: 0.")
+    duck: float | None = Field(
+        default=None,
+        description="dB it is lowered by under shots that have their own sound (sidechain), -60..0. "
+        "Default: not ducked.",
+    )
+    at: float | None = Field(
+        default=None,
+        description="Seconds into the film where it starts (a voice-over, a sting). Default: 0, a bed under the film.",
+        json_schema_extra={"minimum": 0},
+    )
+
+
+class Captions(_Model):
+    """Subtitles of the film: a subtitle track and a sidecar file, or burned into the picture."""
+
+    file: Media = Field(description="An .srt or .vtt file in the project.")
+    burn: bool = Field(default=False, description="Draw them into the picture instead of a track. Default: false.")
 
 
 class Deliverable(Settings):
@@ -103,7 +252,9 @@ class Deliverable(Settings):
     vars: dict[str, Any] | None = Field(
         default=None, description="Variables for the prompt templates, over the file's `vars` (key by key)."
     )
-    cut: list[str] | None = Field(default=None, description="This film's shot ids in order. Default: the file's cut.")
+    cut: list[CutEntry] | None = Field(
+        default=None, description="This film's entries (shots and cards) in order. Default: the file's cut."
+    )
 
 
 class Character(_Model):
@@ -188,9 +339,15 @@ class Storyboard(_Model):
         json_schema_extra={"propertyNames": {"pattern": SHOT_ID_PATTERN, "maxLength": MAX_NAME_LENGTH}},
     )
     shots: list[Shot] = Field(description="The shots, in story order.")
-    cut: list[str] | None = Field(
-        default=None, description="Shot ids in film order. Default: every shot in file order."
+    cut: list[CutEntry] | None = Field(
+        default=None,
+        description="The film in order: shot ids, `{shot, transition, trim}` and `{card, id, transition}`. "
+        "Default: every shot in file order.",
     )
+    soundtrack: list[SoundtrackEntry] | None = Field(
+        default=None, description="Audio mixed under the cut: beds (ducked under shots with sound) and placed files."
+    )
+    captions: Captions | None = Field(default=None, description="Subtitles: an .srt or .vtt file.")
 
     def shot(self, shot_id: str) -> Shot | None:
         """The shot with that id, or None; a linear scan, for occasional lookups."""

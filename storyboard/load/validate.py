@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from ..diagnostics import Diagnostics, Location
-from .model import Character, Shot, Storyboard
+from .model import CUT_KINDS, Character, CutEntry, Shot, Storyboard
 from .yamlsource import Source
 
 _TYPE_WORDS = {
@@ -31,6 +31,7 @@ _TYPE_WORDS = {
     "dict_type": "a mapping",
     "model_type": "a mapping",
     "model_attributes_type": "a mapping",
+    "cut_entry": "a shot id, `{shot: ID, transition: ..., trim: [in, out]}` or `{card: {...}, id: ID}`",
 }
 
 _KEY_HINTS = {
@@ -87,6 +88,9 @@ def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
     """The pydantic model that owns the mapping at ``loc`` (for did-you-mean on keys)."""
     current: Any = Storyboard
     for part in loc:
+        if part in CUT_KINDS and current == CutEntry:  # pydantic's tag for the form of a cut entry
+            current = CUT_KINDS[str(part)]
+            continue
         current = _unwrap(current)
         if isinstance(current, type) and issubclass(current, BaseModel):
             field = current.model_fields.get(str(part))
@@ -101,6 +105,15 @@ def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
     if typing.get_origin(current) in (list, dict):
         return None
     return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _untagged(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The path in the file: pydantic names the form a cut entry took (``cut, 2, "shot", "trim"``),
+    a key the file does not have."""
+    for i in range(len(loc) - 2):
+        if loc[i] == "cut" and isinstance(loc[i + 1], int) and loc[i + 2] in CUT_KINDS:
+            return loc[: i + 2] + loc[i + 3 :]
+    return loc
 
 
 def _shot_id(data: Any, loc: tuple[Any, ...]) -> str | None:
@@ -131,14 +144,15 @@ _SECTION_ITEM = {"characters": "character", "assets": "asset", "deliverables": "
 
 
 def _report(err: Any, data: Any, source: Source, diagnostics: Diagnostics) -> None:
-    loc = tuple(err["loc"])
+    tagged = tuple(err["loc"])
+    loc = _untagged(tagged)
     kind = err["type"]
     shot = _shot_id(data, loc)
     where = ".".join(str(p) for p in loc) or "the top level"
     found = err.get("input")
     if kind == "extra_forbidden":
         key = str(loc[-1])
-        owner = _model_at(loc[:-1])
+        owner = _model_at(tagged[:-1])
         allowed = sorted(owner.model_fields) if owner else []
         guess = suggest(key, allowed)
         hint = _KEY_HINTS.get(key)
@@ -237,6 +251,16 @@ def _strict_hint(want: str, found: Any) -> str | None:
     return None
 
 
+BROKEN_ENTRY = "\x00broken cut entry"  # stands in for a cut entry that did not validate; no shot id has a NUL
+
+
+def _salvaged(entry: Any) -> str:
+    """What is left of a cut entry that did not validate: its shot, when it names one, else nothing."""
+    if isinstance(entry, dict) and "card" not in entry and isinstance(entry.get("shot"), str):
+        return str(entry["shot"])
+    return BROKEN_ENTRY
+
+
 def validate(data: Any, source: Source, diagnostics: Diagnostics) -> tuple[Storyboard | None, set[str]]:
     """Validate ``data``; return the storyboard (the valid parts) and the ids of dropped shots."""
     try:
@@ -263,6 +287,7 @@ def _salvage(data: dict[str, Any], errors: list[Any]) -> tuple[Storyboard | None
     bad_chars: set[str] = set()
     bad_assets: set[str] = set()
     bad_films: set[str] = set()
+    bad_entries: set[int] = set()
     bad_top: set[str] = set()
     for err in errors:
         loc = err["loc"]
@@ -276,6 +301,8 @@ def _salvage(data: dict[str, Any], errors: list[Any]) -> tuple[Storyboard | None
             bad_assets.add(str(loc[1]))
         elif loc[0] == "deliverables" and len(loc) > 1:
             bad_films.add(str(loc[1]))
+        elif loc[0] == "cut" and len(loc) > 1 and isinstance(loc[1], int):
+            bad_entries.add(loc[1])
         else:
             bad_top.add(str(loc[0]))
     clean = {k: v for k, v in data.items() if k not in bad_top and k in Storyboard.model_fields}
@@ -293,6 +320,11 @@ def _salvage(data: dict[str, Any], errors: list[Any]) -> tuple[Storyboard | None
         clean["characters"] = {k: v for k, v in clean["characters"].items() if k not in bad_chars}
     if isinstance(clean.get("assets"), dict):
         clean["assets"] = {k: v for k, v in clean["assets"].items() if k not in bad_assets}
+    if isinstance(clean.get("cut"), list) and bad_entries:
+        # a broken entry keeps its place (the entries after it are still found at their index): a shot's
+        # as the bare shot id (it is still in the film), anything else as a broken name the compiler skips
+        clean["cut"] = [_salvaged(e) if i in bad_entries else e for i, e in enumerate(clean["cut"])]
+        dropped.add(BROKEN_ENTRY)
     if isinstance(clean.get("deliverables"), dict) and bad_films:
         # a broken deliverable is left out; the others still compile (and `{}` left over is no D003)
         clean["deliverables"] = {k: v for k, v in clean["deliverables"].items() if k not in bad_films} or None
