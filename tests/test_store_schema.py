@@ -120,7 +120,7 @@ def test_a_schema_2_store_opens_upgraded_with_every_row(tmp_path: Path) -> None:
         assert store.cached_hash("/refs/a.png", 10, 20, 30) == "digest"
         assert store.db.execute("SELECT value FROM meta WHERE name = 'film:a.yaml'").fetchone() == ("filmkey:123",)
         assert store.has_clip(KEY) and store.clips.open(KEY).read_bytes() == b"old clip"
-    assert user_version(tmp_path) == SCHEMA_VERSION == 5
+    assert user_version(tmp_path) == SCHEMA_VERSION == 6
     for table in ("builds", "clip_info", "jobs"):
         assert "take" in columns(tmp_path, table)
     # and it keeps working: new rows beside the old, a second take of the same shot and key
@@ -253,7 +253,7 @@ def test_the_upgrade_records_each_old_clip_then_its_first_check_hashes_it(tmp_pa
         (clips / other[:2] / f"{other}.take2.mp4").write_bytes(b"rewritten!!")
         why = store.clip_damage(other, take=2)
         assert why is not None and "changed since the store was upgraded" in why
-    assert user_version(tmp_path) == SCHEMA_VERSION == 5
+    assert user_version(tmp_path) == SCHEMA_VERSION == 6
 
 
 def test_a_schema_3_store_gains_the_records_and_keeps_its_rows(tmp_path: Path) -> None:
@@ -269,7 +269,7 @@ def test_a_schema_3_store_gains_the_records_and_keeps_its_rows(tmp_path: Path) -
         assert store.last_built("a.yaml")["s1"].key == KEY
         record = store.records.get(KEY)
         assert record is not None and record.size == len(b"v3 clip") and record.sha256 is None
-    assert user_version(tmp_path) == 5
+    assert user_version(tmp_path) == SCHEMA_VERSION
     assert "sha256" in columns(tmp_path, "clip_files")
 
 
@@ -288,5 +288,5 @@ def test_a_schema_4_store_gains_the_versions_and_keeps_its_records(tmp_path: Pat
     with Store(tmp_path) as store:
         assert store.records.get(KEY) == record and store.clip_damage(KEY) is None
         assert store.versions.get(KEY) == 0 and store.versions.all() == {} and store.versions.replaced(KEY) == []
-    assert user_version(tmp_path) == 5
+    assert user_version(tmp_path) == SCHEMA_VERSION
     assert "version" in columns(tmp_path, "clip_versions") and "path" in columns(tmp_path, "replaced_clips")

@@ -1,4 +1,9 @@
-"""The build's progress: a live table on a terminal, one line per change elsewhere."""
+"""The build's progress: a live table on a terminal, one line per change elsewhere.
+
+A row per take, and a row per film for its cut (``(cut)``, ``<deliverable>/(cut)``: conforming
+k/n, joining, done, up to date), added when first reported. The table is drawn afresh at
+every refresh, so the clock runs while nothing reports (a long cut, a slow provider).
+"""
 
 from __future__ import annotations
 
@@ -20,6 +25,9 @@ _STYLE = {
     "cached": "green",
     "failed": "bold red",
     "skipped": "yellow",
+    "conforming": "cyan",
+    "joining": "cyan",
+    "up to date": "green",
 }
 
 
@@ -28,7 +36,7 @@ class BuildProgress:
 
     def __init__(self, shots: list[str], costs: dict[str, Decimal], console: Console | None = None) -> None:
         self.console = console or Console(stderr=True)
-        self.order = shots
+        self.order = list(shots)
         self.costs = costs
         self.states: dict[str, tuple[str, str]] = {s: ("waiting", "") for s in shots}
         self.started = time.monotonic()
@@ -41,21 +49,25 @@ class BuildProgress:
 
     def __enter__(self) -> BuildProgress:
         if self.console.is_terminal:
-            self.live = Live(self._table(), console=self.console, refresh_per_second=8, transient=False)
+            self.live = Live(
+                console=self.console, refresh_per_second=8, transient=False, get_renderable=self._table
+            )  # get_renderable: redrawn at each refresh, so the clock in the title keeps time
             self.live.__enter__()
         return self
 
     def __exit__(self, *exc: Any) -> None:
         if self.live is not None:
-            self.live.update(self._table())
+            self.live.refresh()
             self.live.__exit__(*exc)
 
     def __call__(self, shot: str, state: str, detail: str) -> None:
         if self.states.get(shot) == (state, detail):
             return
+        if shot not in self.states:
+            self.order.append(shot)  # a row not known up front: a film's cut
         self.states[shot] = (state, detail)
         if self.live is not None:
-            self.live.update(self._table())
+            self.live.refresh()
         elif state != "waiting":
             note = f" ({detail})" if detail else ""
             self.console.print(f"{shot}: {state}{note}", highlight=False, markup=False)

@@ -1,10 +1,11 @@
 """cut: the clips of the cut become one film.
 
-When every clip shares codec, size, frame rate, pixel format and audio layout, they are
-joined by ffmpeg's concat demuxer with stream copy: no re-encode, no quality loss, and
-about the cost of copying the bytes. Otherwise each clip is normalised (scaled and
-padded to the film's size, one frame rate, a silent track where audio is missing, audio
-cut to the video's length) and joined by the concat filter, so sound stays in sync.
+Every clip is brought to the film's format (:mod:`.conform`: its frame, its editorial
+rate, one encoding) and the parts are joined by ffmpeg's concat demuxer with the video
+stream-copied, the sound encoded once, in sync. A clip already in the film's format is used
+as it is (``copy`` when every clip is: no picture re-encoded); the others are conformed
+(``normalise``). :func:`cut_film` conforms into temporaries that it removes; a build keeps
+them in the store (:mod:`.incremental`), so an edit of one shot re-encodes one clip.
 """
 
 from __future__ import annotations
@@ -12,27 +13,32 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import Literal
 
 from ..errors import RenderError
 from ..media.ffmpeg import ffmpeg_head, run_ffmpeg
 from ..media.probe import ClipInfo, probe_clip
+from .conform import FilmFormat, conform_clip, join
 from .files import replace_over, temp_beside
 
-FPS = 32
+FPS = 32  # the film's rate when nothing says otherwise: SkyReels V4's native rate
 AUDIO_RATE = 48000
 CUT_TIMEOUT = 3600.0
 
 
 @dataclass(frozen=True)
 class CutResult:
-    """The film written, and how: ``copy`` (stream copy, no quality loss) or ``normalise`` (re-encoded)."""
+    """The film written, and how: ``copy`` (every clip's picture as it was) or ``normalise`` (some clips
+    conformed to the film's format: ``conformed`` of them by this cut, ``kept`` ones conformed before)."""
 
     film: Path
     method: Literal["copy", "normalise"]
     seconds: float
     clips: int
+    conformed: int = 0
+    kept: int = 0
 
 
 def film_sequence(
@@ -63,44 +69,62 @@ def holds_whole_video(child: float, parent: float, new_seconds: float) -> bool:
 
 
 def cut_film(
-    clips: Sequence[Path], output: Path, size: tuple[int, int], infos: Sequence[ClipInfo] | None = None
+    clips: Sequence[Path],
+    output: Path,
+    size: tuple[int, int],
+    infos: Sequence[ClipInfo] | None = None,
+    *,
+    fps: float | Fraction = FPS,
 ) -> CutResult:
-    """Join ``clips`` into ``output``; stream copy when they match, else normalise."""
+    """Join ``clips`` into ``output`` at ``size`` and ``fps``, conforming each clip not in that format."""
+    check_clips(clips)
+    infos = list(infos) if infos is not None else [probe_clip(c) for c in clips]
+    fmt = FilmFormat.of(size, fps)
+    made: list[Path] = []
+    try:
+        parts = []
+        for clip, info in zip(clips, infos, strict=True):
+            if fmt.fits(info):
+                parts.append(Path(clip))
+            else:
+                made.append(temp_beside(output, ".mp4"))
+                conform_clip(Path(clip), info, fmt, made[-1])
+                parts.append(made[-1])
+        write_film(parts, output)
+    finally:
+        for part in made:
+            part.unlink(missing_ok=True)
+    method: Literal["copy", "normalise"] = "normalise" if made else "copy"
+    return CutResult(output, method, film_seconds(fmt, infos), len(clips), conformed=len(made))
+
+
+def check_clips(clips: Sequence[Path]) -> None:
+    """Every clip of the cut is a file (ffmpeg would name only its own list file)."""
     if not clips:
         raise RenderError("the cut is empty: no clip to join")
     gone = [os.fspath(c) for c in clips if not Path(c).is_file()]
     if gone:  # ffmpeg would name only its own list file ("Error opening input file .../tmpXXXX.txt")
         raise RenderError(f"the film was not cut: no clip file {', '.join(gone)}")
-    infos = list(infos) if infos is not None else [probe_clip(c) for c in clips]
+
+
+def write_film(parts: Sequence[Path], output: Path) -> None:
+    """Join parts of one format into ``output`` through a temporary of its own, renamed over it."""
     tmp = temp_beside(output, output.suffix or ".mp4")
     try:
-        if len({i.concat_signature() for i in infos}) == 1 and infos[0].audio_codec is not None:
-            method: Literal["copy", "normalise"] = "copy"
-            _concat_copy(clips, tmp)
-        else:
-            method = "normalise"
-            _concat_normalise(clips, infos, tmp, size)
+        join(parts, tmp)
         replace_over(tmp, output)
     finally:
         tmp.unlink(missing_ok=True)
-    return CutResult(output, method, sum(i.seconds for i in infos), len(clips))
 
 
-def _concat_copy(clips: Sequence[Path], out: Path) -> None:
-    import ffmpeg
-
-    listing = temp_beside(out, ".txt")  # named as the build's temporaries are: a kill leaves it sweepable
-    try:
-        escaped = (os.fspath(Path(clip).resolve()).replace("'", "'\\''") for clip in clips)
-        listing.write_text("".join(f"file '{name}'\n" for name in escaped), encoding="utf-8")
-        stream = ffmpeg.input(os.fspath(listing), f="concat", safe=0)
-        args = stream.output(os.fspath(out), c="copy", f="mp4").compile(cmd=ffmpeg_head())
-        run_ffmpeg(args, what="cutting the film", timeout=CUT_TIMEOUT)
-    finally:
-        listing.unlink(missing_ok=True)
+def film_seconds(fmt: FilmFormat, infos: Sequence[ClipInfo]) -> float:
+    """The film's length: each clip as it is, or as many frames of the film's rate as it becomes."""
+    return sum(i.seconds if fmt.fits(i) else fmt.seconds(fmt.frames(i.seconds)) for i in infos)
 
 
 def _concat_normalise(clips: Sequence[Path], infos: Sequence[ClipInfo], out: Path, size: tuple[int, int]) -> None:
+    """The whole-film re-encode the cut did before conforming (every clip, every time): the
+    baseline of ``bench/cut.py`` and ``bench/cut_incremental.py``; the cut no longer uses it."""
     import ffmpeg
 
     w, h = size

@@ -277,7 +277,9 @@ async def abuild(
                 tell = _labelled(tell, film_plan.deliverable)
             runner = Runner(film_plan, store, clients, jobs=jobs, selection=selection, report=tell, pool=pool)
             result = await runner.run()
-            return FilmBuild(film_plan, result, await cut(film_plan.compiled, film_plan, store, result, siblings))
+            return FilmBuild(
+                film_plan, result, await cut(film_plan.compiled, film_plan, store, result, siblings, report=tell)
+            )
 
         try:
             # every film finishes (or is cancelled) before the first failure is raised

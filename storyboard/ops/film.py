@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from ..compile import Compiled
     from ..media.probe import ClipInfo
     from ..plan import Plan, PlannedShot
-    from ..run import RunResult
+    from ..run import Report, RunResult
     from ..store import ClipRecord, Store
 
 
@@ -46,20 +46,31 @@ def film_path(compiled: Compiled) -> Path:
 
 
 async def cut(
-    compiled: Compiled, plan: Plan, store: Store, result: RunResult, films: Sequence[tuple[str, Path]] = ()
+    compiled: Compiled,
+    plan: Plan,
+    store: Store,
+    result: RunResult,
+    films: Sequence[tuple[str, Path]] = (),
+    *,
+    report: Report | None = None,
 ) -> Film:
     """Cut the film of a finished run (unless it is up to date) and write its sidecars.
 
-    ``films``: every deliverable's (name, film) when the file has several, for the review page."""
+    ``films``: every deliverable's (name, film) when the file has several, for the review page;
+    ``report``: the build's progress, which gets a row for the cut (``(cut)``: conforming k/n, joining, done)."""
     from ..compile.output import REVIEW, TIMELINE
     from ..compile.request import frame_size
-    from ..cut import cut_film, film_sequence
+    from ..cut import FPS, film_sequence
+    from ..cut.incremental import ROW, StoredClip, cut_stored
     from ..load.model import DEFAULTS
     from ..plan.keys import take_identity
 
     clips = {sid: clip for sid in compiled.shots if (clip := result.clip(sid)) is not None}  # the picked takes
     missing = [sid for sid in compiled.cut if sid not in clips]
+    tell = (lambda state, detail: report(ROW, state, detail)) if report is not None else None
     if missing or not compiled.cut:
+        if tell is not None and missing:
+            tell("skipped", f"no clip for {', '.join(missing)}")
         return Film(None, None, missing)
     extends = {
         sid: edge.parent for sid, shot in compiled.shots.items() for edge in shot.edges if edge.kind == "extends"
@@ -68,13 +79,14 @@ async def cut(
     sequence = film_sequence(compiled.cut, extends, infos, {sid: compiled.shots[sid].seconds for sid in extends})
     settings = compiled.effective.settings  # a deliverable's size: its own resolution and aspect ratio
     size = frame_size(settings.resolution or DEFAULTS["resolution"], settings.aspect_ratio or DEFAULTS["aspect_ratio"])
+    fps = getattr(settings, "fps", None) or FPS  # the film's editorial rate (settings.fps, when the model has it)
     output = film_path(compiled)
     picked = [plan.shot(sid) for sid in sequence]
     keys = [take_identity(p.key, p.take) for p in picked]  # take 1: the key alone, as before takes
     # the clips' digests too: a clip made again under its key (a --resubmit) may differ, and the film must follow
     records = {take: store.all_clip_records(take=take) for take in {p.take for p in picked}}
     digests = [r.sha256 if (r := records[p.take].get(p.key)) is not None else None for p in picked]
-    film_key = hashlib.sha256(repr((keys, digests, size)).encode()).hexdigest()
+    film_key = hashlib.sha256(repr((keys, digests, size, str(fps))).encode()).hexdigest()
     record = f"film:{plan.storyboard}"
     row = store.db.execute("SELECT value FROM meta WHERE name = ?", (record,)).fetchone()
     timeline, review = output.with_suffix(TIMELINE), output.with_suffix(REVIEW)
@@ -85,11 +97,12 @@ async def cut(
         if not (timeline.is_file() and review.is_file()) or (seen is not None and seen[0]) != takes_state:
             await asyncio.to_thread(_sidecars, compiled, plan, result, sequence, clips, infos, output, films)
             store.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (takes_record, takes_state))
+        if tell is not None:
+            tell("up to date", "")
         return Film(output, "up to date", [], timeline, review)
     await _verify(store, plan, sequence, clips, records)
-    made = await asyncio.to_thread(
-        cut_film, [clips[sid] for sid in sequence], output, size, [infos[sid] for sid in sequence]
-    )
+    stored = [StoredClip(clips[sid], infos[sid], p.key, p.take) for sid, p in zip(sequence, picked, strict=True)]
+    made = await cut_stored(store, stored, output, size, fps, tell)
     store.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (record, f"{film_key}:{_stamp(output)}"))
     await asyncio.to_thread(_sidecars, compiled, plan, result, sequence, clips, infos, output, films)
     store.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (takes_record, takes_state))

@@ -24,6 +24,9 @@ Schema history:
   row: version 0, the original), and ``replaced_clips`` by (key, take, version): each
   superseded clip, kept under ``replaced/`` (versions.py). Both start empty: the upgrade
   only creates them.
+- 6: ``conformed`` by (key, take, format): each clip conformed to a film's format under
+  ``conformed/``, its size, sha256 and stat and the sha256 of the clip it was made from
+  (conformed.py). Starts empty: the upgrade only creates it.
 """
 
 from __future__ import annotations
@@ -36,11 +39,11 @@ from pathlib import Path
 
 from ..errors import StoreError
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 DEFAULT_TAKE = 1
 """The take a shot's clip is when nothing says otherwise (the only take before takes existed)."""
 
-# Each table of schema 5, as created in a new store. A table without a ``take`` column (a
+# Each table of schema 6, as created in a new store. A table without a ``take`` column (a
 # schema-2 store) is rebuilt into this shape, its rows copied with ``take`` = the first take.
 _TABLES: dict[str, str] = {
     "meta": "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -79,6 +82,12 @@ _TABLES: dict[str, str] = {
         key TEXT NOT NULL, take INTEGER NOT NULL, version INTEGER NOT NULL, path TEXT NOT NULL,
         size INTEGER, sha256 TEXT, replaced REAL NOT NULL,
         PRIMARY KEY (key, take, version)
+    )""",
+    "conformed": """CREATE TABLE IF NOT EXISTS conformed (
+        key TEXT NOT NULL, take INTEGER NOT NULL, format TEXT NOT NULL, source_sha256 TEXT NOT NULL,
+        size INTEGER NOT NULL, sha256 TEXT NOT NULL, mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL,
+        inode INTEGER NOT NULL, made REAL NOT NULL,
+        PRIMARY KEY (key, take, format)
     )""",
 }
 _TAKE_TABLES = ("builds", "clip_info", "jobs")
@@ -219,7 +228,7 @@ def _version(db: sqlite3.Connection) -> int:
 
 
 def _upgrade(db: sqlite3.Connection, clips: Path) -> None:
-    """Bring every table to schema 5 inside the caller's transaction (idempotent)."""
+    """Bring every table to schema 6 inside the caller's transaction (idempotent)."""
     had_records = bool(_columns(db, "clip_files"))
     for statement in _TABLES.values():
         db.execute(statement)  # creates what a new (or partly created) store lacks

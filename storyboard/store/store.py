@@ -7,6 +7,7 @@ Layout::
         tmp/                     partial downloads and renders; renamed into clips/
         quarantine/              clips that failed their check, moved aside (never deleted)
         replaced/                clips a ``--replace`` superseded, kept (versions.py)
+        conformed/               clips conformed to a film's format, a cache (conformed.py)
         locks/                   one flock per clip being generated (claims.py)
         state.db                 SQLite (WAL; state.py): file hashes (hashcache.py), clip
                                  info (clipinfo.py), each clip's size and sha256
@@ -37,6 +38,7 @@ from .claims import Claim, held, try_claim
 from .clipinfo import ClipInfos
 from .cliprecords import ClipRecord, ClipRecords, damage
 from .clips import ClipStore, LocalClipStore
+from .conformed import ConformedFiles
 from .hashcache import HashCache
 from .journal import Journal, JournalEntry
 from .state import DEFAULT_TAKE, StateDB
@@ -59,6 +61,7 @@ class Store:
         self.builds = BuildRecords(self.state)
         self.jobs = Journal(self.state)
         self.versions = Versions(self.state)
+        self.conformed = ConformedFiles(self.state, self.root)
         if create:
             self.ensure()
 
