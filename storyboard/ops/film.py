@@ -61,7 +61,8 @@ async def cut(
     from ..compile.output import REVIEW, TIMELINE
     from ..compile.request import frame_size
     from ..cut import FPS, film_sequence
-    from ..cut.incremental import ROW, StoredClip, cut_stored
+    from ..cut.finish import cut_finished, finish_digest
+    from ..cut.incremental import ROW, StoredClip
     from ..load.model import DEFAULTS
     from ..plan.keys import take_identity
 
@@ -86,7 +87,8 @@ async def cut(
     # the clips' digests too: a clip made again under its key (a --resubmit) may differ, and the film must follow
     records = {take: store.all_clip_records(take=take) for take in {p.take for p in picked}}
     digests = [r.sha256 if (r := records[p.take].get(p.key)) is not None else None for p in picked]
-    film_key = hashlib.sha256(repr((keys, digests, size, str(fps))).encode()).hexdigest()
+    # and everything else that decides it: entries, soundtrack, captions, loudness, rate (cut/finish.py)
+    film_key = hashlib.sha256(repr((keys, digests, size, str(fps), finish_digest(compiled))).encode()).hexdigest()
     record = f"film:{plan.storyboard}"
     row = store.db.execute("SELECT value FROM meta WHERE name = ?", (record,)).fetchone()
     timeline, review = output.with_suffix(TIMELINE), output.with_suffix(REVIEW)
@@ -102,7 +104,7 @@ async def cut(
         return Film(output, "up to date", [], timeline, review)
     await _verify(store, plan, sequence, clips, records)
     stored = [StoredClip(clips[sid], infos[sid], p.key, p.take) for sid, p in zip(sequence, picked, strict=True)]
-    made = await cut_stored(store, stored, output, size, fps, tell)
+    made = await cut_finished(store, compiled, stored, sequence, output, size, fps, tell)
     store.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (record, f"{film_key}:{_stamp(output)}"))
     await asyncio.to_thread(_sidecars, compiled, plan, result, sequence, clips, infos, output, films)
     store.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (takes_record, takes_state))
