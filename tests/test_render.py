@@ -1,6 +1,7 @@
 """The finished film, built end to end with the local provider and probed.
 
-Two 3 s shots at 480p, the second trimmed and crossfaded in, a 2 s red card wiped in at the
+Three 3 s shots at 480p (the first whole, a hard cut: its conformed clip itself), the third
+trimmed and crossfaded in, a 2 s red card wiped in at the
 end, a 100 Hz bed ducked under the second shot (which has a tone of its own), a loudness
 target, captions, and the editorial rate 25 fps (the local clips are 32 fps). The film is read
 back: its length and frame count, pixels inside the card and the transition, the bed's level
@@ -31,9 +32,11 @@ BOARD = """
 version: 1
 settings: {resolution: 480p, duration: 3, fps: 25, loudness: -16}
 shots:
+  - {id: o, prompt: the opening}
   - {id: a, prompt: the first shot}
   - {id: b, prompt: the second shot, sound: true}
 cut:
+  - o
   - a
   - {shot: b, transition: {type: crossfade, seconds: 0.5}, trim: [0.5, 3.0]}
   - {card: {text: The end, seconds: 2, background: "#ff0000"}, id: endcard, transition: {type: wipeleft, seconds: 0.4}}
@@ -141,7 +144,7 @@ def test_a_cut_of_whole_clips_is_the_conformed_clips_themselves() -> None:
 def test_the_film_is_its_entries_less_the_overlaps_at_the_exact_rate(built) -> None:
     project, path, _ = built
     compiled = compiled_of(path)
-    assert compiled.film_seconds == pytest.approx(3 + 2.5 + 2 - 0.5 - 0.4)
+    assert compiled.film_seconds == pytest.approx(3 + 3 + 2.5 + 2 - 0.5 - 0.4)
     info = probe_clip(film_of(project))
     assert info.fps == Fraction(FPS) and (info.width, info.height) == (854, 480)
     frames = frames_of(film_of(project))
@@ -156,12 +159,12 @@ def test_the_card_is_at_its_place_and_time_and_the_crossfade_blends(built) -> No
     frames = frames_of(film_of(project))
     card = compiled_of(path).entries[-1]
     red = [i for i, px in enumerate(frames) if near(px, RED)]
-    # red from inside its wipe (4.64-5.04 s) to the film's last frame, never before: 2 s less the overlap at least
+    # red from inside its wipe (7.6-8.0 s) to the film's last frame, never before: 2 s less the overlap at least
     assert red == list(range(red[0], len(frames)))
     assert round(card.start * FPS) <= red[0] <= round((card.start + 0.4) * FPS) + 1
     assert len(red) >= (card.seconds - 0.4) * FPS
-    # the crossfade (frames 63..75): between a's colour and b's, and unlike both
-    before, mid, after = frames[60], frames[69], frames[78]
+    # the crossfade (frames 138..150): between a's colour and b's, and unlike both
+    before, mid, after = frames[135], frames[144], frames[153]
     assert not near(before, after, 4)
     assert not near(mid, before, 2) and not near(mid, after, 2)
     assert all(min(x, z) - 2 <= y <= max(x, z) + 2 for x, y, z in zip(before, mid, after, strict=True))
@@ -171,7 +174,7 @@ def test_the_card_is_at_its_place_and_time_and_the_crossfade_blends(built) -> No
 def test_the_bed_is_ducked_under_the_shot_with_sound_and_the_loudness_is_the_target(built) -> None:
     project, _, _ = built
     film = film_of(project)
-    under_a, under_b = rms(film, 0.3, 1.8, BED), rms(film, 3.0, 4.4, BED)  # b is on screen 2.52-5.0 s
+    under_a, under_b = rms(film, 1.0, 4.8, BED), rms(film, 6.0, 7.4, BED)  # b is on screen 5.52-8.0 s
     assert under_a - under_b == pytest.approx(9.0, abs=1.5)
     assert integrated(film) == pytest.approx(-16.0, abs=1.0)
 
@@ -188,7 +191,9 @@ def test_the_captions_are_a_stream_and_a_sidecar(built) -> None:
 def test_a_rebuild_re_encodes_nothing_and_one_transition_changed_re_encodes_it_alone(built) -> None:
     project, path, _ = built
     pieces_before = segments(project)
-    assert len(pieces_before) == 5  # a's body, the crossfade, b's body, the wipe, the card
+    assert len(pieces_before) == 5  # a's body, the crossfade, b's body, the wipe, the card (o: its conformed clip)
+    conformed = {p.name: p.stat().st_mtime_ns for p in (project.root / ".storyboard" / "conformed").iterdir()}
+    assert len(conformed) == 1
     again = build(compiled_of(path))
     assert again.films[0].film.method == "up to date"
     assert segments(project) == pieces_before
@@ -200,6 +205,7 @@ def test_a_rebuild_re_encodes_nothing_and_one_transition_changed_re_encodes_it_a
     new = set(after) - set(pieces_before)
     assert len(new) == 1  # the wipe alone
     assert all(after[name] == mtime for name, mtime in pieces_before.items())  # nothing else rewritten
+    assert {p.name: p.stat().st_mtime_ns for p in (project.root / ".storyboard" / "conformed").iterdir()} == conformed
     assert film_of(project).stat().st_mtime_ns != film_before
     frames = frames_of(film_of(project))
     assert abs(len(frames) / FPS - compiled_of(path).film_seconds) <= 1 / FPS
@@ -213,3 +219,28 @@ def test_changing_the_soundtrack_level_re_cuts_the_film(built) -> None:
     result = build(compiled_of(path))
     assert result.films[0].film.method != "up to date"
     assert segments(project) == pieces_before  # the picture's pieces are kept; only the sound is mixed again
+
+
+def test_a_card_shows_its_image_scaled_to_fit_on_its_colour(tmp_path: Path, media_dir: Path) -> None:
+    from storyboard.cut.render import Piece, card_source, piece_args
+    from storyboard.run.local import font_file
+
+    fmt = FilmFormat.of((320, 180), FPS)
+    card = CardSpec("Aurora" if font_file() else None, media_dir / "c.png", 0.4, "#1b1b1b")  # c.png: green 64x36
+    source = card_source(card, fmt)
+    placed = layout([Entry("card", "end", 0.4, 0.0, card=card)], {"end": source}, fmt)[0]
+    out = tmp_path / "card.mp4"
+    args, files = piece_args(Piece("card end", placed, (0, 10)), fmt, out)
+    subprocess.run(args, check=True, capture_output=True)
+    for f in files:  # the words' file: the caller's to remove
+        f.unlink()
+    info = probe_clip(out)
+    assert info.fps == Fraction(FPS) and (info.width, info.height) == (320, 180) and info.audio_codec == "aac"
+    with av.open(str(out)) as container:
+        decoded = list(container.decode(video=0))
+    assert len(decoded) == 10
+    plane = decoded[5].reformat(format="rgb24").planes[0]
+    pixel = bytes(plane)
+    centre = 75 * plane.line_size + 160 * 3  # the image's middle: above the words
+    assert near(tuple(pixel[centre : centre + 3]), (0, 128, 0), 30)  # type: ignore[arg-type]
+    assert near(tuple(pixel[5 * plane.line_size + 15 : 5 * plane.line_size + 18]), (27, 27, 27), 8)  # type: ignore[arg-type]
