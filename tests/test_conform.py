@@ -147,7 +147,12 @@ def test_a_second_cut_after_one_clip_changed_conforms_that_clip_alone(tmp_path):
         twice = conformed_files(project)
         assert set(twice) - set(once) == {f"{parts[1].key}.{FilmFormat.of((320, 180), 25).digest}.mp4"}
         assert {n: t for n, t in twice.items() if n in once} == once  # the others not written again
-        assert calls == [("conforming", "1/1"), ("joining", "4 clips"), ("done", "1 conformed, 3 kept")]
+        assert calls == [
+            ("conforming", "0/1"),
+            ("conforming", "1/1"),
+            ("joining", "4 clips"),
+            ("done", "1 conformed, 3 kept"),
+        ]
         film = probe_clip(out)
         assert film.fps == 25 and abs(film.seconds - (1 + 2 + 1 + 1)) <= 1 / 25
         assert_in_sync(film, out, Fraction(25))
@@ -229,3 +234,23 @@ def test_a_build_reports_its_cut_and_a_rebuild_says_it_is_up_to_date(project):
     again = build(project.compile(), report=lambda *row: seen.append(row))
     assert again.cut_method == "up to date" and [r for r in seen if r[0] == ROW] == [(ROW, "up to date", "")]
     assert path.is_file()
+
+
+@pytest.mark.slow
+def test_a_clip_that_cannot_be_conformed_stops_the_cut_and_leaves_nothing(tmp_path):
+    from storyboard.errors import RenderError
+
+    project = tmp_path / "project"
+    sources = tmp_path / "src"
+    sources.mkdir()
+    broken = sources / "broken.mp4"
+    broken.write_bytes(b"not a video at all" * 100)
+    with Store(project, create=True) as store:
+        parts = stored(store, mixed(sources))
+        key = "broken".ljust(64, "0")
+        parts.append(StoredClip(store.put_clip(key, broken, move=False), parts[0].info, key, 1))  # probed as a clip
+        out = project / "out" / "film.mp4"
+        with pytest.raises(RenderError, match="conforming"):
+            asyncio.run(cut_stored(store, parts, out, (320, 180), 32))
+        assert not out.exists() and not any((project / ".storyboard" / "tmp").iterdir())
+        assert store.conformed.get(key, FilmFormat.of((320, 180), 32).digest) is None

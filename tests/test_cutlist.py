@@ -254,3 +254,22 @@ def test_captions_are_parsed_and_a_bad_line_named(tmp_path, name: str, text: str
     with pytest.raises(CaptionsError) as caught:
         read_captions(path)
     assert caught.value.line == line
+
+
+def test_a_malformed_entry_says_what_an_entry_is(project: Project) -> None:
+    diags = project.diagnostics("""
+        version: 1
+        shots: [{id: a, prompt: x}]
+        cut:
+          - a
+          - {card: {text: hi}}
+          - {trim: [0, 1]}
+          - {shot: a, card: {text: x}, id: q}
+          - {shot: a, transition: {seconds: 1}}
+        """)
+    assert [(d.code, d.location.line) for d in diags] == [("S003", 5), ("S003", 6), ("S001", 7), ("S003", 8)]
+    helps = [d.help or "" for d in diags]
+    assert "a card needs an `id:`" in helps[0]
+    assert "a cut entry is a shot id" in helps[1]
+    assert "not both" in helps[2]
+    assert "type: fade" in helps[3]

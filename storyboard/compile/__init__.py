@@ -2,7 +2,7 @@
 
 from .compiler import compile_project, compile_storyboard
 from .request import MediaRef, Request
-from .result import Compiled, CompiledShot, Edge, Project
+from .result import CaptionTrack, CardSpec, Compiled, CompiledShot, Cue, Edge, Entry, Project, Sound, Transition
 
 __all__ = [
     "compile_project",
@@ -11,6 +11,12 @@ __all__ = [
     "Compiled",
     "CompiledShot",
     "Edge",
+    "Entry",
+    "CardSpec",
+    "Transition",
+    "Sound",
+    "CaptionTrack",
+    "Cue",
     "Request",
     "MediaRef",
 ]

@@ -36,7 +36,11 @@ RECIPE = 1  # bump when the settings below change: every conformed file of the o
 AUDIO_RATE = 48000
 PIX_FMT = "yuv420p"
 VIDEO = ("-c:v", "libx264", "-preset", "veryfast", "-profile:v", "high", "-pix_fmt", PIX_FMT)
-AUDIO = ("-c:a", "aac", "-b:a", "192k", "-ar", str(AUDIO_RATE), "-ac", "2")
+# ffmpeg's "fast" AAC coder, made for high bitrates, without its costly searches (TNS, M/S and intensity
+# stereo, noise substitution): 4x less CPU than the default (measured: 1.4 s against 5.3 s for 180 s of
+# sound), which at 192 kb/s stereo costs little; the join encodes the film's whole sound at every cut
+AUDIO = ("-c:a", "aac", "-b:a", "192k", "-ar", str(AUDIO_RATE), "-ac", "2",
+         "-aac_coder", "fast", "-aac_tns", "0", "-aac_pns", "0", "-aac_ms", "0", "-aac_is", "0")  # fmt: skip
 GOP_SECONDS = 2
 AS_IS_SLACK = 0.001  # seconds the sound of a clip used as it is may differ from its picture
 CONFORM_TIMEOUT = 900.0

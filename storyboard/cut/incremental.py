@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from ..store import Store
 
 CutReport = Callable[[str, str], None]
+CONFORM_JOBS = 2  # clips conformed at once: a small clip's encode leaves a core idle at its start and end
 ROW = "(cut)"  # the cut's row in the build's progress: no shot id starts with "(", so none is named so
 
 
@@ -65,18 +66,33 @@ async def cut_stored(
     )  # fmt: skip
     make = [i for i, ok in zip(todo, found, strict=True) if not ok or sources[i] is None]
     staged: list[Path] = []  # removed on the way out; an installed one is renamed away already
-    try:
-        for n, i in enumerate(make, 1):
-            clip, source = clips[i], sources[i]
-            tell("conforming", f"{n}/{len(make)}")
+    slots, done = asyncio.Semaphore(CONFORM_JOBS), 0
+
+    async def conform(i: int) -> None:
+        nonlocal done
+        clip, source = clips[i], sources[i]
+        async with slots:
             staged.append(store.temp_path(".mp4"))
-            await asyncio.to_thread(conform_clip, clip.path, clip.info, fmt, staged[-1])
-            if source is None:  # no digest to name the clip by (not stored by this storyboard): used once
-                parts[i] = staged[-1]
-                continue
-            record = await asyncio.to_thread(install, staged[-1], finals[i])
+            into = staged[-1]
+            await asyncio.to_thread(conform_clip, clip.path, clip.info, fmt, into)
+        if source is None:  # no digest to name the clip by (not stored by this storyboard): used once
+            parts[i] = into
+        else:
+            record = await asyncio.to_thread(install, into, finals[i])
             store.conformed.put(clip.key, fmt.digest, source, record, take=clip.take)
             parts[i] = finals[i]
+        done += 1
+        tell("conforming", f"{done}/{len(make)}")
+
+    try:
+        if make:
+            tell("conforming", f"0/{len(make)}")
+            try:
+                async with asyncio.TaskGroup() as group:  # one failure stops the rest
+                    for i in make:
+                        group.create_task(conform(i))
+            except BaseExceptionGroup as failed:  # the first failure, as a caller of one ffmpeg sees it
+                raise failed.exceptions[0] from None
         for i in set(todo) - set(make):
             parts[i] = finals[i]
         tell("joining", f"{len(parts)} clips")

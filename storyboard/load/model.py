@@ -1,4 +1,4 @@
-"""The storyboard language, version 1, as pydantic models.
+"""The storyboard language, version 1 and its continuation (takes, deliverables, the finished cut), as pydantic models.
 
 This is the single definition of the language: the loader validates against it and
 ``storyboard schema`` prints its JSON Schema. Range rules that need a stable diagnostic

@@ -140,6 +140,11 @@ def _where(loc: tuple[Any, ...], shot: str | None) -> str:
     return "`" + ".".join(str(p) for p in loc) + "`"
 
 
+_ENTRY_FIXES = {
+    "id": "a card needs an `id:` (it names the card in the timeline), e.g. `id: endcard`",
+    "shot": "a cut entry is a shot id, `{shot: ID, transition: ..., trim: [in, out]}` or `{card: {...}, id: ID}`",
+    "type": "name an ffmpeg xfade transition, e.g. `type: fade`",
+}
 _SECTION_ITEM = {"characters": "character", "assets": "asset", "deliverables": "deliverable"}
 
 
@@ -156,6 +161,8 @@ def _report(err: Any, data: Any, source: Source, diagnostics: Diagnostics) -> No
         allowed = sorted(owner.model_fields) if owner else []
         guess = suggest(key, allowed)
         hint = _KEY_HINTS.get(key)
+        if key in ("shot", "card") and owner in CUT_KINDS.values():
+            hint = "an entry is a shot or a card, not both: make them two entries"
         if guess:
             hint = f"did you mean `{guess}`?"
         elif allowed and hint is None:
@@ -176,6 +183,8 @@ def _report(err: Any, data: Any, source: Source, diagnostics: Diagnostics) -> No
             "shots": "add a `shots:` list",
             "id": "give the shot an `id:`",
         }
+        if tagged != loc:  # inside a cut entry (pydantic tagged its form)
+            fixes = _ENTRY_FIXES
         diagnostics.add(
             "S003",
             f"missing required key `{key}` in {owner_name}",
