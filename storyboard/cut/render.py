@@ -29,9 +29,10 @@ import asyncio
 import hashlib
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -42,9 +43,11 @@ from .files import temp_beside
 
 if TYPE_CHECKING:
     from ..compile.result import CardSpec, Entry, Transition
-    from ..store import Store
+    from ..store import ClipRecord, Store
     from .incremental import CutReport, StoredClip
 
+Make = Callable[[Path], None]  # writes a piece into the file given (a temporary in the store's tmp/)
+Remember = Callable[["ClipRecord"], None]  # records a piece installed (on the loop's thread: the store's database)
 SEGMENTS_DIR = "segments"
 PIECE_RECIPE = 1  # bump when the filter graphs below change: every stored piece is remade
 PIECE_TIMEOUT = 900.0
@@ -183,40 +186,62 @@ async def render_entries(
     fmt: FilmFormat,
     report: CutReport,
 ) -> Rendered:
-    """Every piece of the film found in the store or encoded into it, in order (the caller joins them)."""
+    """Every piece of the film found in the store or encoded into it, in order (the caller joins them).
+
+    What is missing is encoded two at a time (as :mod:`.incremental` conforms clips); the first
+    failure stops the rest and is raised as itself."""
+    from .incremental import CONFORM_JOBS
+
     placed = layout(entries, sources, fmt)
     done = Rendered(placed=placed)
-    todo = pieces(placed)
-    encode: list[tuple[int, Piece, Path]] = []
-    for n, item in enumerate(todo):
+    jobs: dict[Path, tuple[str, Make, Remember]] = {}  # final file -> what it is, its ffmpeg run, its record
+    for item in pieces(placed):
         if isinstance(item, Placed):
-            assert item.source.clip is not None
-            path, made = await _whole(store, item.source.clip, fmt)
+            clip = item.source.clip
+            assert clip is not None
+            path, job = await _whole(store, clip, fmt)
             done.parts.append(path)
-            done.encoded += [item.entry.id] if made else []
-            done.kept += 0 if made or fmt.fits(item.source.clip.info) else 1
+            if job is not None:
+                jobs.setdefault(path, (item.entry.id, *job))
+            elif path != clip.path:
+                done.kept += 1
             continue
         final = store.root / SEGMENTS_DIR / f"{item.digest(fmt)}.mp4"
         done.parts.append(final)
         record = _record(store, final)
         if record is not None and await asyncio.to_thread(_usable, final, record):
             done.kept += 1
-        else:
-            encode.append((n, item, final))
-    for k, (_, piece, final) in enumerate(encode, 1):
-        report("encoding", f"{k}/{len(encode)}: {piece.what}")
-        staged = store.temp_path(".mp4")
-        try:
-            await asyncio.to_thread(_encode, piece, fmt, staged)
-            from ..store.conformed import install
+        elif final not in jobs:
+            jobs[final] = (item.what, partial(_encode, item, fmt), partial(_remember, store, final))
+    slots, finished = asyncio.Semaphore(CONFORM_JOBS), 0
+    staged: list[Path] = []
 
-            written = await asyncio.to_thread(install, staged, final)
-        finally:
-            staged.unlink(missing_ok=True)
-        store.db.execute(
-            "INSERT OR REPLACE INTO meta VALUES (?, ?)", (_meta(final), f"{written.size}:{written.sha256}")
-        )
-        done.encoded.append(piece.what)
+    async def run(final: Path, what: str, make: Make, remember: Remember) -> None:
+        nonlocal finished
+        from ..store.conformed import install
+
+        async with slots:
+            staged.append(store.temp_path(".mp4"))
+            into = staged[-1]
+            await asyncio.to_thread(make, into)
+        written = await asyncio.to_thread(install, into, final)
+        remember(written)
+        finished += 1
+        done.encoded.append(what)
+        report("encoding", f"{finished}/{len(jobs)}: {what}")
+
+    try:
+        if jobs:
+            report("encoding", f"0/{len(jobs)}")
+            try:
+                async with asyncio.TaskGroup() as group:  # one failure stops the rest
+                    for final, (what, make, remember) in jobs.items():
+                        group.create_task(run(final, what, make, remember))
+            except BaseExceptionGroup as failed:  # the first failure, as a caller of one ffmpeg sees it
+                raise failed.exceptions[0] from None
+    finally:
+        for path in staged:
+            path.unlink(missing_ok=True)
     return done
 
 
@@ -232,32 +257,30 @@ def film_frames(placed: Sequence[Placed]) -> int:
     return placed[-1].at + placed[-1].end - placed[-1].start if placed else 0
 
 
-async def _whole(store: Store, clip: StoredClip, fmt: FilmFormat) -> tuple[Path, bool]:
-    """A whole clip in the film's format: the clip as it is, or its conformed file (made when absent)."""
-    from ..store.conformed import install, usable
+async def _whole(store: Store, clip: StoredClip, fmt: FilmFormat) -> tuple[Path, tuple[Make, Remember] | None]:
+    """A whole clip in the film's format: the clip as it is, or its conformed file, with the job that
+    conforms it when it is not there yet (its ffmpeg run, then its row in the store's table)."""
+    from ..store.conformed import usable
 
     if fmt.fits(clip.info):
-        return clip.path, False
+        return clip.path, None
     record = store.records.get(clip.key, take=clip.take)
-    source = record.sha256 if record is not None else None
+    source = (record.sha256 if record is not None else None) or ""  # "": unrecorded, conformed on every cut
     final = store.conformed.path(clip.key, fmt.digest, take=clip.take)
     found = store.conformed.get(clip.key, fmt.digest, take=clip.take)
-    if source is not None and await asyncio.to_thread(usable, final, found, source):
-        return final, False
-    staged = store.temp_path(".mp4")
-    try:
-        await asyncio.to_thread(conform_clip, clip.path, clip.info, fmt, staged)
-    except BaseException:
-        staged.unlink(missing_ok=True)
-        raise
-    if source is None:  # nothing to name it by: used once, from the store's tmp/ (swept with it)
-        return staged, True
-    try:
-        made = await asyncio.to_thread(install, staged, final)
-    finally:
-        staged.unlink(missing_ok=True)
-    store.conformed.put(clip.key, fmt.digest, source, made, take=clip.take)
-    return final, True
+    kept: bool = bool(source) and await asyncio.to_thread(usable, final, found, source)
+    if kept:
+        return final, None
+
+    return final, (partial(conform_clip, clip.path, clip.info, fmt), partial(_put_conformed, store, clip, fmt, source))
+
+
+def _put_conformed(store: Store, clip: StoredClip, fmt: FilmFormat, source: str, written: ClipRecord) -> None:
+    store.conformed.put(clip.key, fmt.digest, source, written, take=clip.take)
+
+
+def _remember(store: Store, final: Path, written: ClipRecord) -> None:
+    store.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (_meta(final), f"{written.size}:{written.sha256}"))
 
 
 def _meta(path: Path) -> str:
