@@ -86,7 +86,15 @@ async def cut_finished(
     from .incremental import cut_stored
     from .render import card_source, clip_source, film_frames, layout, render_entries, spans
 
-    tell = report or _silent
+    said = report or _silent
+    finals: list[str] = []  # the join's "done", said once the sound and captions are in too
+
+    def tell(state: str, detail: str) -> None:
+        if state == "done":
+            finals.append(detail)
+        else:
+            said(state, detail)
+
     fmt = FilmFormat.of(size, fps)
     clips = dict(zip(sequence, stored, strict=True))
     entries = film_entries(compiled, sequence)
@@ -99,7 +107,7 @@ async def cut_finished(
     plain = all(e.kind == "shot" and e.transition is None and e.trim is None for e in entries)
     placed = layout(entries, sources, fmt)
     if plain:
-        made = await cut_stored(store, stored, output, size, fps, report)
+        made = await cut_stored(store, stored, output, size, fps, tell)
     else:
         rendered = await render_entries(store, entries, sources, fmt, tell)
         tell("joining", f"{len(rendered.parts)} pieces")
@@ -110,8 +118,10 @@ async def cut_finished(
     seconds = fmt.seconds(film_frames(placed))
     own = {sid for sid, c in clips.items() if has_own_sound(compiled, c, sid)}
     if _has_finish(compiled):
-        tell("mixing", "sound and captions")
+        said("mixing", "sound and captions")
         await asyncio.to_thread(finish, compiled, output, spans(placed, fmt, own), seconds)
+    mixed = ["sound mixed"] if compiled.soundtrack or compiled.loudness is not None else []
+    said("done", ", ".join([*finals[-1:], *mixed, *(["captions added"] if compiled.captions is not None else [])]))
     return replace(made, seconds=seconds)
 
 
