@@ -223,7 +223,7 @@ def test_changing_the_soundtrack_level_re_cuts_the_film(built) -> None:
 
 def test_a_card_shows_its_image_scaled_to_fit_on_its_colour(tmp_path: Path, media_dir: Path) -> None:
     from storyboard.cut.render import Piece, card_source, piece_args
-    from storyboard.run.local import font_file
+    from storyboard.media.fonts import font_file
 
     fmt = FilmFormat.of((320, 180), FPS)
     card = CardSpec("Aurora" if font_file() else None, media_dir / "c.png", 0.4, "#1b1b1b")  # c.png: green 64x36

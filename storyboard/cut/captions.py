@@ -92,7 +92,7 @@ def sidecar(captions: Path, film: Path) -> Path:
 
 def _subtitles_filter(captions: Path) -> str:
     """libass's filter over ``captions``, with the font the local renderer uses when the system has one."""
-    from ..run.local import font_file
+    from ..media.fonts import font_file
 
     value = _escape(os.fspath(captions.resolve()))
     font = font_file()

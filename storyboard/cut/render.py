@@ -308,7 +308,7 @@ def _usable(path: Path, record: tuple[int, str]) -> bool:
 
 
 def _font_ident() -> str | None:
-    from ..run.local import font_file
+    from ..media.fonts import font_file
 
     return font_file()
 
@@ -383,7 +383,7 @@ def _card(g: _Graph, card: CardSpec, frames: int, fmt: FilmFormat, tag: str, nea
         words = temp_beside(near, ".txt")
         words.write_text(card.text, encoding="utf-8")
         g.files.append(words)
-        from ..run.local import font_file
+        from ..media.fonts import font_file
 
         font = font_file()
         size = max(12, h // CARD_FONT_SHARE)

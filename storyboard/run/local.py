@@ -17,12 +17,12 @@ import os
 import textwrap
 from collections import Counter
 from collections.abc import Callable
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from ..errors import MediaError, RenderError, RenderStalled
 from ..media.ffmpeg import arun_ffmpeg, ffmpeg_head
+from ..media.fonts import font_file  # the cut's cards and burned captions draw with it too
 from ..media.probe import MediaInfo, check_image, probe_media
 from ..plan.keys import take_identity
 from .job import Generated, Job, Report
@@ -36,24 +36,6 @@ STILL_DEMUXER = "image2pipe"
 RENDER_TIMEOUT_BASE = 60.0
 RENDER_TIMEOUT_PER_SECOND = 20.0
 RENDER_ATTEMPTS = 3
-_FONT_CANDIDATES = (
-    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-    "/usr/share/fonts/dejavu/DejaVuSans.ttf",
-    "/usr/share/fonts/TTF/DejaVuSans.ttf",
-    "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
-    "/Library/Fonts/Arial.ttf",
-    "/System/Library/Fonts/Supplemental/Arial.ttf",
-    "C:/Windows/Fonts/arial.ttf",
-)
-
-
-@lru_cache(maxsize=1)
-def font_file() -> str | None:
-    """A TrueType font for drawtext; None lets fontconfig pick one."""
-    for candidate in _FONT_CANDIDATES:
-        if os.path.isfile(candidate):
-            return candidate
-    return None
 
 
 class LocalProvider:
