@@ -15,17 +15,22 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import resource
 import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from storyboard.cut import _concat_normalise
 from storyboard.cut.incremental import StoredClip, cut_stored
 from storyboard.media.ffmpeg import ffmpeg_exe
 from storyboard.media.probe import probe_clip
 from storyboard.store import Store
+
+T = TypeVar("T")
 
 
 def make_clip(path: Path, size: str, rate: int, seconds: float, tone: int, sound: bool) -> Path:
@@ -37,6 +42,19 @@ def make_clip(path: Path, size: str, rate: int, seconds: float, tone: int, sound
         check=True,
     )  # fmt: skip
     return path
+
+
+def cpu() -> float:
+    """CPU seconds of this process and its finished children (ffmpeg): steadier than the wall on a busy machine."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def timed(fn: Callable[[], T]) -> tuple[T, float, float]:
+    """What ``fn`` returned, its wall seconds and its CPU seconds."""
+    wall, used = time.perf_counter(), cpu()
+    value = fn()
+    return value, time.perf_counter() - wall, cpu() - used
 
 
 def shapes(film: str) -> list[tuple[str, int]]:
@@ -72,35 +90,34 @@ def main() -> None:
                 return StoredClip(final, probe_clip(final), key, 1)
 
             clips = [stored(p) for p in made]
+            paths, infos, size = [c.path for c in clips], [c.info for c in clips], (width, height)
             # before: every cut re-encodes the whole film (the build knows each clip's probe)
-            start = time.perf_counter()
-            _concat_normalise([c.path for c in clips], [c.info for c in clips], out, (width, height))
-            before_cold = time.perf_counter() - start
+            _, before_cold, before_cold_cpu = timed(lambda: _concat_normalise(paths, infos, out, size))
             # after: the first cut conforms every clip once and keeps them
-            start = time.perf_counter()
-            cold = asyncio.run(cut_stored(store, clips, out, (width, height), args.fps))
-            after_cold = time.perf_counter() - start
-
+            cold, after_cold, after_cold_cpu = timed(lambda: asyncio.run(cut_stored(store, clips, out, size, args.fps)))
             clips[middle] = stored(edited)  # the one-shot edit
-            start = time.perf_counter()
-            _concat_normalise([c.path for c in clips], [c.info for c in clips], out, (width, height))
-            before = time.perf_counter() - start
-            start = time.perf_counter()
-            warm = asyncio.run(cut_stored(store, clips, out, (width, height), args.fps))
-            after = time.perf_counter() - start
+            paths, infos = [c.path for c in clips], [c.info for c in clips]
+            _, before, before_cpu = timed(lambda: _concat_normalise(paths, infos, out, size))
+            warm, after, after_cpu = timed(lambda: asyncio.run(cut_stored(store, clips, out, size, args.fps)))
         film = probe_clip(out)
         print(
             f"{args.clips} clips x {args.seconds:g} s in 3 shapes -> {args.film} at {args.fps} fps,"
             f" film {film.seconds:.1f} s; {os.cpu_count()} cores"
         )
-        print(f"  first cut   before (whole film)  {before_cold:7.2f} s")
-        print(f"              after  (conform all) {after_cold:7.2f} s   {cold.conformed} conformed")
-        print("  one-shot edit, rebuild's cut:")
-        print(f"              before (whole film)  {before:7.2f} s")
+        load = os.getloadavg()[0]
+        print(f"  (wall, and CPU seconds of storyboard and its ffmpeg; load average {load:.1f} at the end)")
+        print(f"  first cut   before (whole film)  {before_cold:7.2f} s wall  {before_cold_cpu:7.2f} s CPU")
         print(
-            f"              after  (incremental) {after:7.2f} s   {warm.conformed} conformed, {warm.kept} kept"
-            f"   {before / after:5.1f}x faster"
+            f"              after  (conform all) {after_cold:7.2f} s wall  {after_cold_cpu:7.2f} s CPU"
+            f"   {cold.conformed} conformed"
         )
+        print("  one-shot edit, the rebuild's cut:")
+        print(f"              before (whole film)  {before:7.2f} s wall  {before_cpu:7.2f} s CPU")
+        print(
+            f"              after  (incremental) {after:7.2f} s wall  {after_cpu:7.2f} s CPU"
+            f"   {warm.conformed} conformed, {warm.kept} kept"
+        )
+        print(f"  ratio before/after: {before / after:5.1f}x wall, {before_cpu / after_cpu:5.1f}x CPU")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

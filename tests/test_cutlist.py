@@ -10,12 +10,16 @@ from __future__ import annotations
 from fractions import Fraction
 
 import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from storyboard.compile import compile_project
 from storyboard.compile.captions import CaptionsError, read_captions
 from storyboard.compile.result import CardSpec, Entry, Transition
 from storyboard.load import load
 from tests.conftest import Project, codes
+from tests.test_robustness import check_json
 
 FILM = """
 version: 1
@@ -273,3 +277,72 @@ def test_a_malformed_entry_says_what_an_entry_is(project: Project) -> None:
     assert "a cut entry is a shot id" in helps[1]
     assert "not both" in helps[2]
     assert "type: fade" in helps[3]
+
+
+numbers = st.one_of(st.integers(-5, 20), st.floats(-100, 100), st.sampled_from([0, 0.5, float("nan"), float("inf")]))
+anything = numbers | st.none() | st.booleans() | st.text("ab #1:", max_size=6) | st.lists(numbers, max_size=3)
+transitions = st.fixed_dictionaries(
+    {},
+    optional={"type": st.sampled_from(["fade", "crossfade", "wipelft", ""]) | anything, "seconds": numbers | anything},
+)
+entries = st.one_of(
+    st.sampled_from(["a", "b", "nowhere", "endcard"]),
+    st.fixed_dictionaries(
+        {"shot": st.sampled_from(["a", "b", "nowhere"]) | anything},
+        optional={"transition": transitions | anything, "trim": st.lists(numbers, max_size=3) | anything},
+    ),
+    st.fixed_dictionaries(
+        {
+            "card": st.fixed_dictionaries(
+                {},
+                optional={
+                    "text": st.sampled_from(["Hi", "", " "]) | anything,
+                    "image": st.sampled_from(["refs/a.png", "refs/nope.png", "refs/jingle.wav", "https://x.io/a.png"]),
+                    "seconds": numbers,
+                    "background": st.sampled_from(["#fff", "#1b1b1b", "red", "#12345"]),
+                },
+            )
+            | anything,
+            "id": st.sampled_from(["endcard", "a", "Bad Id", "end"]) | anything,
+        },
+        optional={"transition": transitions},
+    ),
+    anything,
+)
+films = st.fixed_dictionaries(
+    {"version": st.just(1), "shots": st.just([{"id": "a", "prompt": "x", "duration": 3}, {"id": "b", "prompt": "y"}])},
+    optional={
+        "settings": st.fixed_dictionaries(
+            {},
+            optional={
+                "fps": st.sampled_from([32, 24, 23.976, 60]) | anything,
+                "loudness": numbers | anything,
+                "timeline": st.lists(st.sampled_from(["otio", "fcp7", "fcpx", "premiere"]), max_size=3) | anything,
+            },
+        ),
+        "cut": st.lists(entries, max_size=5) | anything,
+        "soundtrack": st.lists(
+            st.fixed_dictionaries(
+                {"file": st.sampled_from(["refs/jingle.wav", "refs/a.png", "https://x.io/m.mp3"]) | anything},
+                optional={"volume": numbers | anything, "duck": numbers | anything, "at": numbers | anything},
+            )
+            | anything,
+            max_size=3,
+        )
+        | anything,
+        "captions": st.fixed_dictionaries(
+            {"file": st.sampled_from(["refs/film.srt", "refs/none.vtt", "refs/a.png"]) | anything},
+            optional={"burn": st.booleans() | anything},
+        )
+        | anything,
+        "deliverables": st.just({"wide": {}, "sq": {"aspect_ratio": "1:1", "cut": ["b", "a"]}}),
+    },
+)
+
+
+@pytest.mark.slow
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(board=films, flow=st.booleans())
+def test_generated_cuts_never_crash_and_every_finding_is_located(project: Project, board: dict, flow: bool) -> None:  # type: ignore[type-arg]
+    (project.root / "refs" / "film.srt").write_text(SRT)
+    check_json(project, yaml.safe_dump(board, default_flow_style=flow, sort_keys=False).encode())

@@ -66,33 +66,38 @@ async def cut_stored(
     )  # fmt: skip
     make = [i for i, ok in zip(todo, found, strict=True) if not ok or sources[i] is None]
     staged: list[Path] = []  # removed on the way out; an installed one is renamed away already
-    slots, done = asyncio.Semaphore(CONFORM_JOBS), 0
+    slots, done, stop = asyncio.Semaphore(CONFORM_JOBS), 0, False
 
     async def conform(i: int) -> None:
-        nonlocal done
+        nonlocal done, stop
         clip, source = clips[i], sources[i]
         async with slots:
-            staged.append(store.temp_path(".mp4"))
-            into = staged[-1]
-            await asyncio.to_thread(conform_clip, clip.path, clip.info, fmt, into)
-        if source is None:  # no digest to name the clip by (not stored by this storyboard): used once
-            parts[i] = into
-        else:
-            record = await asyncio.to_thread(install, into, finals[i])
-            store.conformed.put(clip.key, fmt.digest, source, record, take=clip.take)
-            parts[i] = finals[i]
+            if stop:  # another clip failed: start no more
+                return
+            try:
+                staged.append(store.temp_path(".mp4"))
+                into = staged[-1]
+                await asyncio.to_thread(conform_clip, clip.path, clip.info, fmt, into)
+                if source is None:  # no digest to name the clip by (not stored by this storyboard): used once
+                    parts[i] = into
+                else:
+                    record = await asyncio.to_thread(install, into, finals[i])
+                    store.conformed.put(clip.key, fmt.digest, source, record, take=clip.take)
+                    parts[i] = finals[i]
+            except BaseException:
+                stop = True
+                raise
         done += 1
         tell("conforming", f"{done}/{len(make)}")
 
     try:
         if make:
             tell("conforming", f"0/{len(make)}")
-            try:
-                async with asyncio.TaskGroup() as group:  # one failure stops the rest
-                    for i in make:
-                        group.create_task(conform(i))
-            except BaseExceptionGroup as failed:  # the first failure, as a caller of one ffmpeg sees it
-                raise failed.exceptions[0] from None
+            # the ones running finish before the first failure is raised: no ffmpeg is left writing
+            ended = await asyncio.gather(*(conform(i) for i in make), return_exceptions=True)
+            failures = [e for e in ended if isinstance(e, BaseException)]
+            if failures:
+                raise failures[0]
         for i in set(todo) - set(make):
             parts[i] = finals[i]
         tell("joining", f"{len(parts)} clips")
