@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING
 
 from ..media.ffmpeg import ffmpeg_command, run_ffmpeg
 from ..media.probe import ClipInfo
-from .conform import AUDIO_RATE, PIX_FMT, FilmFormat, conform_clip, encode_args
+from .conform import AUDIO_RATE, PIX_FMT, SAMPLES, FilmFormat, conform_clip, encode_args
 from .files import temp_beside
 
 if TYPE_CHECKING:
@@ -188,8 +188,8 @@ async def render_entries(
 ) -> Rendered:
     """Every piece of the film found in the store or encoded into it, in order (the caller joins them).
 
-    What is missing is encoded two at a time (as :mod:`.incremental` conforms clips); the first
-    failure stops the rest and is raised as itself."""
+    What is missing is encoded two at a time (as :mod:`.incremental` conforms clips); after a
+    failure no more start, the running ones finish, and the first failure is raised as itself."""
     from .incremental import CONFORM_JOBS
 
     placed = layout(entries, sources, fmt)
@@ -213,18 +213,24 @@ async def render_entries(
             done.kept += 1
         elif final not in jobs:
             jobs[final] = (item.what, partial(_encode, item, fmt), partial(_remember, store, final))
-    slots, finished = asyncio.Semaphore(CONFORM_JOBS), 0
+    slots, finished, stop = asyncio.Semaphore(CONFORM_JOBS), 0, False
     staged: list[Path] = []
 
     async def run(final: Path, what: str, make: Make, remember: Remember) -> None:
-        nonlocal finished
+        nonlocal finished, stop
         from ..store.conformed import install
 
         async with slots:
-            staged.append(store.temp_path(".mp4"))
-            into = staged[-1]
-            await asyncio.to_thread(make, into)
-        written = await asyncio.to_thread(install, into, final)
+            if stop:  # another piece failed: start no more
+                return
+            try:
+                staged.append(store.temp_path(".mp4"))
+                into = staged[-1]
+                await asyncio.to_thread(make, into)
+                written = await asyncio.to_thread(install, into, final)
+            except BaseException:
+                stop = True
+                raise
         remember(written)
         finished += 1
         done.encoded.append(what)
@@ -233,12 +239,11 @@ async def render_entries(
     try:
         if jobs:
             report("encoding", f"0/{len(jobs)}")
-            try:
-                async with asyncio.TaskGroup() as group:  # one failure stops the rest
-                    for final, (what, make, remember) in jobs.items():
-                        group.create_task(run(final, what, make, remember))
-            except BaseExceptionGroup as failed:  # the first failure, as a caller of one ffmpeg sees it
-                raise failed.exceptions[0] from None
+            # the ones running finish before the first failure is raised: no ffmpeg is left writing
+            ended = await asyncio.gather(*(run(f, *job) for f, job in jobs.items()), return_exceptions=True)
+            failures = [e for e in ended if isinstance(e, BaseException)]
+            if failures:
+                raise failures[0]
     finally:
         for path in staged:
             path.unlink(missing_ok=True)
@@ -353,14 +358,19 @@ def _side(g: _Graph, p: Placed, frames: tuple[int, int], fmt: FilmFormat, tag: s
         if clip.info.audio_codec is not None:
             g.chains.append(
                 f"[{i}:a:0]aresample={AUDIO_RATE},aformat=channel_layouts=stereo,apad,"
-                f"atrim=start_sample={_samples(a, fmt)}:end_sample={_samples(b, fmt)},asetpts=PTS-STARTPTS[a{tag}]"
+                f"atrim=start_sample={_samples(a, fmt)}:end_sample={_samples(b, fmt)},asetpts=PTS-STARTPTS{_last(tag)}[a{tag}]"
             )
             return
     else:
         assert p.source.card is not None
         _card(g, p.source.card, b - a, fmt, tag, near)
     j = g.input("-f", "lavfi", "-i", f"anullsrc=r={AUDIO_RATE}:cl=stereo")
-    g.chains.append(f"[{j}:a]atrim=end_sample={samples},asetpts=PTS-STARTPTS[a{tag}]")
+    g.chains.append(f"[{j}:a]atrim=end_sample={samples},asetpts=PTS-STARTPTS{_last(tag)}[a{tag}]")
+
+
+def _last(tag: str) -> str:
+    """The sound's last filter when the side is the piece itself (no tag): 16-bit samples, as conform.py hands the encoder."""
+    return "" if tag else f",{SAMPLES}"
 
 
 def _card(g: _Graph, card: CardSpec, frames: int, fmt: FilmFormat, tag: str, near: Path) -> None:
@@ -419,7 +429,7 @@ def piece_args(piece: Piece, fmt: FilmFormat, out: Path) -> tuple[list[str], lis
         )
         g.chains.append(
             f"[a0][a1]acrossfade=ns={min(samples, b_samples)}:c1=tri:c2=tri,apad,"
-            f"atrim=end_sample={b_samples},asetpts=PTS-STARTPTS[a]"
+            f"atrim=end_sample={b_samples},asetpts=PTS-STARTPTS,{SAMPLES}[a]"
         )
     graph = ";".join(g.chains)
     args = ffmpeg_command(
