@@ -188,6 +188,15 @@ def test_the_captions_are_a_stream_and_a_sidecar(built) -> None:
 
 
 @pytest.mark.slow
+def test_a_removed_sidecar_is_written_again_by_a_build_that_cuts_nothing(built) -> None:
+    project, path, _ = built
+    (project.root / "out" / "storyboard.srt").unlink()
+    again = build(compiled_of(path))
+    assert again.films[0].film.method == "up to date"
+    assert (project.root / "out" / "storyboard.srt").read_text(encoding="utf-8") == SRT
+
+
+@pytest.mark.slow
 def test_a_rebuild_re_encodes_nothing_and_one_transition_changed_re_encodes_it_alone(built) -> None:
     project, path, _ = built
     pieces_before = segments(project)
@@ -244,3 +253,27 @@ def test_a_card_shows_its_image_scaled_to_fit_on_its_colour(tmp_path: Path, medi
     centre = 75 * plane.line_size + 160 * 3  # the image's middle: above the words
     assert near(tuple(pixel[centre : centre + 3]), (0, 128, 0), 30)  # type: ignore[arg-type]
     assert near(tuple(pixel[5 * plane.line_size + 15 : 5 * plane.line_size + 18]), (27, 27, 27), 8)  # type: ignore[arg-type]
+
+
+def test_a_piece_that_fails_leaves_nothing_in_the_store(project: Project, tmp_path: Path) -> None:
+    import asyncio
+
+    from storyboard.cut.render import card_source, render_entries
+    from storyboard.errors import RenderError
+    from storyboard.store import Store
+
+    fmt = FilmFormat.of((320, 180), FPS)
+    image = tmp_path / "logo.png"
+    ffmpeg("-f", "lavfi", "-i", "color=c=green:s=64x36", "-frames:v", "1", str(image))
+    good, bad = CardSpec("ok", None, 0.4, "#000000"), CardSpec(None, image, 0.4, "#ffffff")
+    entries = [Entry("card", "good", 0.4, 0.0, card=good), Entry("card", "bad", 0.4, 0.4, card=bad)]
+    sources = {"good": card_source(good, fmt), "bad": card_source(bad, fmt)}
+    image.write_bytes(b"no longer an image")  # as a file changed under a running build
+    with Store(project.root, create=True) as store:
+        store.ensure()
+        with pytest.raises(RenderError, match="card bad"):
+            asyncio.run(render_entries(store, entries, sources, fmt, lambda state, detail: None))
+        segments_dir = project.root / ".storyboard" / SEGMENTS_DIR
+        kept = sorted(p.name for p in segments_dir.iterdir()) if segments_dir.exists() else []
+        assert len(kept) <= 1  # the good card, whole, or nothing
+        assert list((project.root / ".storyboard" / "tmp").glob("*.mp4")) == []

@@ -152,3 +152,12 @@ def finish(compiled: Compiled, film: Path, sound_spans: list[tuple[float, float]
 
 def _silent(state: str, detail: str) -> None:
     return None
+
+
+def keep_sidecar(compiled: Compiled, film: Path) -> None:
+    """The captions' ``.srt`` beside a film that is up to date, written again if it was removed."""
+    from .captions import sidecar
+
+    captions = getattr(compiled, "captions", None)
+    if captions is not None and not film.with_suffix(".srt").is_file():
+        sidecar(captions.file, film)

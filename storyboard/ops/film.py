@@ -61,7 +61,7 @@ async def cut(
     from ..compile.output import REVIEW, TIMELINE
     from ..compile.request import frame_size
     from ..cut import FPS, film_sequence
-    from ..cut.finish import cut_finished, finish_digest
+    from ..cut.finish import cut_finished, finish_digest, keep_sidecar
     from ..cut.incremental import ROW, StoredClip
     from ..load.model import DEFAULTS
     from ..plan.keys import take_identity
@@ -99,6 +99,7 @@ async def cut(
         if not (timeline.is_file() and review.is_file()) or (seen is not None and seen[0]) != takes_state:
             await asyncio.to_thread(_sidecars, compiled, plan, result, sequence, clips, infos, output, films)
             store.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (takes_record, takes_state))
+        await asyncio.to_thread(keep_sidecar, compiled, output)  # the captions' .srt (cut/finish.py)
         if tell is not None:
             tell("up to date", "")
         return Film(output, "up to date", [], timeline, review)
