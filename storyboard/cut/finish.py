@@ -115,20 +115,15 @@ async def cut_finished(
         tell("done", f"{len(rendered.encoded)} encoded, {rendered.kept} kept")
         method: Literal["copy", "normalise"] = "normalise"
         made = CutResult(output, method, 0.0, len(stored), conformed=len(rendered.encoded), kept=rendered.kept)
-    seconds = fmt.seconds(film_frames(placed))
+    seconds = made.seconds if plain else fmt.seconds(film_frames(placed))
     own = {sid for sid, c in clips.items() if has_own_sound(compiled, c, sid)}
-    if _has_finish(compiled):
-        said("mixing", "sound and captions")
-        await asyncio.to_thread(finish, compiled, output, spans(placed, fmt, own), seconds)
     mixed = ["sound mixed"] if compiled.soundtrack or compiled.loudness is not None else []
-    said("done", ", ".join([*finals[-1:], *mixed, *(["captions added"] if compiled.captions is not None else [])]))
+    mixed += ["captions added"] if compiled.captions is not None else []
+    if mixed:
+        said("mixing", " and ".join(w.split()[0] for w in mixed))
+        await asyncio.to_thread(finish, compiled, output, spans(placed, fmt, own), seconds)
+    said("done", ", ".join([*finals[-1:], *mixed]))
     return replace(made, seconds=seconds)
-
-
-def _has_finish(compiled: Compiled) -> bool:
-    return bool(getattr(compiled, "soundtrack", None)) or any(
-        getattr(compiled, name, None) is not None for name in ("loudness", "captions")
-    )
 
 
 def finish(compiled: Compiled, film: Path, sound_spans: list[tuple[float, float]], seconds: float) -> Path:
