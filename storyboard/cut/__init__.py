@@ -119,7 +119,7 @@ def write_film(parts: Sequence[Path], output: Path) -> None:
 
 def film_seconds(fmt: FilmFormat, infos: Sequence[ClipInfo]) -> float:
     """The film's length: each clip as it is, or as many frames of the film's rate as it becomes."""
-    return sum(i.seconds if fmt.fits(i) else fmt.seconds(fmt.frames(i.seconds)) for i in infos)
+    return sum(fmt.length(i) for i in infos)
 
 
 def _concat_normalise(clips: Sequence[Path], infos: Sequence[ClipInfo], out: Path, size: tuple[int, int]) -> None:

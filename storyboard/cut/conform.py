@@ -16,7 +16,11 @@ loudness pass, which must encode the sound anyway, belong at this step).
 
 Any segment encoded separately (a card, a transition) joins the same way: encode it with
 :func:`encode_args` for the film's format (the same video and sound settings, its sound
-the video's length), and it is one more part in the list given to :func:`join`.
+the video's length), and it is one more part in the list given to :func:`join`. A part
+starts on a keyframe and has one every ``GOP_SECONDS`` exactly (no scene-cut keyframes), so
+a transition can be encoded alone over the end of one part and the start of the next up to
+its next keyframe, and the parts beside it joined trimmed (the concat demuxer's
+``outpoint``, a cut in decoding order, and ``inpoint`` on that keyframe).
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ from .files import temp_beside
 RECIPE = 1  # bump when the settings below change: every conformed file of the old recipe is remade
 AUDIO_RATE = 48000
 PIX_FMT = "yuv420p"
-VIDEO = ("-c:v", "libx264", "-preset", "veryfast", "-profile:v", "high", "-pix_fmt", PIX_FMT)
+VIDEO = ("-c:v", "libx264", "-preset", "veryfast", "-profile:v", "high", "-pix_fmt", PIX_FMT, "-sc_threshold", "0")  # fmt: skip
 # ffmpeg's "fast" AAC coder, made for high bitrates, without its costly searches (TNS, M/S and intensity
 # stereo, noise substitution): 4x less CPU than the default (measured: 1.4 s against 5.3 s for 180 s of
 # sound), which at 192 kb/s stereo costs little; the join encodes the film's whole sound at every cut
@@ -102,6 +106,11 @@ class FilmFormat:
 
     def seconds(self, frames: int) -> float:
         return float(frames / self.fps)
+
+    def length(self, info: ClipInfo) -> float:
+        """A clip's length in the film: as it is, or as many frames of the film's rate as it becomes
+        (what a timeline of the film places each shot by)."""
+        return info.seconds if self.fits(info) else self.seconds(self.frames(info.seconds))
 
 
 def encode_args(fmt: FilmFormat) -> list[str]:
