@@ -80,12 +80,8 @@ class Placed:
     @property
     def whole(self) -> bool:
         """The entry shows its clip entire and untouched: its body is the conformed clip."""
-        return self.source.clip is not None and (self.start, self.end, self.head, self.tail) == (
-            0,
-            self.source.frames,
-            0,
-            0,
-        )
+        untouched = self.head == 0 and self.tail == 0
+        return self.source.clip is not None and untouched and (self.start, self.end) == (0, self.source.frames)
 
 
 @dataclass(frozen=True)
@@ -104,8 +100,9 @@ class Piece:
         sides = [(self.a.source.ident, self.a_range)]
         if self.b is not None:
             sides.append((self.b.source.ident, self.b_range))
-        into = (self.into.type, self.into.seconds) if self.into is not None else None
-        spec = (PIECE_RECIPE, fmt.digest, sides, into, _font_ident())
+        into = self.into.type if self.into is not None else None  # its length is in the ranges, in frames
+        cards = self.a.source.card is not None or (self.b is not None and self.b.source.card is not None)
+        spec = (PIECE_RECIPE, fmt.digest, sides, into, _font_ident() if cards else None)
         return hashlib.sha256(repr(spec).encode()).hexdigest()[:32]
 
 
