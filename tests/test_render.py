@@ -277,3 +277,26 @@ def test_a_piece_that_fails_leaves_nothing_in_the_store(project: Project, tmp_pa
         kept = sorted(p.name for p in segments_dir.iterdir()) if segments_dir.exists() else []
         assert len(kept) <= 1  # the good card, whole, or nothing
         assert list((project.root / ".storyboard" / "tmp").glob("*.mp4")) == []
+
+
+PLAIN = """
+version: 1
+settings: {resolution: 480p, duration: 3}
+shots:
+  - {id: a, prompt: the first shot}
+  - {id: b, prompt: the second shot}
+soundtrack:
+  - {file: refs/jingle.wav, at: 4.0}
+"""
+VOICE = "bandpass=f=600:width_type=q:w=8,bandpass=f=600:width_type=q:w=8"
+
+
+@pytest.mark.slow
+def test_a_cut_of_whole_shots_keeps_its_stream_copy_and_gets_its_voice_over_at_its_time(project: Project) -> None:
+    path = project.write(PLAIN)
+    result = build(compiled_of(path))
+    assert result.ok and result.films[0].film.method == "copy"  # no piece: the clips joined as they are
+    film = film_of(project)
+    assert abs(probe_clip(film).seconds - 6.0) <= 1 / 32
+    assert rms(film, 4.2, 5.8, VOICE) - rms(film, 1.0, 3.8, VOICE) > 30  # silent before 4 s, there after
+    assert not (project.root / ".storyboard" / SEGMENTS_DIR).exists()
