@@ -27,6 +27,8 @@ _STYLE = {
     "skipped": "yellow",
     "conforming": "cyan",
     "joining": "cyan",
+    "encoding": "cyan",  # the cut's transitions, cards and trimmed pieces (cut/render.py)
+    "mixing": "cyan",  # the cut's soundtrack, loudness and captions (cut/finish.py)
     "up to date": "green",
 }
 

@@ -1,7 +1,7 @@
-"""The font text is drawn with (the local preview's captions, cards, burned-in subtitles).
+"""The font text is drawn with: the local preview's labels, the cut's cards, burned captions.
 
-One TrueType file found on the system, so drawtext and libass draw the same letters on every
-build of one machine; None lets fontconfig pick one.
+One place, under media/, so the runner and the cut (which must not import the runner) draw
+with the same face.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ _FONT_CANDIDATES = (
 
 @lru_cache(maxsize=1)
 def font_file() -> str | None:
-    """A TrueType font for drawtext and libass; None lets fontconfig pick one."""
+    """A TrueType font for drawtext; None lets fontconfig pick one."""
     for candidate in _FONT_CANDIDATES:
         if os.path.isfile(candidate):
             return candidate

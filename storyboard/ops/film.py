@@ -68,11 +68,12 @@ async def cut(
     from ..compile.output import REVIEW, TIMELINE
     from ..compile.request import frame_size
     from ..cut import FPS, film_sequence
+    from ..cut.finish import cut_finished, finish_digest, keep_sidecar
     from ..cut.handoff import complete as handoff_complete
     from ..cut.handoff import digest as handoff_digest
     from ..cut.handoff import rerecord
     from ..cut.handoff import warnings as handoff_warnings
-    from ..cut.incremental import ROW, StoredClip, cut_stored
+    from ..cut.incremental import ROW, StoredClip
     from ..load.model import DEFAULTS
     from ..plan.keys import take_identity
 
@@ -97,7 +98,8 @@ async def cut(
     # the clips' digests too: a clip made again under its key (a --resubmit) may differ, and the film must follow
     records = {take: store.all_clip_records(take=take) for take in {p.take for p in picked}}
     digests = [r.sha256 if (r := records[p.take].get(p.key)) is not None else None for p in picked]
-    film_key = hashlib.sha256(repr((keys, digests, size, str(fps))).encode()).hexdigest()
+    # and everything else that decides it: entries, soundtrack, captions, loudness, rate (cut/finish.py)
+    film_key = hashlib.sha256(repr((keys, digests, size, str(fps), finish_digest(compiled))).encode()).hexdigest()
     record = f"film:{plan.storyboard}"
     row = store.db.execute("SELECT value FROM meta WHERE name = ?", (record,)).fetchone()
     timeline, review = output.with_suffix(TIMELINE), output.with_suffix(REVIEW)
@@ -116,12 +118,13 @@ async def cut(
             made_handoff = await asyncio.to_thread(_sidecars, compiled, shots, title, output, films, handoff)
             rerecord(store, shots, made_handoff.touched)
             store.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (takes_record, takes_state))
+        await asyncio.to_thread(keep_sidecar, compiled, output)  # the captions' .srt (cut/finish.py)
         if tell is not None:
             tell("up to date", "")
         return Film(output, "up to date", [], timeline, review, said)
     await _verify(store, plan, sequence, clips, records)
     stored = [StoredClip(clips[sid], infos[sid], p.key, p.take) for sid, p in zip(sequence, picked, strict=True)]
-    made = await cut_stored(store, stored, output, size, fps, tell)
+    made = await cut_finished(store, compiled, stored, sequence, output, size, fps, tell)
     store.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (record, f"{film_key}:{_stamp(output)}"))
     made_handoff = await asyncio.to_thread(_sidecars, compiled, shots, title, output, films, handoff)
     rerecord(store, shots, made_handoff.touched)

@@ -22,7 +22,7 @@ from typing import Any
 
 from ..errors import MediaError, RenderError, RenderStalled
 from ..media.ffmpeg import arun_ffmpeg, ffmpeg_head
-from ..media.fonts import font_file
+from ..media.fonts import font_file  # the cut's cards and burned captions draw with it too
 from ..media.probe import MediaInfo, check_image, probe_media
 from ..plan.keys import take_identity
 from .job import Generated, Job, Report
