@@ -11,7 +11,6 @@ is and with one transition changed, with the store's pieces watched by their mti
 
 from __future__ import annotations
 
-import re
 import subprocess
 from fractions import Fraction
 from pathlib import Path
@@ -24,7 +23,8 @@ from storyboard.cut.conform import FilmFormat
 from storyboard.cut.render import SEGMENTS_DIR, Placed, Source, layout, pieces
 from storyboard.media.probe import probe_clip
 from storyboard.ops import build
-from tests.conftest import Project, compiled_of, ffmpeg, ffmpeg_exe
+from tests.conftest import Project, compiled_of, ffmpeg
+from tests.test_sound import integrated, rms
 
 FPS = 25
 RED = (255, 0, 0)
@@ -78,23 +78,6 @@ def frames_of(path: Path) -> list[tuple[int, int, int]]:
 
 def near(a: tuple[int, int, int], b: tuple[int, int, int], tol: int = 12) -> bool:
     return all(abs(x - y) <= tol for x, y in zip(a, b, strict=True))
-
-
-def rms(path: Path, start: float, end: float, band: str) -> float:
-    args = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-ss", f"{start}", "-t", f"{end - start}", "-i", str(path),
-            "-af", f"{band},astats=measure_perchannel=none", "-f", "null", "-"]  # fmt: skip
-    err = subprocess.run(args, capture_output=True, text=True, check=True).stderr
-    levels = re.findall(r"RMS level dB: (-?[\d.]+|-inf)", err)
-    assert levels, err[-2000:]
-    return float(levels[-1])
-
-
-def integrated(path: Path) -> float:
-    args = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path), "-af", "ebur128", "-f", "null", "-"]
-    err = subprocess.run(args, capture_output=True, text=True, check=True).stderr
-    found = re.findall(r"I:\s+(-?[\d.]+) LUFS", err)
-    assert found, err[-2000:]
-    return float(found[-1])
 
 
 def segments(project: Project) -> dict[str, int]:
