@@ -11,6 +11,7 @@ is and with one transition changed, with the store's pieces watched by their mti
 
 from __future__ import annotations
 
+import re
 import subprocess
 from fractions import Fraction
 from pathlib import Path
@@ -283,3 +284,13 @@ def test_a_cut_of_whole_shots_keeps_its_stream_copy_and_gets_its_voice_over_at_i
     assert abs(probe_clip(film).seconds - 6.0) <= 1 / 32
     assert rms(film, 4.2, 5.8, VOICE) - rms(film, 1.0, 3.8, VOICE) > 30  # silent before 4 s, there after
     assert not (project.root / ".storyboard" / SEGMENTS_DIR).exists()
+
+
+def test_the_review_page_shows_the_compiled_cut_its_card_transitions_trim_and_soundtrack(built) -> None:
+    """The page reads the compiler's entries (kind and id), not only a cut as written."""
+    project, _, _ = built
+    page = (project.root / "out" / "storyboard.html").read_text()
+    rows = re.findall(r'<tr id="([^"]+)"', page)
+    assert rows[:4] == ["o", "a", "b", "endcard"]
+    assert "crossfade" in page or "fade" in page
+    assert "wipeleft" in page and "The end" in page and "bed.wav" in page

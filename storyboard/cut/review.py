@@ -300,7 +300,9 @@ def _rows(
     queue, used, end = list(shots), 0, 0.0
     for n, entry in enumerate(entries):
         plain = isinstance(entry, str)
-        sid = entry if plain else _field(entry, "shot")
+        # the compiler's entries say their kind and id; a cut entry as written says `shot:`
+        named = None if plain else (_field(entry, "id") if _field(entry, "kind") == "shot" else None)
+        sid = entry if plain else (_field(entry, "shot") or named)
         card = None if plain else _field(entry, "card")
         transition = None if plain else _field(entry, "transition")
         overlap = _number(_field(transition, "seconds")) if transition is not None else 0.0
