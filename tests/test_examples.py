@@ -50,6 +50,12 @@ def test_examples_use_every_feature():
     films = [d for b in boards for d in (b.deliverables or {}).values()]
     assert any(d.aspect_ratio for d in films) and any(d.vars for d in films)
     assert any(d.cut for d in films) and any(d.output for d in films)
+    entries = [e for b in boards for e in (b.cut or []) if not isinstance(e, str)]
+    assert any(getattr(e, "transition", None) for e in entries) and any(getattr(e, "card", None) for e in entries)
+    assert any(getattr(e, "trim", None) for e in entries)
+    assert any(b.soundtrack for b in boards) and any(b.captions for b in boards)
+    for key in ("fps", "loudness", "timeline"):
+        assert any(getattr(b.settings, key) is not None for b in boards), key
 
 
 def test_init_starter_checks_clean(project):
