@@ -294,3 +294,23 @@ def test_the_review_page_shows_the_compiled_cut_its_card_transitions_trim_and_so
     assert rows[:4] == ["o", "a", "b", "endcard"]
     assert "crossfade" in page or "fade" in page
     assert "wipeleft" in page and "The end" in page and "bed.wav" in page
+
+
+def test_the_timeline_carries_the_cuts_transition_and_trim(built) -> None:
+    import opentimelineio as otio
+
+    project, _, _ = built
+    timeline = otio.adapters.read_from_file(str(project.root / "out" / "storyboard.otio"))
+    video = next(t for t in timeline.tracks if t.kind == otio.schema.TrackKind.Video)
+    items = list(video)
+    transitions = [i for i in items if isinstance(i, otio.schema.Transition)]
+    clips = {c.name: c for c in items if isinstance(c, otio.schema.Clip)}
+    assert len(transitions) == 1 and transitions[0].name == "fade"  # crossfade is xfade's `fade`
+    assert items.index(transitions[0]) == items.index(clips["b"]) - 1  # into b, from a
+    overlap = transitions[0].in_offset + transitions[0].out_offset
+    assert overlap.to_seconds() == pytest.approx(0.5, abs=1 / FPS)
+    # OTIO centres the transition on the cut: b's first half-overlap is under the transition, over its handle
+    b, half = clips["b"].source_range, transitions[0].out_offset.to_seconds()
+    assert b is not None
+    assert b.start_time.to_seconds() - half == pytest.approx(0.5, abs=1 / FPS)  # the trim's in point
+    assert b.duration.to_seconds() + half == pytest.approx(2.5, abs=1 / FPS)  # the trim's length

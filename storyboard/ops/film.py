@@ -164,19 +164,42 @@ def _film_shots(
 
     shots: list[FilmShot] = []
     start = 0.0
+    edits = _edits(compiled, sequence)
     for sid in sequence:
         request = compiled.shots[sid].request
         assert request is not None
         planned = plan.shot(sid)
         info = infos[sid]
+        trim_in, seconds, into, overlap = edits.get(sid, (0.0, info.seconds, None, 0.0))
+        seconds = min(seconds, max(info.seconds - trim_in, 0.0))
         shots.append(
-            FilmShot(sid, clips[sid], start, info.seconds, info.fps, request.prompt, planned.provider, planned.key,
-                     planned.list_price, result.shots[planned.label].status, planned.take,
+            FilmShot(sid, clips[sid], start - overlap, seconds, info.fps, request.prompt, planned.provider,
+                     planned.key, planned.list_price, result.shots[planned.label].status, planned.take,
                      tuple(TakeClip(p.take, _take_clip(result, p.label)) for p in _takes(plan, sid)),
-                     sound=info.audio_codec is not None)
+                     sound=info.audio_codec is not None, trim_in=trim_in, transition=into,
+                     transition_seconds=overlap)
         )  # fmt: skip
-        start += info.seconds
+        start += seconds - overlap
     return shots
+
+
+def _edits(compiled: Compiled, sequence: list[str]) -> dict[str, tuple[float, float, str | None, float]]:
+    """Each shot entry's trim (in point, seconds) and the transition into it, for the timeline: a transition
+    counts only between two shots the film shows one after the other (a card has no clip in the timeline)."""
+    out: dict[str, tuple[float, float, str | None, float]] = {}
+    previous: str | None = None
+    shown = set(sequence)
+    for entry in getattr(compiled, "entries", ()) or ():
+        if entry.kind != "shot" or entry.id not in shown:
+            previous = None
+            continue
+        trim_in = entry.trim[0] if entry.trim is not None else 0.0
+        into, overlap = None, 0.0
+        if entry.transition is not None and previous is not None:
+            into, overlap = entry.transition.type, entry.transition.seconds
+        out.setdefault(entry.id, (trim_in, entry.seconds, into, overlap))
+        previous = entry.id
+    return out
 
 
 def _title(compiled: Compiled) -> str:
