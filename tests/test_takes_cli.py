@@ -16,7 +16,7 @@ from storyboard.ops import takes
 from storyboard.ops.building import build
 from storyboard.store import Store
 from tests.conftest import Project
-from tests.test_takes import compiled_of, edit
+from tests.test_takes import HOSTED, compiled_of, edit
 
 BOARD = """
 version: 1
@@ -145,15 +145,6 @@ def test_a_shot_edited_since_shows_its_takes_not_built(built) -> None:
     assert report["commands"]["build"] == f"storyboard build {path} --only pour"
     sip = listed(project, path, "sip")  # continues pour: its key changed with it
     assert [t["state"] for t in sip["takes"]] == ["not built"]
-
-
-HOSTED = """
-version: 1
-settings: {{provider: {provider}, resolution: 480p, duration: 3, output: out/film.mp4}}
-shots:
-  - {{id: one, prompt: First., takes: 3, take: 2}}
-  - {{id: two, prompt: Second.}}
-"""
 
 
 def test_a_hosted_take_shows_its_job_and_what_it_cost(hosted) -> None:

@@ -47,8 +47,7 @@ def check_output(ctx: Context) -> None:
     if written is None:  # the default, out/<stem>.mp4: only what is already there can make it unsafe
         written = f"out/{ctx.loaded.source.path.stem}.mp4"
         said = f"the film's default output, `{written}`,"
-        written_settings = "settings" in ctx.loaded.storyboard.model_fields_set if ctx.loaded.storyboard else False
-        where = ctx.at("settings", key=True) if written_settings else ctx.at("version", key=True)
+        where = ctx.at("settings", key=True) if "settings" in board.model_fields_set else ctx.at("version", key=True)
     root = ctx.loaded.root.resolve()
     if "\x00" in written or looks_absolute(written):
         ctx.error(

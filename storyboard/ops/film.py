@@ -66,7 +66,6 @@ async def cut(
     ``timelines``: editors' formats beside ``settings.timeline`` (``--timeline``); ``report``: the
     build's progress, which gets a row for the cut (``(cut)``: conforming k/n, joining, done)."""
     from ..compile.output import REVIEW, TIMELINE
-    from ..compile.request import frame_size
     from ..cut import FPS, film_sequence
     from ..cut.finish import cut_finished, finish_digest, keep_sidecar
     from ..cut.handoff import complete as handoff_complete
@@ -74,7 +73,6 @@ async def cut(
     from ..cut.handoff import rerecord
     from ..cut.handoff import warnings as handoff_warnings
     from ..cut.incremental import ROW, StoredClip
-    from ..load.model import DEFAULTS
     from ..plan.keys import take_identity
 
     clips = {sid: clip for sid in compiled.shots if (clip := result.clip(sid)) is not None}  # the picked takes
@@ -89,8 +87,8 @@ async def cut(
     }
     infos = {sid: await _info(store, plan.shot(sid), path) for sid, path in clips.items() if sid in compiled.cut}
     sequence = film_sequence(compiled.cut, extends, infos, {sid: compiled.shots[sid].seconds for sid in extends})
-    settings = compiled.effective.settings  # a deliverable's size: its own resolution and aspect ratio
-    size = frame_size(settings.resolution or DEFAULTS["resolution"], settings.aspect_ratio or DEFAULTS["aspect_ratio"])
+    settings = compiled.effective.settings
+    size = _size(compiled)
     fps = getattr(settings, "fps", None) or FPS  # the film's editorial rate (settings.fps, when the model has it)
     output = film_path(compiled)
     picked = [plan.shot(sid) for sid in sequence]
@@ -234,7 +232,8 @@ def _sidecars(
 
 
 def _size(compiled: Compiled) -> tuple[int, int]:
-    """The film's frame size, as ``cut`` computes it: the page's player keeps that shape before the video loads."""
+    """The film's frame size (a deliverable's: its own resolution and aspect ratio); the page's player keeps
+    that shape before the video loads."""
     from ..compile.request import frame_size
     from ..load.model import DEFAULTS
 

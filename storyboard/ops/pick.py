@@ -13,9 +13,14 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import PickError
+
+if TYPE_CHECKING:
+    from ..compile import Compiled
+    from ..load.model import Shot
+    from .checking import Checked
 
 _BOM = b"\xef\xbb\xbf"
 
@@ -49,13 +54,7 @@ def pick(path: str | os.PathLike[str], shot_id: str, take: int) -> PickResult:
 
         raise InvalidStoryboard(checked.diagnostics)
     source = checked.loaded.source
-    shot = board.shot(shot_id)
-    if shot is None:
-        raise PickError(no_shot(source.display, source.locate(("shots",)), shot_id, [s.id for s in board.shots]))
-    assert checked.project is not None
-    films = checked.project.having(shot_id)
-    if not films:
-        raise PickError(f"no film of {source.display} builds shot `{shot_id}`: no deliverable's cut needs it")
+    shot, films = films_building(checked, shot_id)
     # as the compiler counts them; a deliverable may give the shot fewer takes: the pick must hold in every film
     takes, previous = min(f.shots[shot_id].takes for f in films), films[0].shots[shot_id].take
     if take > takes:
@@ -88,6 +87,20 @@ def pick(path: str | os.PathLike[str], shot_id: str, take: int) -> PickResult:
         _write(real, raw)
         raise
     return PickResult(real, shot_id, take, previous, takes, changed=True)
+
+
+def films_building(checked: Checked, shot_id: str) -> tuple[Shot, list[Compiled]]:
+    """The shot and the films that build it, in file order; ``PickError`` for no such shot, or one no
+    film builds (no deliverable's cut needs it). ``checked`` is valid."""
+    board, source, project = checked.loaded.storyboard, checked.loaded.source, checked.project
+    assert board is not None and project is not None
+    shot = board.shot(shot_id)
+    if shot is None:
+        raise PickError(no_shot(source.display, source.locate(("shots",)), shot_id, [s.id for s in board.shots]))
+    films = project.having(shot_id)
+    if not films:
+        raise PickError(f"no film of {source.display} builds shot `{shot_id}`: no deliverable's cut needs it")
+    return shot, films
 
 
 def no_shot(display: str, at: Any, shot_id: str, ids: list[str]) -> str:

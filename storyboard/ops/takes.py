@@ -18,7 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import InvalidStoryboard, PickError
+from ..errors import InvalidStoryboard
 
 if TYPE_CHECKING:
     from ..store import BuildRecord, JournalEntry, Store
@@ -184,23 +184,14 @@ def takes(
 
     from ..store import Store
     from .checking import check
-    from .pick import no_shot
+    from .pick import films_building
     from .planning import plan
 
     checked = check(path, display=str(path), deliverables=[deliverable] if deliverable is not None else None)
     board, compiled = checked.loaded.storyboard, checked.compiled
     if board is None or compiled is None or not checked.valid:
         raise InvalidStoryboard(checked.diagnostics)
-    shot = board.shot(shot_id)
-    if shot is None:
-        source = checked.loaded.source
-        raise PickError(no_shot(source.display, source.locate(("shots",)), shot_id, [s.id for s in board.shots]))
-    assert checked.project is not None
-    compiled = next(iter(checked.project.having(shot_id)), compiled)  # the first film that builds the shot
-    if shot_id not in compiled.shots:
-        raise PickError(
-            f"no film of {checked.loaded.source.display} builds shot `{shot_id}`: no deliverable's cut needs it"
-        )
+    compiled = films_building(checked, shot_id)[1][0]  # the first film that builds the shot
     count, picked = compiled.shots[shot_id].takes, compiled.shots[shot_id].take  # as the compiler counts them
     clock = time.time() if now is None else now
     with Store(compiled.root) as store:

@@ -112,7 +112,6 @@ class Runner:
         self.plan = plan
         self.store = store
         self.providers = providers
-        self.jobs = jobs
         self.selection = selection
         self.report = report
         self.result = RunResult()
