@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
@@ -30,14 +30,15 @@ if TYPE_CHECKING:
 FINISH_RECIPE = 1  # bump when the mix, the loudness pass or the captions change how they write the film
 
 
-def finish_digest(compiled: Compiled) -> str:
+def finish_digest(compiled: Compiled, sha256: Callable[[Path], str]) -> str:
     """What decides the film besides its clips: the entries (trims, transitions, cards and their images),
-    the soundtrack (files' bytes, levels, places), the captions (bytes, burn), the loudness, the rate."""
-    from ..store.cliprecords import file_sha256
+    the soundtrack (files' bytes, levels, places), the captions (bytes, burn), the loudness, the rate.
+
+    ``sha256`` is the store's file hasher, so a no-op build stats those files instead of reading them."""
 
     def digest(path: Path | None) -> str | None:
         try:
-            return file_sha256(path) if path is not None else None
+            return sha256(path) if path is not None else None
         except OSError:
             return None
 

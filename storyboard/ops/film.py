@@ -74,6 +74,7 @@ async def cut(
     from ..cut.handoff import warnings as handoff_warnings
     from ..cut.incremental import ROW, StoredClip
     from ..plan.keys import take_identity
+    from ..store import FileHasher
 
     clips = {sid: clip for sid in compiled.shots if (clip := result.clip(sid)) is not None}  # the picked takes
     missing = [sid for sid in compiled.cut if sid not in clips]
@@ -97,7 +98,9 @@ async def cut(
     records = {take: store.all_clip_records(take=take) for take in {p.take for p in picked}}
     digests = [r.sha256 if (r := records[p.take].get(p.key)) is not None else None for p in picked]
     # and everything else that decides it: entries, soundtrack, captions, loudness, rate (cut/finish.py)
-    film_key = hashlib.sha256(repr((keys, digests, size, str(fps), finish_digest(compiled))).encode()).hexdigest()
+    film_key = hashlib.sha256(
+        repr((keys, digests, size, str(fps), finish_digest(compiled, FileHasher(store).sha256))).encode()
+    ).hexdigest()
     record = f"film:{plan.storyboard}"
     row = store.db.execute("SELECT value FROM meta WHERE name = ?", (record,)).fetchone()
     timeline, review = output.with_suffix(TIMELINE), output.with_suffix(REVIEW)
