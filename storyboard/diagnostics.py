@@ -57,6 +57,7 @@ RULES: dict[str, Rule] = {
         Rule("S004", E, "value is not one of the allowed values", _DESIGN),
         Rule("S005", E, "unsupported storyboard version", _DESIGN),
         Rule("S006", E, "storyboard has no shots", _DESIGN),
+        Rule("S007", E, "`settings.store` is not an s3:// URL", "Outgrowing one machine"),
         # N: names
         Rule("N001", E, "invalid shot id", _DESIGN),
         Rule("N002", E, "invalid character or asset name", _DESIGN),
@@ -126,6 +127,7 @@ RULES: dict[str, Rule] = {
         Rule("D001", E, "invalid deliverable name", _DESIGN),
         Rule("D002", E, "two deliverables write one film", _DESIGN),
         Rule("D003", E, "`deliverables` is empty", _DESIGN),
+        Rule("D004", E, "a deliverable sets `store` (the team store is the file's)", "Outgrowing one machine"),
         # C: the finished cut (entries, cards, sound, captions, rate)
         Rule("C001", E, "a transition on the first entry of the cut (nothing comes before it)", _DESIGN),
         Rule("C002", E, "a transition of 0 s or less, or longer than an entry it joins", _DESIGN),

@@ -10,6 +10,9 @@ from __future__ import annotations
 UPLOAD_URL = "STORYBOARD_UPLOAD_URL"
 UPLOAD_ENDPOINT = "STORYBOARD_UPLOAD_ENDPOINT"
 UPLOAD_EXPIRES = "STORYBOARD_UPLOAD_EXPIRES"
+STORE = "STORYBOARD_STORE"
+STORE_ENDPOINT = "STORYBOARD_STORE_ENDPOINT"
+CLAIM_SECONDS = "STORYBOARD_CLAIM_SECONDS"
 POLL_SECONDS = "STORYBOARD_POLL_SECONDS"
 HTTP_TIMEOUT = "STORYBOARD_HTTP_TIMEOUT"
 RETRY_SECONDS = "STORYBOARD_RETRY_SECONDS"
@@ -27,6 +30,9 @@ VARIABLES: dict[str, str] = {
     UPLOAD_URL: "s3://bucket/prefix: where local files go for providers that take only URLs",
     UPLOAD_ENDPOINT: "the S3 endpoint of a non-AWS bucket (MinIO, R2, ...)",
     UPLOAD_EXPIRES: "seconds a presigned upload URL lives (default 86400, at most 604800)",
+    STORE: "s3://bucket/prefix: the team's clip store (overrides settings.store)",
+    STORE_ENDPOINT: "the S3 endpoint of a non-AWS team store (MinIO, R2, ...); else boto3's AWS_ENDPOINT_URL",
+    CLAIM_SECONDS: "how long a team-store claim lives unrenewed before another machine takes it over (default 120)",
     POLL_SECONDS: "the shortest poll interval in seconds (default 2)",
     HTTP_TIMEOUT: "the HTTP timeout in seconds (default 60)",
     RETRY_SECONDS: "the first retry backoff in seconds (default 1)",

@@ -197,7 +197,7 @@ def codes(diags: list[Diagnostic], severity: str | None = "error") -> list[str]:
 
 
 # -- loopback fakes of the hosted providers (tests/fakes) --------------------------------
-pytest_plugins = ["tests.hosted_fixtures"]  # the `hosted` and `s3` fixtures
+pytest_plugins = ["tests.hosted_fixtures", "tests.team_fixtures"]  # the `hosted` and `s3` fixtures
 
 from tests.fakes import FakeServer, start_fake  # noqa: E402
 

@@ -505,6 +505,17 @@ CASES: list[Case] = [
         """,
         col=8,
     ),
+    Case(
+        "S007",
+        "store-not-s3",
+        """
+        version: 1
+        settings: {store: "https://bucket.example/x"}  # <-
+        shots: [{id: a, prompt: x}]
+        """,
+        col=19,
+        message="must be an S3 URL",
+    ),
     # N: names ----------------------------------------------------------------------------
     Case(
         "N001",
@@ -2266,6 +2277,18 @@ CASES: list[Case] = [
         shots: [{id: a, prompt: x}]
         """,
         col=15,
+    ),
+    Case(
+        "D004",
+        "store-in-a-deliverable",
+        """
+        version: 1
+        deliverables:
+          wide: {store: s3://team/x}  # <-
+        shots: [{id: a, prompt: x}]
+        """,
+        col=10,
+        message="the team store is the file's",
     ),
     # C: the finished cut ------------------------------------------------------------------
     Case(

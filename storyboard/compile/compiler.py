@@ -26,7 +26,7 @@ from .dag import link, order_and_cycles
 from .film import check_unused
 from .media import MediaResolver
 from .names import check_names
-from .output import check_output, film_output
+from .output import check_output, check_store, film_output
 from .prompt import TAG
 from .result import Compiled, CompiledShot, Edge, EdgeKind, Project
 from .shot import compile_shot
@@ -126,6 +126,7 @@ def run(ctx: Context) -> Compiled:
     order = [sid for sid in order if sid not in unneeded]
     check_unused(ctx, used_by_others, cut)
     check_output(ctx)
+    check_store(ctx)
     provider = ctx.overrides.get("provider") or ctx.board.settings.provider or DEFAULTS["provider"]
     output = film_output(ctx.loaded.root, ctx.loaded.source.path.stem, ctx.board.settings.output)
     compiled = Compiled(ctx.loaded, ctx.shots, order, cut, str(provider), ctx.diag, ctx.board, output)

@@ -99,7 +99,8 @@ def apply(board: Storyboard, layer: Layer) -> Storyboard:
 
 
 def check_names(loaded: Loaded) -> None:
-    """D001 for a deliverable name that cannot be part of a file name; D003 for ``deliverables: {}``."""
+    """D001 for a deliverable name that cannot be part of a file name; D003 for ``deliverables: {}``; D004 for a
+    deliverable's own ``store`` (one store holds every film's clips)."""
     board = loaded.storyboard
     assert board is not None
     src = loaded.source
@@ -110,7 +111,14 @@ def check_names(loaded: Loaded) -> None:
             Where(src, ("deliverables",)),
             help='name at least one film, e.g. `wide: { aspect_ratio: "16:9" }`, or remove `deliverables:`',
         )
-    for name in board.deliverables or {}:
+    for name, film in (board.deliverables or {}).items():
+        if film.store is not None:
+            loaded.diagnostics.add(
+                "D004",
+                f"deliverable `{name}` sets `store`: the team store is the file's, shared by every film",
+                Where(src, ("deliverables", name, "store"), key=True),
+                help="move `store:` to the file's `settings:`",
+            )
         if not _NAME.match(name) or len(name) > MAX_NAME_LENGTH:
             loaded.diagnostics.add(
                 "D001",

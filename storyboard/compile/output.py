@@ -9,6 +9,7 @@ device node: as root, ``output: /dev/null`` once replaced the device with a regu
 from __future__ import annotations
 
 import os
+import re
 import stat
 from pathlib import Path, PurePosixPath
 
@@ -131,3 +132,18 @@ def _not_ordinary(path: Path, *, directory: bool) -> str | None:
         if test(mode):
             return name
     return "not a regular file"
+
+
+def check_store(ctx: Context) -> None:
+    """S007 for a ``settings.store`` that is not ``s3://bucket/prefix`` (the team store's only form)."""
+    from ..load.model import STORE_URL_PATTERN
+
+    written = ctx.board.settings.store
+    if written is not None and not re.fullmatch(STORE_URL_PATTERN, written):
+        ctx.error(
+            "S007",
+            f"`store` must be an S3 URL, s3://bucket or s3://bucket/prefix; found `{written}`",
+            ctx.at("settings", "store"),
+            help="write e.g. `store: s3://team-bucket/storyboard`; the endpoint of a non-AWS server goes in "
+            "STORYBOARD_STORE_ENDPOINT, the credentials in the AWS variables (never in the file)",
+        )

@@ -103,6 +103,9 @@ class Overrides(_Model):
     prompt_optimizer: bool | None = Field(default=None, description="Provider-side prompt rewriting. Default: true.")
 
 
+STORE_URL_PATTERN = r"^s3://[^/?#@:\s]+(/[^?#\s]*)?$"  # store/bucket.py reads the same form
+
+
 class Settings(Overrides):
     """The file's defaults for every shot, and where the film is written."""
 
@@ -124,6 +127,12 @@ class Settings(Overrides):
         default=None,
         description="Sidecar timelines beside the film: otio (always written), fcp7, fcpx, kdenlive, otioz. "
         "Default: [otio].",
+    )
+    store: str | None = Field(
+        default=None,
+        description="A team's clip store on S3-compatible storage, s3://bucket/prefix, shared by every machine "
+        "(STORYBOARD_STORE overrides it). Default: none (the local .storyboard/ only).",
+        json_schema_extra={"pattern": STORE_URL_PATTERN},
     )
 
 

@@ -135,12 +135,14 @@ def prepare(
     from ..plan import make_plans
     from ..plan.select import select
     from ..run import check_ready
-    from ..store import Store
+    from ..store.team import open_store
 
     project = project_of(target)
     selection = select(project.films, only) if only else None
     replacing = select(project.films, replace, "--replace") if replace else set()
-    with Store(project.root) as store:  # --resubmit: the selected shots are priced as the new jobs they send
+    with open_store(
+        project.root, project.films[0].effective.settings.store, environ=environ
+    ) as store:  # --resubmit: the selected shots are priced as the new jobs they send
         plans = make_plans(
             project, store, resubmit=(selection or _every_shot(project)) if resubmit else (), replace=replacing
         )
@@ -163,8 +165,9 @@ def build(
     timelines: Collection[str] = (),
 ) -> BuildResult:
     """``abuild`` in a fresh event loop (a caller inside a running loop awaits ``abuild``)."""
-    from ..store import STORE_DIR, Store
+    from ..store import STORE_DIR
     from ..store.sweep import scratch
+    from ..store.team import open_store
 
     try:
         asyncio.get_running_loop()
@@ -196,7 +199,9 @@ def build(
 
     # the scratch is held around asyncio.run, which returns once the threads a cancelled build
     # left running (to_thread cannot stop one) have ended: then nothing writes to it any more
-    Store(project.root, create=True).close()  # a read-only or uncreatable store is said here, before staging
+    open_store(
+        project.root, project.films[0].effective.settings.store, create=True, environ=environ
+    ).close()  # a read-only or uncreatable store is said here, before staging
     with scratch(project.root / STORE_DIR / "tmp"):
         try:
             return asyncio.run(main())
@@ -253,12 +258,13 @@ async def abuild(
     from ..media.ffmpeg import reaped
     from ..plan import Plans, make_plans
     from ..run import Pool, Runner, providers
-    from ..store import Store
     from ..store.sweep import scratch
+    from ..store.team import open_store
     from ..store.versions import forget_stale_jobs
 
     project = project_of(target)
-    with Store(project.root, create=True) as store, scratch(store.tmp) as own, reaped():
+    setting = project.films[0].effective.settings.store
+    with open_store(project.root, setting, create=True, environ=environ) as store, scratch(store.tmp) as own, reaped():
         store.use_tmp(own.folder)
         if plan is None:
             plan = make_plans(

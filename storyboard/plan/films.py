@@ -14,6 +14,7 @@ from typing import Any
 
 from ..compile import Compiled, Project
 from ..store import Store
+from ..store.team import open_store
 from .planner import Plan, PlannedShot, make_plan
 
 
@@ -88,7 +89,7 @@ def make_plans(
     (a take ``replace`` makes anew in two films is made once, by the first)."""
     films = project.films if isinstance(project, Project) else [project]
     own = store is None
-    store = store if store is not None else Store(films[0].root)
+    store = store if store is not None else open_store(films[0].root, films[0].effective.settings.store)
     try:
         plans = Plans([make_plan(film, store, resubmit=resubmit, replace=replace) for film in films])
     finally:

@@ -16,6 +16,7 @@ from typing import Any, Literal
 from ..compile import Compiled, CompiledShot
 from ..errors import InvalidStoryboard
 from ..store import BuildRecord, ClipRecord, FileHasher, JournalEntry, Store
+from ..store.team import open_store
 from ..store.versions import stale_job
 from .keys import flat_inputs, key_of, split_identity, take_identity
 from .price import price, rate
@@ -45,6 +46,7 @@ class PlannedShot:
     shared: str | None = None  # another deliverable generates this very clip (same key and take): it costs 0 here
     version: int = 0  # how often --replace made this take anew (its clip's version once built: store/versions.py)
     replace: bool = False  # --replace: a new version of a cached take, the old clip kept
+    team: str | None = None  # the team store: "cached" (another machine made it) or who generates it now
     _inputs: Callable[[], dict[str, Any]] | dict[str, Any] = field(repr=False, default_factory=dict)
 
     @property
@@ -77,6 +79,7 @@ class PlannedShot:
             "resumes_job": self.resumes,
             "version": self.version,
             **({"shared_with": self.shared} if self.shared is not None else {}),
+            **({"team_store": self.team} if self.team is not None else {}),
         }
 
 
@@ -151,7 +154,7 @@ def make_plan(
     if not compiled.ok:
         raise InvalidStoryboard(compiled.diagnostics)
     own_store = store is None
-    store = store if store is not None else Store(compiled.root)
+    store = store if store is not None else open_store(compiled.root, compiled.effective.settings.store)
     try:
         return _plan(compiled, store, set(resubmit), set(replace))
     finally:
@@ -168,6 +171,7 @@ def _plan(compiled: Compiled, store: Store, resubmit: set[str], replace: set[str
     journal = store.jobs.all()
     versions = store.versions.all()
     clip_records: dict[int, dict[str, ClipRecord]] = {}
+    team = _Team(store) if store.team is not None else None
     keys: dict[str, str] = {}  # shot id -> its picked take's identity (what dependants' keys hold)
     generating: set[str] = set()
     planned: dict[str, list[PlannedShot]] = {}
@@ -203,6 +207,8 @@ def _plan(compiled: Compiled, store: Store, resubmit: set[str], replace: set[str
             )
             damaged = _diff(row, store, records.get((sid, take)), clip_records[take], hasher, resolve, keys, generating)
             entry = journal.get((key, take))
+            if team is not None and not replaces(replace, sid, take, row.picked):
+                team.look(row, damaged, entry)
             if row.action == "cached" and replaces(replace, sid, take, row.picked):
                 _replace(row, entry, clip_records[take].get(key), resubmit)
             else:
@@ -245,6 +251,34 @@ def _diff(
         row._inputs = flat_inputs(row.request, hasher, resolve, keys)
         row.reasons = _reasons(record.inputs, row._inputs, generating)
     return damaged
+
+
+class _Team:
+    """The team store as plan reads it: one listing of its clips and claims, a claim read only where one exists."""
+
+    def __init__(self, store: Store) -> None:
+        from ..store.teamclaims import TeamClaims
+
+        assert store.team is not None
+        self.index = store.team.index()
+        self.claims = TeamClaims(store.team, str(store.root))
+
+    def look(self, row: PlannedShot, damaged: str | None, entry: JournalEntry | None) -> None:
+        """A take this folder lacks is cached when another machine stored it; one being generated says where."""
+        if row.action != "generate":
+            return
+        if damaged is not None and self.index.has(row.key, row.take) and entry is None:
+            row.action, row.cost, row.team = "cached", Decimal(0), "cached"
+            row.reasons = [
+                "in the team store (made on another machine): fetched, not generated"
+                + (f"; the local copy {damaged}" if damaged else "")
+            ]
+            return
+        if self.index.claimed(row.key, row.take):
+            seen = self.claims.peek(row.key, row.take)
+            if seen is not None and seen.live and not self.claims.mine_from_before(seen):
+                row.team = seen.describe()
+                row.reasons.append(f"{seen.describe()}: the build waits for that clip instead of paying again")
 
 
 def _replace(row: PlannedShot, entry: JournalEntry | None, record: ClipRecord | None, resubmit: set[str]) -> None:

@@ -26,6 +26,7 @@ from ..plan.select import matches
 from ..store import Claim, Store
 from ..store.versions import put_version
 from .job import Job, Provider, Report
+from .team import TeamRun
 
 Status = Literal["built", "cached", "failed", "skipped", "unselected"]
 EXTEND_MAX_SECONDS = 15.0
@@ -118,6 +119,8 @@ class Runner:
         self._done: dict[str, asyncio.Event] = {}
         self.pool = pool if pool is not None else Pool(jobs)
         self._takes: dict[str, tuple[int, ...]] = {}  # shot id -> its takes this build generates
+        self.team: TeamRun | None = None  # the team store's claims, fetches and uploads (run/team.py)
+        self._background: list[asyncio.Task[None]] = []  # clips going up to the team store
 
     def _provider(self, shot: PlannedShot) -> Provider:
         provider = self.providers.get(shot.provider)
@@ -135,16 +138,23 @@ class Runner:
         for shot in todo:
             self._provider(shot)  # fail before any work when a provider is missing
         self.store.ensure()
+        if self.store.team is not None:
+            self.team = TeamRun(self.store, self.store.team, self.plan.storyboard, self.report)
         waits: list[PlannedShot] = []  # takes an earlier film generates for this one
+        fetches: list[PlannedShot] = []  # cached in the team store, not in this folder
         for shot in self.plan.shots:
             self._done[shot.label] = asyncio.Event()
             if shot.picked:
                 self.result.picked[shot.id] = shot.label
-            if shot.action == "cached":
+            if shot.action == "cached" and self.team is not None and not self._whole_or_set_aside(shot):
+                fetches.append(shot)
+            elif shot.action == "cached":
                 clip = self.store.clip_path(shot.key, take=shot.take)
                 self.result.shots[shot.label] = ShotResult(shot.label, "cached", clip)
                 self.report(shot.label, "cached", "in the store")
                 self._done[shot.label].set()
+                if self.team is not None and self.team.lacks(shot):  # write-through of what never went up
+                    self._background.append(asyncio.ensure_future(self._send(shot, clip)))
             elif not matches(self.selection, shot.id, shot.take):
                 self.result.shots[shot.label] = ShotResult(shot.label, "unselected")
                 self._done[shot.label].set()
@@ -152,11 +162,22 @@ class Runner:
                 waits.append(shot)
         for shot in todo + waits:
             self.report(shot.label, "waiting", "")
-        # return_exceptions: on Ctrl-C gather then waits for every shot to finish its own
-        # cleanup (a submit waits for its answer) instead of ending at the first cancellation
-        await asyncio.gather(
-            *(self._one(shot) for shot in todo), *(self._shared(shot) for shot in waits), return_exceptions=True
-        )
+        renewing = asyncio.ensure_future(self.team.renewing()) if self.team is not None else None
+        try:
+            # return_exceptions: on Ctrl-C gather then waits for every shot to finish its own
+            # cleanup (a submit waits for its answer) instead of ending at the first cancellation
+            await asyncio.gather(
+                *(self._one(shot) for shot in todo),
+                *(self._shared(shot) for shot in waits),
+                *(self._fetch(shot) for shot in fetches),
+                return_exceptions=True,
+            )
+            await asyncio.gather(*self._background, return_exceptions=True)
+        finally:
+            if renewing is not None:
+                renewing.cancel()
+            if self.team is not None:
+                self.team.close()
         assert all(self.result.picked[sid] in self.result.shots for sid in compiled.shots)
         return self.result
 
@@ -175,6 +196,28 @@ class Runner:
                 self.report(shot.label, "skipped", why)
         finally:
             self._done[shot.label].set()
+
+    async def _fetch(self, shot: PlannedShot) -> None:
+        """A take plan found in the team store: its clip comes down (verified) instead of being generated."""
+        assert self.team is not None
+        try:
+            clip = await self.team.fetch(shot)
+            self.result.shots[shot.label] = ShotResult(shot.label, "cached", clip)
+            self.report(shot.label, "cached", "fetched from the team store")
+        except Exception as exc:
+            message = str(exc) if isinstance(exc, StoryboardError) else f"{type(exc).__name__}: {exc}"
+            self.result.shots[shot.label] = ShotResult(shot.label, "failed", error=message)
+            self.report(shot.label, "failed", message)
+        finally:
+            self._done[shot.label].set()
+
+    async def _send(self, shot: PlannedShot, clip: Path) -> None:
+        """A cached clip the team store lacks goes up; a failure is said, never fatal (the film has its clip)."""
+        assert self.team is not None
+        try:
+            await self.team.send(shot, clip, {"provider": shot.provider, "shot": shot.id})
+        except StoryboardError as exc:
+            self.report(shot.label, "cached", f"in the store; not sent to the team store: {exc}")
 
     async def _one(self, shot: PlannedShot) -> None:
         compiled = self.plan.compiled
@@ -202,6 +245,12 @@ class Runner:
                     self.result.shots[label] = ShotResult(label, "cached", clip)
                     self.report(label, "cached", "made by another build meanwhile")
                     return
+                if self.team is not None and not shot.replace:
+                    fetched = await self.team.acquire(shot)  # the remote claim, or the clip another machine made
+                    if fetched is not None:
+                        self.result.shots[label] = ShotResult(label, "cached", fetched)
+                        self.report(label, "cached", "made on another machine meanwhile (team store)")
+                        return
                 async with self.pool.limit(provider):
                     if self.pool.total is not None:
                         async with self.pool.total:
@@ -209,6 +258,8 @@ class Runner:
                     else:
                         await self._generate(shot, provider)
             finally:
+                if self.team is not None:
+                    self.team.ended(shot)  # a no-op once the clip went up
                 claim.release()
         except Exception as exc:  # one shot's failure must not stop the others
             message = str(exc) if isinstance(exc, StoryboardError) else f"{type(exc).__name__}: {exc}"
@@ -309,6 +360,22 @@ class Runner:
                 take=shot.take,
             )
             spent = cost if produced.paid_here else Decimal(0)  # a resumed job was paid by an earlier build
+            if self.team is not None and not shot.replace:
+                about = {"provider": shot.provider, "shot": shot.id, "job": produced.job_id or ""}
+                spend = {
+                    "storyboard": self.plan.storyboard,
+                    "shot": shot.id,
+                    "provider": shot.provider,
+                    "job": produced.job_id,
+                    "cost_usd": float(produced.cost_usd) if produced.cost_usd is not None else None,
+                    "list_cost_usd": float(shot.list_price),
+                    "seconds": info.seconds,
+                    "time": time.time(),
+                }
+                try:
+                    await self.team.stored(shot, final, spend if produced.job_id else None, about)
+                except StoryboardError as exc:
+                    self.report(label, "uploading", f"kept here, not in the team store: {exc}")
             self.result.shots[label] = ShotResult(label, "built", final, cost=spent, wall_seconds=time.time() - started)
             self.report(label, "done", f"{info.seconds:.2f} s")
         finally:

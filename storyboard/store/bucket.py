@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from .. import env
-from ..errors import StagingError
+from ..errors import StagingError, StoryboardError
 
 if TYPE_CHECKING:
     from boto3.session import Session
@@ -66,13 +66,18 @@ class Bucket:
         region: str | None = None,
         setting: str = env.UPLOAD_URL,
         endpoint_setting: str = env.UPLOAD_ENDPOINT,
+        error: type[StoryboardError] = StagingError,
     ) -> None:
-        self.name, self.prefix = parse_url(url, setting)
+        self.error = error  # what its failures are raised as: staging's, or the team store's
+        try:
+            self.name, self.prefix = parse_url(url, setting)
+        except StagingError as exc:
+            raise error(str(exc)) from None
         self.setting, self.endpoint_setting = setting, endpoint_setting
         try:
             import boto3
         except ImportError:
-            raise StagingError("uploading needs boto3: pip install 'storyboard[s3]'") from None
+            raise error(f"{setting} needs boto3: pip install 'storyboard[s3]'") from None
         self._session: Session = boto3.session.Session(region_name=region)
         self._endpoint_url = endpoint_url
         self._client: S3Client | None = None
@@ -126,8 +131,8 @@ class Bucket:
         except (exceptions.BotoCoreError, ValueError) as exc:
             raise self._setup_failure(exc) from exc
 
-    def _setup_failure(self, exc: Exception) -> StagingError:
-        return StagingError(
+    def _setup_failure(self, exc: Exception) -> StoryboardError:
+        return self.error(
             self.redact(
                 f"cannot set up S3 for {self.describe()}: {exc}: check {self.endpoint_setting} and the AWS configuration"
             )
@@ -168,7 +173,7 @@ class Bucket:
         except (exceptions.BotoCoreError, exceptions.ClientError) as exc:
             raise self.failure(exc, f"upload {path.name} to") from exc
         except OSError as exc:
-            raise StagingError(f"cannot read {path} to upload it: {exc.strerror or exc}") from exc
+            raise self.error(f"cannot read {path} to upload it: {exc.strerror or exc}") from exc
 
     def presign(self, key: str, expires: int, what: str) -> str:
         """A GET URL for ``key`` that anyone may fetch for ``expires`` seconds (no credentials in it)."""
@@ -183,7 +188,7 @@ class Bucket:
         except exceptions.BotoCoreError as exc:
             raise self.failure(exc, f"sign a URL for {what} in") from exc
 
-    def failure(self, exc: Exception, doing: str) -> StagingError:
+    def failure(self, exc: Exception, doing: str) -> StoryboardError:
         """A botocore error as a message naming the bucket and the fix, with no credentials in it."""
         from botocore import exceptions as errors
 
@@ -208,7 +213,7 @@ class Bucket:
             why = f"cannot reach {endpoint}: check {self.endpoint_setting} (or AWS_ENDPOINT_URL_S3) and the network"
         else:
             why = str(exc)
-        return StagingError(self.redact(f"cannot {doing} {where}: {why}"))
+        return self.error(self.redact(f"cannot {doing} {where}: {why}"))
 
     def redact(self, text: str) -> str:
         """``text`` without URL userinfo or any of the session's credentials."""

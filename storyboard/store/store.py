@@ -29,8 +29,9 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import StoreError
 from .builds import BuildRecord, BuildRecords
@@ -43,6 +44,9 @@ from .hashcache import HashCache
 from .journal import Journal, JournalEntry
 from .state import DEFAULT_TAKE, StateDB
 from .versions import Versions
+
+if TYPE_CHECKING:
+    from .team import TeamStore
 
 STORE_DIR = ".storyboard"
 
@@ -62,6 +66,8 @@ class Store:
         self.jobs = Journal(self.state)
         self.versions = Versions(self.state)
         self.conformed = ConformedFiles(self.state, self.root)
+        self.team: TeamStore | None = None  # the team's remote store in front of this one (ops attaches it)
+        self.journal_hooks: list[Callable[[str, int], None]] = []  # told of each journal write (team claims)
         if create:
             self.ensure()
 
@@ -265,6 +271,7 @@ class Store:
     ) -> None:
         """Before the submit: the job about to be sent (with its id when the client chooses it)."""
         self.jobs.intent(key, provider, job_id, request, take=take)
+        self._journalled(key, take)
 
     def journal_update(
         self,
@@ -279,10 +286,15 @@ class Store:
     ) -> None:
         """After an answer: the job's new status (see :meth:`.Journal.update`)."""
         self.jobs.update(key, status, take=take, job_id=job_id, result_urls=result_urls, error=error, cost_usd=cost_usd)
+        self._journalled(key, take)
 
     def journal_forget(self, key: str, *, take: int = DEFAULT_TAKE) -> None:
         """Drop a job's entry: its clip is stored, or no job exists at the provider."""
         self.jobs.forget(key, take=take)
+
+    def _journalled(self, key: str, take: int) -> None:
+        for hook in self.journal_hooks:
+            hook(key, take)
 
     # -- claims ------------------------------------------------------------------------
     def try_claim(self, key: str, *, take: int = DEFAULT_TAKE) -> Claim | None:
