@@ -144,3 +144,17 @@ def test_a_transition_out_of_a_card_is_an_otio_transition_and_the_copied_project
     stored = elsewhere / ".storyboard" / "segments"
     assert any(os.path.samefile(media, p) for p in stored.iterdir())  # a link to the stored card, no copy
     shutil.rmtree(elsewhere)
+
+
+def test_a_card_file_gone_from_the_store_is_rendered_again_for_the_timeline_of_a_film_that_stands(built) -> None:
+    """The film is up to date (nothing is cut again), but the timeline's media of the card must exist."""
+    from storyboard.ops import build
+
+    project, path, _ = built
+    shutil.rmtree(project.root / ".storyboard" / "segments")
+    media = media_folder(film_of(project)) / "endcard.mp4"
+    media.unlink()
+    again = build(compiled_of(path))
+    assert again.ok and again.films[0].film.method == "up to date"
+    assert media.is_file() and round(probe_clip(media).seconds * FPS) == 50
+    assert len(list((project.root / ".storyboard" / "segments").iterdir())) == 1  # the card alone, not the film
