@@ -9,7 +9,7 @@ import av
 import pytest
 
 from storyboard.cut.captions import attach, sidecar
-from tests.conftest import ffmpeg, ffmpeg_exe
+from tests.conftest import Project, build_clean, compiled_of, ffmpeg, ffmpeg_exe
 
 SRT = "1\n00:00:00,500 --> 00:00:02,000\nHello there\n\n2\n00:00:02,200 --> 00:00:02,600\nAgain\n"
 VTT = "WEBVTT\n\n00:00:00.500 --> 00:00:02.000\nHello there\n"
@@ -65,3 +65,40 @@ def test_the_sidecar_is_subrip_whatever_the_source(film: Path, tmp_path: Path) -
     text = written.read_text()
     assert "00:00:00,500 --> 00:00:02,000" in text and "Hello there" in text
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["film.srt"]  # no temporary left
+
+
+BOARD = """
+version: 1
+settings: {resolution: 480p, duration: 3}
+shots:
+  - {id: a, prompt: the only shot}
+captions: {file: refs/film.srt, burn: false}
+"""
+
+
+@pytest.mark.slow  # builds a film twice
+def test_burned_captions_are_drawn_into_the_built_film_and_no_subtitle_stream_is_left(project: Project) -> None:
+    """The same film built with its captions as a stream, then burned: the picture differs only while a
+    caption shows, and the burned film has no subtitle stream (its sidecar .srt stays)."""
+    from storyboard.ops import build
+
+    (project.root / "refs" / "film.srt").write_text(SRT, encoding="utf-8")
+    path = project.write(BOARD)
+    film = project.root / "out" / "storyboard.mp4"
+    assert build_clean(project, path).ok
+    with av.open(str(film)) as container:
+        assert [s.codec_context.name for s in container.streams.subtitles] == ["mov_text"]
+    plain = {at: frame(film, at) for at in (1.0, 2.8)}
+    path.write_text(path.read_text().replace("burn: false", "burn: true"))
+    burned = build(compiled_of(path))
+    assert burned.ok and burned.films[0].film.method != "up to date"  # burning re-cuts the film
+    assert {r.status for r in burned.run.shots.values()} == {"cached"}  # the same clip: only the captions differ
+    with av.open(str(film)) as container:
+        assert not container.streams.subtitles
+
+    def differing(a: bytes, b: bytes) -> int:
+        return sum(abs(x - y) > 40 for x, y in zip(a, b, strict=True))
+
+    assert differing(frame(film, 1.0), plain[1.0]) > 200  # "Hello there" drawn over the shot
+    assert differing(frame(film, 2.8), plain[2.8]) < 20  # after the last caption: the shot alone
+    assert (project.root / "out" / "storyboard.srt").read_text(encoding="utf-8") == SRT

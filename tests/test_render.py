@@ -184,7 +184,9 @@ def test_a_removed_sidecar_is_written_again_by_a_build_that_cuts_nothing(built) 
 def test_a_rebuild_re_encodes_nothing_and_one_transition_changed_re_encodes_it_alone(built) -> None:
     project, path, _ = built
     pieces_before = segments(project)
-    assert len(pieces_before) == 5  # a's body, the crossfade, b's body, the wipe, the card (o: its conformed clip)
+    # a's body, the crossfade, b's body, the wipe, the card (o: its conformed clip), and the card whole (its
+    # frames under the wipe too: the timeline's media of it, an editor's transition plays over them)
+    assert len(pieces_before) == 6
     conformed = {p.name: p.stat().st_mtime_ns for p in (project.root / ".storyboard" / "conformed").iterdir()}
     assert len(conformed) == 1
     again = build(compiled_of(path))
@@ -305,12 +307,14 @@ def test_the_timeline_carries_the_cuts_transition_and_trim(built) -> None:
     items = list(video)
     transitions = [i for i in items if isinstance(i, otio.schema.Transition)]
     clips = {c.name: c for c in items if isinstance(c, otio.schema.Clip)}
-    assert len(transitions) == 1 and transitions[0].name == "fade"  # crossfade is xfade's `fade`
+    # crossfade is xfade's `fade`; the wipe into the card is the second (tests/test_timeline_cards.py)
+    assert [t.name for t in transitions] == ["fade", "wipeleft"]
     assert items.index(transitions[0]) == items.index(clips["b"]) - 1  # into b, from a
     overlap = transitions[0].in_offset + transitions[0].out_offset
     assert overlap.to_seconds() == pytest.approx(0.5, abs=1 / FPS)
     # OTIO centres the transition on the cut: b's first half-overlap is under the transition, over its handle
-    b, half = clips["b"].source_range, transitions[0].out_offset.to_seconds()
+    b, half = clips["b"].source_range, transitions[0].in_offset.to_seconds()
     assert b is not None
     assert b.start_time.to_seconds() - half == pytest.approx(0.5, abs=1 / FPS)  # the trim's in point
-    assert b.duration.to_seconds() + half == pytest.approx(2.5, abs=1 / FPS)  # the trim's length
+    wipe = transitions[1].out_offset.to_seconds()  # b's end under the wipe into the card: its half
+    assert b.duration.to_seconds() + half + wipe == pytest.approx(2.5, abs=1 / FPS)  # the trim's length

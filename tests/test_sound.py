@@ -10,7 +10,7 @@ import pytest
 
 from storyboard.cut.sound import Track, duck_curve, ducked_spans, mix
 from storyboard.errors import RenderError
-from tests.conftest import ffmpeg, ffmpeg_exe
+from tests.conftest import Project, ffmpeg, ffmpeg_exe
 
 SECONDS = 9.0
 
@@ -110,3 +110,31 @@ def test_touching_spans_duck_as_one_and_the_curve_is_one_outside_them() -> None:
     assert ducked_spans([(6, 9), (3, 6), (1, 1), (10, 12)]) == [(3, 9), (10, 12)]
     assert duck_curve([], -9) == "1"
     assert duck_curve([(3, 6), (6, 9)], -9).count("clip(") == 1
+
+
+SILENT_BOARD = """
+version: 1
+settings: {resolution: 480p, duration: 3, loudness: -16}
+shots:
+  - {id: a, prompt: the first shot}
+  - {id: b, prompt: the second shot}
+"""
+
+
+@pytest.mark.slow  # builds a film
+def test_a_loudness_target_on_a_film_without_sound_is_a_warning_on_every_build(project: Project) -> None:
+    """No soundtrack and no shot with sound of its own: nothing to normalise, and the user is told so,
+    when the film is cut and when a later build finds it up to date; the film is written all the same."""
+    path = project.write(SILENT_BOARD)
+    for method in ("copy", "up to date"):
+        result = project.cli("build", str(path))
+        assert result.exit_code == 0, result.output
+        assert f"({method})" in result.output
+        warned = [line for line in result.output.splitlines() if "warning:" in line]
+        assert len(warned) == 1 and "`settings.loudness` was not applied: the film has no sound" in warned[0]
+    assert (project.root / "out" / "storyboard.mp4").is_file()
+    path.write_text(path.read_text().replace("the second shot}", "the second shot, sound: true}"))
+    loud = project.cli("build", str(path))
+    assert loud.exit_code == 0, loud.output
+    assert "warning:" not in loud.output  # a shot with sound: its loudness is set, nothing to say
+    assert integrated(project.root / "out" / "storyboard.mp4") == pytest.approx(-16, abs=1.0)

@@ -288,9 +288,13 @@ def test_a_transition_overlaps_the_clips_and_reaches_fcp7_as_a_transition(media_
     video = load_timeline(made.timeline).tracks[0]
     a, fade, b = video
     assert isinstance(fade, otio.schema.Transition) and fade.name == "fade"
-    assert (fade.in_offset.value, fade.out_offset.value) == (12, 13)  # 25 frames, either side of the cut
+    # 25 frames either side of the cut: b's handle (13 frames it gave up) plays before it, a's (12) after
+    assert (fade.in_offset.value, fade.out_offset.value) == (13, 12)
     assert abs(video.duration().to_seconds() - (first.seconds + second.seconds - 1.0)) < 1 / 25
     assert b.source_range.start_time.value == round(0.5 * 25) + 13  # the trim, then its half of the overlap
+    # what each clip shows, handles included, is what the film shows of it: b from its in point, a to its end
+    assert b.visible_range().start_time.value == round(0.5 * 25)
+    assert a.visible_range().duration.value == round(first.seconds * 25)
     assert b.trimmed_range().end_time_exclusive().to_seconds() <= b.available_range().end_time_exclusive().to_seconds()
     xml = ET.parse(made.editors["fcp7"]).getroot()
     assert len(xml.findall(".//media/video/track/transitionitem")) == 1

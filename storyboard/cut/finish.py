@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from ..compile.result import Entry
     from ..store import Store
     from .incremental import CutReport, StoredClip
+    from .placed import Laid
 
 FINISH_RECIPE = 1  # bump when the mix, the loudness pass or the captions change how they write the film
 
@@ -82,10 +83,15 @@ async def cut_finished(
     size: tuple[int, int],
     fps: float | Fraction,
     report: CutReport | None = None,
-) -> CutResult:
-    """The film of ``stored`` (the clips of ``sequence``) with its entries, sound and captions, into ``output``."""
+    *,
+    laid: Laid | None = None,
+) -> Finished:
+    """The film of ``stored`` (the clips of ``sequence``) with its entries, sound and captions, into ``output``;
+    ``laid``: its entries laid out (:func:`.placed.lay_out`, as the timeline shows them), else laid out here."""
+    from ..store.cliprecords import file_sha256
     from .incremental import cut_stored
-    from .render import card_source, clip_source, film_frames, layout, render_entries, spans
+    from .placed import lay_out
+    from .render import film_frames, render_entries, spans
 
     said = report or _silent
     finals: list[str] = []  # the join's "done", said once the sound and captions are in too
@@ -99,14 +105,12 @@ async def cut_finished(
     fmt = FilmFormat.of(size, fps)
     clips = dict(zip(sequence, stored, strict=True))
     entries = film_entries(compiled, sequence)
-    digests = {sid: (r.sha256 if (r := store.records.get(c.key, take=c.take)) is not None else None)
-               for sid, c in clips.items()}  # fmt: skip
-    sources = {sid: clip_source(c, digests[sid], fmt) for sid, c in clips.items()}
-    for e in entries:
-        if e.card is not None:
-            sources[e.id] = await asyncio.to_thread(card_source, e.card, fmt)
+    if laid is None:
+        digests = {sid: (r.sha256 if (r := store.records.get(c.key, take=c.take)) is not None else None)
+                   for sid, c in clips.items()}  # fmt: skip
+        laid = await asyncio.to_thread(lay_out, compiled, sequence, clips, digests, fmt, file_sha256)
+    sources, placed = laid.sources, laid.placed
     plain = all(e.kind == "shot" and e.transition is None and e.trim is None for e in entries)
-    placed = layout(entries, sources, fmt)
     if plain:
         made = await cut_stored(store, stored, output, size, fps, tell)
     else:
@@ -120,30 +124,50 @@ async def cut_finished(
     own = {sid for sid, c in clips.items() if has_own_sound(compiled, c, sid)}
     mixed = ["sound mixed"] if compiled.soundtrack or compiled.loudness is not None else []
     mixed += ["captions added"] if compiled.captions is not None else []
+    notes: list[str] = []
     if mixed:
         said("mixing", " and ".join(w.split()[0] for w in mixed))
-        await asyncio.to_thread(finish, compiled, output, spans(placed, fmt, own), seconds)
+        notes = await asyncio.to_thread(finish, compiled, output, spans(placed, fmt, own), seconds)
+        if notes:
+            mixed = [m for m in mixed if m != "sound mixed"]
     said("done", ", ".join([*finals[-1:], *mixed]))
-    return replace(made, seconds=seconds)
+    return Finished(replace(made, seconds=seconds), notes)
 
 
-def finish(compiled: Compiled, film: Path, sound_spans: list[tuple[float, float]], seconds: float) -> Path:
-    """The soundtrack mixed under ``film`` and its loudness set, then its captions: each rewrites it in place."""
+@dataclass(frozen=True)
+class Finished:
+    """The film cut, and what the user should hear about it (a loudness target with nothing to set)."""
+
+    result: CutResult
+    notes: list[str] = field(default_factory=list)
+
+
+SILENT_LOUDNESS = (
+    "`settings.loudness` was not applied: the film has no sound (no soundtrack, and no shot of the cut "
+    "has sound of its own); add a `soundtrack`, give a shot `sound: true`, or remove `loudness`"
+)
+
+
+def finish(compiled: Compiled, film: Path, sound_spans: list[tuple[float, float]], seconds: float) -> list[str]:
+    """The soundtrack mixed under ``film`` and its loudness set, then its captions: each rewrites it in place.
+    Returns what the user should be told: a loudness target on a silent film is left unapplied, and said."""
     from ..errors import RenderError
     from .captions import attach, sidecar
-    from .sound import Track, mix
+    from .sound import SILENT, Track, mix
 
+    notes: list[str] = []
     tracks = [Track(s.file, at=s.at or 0.0, volume=s.volume, duck=s.duck or 0.0) for s in compiled.soundtrack]
     if tracks or compiled.loudness is not None:
         try:
             mix(film, film, tracks, seconds=seconds, sound_spans=sound_spans, loudness=compiled.loudness)
         except RenderError as e:
-            if tracks or "silent" not in str(e):  # a silent film without a soundtrack: no loudness to set
+            if tracks or str(e) != SILENT:  # a silent film without a soundtrack: no loudness to set
                 raise
+            notes.append(SILENT_LOUDNESS)
     if compiled.captions is not None:
         attach(film, film, compiled.captions.file, burn=compiled.captions.burn)
         sidecar(compiled.captions.file, film)
-    return film
+    return notes
 
 
 def _silent(state: str, detail: str) -> None:

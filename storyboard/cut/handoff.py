@@ -2,7 +2,7 @@
 
 The store names clips by hash in a hidden folder; an editor needs ``pour.mp4``. Each clip
 of the cut is therefore placed at ``out/<film stem>/media/<shot>.mp4`` (a non-first take:
-``<shot>.take<k>.mp4``) as a hard link to the stored clip where the file system allows (no
+``<shot>.take<k>.mp4``; a card, rendered: ``<card id>.mp4``, cards and shots share one namespace) as a hard link to the stored clip where the file system allows (no
 copy of the bytes), else a copy, and the ``.otio`` references it relative to itself: a
 project copied or moved elsewhere (``cp -a`` keeps the links) still resolves.
 
@@ -86,7 +86,7 @@ def digest(
     build's status of each shot is not (a cached rebuild shows the same timeline)."""
     rows = [
         (s.id, s.take, s.key, str(s.clip), s.seconds, str(s.fps), s.prompt, s.provider, s.sound, s.trim_in)
-        + (s.transition, s.transition_seconds)
+        + (s.transition, s.transition_seconds, s.kind)
         for s in shots
     ]
     sounds = [(a.name, str(a.file), a.start, a.seconds, a.kind, a.volume_db) for a in audio]
@@ -309,8 +309,10 @@ def audio_sources(compiled: Any, film_seconds: float) -> list[AudioSource]:
         if not path.is_file():
             continue
         at = float(getattr(entry, "at", None) or 0.0)
-        info = probe_media(path)
-        length = info.seconds if not isinstance(info, str) and info.seconds else film_seconds - at
+        length = getattr(entry, "seconds", None)  # the compiler probed it: a no-op build reads no sound file
+        if not length:
+            info = probe_media(path)
+            length = info.seconds if not isinstance(info, str) and info.seconds else film_seconds - at
         seconds = max(0.0, min(length, film_seconds - at))
         if seconds <= 0:
             continue

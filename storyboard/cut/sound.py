@@ -28,6 +28,7 @@ RAMP_SECONDS = 0.25  # how long the bed takes to duck and to come back
 TRUE_PEAK = -1.5  # dBTP ceiling of the loudness pass (streaming platforms ask for -1 to -2)
 LOUDNESS_RANGE = 11.0  # LU, loudnorm's default
 MIX_TIMEOUT = 1800.0
+SILENT = "the film is silent: there is no loudness to normalise"  # what mix raises for it (the cut tells it apart)
 
 
 @dataclass(frozen=True)
@@ -171,5 +172,5 @@ def _measure(film: Path, tracks: Sequence[Track], graph: str, target: float) -> 
         raise RenderError("ffmpeg's loudnorm printed no measurement; the film's loudness was not set")
     values: dict[str, str] = json.loads(found[-1])
     if values.get("input_i") in ("-inf", "inf"):  # silence: nothing to bring up, and loudnorm would fail
-        raise RenderError("the film is silent: there is no loudness to normalise")
+        raise RenderError(SILENT)
     return values

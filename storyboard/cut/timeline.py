@@ -1,8 +1,12 @@
 """The film as an OpenTimelineIO timeline, so an editor can take the cut further.
 
-A video track with one clip per shot in film order (a transition into a shot as an OTIO
-transition over the clips' handles), an audio track for the clips' own sound, one more audio track per soundtrack source (a bed, a voice-over), and a marker per
-shot naming its id, prompt, provider and take. Every time is at the film's editorial rate.
+A video track with one clip per entry in film order, a shot's or a card's (the card rendered whole, its
+frames under transitions included), a transition into an entry as an OTIO transition over the clips'
+handles, an audio track for the clips' own sound (a card is silent: a gap), one more audio track per
+soundtrack source (a bed, a voice-over), and a marker per shot naming its id, prompt, provider and take
+(a card's: its id, ``card`` and its words). Every time is at the film's editorial rate, and every
+entry's record time is the film's own frames when the caller lays them out as the render does
+(``ops/film.py`` does, through :mod:`.placed`).
 Media are referenced by URL as the caller says (:mod:`.handoff` gives relative ones, so a
 copied project still resolves). Any OTIO-aware tool (DaVinci Resolve, Kdenlive 25.04+,
 otioview) opens the ``.otio``; :mod:`.editors` converts it for the others.
@@ -51,6 +55,7 @@ class FilmShot:
     trim_in: float = 0.0  # where in its clip the shot starts (a cut entry's `trim`); ``seconds`` is what plays
     transition: str | None = None  # the transition into this shot (xfade's name, e.g. `fade`), None: a cut
     transition_seconds: float = 0.0  # how long it overlaps the shot before
+    kind: str = "shot"  # shot | card (``clip``: the card rendered, ``prompt``: its words)
 
 
 @dataclass(frozen=True)
@@ -102,15 +107,7 @@ def build_timeline(
         url = urls[(shot.id, shot.take)]
         meta = _metadata(shot)
         clip = _clip(otio, name, url, used, meta, media)
-        clip.markers.append(
-            otio.schema.Marker(
-                name=name,
-                marked_range=otio.opentime.TimeRange(start, zero),
-                color=otio.schema.MarkerColor.GREEN,
-                comment=f"{shot.prompt} ({shot.provider}, take {shot.take})",
-                metadata={"storyboard": {k: meta[k] for k in ("shot", "prompt", "provider", "take")}},
-            )
-        )
+        clip.markers.append(_marker(otio, shot, name, otio.opentime.TimeRange(start, zero), meta))
         into = _transition(otio, shot, rate) if i > 0 else None
         if into is not None:
             video.append(into)
@@ -152,15 +149,19 @@ def _spans(shots: Sequence[FilmShot], rate: float) -> list[tuple[int, int]]:
 
 
 def _transition(otio: Any, shot: FilmShot, rate: float) -> Any:
-    """The OTIO transition into ``shot`` (None: a cut), its offsets the halves :func:`_spans` gave up."""
+    """The OTIO transition into ``shot`` (None: a cut), its offsets the halves :func:`_spans` gave up.
+
+    OTIO plays ``in_offset`` of the incoming clip's handle before the cut and ``out_offset`` of the
+    outgoing one's after it: the incoming clip gave up ``overlap - overlap // 2`` frames at its start,
+    the outgoing one ``overlap // 2`` at its end, so the transition spans the film's very frames."""
     overlap = round(shot.transition_seconds * rate) if shot.transition else 0
     if overlap <= 0:
         return None
     return otio.schema.Transition(
         name=shot.transition,
         transition_type=otio.schema.TransitionTypes.SMPTE_Dissolve,
-        in_offset=otio.opentime.RationalTime(overlap // 2, rate),
-        out_offset=otio.opentime.RationalTime(overlap - overlap // 2, rate),
+        in_offset=otio.opentime.RationalTime(overlap - overlap // 2, rate),
+        out_offset=otio.opentime.RationalTime(overlap // 2, rate),
         metadata={"storyboard": {"type": shot.transition, "seconds": shot.transition_seconds}},
     )
 
@@ -175,7 +176,28 @@ def _clip(otio: Any, name: str, url: str, used: Any, meta: dict[str, Any], media
     return clip
 
 
+def _marker(otio: Any, shot: FilmShot, name: str, at: Any, meta: dict[str, Any]) -> Any:
+    """A shot's marker (id, prompt, provider, take) or a card's (id, ``card``, its words)."""
+    if shot.kind == "card":
+        return otio.schema.Marker(
+            name=name,
+            marked_range=at,
+            color=otio.schema.MarkerColor.PURPLE,
+            comment=f"card: {shot.prompt}" if shot.prompt else "card",
+            metadata={"storyboard": {"card": shot.id, "kind": "card", "text": shot.prompt}},
+        )
+    return otio.schema.Marker(
+        name=name,
+        marked_range=at,
+        color=otio.schema.MarkerColor.GREEN,
+        comment=f"{shot.prompt} ({shot.provider}, take {shot.take})",
+        metadata={"storyboard": {k: meta[k] for k in ("shot", "prompt", "provider", "take")}},
+    )
+
+
 def _metadata(shot: FilmShot) -> dict[str, Any]:
+    if shot.kind == "card":
+        return {"card": shot.id, "kind": "card", "text": shot.prompt, "key": shot.key, "media_fps": float(shot.fps)}
     return {
         "shot": shot.id,
         "prompt": shot.prompt,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ..compile import Compiled
     from ..cut.handoff import Handoff
+    from ..cut.placed import Laid
     from ..cut.timeline import AudioSource, FilmShot
     from ..media.probe import ClipInfo
     from ..plan import Plan, PlannedShot
@@ -37,7 +39,8 @@ class Film:
     missing: list[str] = field(default_factory=list)  # shots of the cut that have no clip
     timeline: Path | None = None
     review: Path | None = None
-    warnings: list[str] = field(default_factory=list)  # why a requested editor's timeline was not written
+    warnings: list[str] = field(default_factory=list)  # why a requested editor's timeline was not written, why
+    # the loudness was not set (a silent film): said on every build, the film's cut or up to date
 
 
 def film_path(compiled: Compiled) -> Path:
@@ -67,12 +70,15 @@ async def cut(
     build's progress, which gets a row for the cut (``(cut)``: conforming k/n, joining, done)."""
     from ..compile.output import REVIEW, TIMELINE
     from ..cut import FPS, film_sequence
+    from ..cut.conform import FilmFormat
     from ..cut.finish import cut_finished, finish_digest, keep_sidecar
     from ..cut.handoff import complete as handoff_complete
     from ..cut.handoff import digest as handoff_digest
     from ..cut.handoff import rerecord
     from ..cut.handoff import warnings as handoff_warnings
     from ..cut.incremental import ROW, StoredClip
+    from ..cut.placed import card_files, ensure_cards, lay_out
+    from ..cut.render import film_frames
     from ..plan.keys import take_identity
     from ..store import FileHasher
 
@@ -98,14 +104,21 @@ async def cut(
     records = {take: store.all_clip_records(take=take) for take in {p.take for p in picked}}
     digests = [r.sha256 if (r := records[p.take].get(p.key)) is not None else None for p in picked]
     # and everything else that decides it: entries, soundtrack, captions, loudness, rate (cut/finish.py)
+    hasher = FileHasher(store).sha256  # by stat: a no-op build reads none of those files
     film_key = hashlib.sha256(
-        repr((keys, digests, size, str(fps), finish_digest(compiled, FileHasher(store).sha256))).encode()
+        repr((keys, digests, size, str(fps), finish_digest(compiled, hasher))).encode()
     ).hexdigest()
     record = f"film:{plan.storyboard}"
     row = store.db.execute("SELECT value FROM meta WHERE name = ?", (record,)).fetchone()
     timeline, review = output.with_suffix(TIMELINE), output.with_suffix(REVIEW)
-    shots, title = _film_shots(compiled, plan, result, sequence, clips, infos), _title(compiled)
-    handoff = _handoff_of(compiled, shots, timelines)
+    stored = [StoredClip(clips[sid], infos[sid], p.key, p.take) for sid, p in zip(sequence, picked, strict=True)]
+    # the entries laid out in frames as the cut renders them: the timeline places each where the film shows it
+    fmt = FilmFormat.of(size, fps)
+    laid = lay_out(compiled, sequence, dict(zip(sequence, stored, strict=True)),
+                   dict(zip(sequence, digests, strict=True)), fmt, hasher)  # fmt: skip
+    shots, title = _film_shots(compiled, plan, result, laid, clips, infos, card_files(store, laid)), _title(compiled)
+    handoff = _handoff_of(compiled, shots, timelines, fmt.seconds(film_frames(laid.placed)))
+    notes_record = f"film-notes:{plan.storyboard}"
     said = handoff_warnings(handoff.formats, handoff.rate)
     # the page shows every take of a shot that has several: one built since (say --only pour#3) rewrites it;
     # the timeline shows shot names, takes, prompts and where the media are: any change of those rewrites both
@@ -116,21 +129,25 @@ async def cut(
     if output.is_file() and row is not None and row[0] == f"{film_key}:{_stamp(output)}":
         whole = review.is_file() and handoff_complete(output, shots, handoff.formats, handoff.rate)
         if not whole or (seen is not None and seen[0]) != takes_state:
+            await ensure_cards(store, laid, tell or _quiet)  # a card's file removed from the store: rendered again
             made_handoff = await asyncio.to_thread(_sidecars, compiled, shots, title, output, films, handoff)
             rerecord(store, shots, made_handoff.touched)
             store.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (takes_record, takes_state))
         await asyncio.to_thread(keep_sidecar, compiled, output)  # the captions' .srt (cut/finish.py)
         if tell is not None:
             tell("up to date", "")
-        return Film(output, "up to date", [], timeline, review, said)
+        noted = store.db.execute("SELECT value FROM meta WHERE name = ?", (notes_record,)).fetchone()
+        return Film(output, "up to date", [], timeline, review, said + (json.loads(noted[0]) if noted else []))
     await _verify(store, plan, sequence, clips, records)
-    stored = [StoredClip(clips[sid], infos[sid], p.key, p.take) for sid, p in zip(sequence, picked, strict=True)]
-    made = await cut_finished(store, compiled, stored, sequence, output, size, fps, tell)
+    finished = await cut_finished(store, compiled, stored, sequence, output, size, fps, tell, laid=laid)
+    made = finished.result
     store.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (record, f"{film_key}:{_stamp(output)}"))
+    store.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (notes_record, json.dumps(finished.notes)))
+    await ensure_cards(store, laid, tell or _quiet)  # a card under a transition: rendered whole for the editor
     made_handoff = await asyncio.to_thread(_sidecars, compiled, shots, title, output, films, handoff)
     rerecord(store, shots, made_handoff.touched)
     store.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (takes_record, takes_state))
-    return Film(made.film, made.method, [], timeline, review, said)
+    return Film(made.film, made.method, [], timeline, review, said + finished.notes)
 
 
 @dataclass(frozen=True)
@@ -142,13 +159,14 @@ class _HandoffSpec:
     formats: list[str]
 
 
-def _handoff_of(compiled: Compiled, shots: list[FilmShot], timelines: Sequence[str]) -> _HandoffSpec:
+def _handoff_of(compiled: Compiled, shots: list[FilmShot], timelines: Sequence[str], seconds: float) -> _HandoffSpec:
+    """``seconds``: the film's length (its entries less the overlaps), where the soundtrack ends."""
     from ..cut.editors import requested
     from ..cut.handoff import audio_sources
 
     settings = compiled.effective.settings
     rate = float(getattr(settings, "fps", None) or 32)  # the model's `fps` once it has it
-    audio = audio_sources(compiled, sum(s.seconds for s in shots))
+    audio = audio_sources(compiled, seconds)
     return _HandoffSpec(rate, audio, requested(settings, list(timelines)))
 
 
@@ -156,51 +174,42 @@ def _film_shots(
     compiled: Compiled,
     plan: Plan,
     result: RunResult,
-    sequence: list[str],
+    laid: Laid,
     clips: dict[str, Path],
     infos: dict[str, ClipInfo],
+    cards: dict[str, Path],
 ) -> list[FilmShot]:
-    """The cut's shots as the timeline and the review page show them."""
+    """The cut's entries as the timeline shows them, each at the frames the film shows it (``laid``): a shot
+    with its clip, its in point and the transition into it; a card with its file rendered whole (``cards``)."""
+    from decimal import Decimal
+
     from ..cut.timeline import FilmShot, TakeClip
 
+    fmt = laid.fmt
     shots: list[FilmShot] = []
-    start = 0.0
-    edits = _edits(compiled, sequence)
-    for sid in sequence:
+    for p in laid.placed:
+        e = p.entry
+        into = e.transition.type if e.transition is not None and p.head > 0 else None
+        start, seconds, overlap = fmt.seconds(p.at), fmt.seconds(p.end - p.start), fmt.seconds(p.head)
+        if e.card is not None:
+            shots.append(
+                FilmShot(e.id, cards[e.id], start, seconds, fmt.fps, e.card.text or "", "card", cards[e.id].stem,
+                         Decimal(0), "rendered", sound=False, transition=into, transition_seconds=overlap,
+                         kind="card")
+            )  # fmt: skip
+            continue
+        sid = e.id
         request = compiled.shots[sid].request
         assert request is not None
         planned = plan.shot(sid)
-        info = infos[sid]
-        trim_in, seconds, into, overlap = edits.get(sid, (0.0, info.seconds, None, 0.0))
-        seconds = min(seconds, max(info.seconds - trim_in, 0.0))
         shots.append(
-            FilmShot(sid, clips[sid], start - overlap, seconds, info.fps, request.prompt, planned.provider,
+            FilmShot(sid, clips[sid], start, seconds, infos[sid].fps, request.prompt, planned.provider,
                      planned.key, planned.list_price, result.shots[planned.label].status, planned.take,
-                     tuple(TakeClip(p.take, _take_clip(result, p.label)) for p in _takes(plan, sid)),
-                     sound=info.audio_codec is not None, trim_in=trim_in, transition=into,
+                     tuple(TakeClip(t.take, _take_clip(result, t.label)) for t in _takes(plan, sid)),
+                     sound=infos[sid].audio_codec is not None, trim_in=fmt.seconds(p.start), transition=into,
                      transition_seconds=overlap)
         )  # fmt: skip
-        start += seconds - overlap
     return shots
-
-
-def _edits(compiled: Compiled, sequence: list[str]) -> dict[str, tuple[float, float, str | None, float]]:
-    """Each shot entry's trim (in point, seconds) and the transition into it, for the timeline: a transition
-    counts only between two shots the film shows one after the other (a card has no clip in the timeline)."""
-    out: dict[str, tuple[float, float, str | None, float]] = {}
-    previous: str | None = None
-    shown = set(sequence)
-    for entry in getattr(compiled, "entries", ()) or ():
-        if entry.kind != "shot" or entry.id not in shown:
-            previous = None
-            continue
-        trim_in = entry.trim[0] if entry.trim is not None else 0.0
-        into, overlap = None, 0.0
-        if entry.transition is not None and previous is not None:
-            into, overlap = entry.transition.type, entry.transition.seconds
-        out.setdefault(entry.id, (trim_in, entry.seconds, into, overlap))
-        previous = entry.id
-    return out
 
 
 def _title(compiled: Compiled) -> str:
@@ -228,7 +237,8 @@ def _sidecars(
     from ..cut.review_dag import Dag
 
     # the page also draws the DAG, and shows the cut's cards, transitions, soundtrack and captions when it has them
-    write_review(shots, film, film.with_suffix(REVIEW), title, compiled.loaded.source.path.name, films,
+    # (its cards from the entries: the shots alone are its rows of clips)
+    write_review([s for s in shots if s.kind == "shot"], film, film.with_suffix(REVIEW), title, compiled.loaded.source.path.name, films,
                  size=_size(compiled), dag=Dag.of(compiled.graph), entries=getattr(compiled, "entries", None),
                  soundtrack=getattr(compiled, "soundtrack", None), captions=getattr(compiled, "captions", None))  # fmt: skip
     return made
@@ -316,6 +326,10 @@ def _check(store: Store, key: str, take: int, record: ClipRecord | None) -> tupl
         return store.check_clip_file(key, record, take=take, full=True)
     except (FileNotFoundError, NotADirectoryError):
         return "its stored clip is missing", None
+
+
+def _quiet(state: str, detail: str) -> None:
+    return None
 
 
 def _stamp(path: Path) -> str:
