@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from .takes import ago
 
 if TYPE_CHECKING:
-    from ..store import LiveJob, Spend
+    from ..store import JournalEntry, LiveJob, Spend, Store
 
 GROUPINGS = ("storyboard", "shot", "provider", "day")
 SINCE_FORMS = "a date (2026-11-30) or a date and time (2026-11-30T14:00, 2026-11-30T14:00:00+01:00; UTC unless it says)"
@@ -133,7 +133,7 @@ def cost(
     folder, name = located(target)
     with Store(folder) as store:
         local = store.spending(storyboard=name, since=since)
-        in_flight = len(store.jobs.all())
+        in_flight = sum(1 for e in unstored(store) if e.status != "failed")
     wanted = [r for r in extra if (since is None or r.time >= since) and (name is None or _of(r.storyboard, name))]
     rows = merged(local, wanted)
     groups: dict[str, Group] = {}
@@ -218,7 +218,7 @@ def jobs(
     with Store(folder) as store:
         local = [
             LiveJob(e.key, e.take, e.provider, e.job_id, e.status, e.created, e.updated, e.error, "local", host)
-            for e in store.jobs.all().values()
+            for e in unstored(store)
         ]
         names = store.ledger.names()
         if name is not None:
@@ -236,7 +236,16 @@ def jobs(
     return Jobs(folder / ".storyboard", name, shown, clock, len(rows) - len(shown))
 
 
-def _planned_names(path: Path, store: Any) -> dict[tuple[str, int], tuple[str, str]]:
+def unstored(store: Store) -> list[JournalEntry]:
+    """The journal's jobs whose clip is not stored: the journal keeps a finished job's entry after its clip is
+    stored (a ``--replace`` tells by it whether a job made the clip it has, store/versions.py); a job journalled
+    after its take's clip was stored is a re-roll in flight."""
+    from ..store.versions import stale_job
+
+    return [e for e in store.jobs.all().values() if not stale_job(e, store.records.get(e.key, take=e.take))]
+
+
+def _planned_names(path: Path, store: Store) -> dict[tuple[str, int], tuple[str, str]]:
     """(storyboard, shot) of every (key, take) the file builds as it is now, every film."""
     from .planning import plans
 
