@@ -42,12 +42,12 @@ def discounted(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
 
 
-def billed(h: Hosted) -> dict[str, Decimal]:
+def billed(h: Hosted, prompts: dict[str, str] = PROMPTS) -> dict[str, Decimal]:
     """What the fake charged for each shot (summed over its jobs), found by the prompt each job was sent with."""
     out: dict[str, Decimal] = {}
     for job in h.server.jobs.values():
         text = json.dumps(job.body)
-        (shot,) = [s for p, s in PROMPTS.items() if p in text]
+        (shot,) = [s for p, s in prompts.items() if p in text]
         out[shot] = out.get(shot, Decimal(0)) + Decimal(str(job.extra["cost"]))
     return out
 
@@ -126,13 +126,9 @@ def test_a_rebuilt_shot_keeps_both_spends_and_since_splits_them(hosted: Callable
     between = datetime.fromtimestamp(time.time(), UTC)  # after every row of the first build
     board = h.project.root / "storyboard.yaml"
     board.write_text(board.read_text().replace("Second.", "Second in the rain."))
-    PROMPTS["Second in the rain."] = "two"
-    try:
-        code, output = h.build()
-        assert code == 0, output
-        charged = billed(h)
-    finally:
-        del PROMPTS["Second in the rain."]
+    code, output = h.build()
+    assert code == 0, output
+    charged = billed(h, {**PROMPTS, "Second in the rain.": "two"})
     assert len(h.server.jobs) == 4  # the edit made one job more
     total = sum(charged.values(), Decimal(0))
     report = cost_json(h, str(board), "--by", "shot")
