@@ -120,7 +120,7 @@ def test_a_schema_2_store_opens_upgraded_with_every_row(tmp_path: Path) -> None:
         assert store.cached_hash("/refs/a.png", 10, 20, 30) == "digest"
         assert store.db.execute("SELECT value FROM meta WHERE name = 'film:a.yaml'").fetchone() == ("filmkey:123",)
         assert store.has_clip(KEY) and store.clips.open(KEY).read_bytes() == b"old clip"
-    assert user_version(tmp_path) == SCHEMA_VERSION == 6
+    assert user_version(tmp_path) == SCHEMA_VERSION == 7
     for table in ("builds", "clip_info", "jobs"):
         assert "take" in columns(tmp_path, table)
     # and it keeps working: new rows beside the old, a second take of the same shot and key
@@ -253,7 +253,7 @@ def test_the_upgrade_records_each_old_clip_then_its_first_check_hashes_it(tmp_pa
         (clips / other[:2] / f"{other}.take2.mp4").write_bytes(b"rewritten!!")
         why = store.clip_damage(other, take=2)
         assert why is not None and "changed since the store was upgraded" in why
-    assert user_version(tmp_path) == SCHEMA_VERSION == 6
+    assert user_version(tmp_path) == SCHEMA_VERSION == 7
 
 
 def test_a_schema_3_store_gains_the_records_and_keeps_its_rows(tmp_path: Path) -> None:
@@ -290,3 +290,71 @@ def test_a_schema_4_store_gains_the_versions_and_keeps_its_records(tmp_path: Pat
         assert store.versions.get(KEY) == 0 and store.versions.all() == {} and store.versions.replaced(KEY) == []
     assert user_version(tmp_path) == SCHEMA_VERSION
     assert "version" in columns(tmp_path, "clip_versions") and "path" in columns(tmp_path, "replaced_clips")
+
+
+# -- schema 7: the spend ledger ----------------------------------------------------------
+def test_a_schema_2_store_gains_a_ledger_backfilled_from_its_build_records(tmp_path: Path) -> None:
+    """What an old store's records know becomes ledger rows marked `backfill`; `cost` shows them and says so."""
+    from decimal import Decimal
+
+    from click.testing import CliRunner
+
+    from storyboard.cli.main import cli
+
+    make_schema_2_store(tmp_path)
+    with Store(tmp_path) as store:
+        (row,) = store.spending()
+        assert (row.storyboard, row.shot, row.take, row.key, row.provider, row.job) == (
+            "a.yaml",
+            "pour",
+            1,
+            KEY,
+            "wavespeed",
+            "job-1",
+        )
+        # the record's 0.3 is not its list price 0.33: the provider reported it; the clip's probe gives the seconds
+        assert (row.list_usd, row.reported_usd, row.paid_usd, row.seconds) == (
+            Decimal("0.33"),
+            Decimal("0.3"),
+            Decimal("0.3"),
+            5.0,
+        )
+        assert (row.time, row.source) == (2.0, "backfill")
+    assert user_version(tmp_path) == SCHEMA_VERSION == 7
+    with Store(tmp_path) as store:  # opened again: nothing copied twice
+        assert len(store.spending()) == 1
+    shown = CliRunner().invoke(cli, ["cost", str(tmp_path), "--format", "json"])
+    assert shown.exit_code == 0, shown.output
+    report = json.loads(shown.output)
+    assert report["backfilled"] == 1 and report["total"]["paid_usd"] == 0.3 and report["total"]["jobs"] == 1
+    text = CliRunner().invoke(cli, ["cost", str(tmp_path)])
+    assert "copied from the build records of an older store" in text.output
+
+
+def test_a_schema_6_store_backfills_built_records_only_then_appends(tmp_path: Path) -> None:
+    from decimal import Decimal
+
+    with Store(tmp_path, create=True) as store:
+        store.record_build("a.yaml", "s1", "k1", {}, "local", status="built", cost_usd=0.0, list_cost_usd=0.0,
+                           started=10.0, finished=11.0)  # fmt: skip
+        store.record_build("a.yaml", "s2", "k2", {}, "qingbo", status="built", job="t-1", cost_usd=0.33,
+                           list_cost_usd=0.33, started=12.0, finished=13.0, take=2)  # fmt: skip
+        store.record_build("a.yaml", "s3", "k3", {}, "qingbo", status="failed", job="t-2", started=14.0)
+    db = sqlite3.connect(tmp_path / ".storyboard" / "state.db", isolation_level=None)
+    db.execute("DROP TABLE spend")
+    db.execute("PRAGMA user_version=6")
+    db.close()
+    with Store(tmp_path) as store:
+        rows = store.spending()
+        assert [(r.shot, r.take, r.job, r.paid_usd, r.reported_usd, r.source) for r in rows] == [
+            ("s1", 1, None, Decimal("0.0"), None, "backfill"),
+            ("s2", 2, "t-1", Decimal("0.33"), None, "backfill"),  # equal to the list price: not known to be reported
+        ]
+        assert store.spending(since=12.5) == [rows[1]]
+        # a build of the same job after the upgrade adds nothing; a new job is appended
+        assert not store.record_spend("a.yaml", "s2", "k2", "qingbo", "t-1", take=2, list_usd=Decimal("0.33"),
+                                      reported_usd=Decimal("0.33"), seconds=3.0)  # fmt: skip
+        assert store.record_spend("a.yaml", "s2", "k2", "qingbo", "t-3", take=2, list_usd=Decimal("0.33"),
+                                  reported_usd=Decimal("0.30"), seconds=3.0)  # fmt: skip
+        assert [r.job for r in store.spending()] == [None, "t-1", "t-3"]
+    assert user_version(tmp_path) == SCHEMA_VERSION

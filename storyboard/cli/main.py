@@ -27,6 +27,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "graph": ("graph", "Print the shot dependency graph (Mermaid or DOT)."),
     "takes": ("takes", "List a shot's takes: built or not, price, which is picked."),
     "pick": ("pick", "Pick the take a shot's cut uses (writes `take: K` into the file)."),
+    "cost": ("cost", "Show what was spent: list price against reported, by storyboard, shot, provider or day."),
+    "jobs": ("jobs", "List the jobs sent and not stored yet: provider, job id, status, age."),
     "schema": ("schema", "Print the JSON Schema of the storyboard language."),
     "init": ("init", "Create a starter project with its own reference images."),
 }

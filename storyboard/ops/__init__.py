@@ -13,6 +13,7 @@ from __future__ import annotations
 from .building import BuildResult, FilmBuild, Prepared, abuild, build, prepare
 from .checking import Checked, check, compiled_of, project_of
 from .film import Film, film_path
+from .money import Cost, Jobs, cost, jobs
 from .pick import PickResult, pick
 from .planning import build_needs, plan, plans
 from .takes import Take, Takes, takes
@@ -20,8 +21,10 @@ from .takes import Take, Takes, takes
 __all__ = [
     "BuildResult",
     "Checked",
+    "Cost",
     "Film",
     "FilmBuild",
+    "Jobs",
     "PickResult",
     "Prepared",
     "Take",
@@ -31,7 +34,9 @@ __all__ = [
     "build_needs",
     "check",
     "compiled_of",
+    "cost",
     "film_path",
+    "jobs",
     "pick",
     "plan",
     "plans",

@@ -359,6 +359,9 @@ class Runner:
                 finished=time.time(),
                 take=shot.take,
             )
+            # the ledger keeps every job paid (store/ledger.py); a resumed job's row too, once: its payer was killed
+            self.store.record_spend(self.plan.storyboard, shot.id, shot.key, shot.provider, produced.job_id,
+                take=shot.take, list_usd=shot.list_price, reported_usd=produced.cost_usd, seconds=shot.billed_seconds)  # fmt: skip
             spent = cost if produced.paid_here else Decimal(0)  # a resumed job was paid by an earlier build
             if self.team is not None and not shot.replace:
                 about = {"provider": shot.provider, "shot": shot.id, "job": produced.job_id or ""}

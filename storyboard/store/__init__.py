@@ -6,6 +6,7 @@ from .cliprecords import ClipRecord
 from .clips import ClipStore, LocalClipStore
 from .hashes import FileHasher
 from .journal import Journal, JournalEntry
+from .ledger import Ledger, LiveJob, Spend
 from .state import DEFAULT_TAKE, SCHEMA_VERSION
 from .store import STORE_DIR, Store
 from .versions import Replaced, Versions, replaced_versions
@@ -20,6 +21,9 @@ __all__ = [
     "LocalClipStore",
     "Journal",
     "JournalEntry",
+    "Ledger",
+    "LiveJob",
+    "Spend",
     "FileHasher",
     "STORE_DIR",
     "DEFAULT_TAKE",

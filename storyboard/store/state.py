@@ -27,6 +27,9 @@ Schema history:
 - 6: ``conformed`` by (key, take, format): each clip conformed to a film's format under
   ``conformed/``, its size, sha256 and stat and the sha256 of the clip it was made from
   (conformed.py). Starts empty: the upgrade only creates it.
+- 7: ``spend``, the ledger (ledger.py): one row per generation paid, appended, unique by
+  (key, take, job). The upgrade backfills it from the build records (rows marked
+  ``backfill``): only each shot's last build, all an older store kept.
 """
 
 from __future__ import annotations
@@ -39,11 +42,11 @@ from pathlib import Path
 
 from ..errors import StoreError
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 DEFAULT_TAKE = 1
 """The take a shot's clip is when nothing says otherwise (the only take before takes existed)."""
 
-# Each table of schema 6, as created in a new store. A table without a ``take`` column (a
+# Each table of schema 7, as created in a new store. A table without a ``take`` column (a
 # schema-2 store) is rebuilt into this shape, its rows copied with ``take`` = the first take.
 _TABLES: dict[str, str] = {
     "meta": "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -89,6 +92,12 @@ _TABLES: dict[str, str] = {
         inode INTEGER NOT NULL, made REAL NOT NULL,
         PRIMARY KEY (key, take, format)
     )""",
+    "spend": """CREATE TABLE IF NOT EXISTS spend (
+        id INTEGER PRIMARY KEY, time REAL NOT NULL, storyboard TEXT NOT NULL, shot TEXT NOT NULL,
+        take INTEGER NOT NULL, key TEXT NOT NULL, provider TEXT NOT NULL, job TEXT, list_usd REAL NOT NULL,
+        reported_usd REAL, seconds REAL, host TEXT NOT NULL, source TEXT NOT NULL
+    )""",
+    "spend_job": "CREATE UNIQUE INDEX IF NOT EXISTS spend_job ON spend (key, take, job)",
 }
 _TAKE_TABLES = ("builds", "clip_info", "jobs")
 
@@ -228,8 +237,9 @@ def _version(db: sqlite3.Connection) -> int:
 
 
 def _upgrade(db: sqlite3.Connection, clips: Path) -> None:
-    """Bring every table to schema 6 inside the caller's transaction (idempotent)."""
+    """Bring every table to schema 7 inside the caller's transaction (idempotent)."""
     had_records = bool(_columns(db, "clip_files"))
+    had_ledger = bool(_columns(db, "spend"))
     for statement in _TABLES.values():
         db.execute(statement)  # creates what a new (or partly created) store lacks
     for table in _TAKE_TABLES:
@@ -238,6 +248,10 @@ def _upgrade(db: sqlite3.Connection, clips: Path) -> None:
             _rebuild(db, table, old)
     if not had_records:
         _record_existing_clips(db, clips)
+    if not had_ledger:
+        from .ledger import backfill  # ledger.py reads this module: imported when needed
+
+        backfill(db)
 
 
 def _record_existing_clips(db: sqlite3.Connection, clips: Path) -> None:

@@ -12,7 +12,7 @@ Layout::
         state.db                 SQLite (WAL; state.py): file hashes (hashcache.py), clip
                                  info (clipinfo.py), each clip's size and sha256
                                  (cliprecords.py), the build records (builds.py), the job
-                                 journal (journal.py)
+                                 journal (journal.py), the spend ledger (ledger.py)
 
 :class:`Store` is the facade the rest of storyboard holds: one object per folder, its
 methods delegating to those parts, so a caller never needs to know which part keeps what.
@@ -30,6 +30,7 @@ import os
 import sqlite3
 import time
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +43,7 @@ from .clips import ClipStore, LocalClipStore
 from .conformed import ConformedFiles
 from .hashcache import HashCache
 from .journal import Journal, JournalEntry
+from .ledger import Ledger, Spend, spend_now
 from .state import DEFAULT_TAKE, StateDB
 from .versions import Versions
 
@@ -66,6 +68,7 @@ class Store:
         self.jobs = Journal(self.state)
         self.versions = Versions(self.state)
         self.conformed = ConformedFiles(self.state, self.root)
+        self.ledger = Ledger(self.state)
         self.team: TeamStore | None = None  # the team's remote store in front of this one (ops attaches it)
         self.journal_hooks: list[Callable[[str, int], None]] = []  # told of each journal write (team claims)
         if create:
@@ -254,6 +257,39 @@ class Store:
             started=started,
             finished=finished,
         )
+
+    # -- the spend ledger ----------------------------------------------------------------
+    def record_spend(
+        self,
+        storyboard: str,
+        shot: str,
+        key: str,
+        provider: str,
+        job: str | None,
+        *,
+        take: int = DEFAULT_TAKE,
+        list_usd: Decimal,
+        reported_usd: Decimal | None,
+        seconds: float | None,
+    ) -> bool:
+        """Append what a clip just stored cost (see :mod:`.ledger`); False when that job is in the ledger already
+        (a resumed job another build recorded)."""
+        row = spend_now(
+            storyboard,
+            shot,
+            key,
+            provider,
+            job,
+            take=take,
+            list_usd=list_usd,
+            reported_usd=reported_usd,
+            seconds=seconds,
+        )
+        return self.ledger.add(row)
+
+    def spending(self, *, storyboard: str | None = None, since: float | None = None) -> list[Spend]:
+        """Every generation paid (the ledger's rows), of one storyboard file or all, from ``since`` (UTC epoch)."""
+        return self.ledger.rows(storyboard=storyboard, since=since)
 
     # -- the job journal -----------------------------------------------------------------
     # Written before a paid request and right after its answer, so a crash never loses a
