@@ -15,7 +15,9 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -39,7 +41,7 @@ shots:
 """
 
 
-def hosted_board(n: int, provider: str = "wavespeed") -> str:
+def hosted_board(n: int, provider: str = "eachlabs") -> str:
     shots = "\n".join(f"  - {{id: s{i:02d}, prompt: Shot number {i}.}}" for i in range(1, n + 1))
     return (
         f"version: 1\nsettings: {{provider: {provider}, resolution: 480p, duration: 3, output: out/film.mp4}}\n"
@@ -167,12 +169,12 @@ def provider(fake_net: Callable[..., FakeServer]) -> Callable[..., tuple[FakeSer
     """A hosted fake on a loopback socket, for builds in processes of their own; its env."""
 
     def start(**options: object) -> tuple[FakeServer, dict[str, str]]:
-        server = fake_net("wavespeed", key=KEY, **options)
+        server = fake_net("eachlabs", key=KEY, **options)  # it reports what it billed: cost compares with that
         server.start(advertise_socket=False)
         env = {
-            "WAVESPEED_BASE_URL": server.base_url,
-            "WAVESPEED_API_KEY": KEY,
-            "WAVESPEED_SUBMITS_PER_MINUTE": "1000",
+            "EACHLABS_BASE_URL": server.base_url,
+            "EACHLABS_API_KEY": KEY,
+            "EACHLABS_SUBMITS_PER_MINUTE": "1000",
             "STORYBOARD_POLL_SECONDS": "0.01",
             "STORYBOARD_RETRY_SECONDS": "0.01",
             ROUTES_VAR: encode_routes([server]),
@@ -203,6 +205,19 @@ def paid(server: FakeServer) -> int:
     return server.submit_count(created=True)
 
 
+def billed(server: FakeServer) -> Decimal:
+    """What the fake charged, over every job it made."""
+    return sum((Decimal(str(job.extra["cost"])) for job in server.jobs.values()), Decimal(0))
+
+
+def team_cost(root: Path, env: dict[str, str]) -> dict[str, Any]:
+    """`storyboard cost` of a folder, with the team store: every machine's spending."""
+    code, out = run_cli(root, env, "cost", str(root / "storyboard.yaml"), "--format", "json")
+    assert code == 0, out
+    parsed: dict[str, Any] = json.loads(out)
+    return parsed
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(("machines", "shots"), [(2, 4), (3, 20)])
 def test_machines_started_together_pay_for_each_shot_once_in_total(
@@ -226,6 +241,8 @@ def test_machines_started_together_pay_for_each_shot_once_in_total(
         assert (root / "out" / "film.mp4").stat().st_size > 0
     late = machine(tmp_path, "late", media_dir, board)
     assert set(actions(plan_json(late, env)).values()) == {"cached"}
+    spent = team_cost(late, env)["total"]  # a machine that paid nothing sees what the team paid
+    assert spent["jobs"] == shots and Decimal(str(spent["paid_usd"])) == billed(server) > 0
 
 
 @pytest.mark.slow
@@ -258,6 +275,10 @@ def test_a_killed_machines_claim_is_resumed_after_expiry_without_a_second_submit
     assert len(live) == 1
     (out_b,) = [run_cli(b, env, "plan", str(b / "storyboard.yaml"))[1]]
     assert "in flight on" in out_b  # before expiry: b says who is generating it
+    code, out = run_cli(b, env, "jobs", str(b / "storyboard.yaml"), "--format", "json")
+    assert code == 0, out
+    (job,) = json.loads(out)["jobs"]  # a's job, from its claim: b has no journal of its own
+    assert job["where"] == "remote" and job["job"] == next(iter(server.jobs)) and job["status"] == "submitted"
     team_s3.age(live, 31, prefix="killed")
     text = finish(spawn(b, env))
     assert paid(server) == 1, text  # resumed, not submitted again
@@ -265,6 +286,8 @@ def test_a_killed_machines_claim_is_resumed_after_expiry_without_a_second_submit
     assert (b / "out" / "film.mp4").stat().st_size > 0
     assert team_s3.keys("claims", prefix="killed") == []
     assert len(team_s3.keys("clips", prefix="killed")) == 1
+    spent = team_cost(a, env)["total"]  # the job a paid for, stored by b: once
+    assert spent["jobs"] == 1 and Decimal(str(spent["paid_usd"])) == billed(server)
 
 
 def _key_take(name: str) -> tuple[str, int]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -21,6 +21,7 @@ from .takes import ago
 
 if TYPE_CHECKING:
     from ..store import JournalEntry, LiveJob, Spend, Store
+    from ..store.team import TeamStore
 
 GROUPINGS = ("storyboard", "shot", "provider", "day")
 SINCE_FORMS = "a date (2026-11-30) or a date and time (2026-11-30T14:00, 2026-11-30T14:00:00+01:00; UTC unless it says)"
@@ -35,6 +36,20 @@ def located(target: str | os.PathLike[str] | None) -> tuple[Path, str | None]:
     if path.is_dir():
         return path, None
     return path.resolve().parent, path.name
+
+
+def team_of(target: str | os.PathLike[str] | None, environ: Mapping[str, str] | None = None) -> TeamStore | None:
+    """The team store ``STORYBOARD_STORE`` names, else the storyboard file's ``settings.store``, else None."""
+    from ..store.team import team_store
+
+    setting = None
+    path = Path(target) if target is not None else None
+    if path is not None and path.is_file():
+        from ..load import load
+
+        board = load(path).storyboard
+        setting = board.settings.store if board is not None else None
+    return team_store(setting, environ)
 
 
 # -- cost -------------------------------------------------------------------------------
@@ -120,17 +135,24 @@ def cost(
     since: float | None = None,
     by: str = "storyboard",
     extra: Iterable[Spend] = (),
+    environ: Mapping[str, str] | None = None,
 ) -> Cost:
     """What was spent from the ledger of ``target``'s store (a storyboard file: its rows only; a folder or
     None: every storyboard there), from ``since`` (UTC epoch), grouped ``by`` one of :data:`GROUPINGS`.
 
-    ``extra``: rows from another source (a team store), filtered alike; a job in both counts once."""
+    ``extra``: rows from another source, filtered alike; a job in both counts once. With a team store
+    (``STORYBOARD_STORE`` or the file's ``settings.store``) its ledger is read too: every machine's spending."""
     from ..store import Store
     from ..store.ledger import merged
 
     if by not in GROUPINGS:
         raise ValueError(f"--by takes one of {', '.join(GROUPINGS)}, not `{by}`")
     folder, name = located(target)
+    team = team_of(target, environ)
+    if team is not None:
+        from ..store.teamrows import remote_spends
+
+        extra = [*extra, *remote_spends(team)]
     with Store(folder) as store:
         local = store.spending(storyboard=name, since=since)
         in_flight = sum(1 for e in unstored(store) if e.status != "failed")
@@ -199,7 +221,11 @@ class Jobs:
 
 
 def jobs(
-    target: str | os.PathLike[str] | None = None, *, now: float | None = None, extra: Iterable[LiveJob] = ()
+    target: str | os.PathLike[str] | None = None,
+    *,
+    now: float | None = None,
+    extra: Iterable[LiveJob] = (),
+    environ: Mapping[str, str] | None = None,
 ) -> Jobs:
     """Every job journalled in ``target``'s store and not stored yet, oldest first.
 
@@ -213,6 +239,11 @@ def jobs(
     from ..store.ledger import this_host
 
     folder, name = located(target)
+    team = team_of(target, environ)
+    if team is not None:  # every machine's claims: what the team is generating now
+        from ..store.teamrows import remote_jobs
+
+        extra = [*extra, *remote_jobs(team)]
     clock = time.time() if now is None else now
     host = this_host()
     with Store(folder) as store:

@@ -369,14 +369,13 @@ class Runner:
                     "storyboard": self.plan.storyboard,
                     "shot": shot.id,
                     "provider": shot.provider,
-                    "job": produced.job_id,
-                    "cost_usd": float(produced.cost_usd) if produced.cost_usd is not None else None,
-                    "list_cost_usd": float(shot.list_price),
-                    "seconds": info.seconds,
+                    "list_usd": float(shot.list_price),
+                    "reported_usd": float(produced.cost_usd) if produced.cost_usd is not None else None,
+                    "seconds": shot.billed_seconds,
                     "time": time.time(),
                 }
                 try:
-                    await self.team.stored(shot, final, spend if produced.job_id else None, about)
+                    await self.team.stored(shot, final, produced.job_id, spend, about)
                 except StoryboardError as exc:
                     self.report(label, "uploading", f"kept here, not in the team store: {exc}")
             self.result.shots[label] = ShotResult(label, "built", final, cost=spent, wall_seconds=time.time() - started)

@@ -131,7 +131,9 @@ class TeamRun:
         except StoryboardError as exc:  # the renewal loop tries again; the journal has it either way
             self.report(key, "waiting", f"could not update the team claim: {exc}")
 
-    async def stored(self, shot: PlannedShot, path: Path, spend: dict[str, Any] | None, about: dict[str, str]) -> None:
+    async def stored(
+        self, shot: PlannedShot, path: Path, job: str | None, spend: dict[str, Any], about: dict[str, str]
+    ) -> None:
         """The clip made here goes up, its job's spend into the ledger, then the claim is dropped.
 
         If the upload fails the claim is left to expire: the job is paid, so another machine
@@ -140,8 +142,8 @@ class TeamRun:
         try:
             self.report(shot.label, "uploading", f"to the team store {self.team.describe()}")
             await self.send(shot, path, about)
-            if spend is not None and spend.get("job"):
-                await asyncio.to_thread(self.team.record_spend, shot.key, shot.take, str(spend["job"]), spend)
+            if job:  # a job of a provider's (the local previewer's clips have none, and cost nothing)
+                await asyncio.to_thread(self.team.record_spend, shot.key, shot.take, job, spend)
         except BaseException:
             if claim is not None:
                 claim.abandon()
