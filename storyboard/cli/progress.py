@@ -21,6 +21,7 @@ _STYLE = {
     "submitted": "cyan",
     "polling": "cyan",
     "downloading": "cyan",
+    "uploading": "cyan",  # a clip on its way to the team store (run/team.py)
     "done": "green",
     "cached": "green",
     "failed": "bold red",
