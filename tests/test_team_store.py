@@ -124,6 +124,25 @@ def test_a_bad_store_setting_is_a_located_error(tmp_path: Path, team_s3: TeamS3)
     assert code == 1 and "error[S007]" in out and "storyboard.yaml:3:" in out
 
 
+@pytest.mark.slow
+def test_an_unreachable_store_is_one_message_naming_the_setting(
+    tmp_path: Path, media_dir: Path, team_s3: TeamS3
+) -> None:
+    root = machine(tmp_path, "a", media_dir, LOCAL)
+    env = {**team_s3.env("nowhere"), "STORYBOARD_STORE_ENDPOINT": "http://127.0.0.1:9"}  # discard: nothing listens
+    done = subprocess.run(
+        [sys.executable, "-m", "storyboard", "plan", str(root / "storyboard.yaml")],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert "STORYBOARD_STORE_ENDPOINT" in done.stderr and "s3://storyboard-team/nowhere" in done.stderr
+    assert team_s3.aws["AWS_SECRET_ACCESS_KEY"] not in done.stderr + done.stdout
+    assert not (root / ".storyboard").exists()  # plan creates nothing, reachable store or not
+
+
 # -- machines sharing the store --------------------------------------------------------
 
 

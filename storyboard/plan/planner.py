@@ -208,7 +208,7 @@ def _plan(compiled: Compiled, store: Store, resubmit: set[str], replace: set[str
             damaged = _diff(row, store, records.get((sid, take)), clip_records[take], hasher, resolve, keys, generating)
             entry = journal.get((key, take))
             if team is not None and not replaces(replace, sid, take, row.picked):
-                team.look(row, damaged, entry)
+                team.look(row, damaged)
             if row.action == "cached" and replaces(replace, sid, take, row.picked):
                 _replace(row, entry, clip_records[take].get(key), resubmit)
             else:
@@ -263,11 +263,11 @@ class _Team:
         self.index = store.team.index()
         self.claims = TeamClaims(store.team, str(store.root))
 
-    def look(self, row: PlannedShot, damaged: str | None, entry: JournalEntry | None) -> None:
+    def look(self, row: PlannedShot, damaged: str | None) -> None:
         """A take this folder lacks is cached when another machine stored it; one being generated says where."""
         if row.action != "generate":
             return
-        if damaged is not None and self.index.has(row.key, row.take) and entry is None:
+        if damaged is not None and self.index.has(row.key, row.take):  # a job journalled here is moot then
             row.action, row.cost, row.team = "cached", Decimal(0), "cached"
             row.reasons = [
                 "in the team store (made on another machine): fetched, not generated"
