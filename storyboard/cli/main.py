@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "graph": ("graph", "Print the shot dependency graph (Mermaid or DOT)."),
     "takes": ("takes", "List a shot's takes: built or not, price, which is picked."),
     "pick": ("pick", "Pick the take a shot's cut uses (writes `take: K` into the file)."),
+    "gc": ("gc", "Remove stored clips no storyboard in the folder references, older than N days."),
     "schema": ("schema", "Print the JSON Schema of the storyboard language."),
     "init": ("init", "Create a starter project with its own reference images."),
 }

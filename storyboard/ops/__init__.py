@@ -13,6 +13,7 @@ from __future__ import annotations
 from .building import BuildResult, FilmBuild, Prepared, abuild, build, prepare
 from .checking import Checked, check, compiled_of, project_of
 from .film import Film, film_path
+from .gc import GcResult, gc
 from .pick import PickResult, pick
 from .planning import build_needs, plan, plans
 from .takes import Take, Takes, takes
@@ -22,6 +23,7 @@ __all__ = [
     "Checked",
     "Film",
     "FilmBuild",
+    "GcResult",
     "PickResult",
     "Prepared",
     "Take",
@@ -32,6 +34,7 @@ __all__ = [
     "check",
     "compiled_of",
     "film_path",
+    "gc",
     "pick",
     "plan",
     "plans",
