@@ -63,6 +63,9 @@ class Item:
         }
 
 
+Items = list[Item]  # (``list`` is also a method's name below)
+
+
 @runtime_checkable
 class GarbageSource(Protocol):
     """A store as a gc sees it."""
@@ -80,7 +83,7 @@ class GarbageSource(Protocol):
         """Why ``item`` must stay now whatever its age (None: nothing needs it at this moment)."""
         ...
 
-    def remove(self, items: Sequence[Item]) -> list[Item]:
+    def remove(self, items: Sequence[Item]) -> Items:
         """Remove ``items`` (each asked :meth:`busy` again first); the ones actually removed."""
         ...
 
@@ -115,8 +118,8 @@ class LocalGarbage:
             return "a build holds its claim (it is generating it now)"
         return None
 
-    def remove(self, items: Sequence[Item]) -> list[Item]:
-        done: list[Item] = []
+    def remove(self, items: Sequence[Item]) -> Items:
+        done: Items = []
         for item in items:
             if self.busy(item) is not None:
                 continue
@@ -168,7 +171,9 @@ class LocalGarbage:
     def _conformed(self) -> Iterator[Item]:
         for name, st in self._files(CONFORMED_DIR, nested=False):
             found = _CONFORMED.fullmatch(os.path.basename(name))
-            key, take, fmt = (found["key"], int(found["take"] or DEFAULT_TAKE), found["format"]) if found else (None,) * 3
+            key, take, fmt = (
+                (found["key"], int(found["take"] or DEFAULT_TAKE), found["format"]) if found else (None,) * 3
+            )
             yield Item(self.where, CONFORMED, name, st.st_size, st.st_mtime, key, take, fmt)
 
     def _flat(self, folder: str, kind: str) -> Iterator[Item]:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import time
 from typing import TYPE_CHECKING
 
@@ -28,9 +29,14 @@ def command(target: str, keep_days: int, dry_run: bool, fmt: str) -> None:
     in TARGET's folder references and that are older than N days; never a clip a build is generating
     or whose paid job is unfinished. Refuses (removing nothing) when a storyboard there does not compile."""
     from ... import ops
+    from ...errors import GcRefused
 
     now = time.time()
-    result = ops.gc(target, keep_days=keep_days, dry_run=dry_run, now=now)
+    try:
+        result = ops.gc(target, keep_days=keep_days, dry_run=dry_run, now=now)
+    except GcRefused as exc:
+        click.echo(f"storyboard: {exc}", err=True)
+        sys.exit(1)
     if fmt == "json":
         click.echo(json.dumps(result.to_json(), ensure_ascii=False))
         return
