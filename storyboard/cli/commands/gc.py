@@ -3,14 +3,11 @@ from __future__ import annotations
 import json
 import sys
 import time
-from typing import TYPE_CHECKING
+from typing import Any
 
 import click
 
 from ..options import output_format
-
-if TYPE_CHECKING:
-    from ...store.garbage import Item
 
 
 @click.command("gc")
@@ -37,16 +34,17 @@ def command(target: str, keep_days: int, dry_run: bool, fmt: str) -> None:
     except GcRefused as exc:
         click.echo(f"storyboard: {exc}", err=True)
         sys.exit(1)
+    said = result.to_json()
     if fmt == "json":
-        click.echo(json.dumps(result.to_json(), ensure_ascii=False))
+        click.echo(json.dumps(said, ensure_ascii=False))
         return
     verb = "would remove" if dry_run else "removed"
     boards = ", ".join(result.storyboards) or "none"
     click.echo(f"Store of {len(result.storyboards)} storyboard(s) ({boards}), keeping {keep_days} day(s):")
-    for item in result.removed:
+    for item in said["removed"]:
         click.echo(f"  {verb} {_line(item, now)}")
-    for item, why in result.in_use:
-        click.echo(f"  kept   {_line(item, now)}: {why}")
+    for item in said["in_use"]:
+        click.echo(f"  kept {_line(item, now)}: {item['why']}")
     for note in result.notes:
         click.echo(f"  note: {note}")
     freed = "would free" if dry_run else "freed"
@@ -54,10 +52,11 @@ def command(target: str, keep_days: int, dry_run: bool, fmt: str) -> None:
     click.echo(f"{freed} {_bytes(result.freed)} ({n} file{'s' if n != 1 else ''})")
 
 
-def _line(item: Item, now: float) -> str:
-    what = f"{item.kind:<10} {item.name}"
-    days = max(0.0, (now - item.modified) / 86400)
-    return f"{what}  {_bytes(item.size)}, {days:.0f} days old" + (f" ({item.where})" if item.where != "local" else "")
+def _line(item: dict[str, Any], now: float) -> str:
+    """One file: its kind, its name under the store (and which store, when not the local one), size, age."""
+    where = f" ({item['where']})" if item["where"] != "local" else ""
+    days = max(0.0, (now - item["modified"]) / 86400)
+    return f"{item['kind']} {item['name']}{where}  {_bytes(item['bytes'])}, {days:.0f} days old"
 
 
 def _bytes(n: int) -> str:
