@@ -328,3 +328,45 @@ def test_a_folder_without_a_store_has_nothing_to_remove(project: Project) -> Non
     said = gc_json(project, "--keep-days", "0")
     assert said["removed"] == [] and said["storyboards"] == ["storyboard.yaml"]
     assert not store_dir(project).exists()
+
+
+# -- a finished cut's pieces (segments/) ---------------------------------------------------
+CUT = """
+version: 1
+settings: {resolution: 480p, duration: 3, fps: 25}
+shots:
+  - {id: o, prompt: the opening}
+  - {id: a, prompt: the first shot}
+cut:
+  - o
+  - {shot: a, transition: {type: crossfade, seconds: 0.5}}
+  - {card: {text: The end, seconds: 2, background: "#ff0000"}, id: endcard, transition: {type: wipeleft, seconds: 0.4}}
+"""
+
+
+def segments(project: Project) -> set[str]:
+    return {p.name for p in (store_dir(project) / "segments").glob("*.mp4")}
+
+
+def cut_then_change_a_transition(project: Project, path: Path) -> tuple[set[str], set[str]]:
+    assert build(compiled_of(path)).ok
+    first = segments(project)
+    path.write_text(path.read_text().replace("type: crossfade", "type: dissolve"))
+    assert build(compiled_of(path)).ok
+    return first, segments(project) - first  # the pieces the first cut made, those the change made
+
+
+def test_the_pieces_of_the_current_cut_stay_however_old_and_the_replaced_ones_go(built_once) -> None:
+    project, path, (first, made) = built_once.get("test_gc_cut", CUT, cut_then_change_a_transition)
+    assert first and made  # the change re-encoded its transition alone: one piece in place of one
+    age((store_dir(project) / "segments").glob("*.mp4"))
+    said = gc_json(project, "--keep-days", "7")
+    removed = {Path(i["name"]).name for i in said["removed"] if i["kind"] == "segment"}
+    assert removed and removed <= first and len(removed) == len(made)
+    assert segments(project) == (first | made) - removed
+    # a change that cuts the film again but leaves its pieces as they were: every piece is found, none encoded
+    path.write_text(path.read_text().replace("fps: 25}", "fps: 25, loudness: -16}"))
+    kept = {p.name: p.stat().st_mtime_ns for p in (store_dir(project) / "segments").glob("*.mp4")}
+    again = build(compiled_of(path))
+    assert again.ok and again.cut_method != "up to date"
+    assert {p.name: p.stat().st_mtime_ns for p in (store_dir(project) / "segments").glob("*.mp4")} == kept
