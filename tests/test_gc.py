@@ -228,7 +228,11 @@ def test_a_broken_storyboard_in_the_folder_makes_gc_refuse_and_remove_nothing(ed
     (project.root / "other.yaml").write_text("shots: [unclosed\n")  # not even YAML: refused too
     before = snapshot(project)
     result = project.cli("gc", str(project.root), "--keep-days", "7")
-    assert result.exit_code == 1 and "other.yaml cannot be read" in result.output
+    assert (
+        result.exit_code == 1
+        and "does not compile (other.yaml:" in result.output
+        and "removed nothing" in result.output
+    )
     assert snapshot(project) == before
 
 
@@ -243,6 +247,21 @@ def test_another_storyboard_of_the_folder_keeps_what_it_references(edited) -> No
     assert said["storyboards"] == ["second.yaml", "storyboard.yaml"]
     assert {i["name"] for i in said["removed"]} == expected
     assert clip_file(project, oldest).is_file() and conformed_of(project, oldest)
+
+
+def test_every_deliverable_of_a_storyboard_references_its_own_keys(edited) -> None:
+    project, _, e = edited
+    age_store(project)
+    oldest, other = e.orphans
+    films = BOARD + 'deliverables:\n  square: {aspect_ratio: "1:1"}\n  wide: {aspect_ratio: "16:9"}\n'
+    second = project.write(films, "films.yaml")  # its second film is the dawn version
+    plans = ops.plans(second)
+    assert [p.deliverable for p in plans.films] == ["square", "wide"]
+    assert plans.films[1].shot("open").key == oldest != plans.films[0].shot("open").key
+    expected = orphan_files(project, [other])
+    said = gc_json(project, "--keep-days", "7")
+    assert {i["name"] for i in said["removed"]} == expected
+    assert clip_file(project, oldest).is_file() and conformed_of(project, oldest)  # the wide film's format
 
 
 def test_old_quarantined_replaced_and_segment_files_go_young_ones_stay(edited) -> None:

@@ -153,7 +153,8 @@ def garbage(source: GarbageSource, refs: References, before: float) -> tuple[lis
 def storyboards(folder: Path) -> list[Path]:
     """The storyboard files of ``folder`` (its own ``*.yaml`` / ``*.yml``, not its subfolders'), in name order.
 
-    ``GcRefused`` for one that cannot be read as YAML: gc cannot tell it is not a storyboard."""
+    One that cannot be read as YAML at all is one too: gc cannot tell it is not a storyboard, so
+    compiling it (:func:`references`) refuses, with the loader's located error."""
     import yaml
 
     if not folder.is_dir():
@@ -162,9 +163,8 @@ def storyboards(folder: Path) -> list[Path]:
     for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-            why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise GcRefused(f"{path.name} cannot be read ({why}): gc cannot know what it references") from exc
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            data = {"shots": None}  # unreadable: the loader says why
         if isinstance(data, dict) and "shots" in data:
             found.append(path)
     return found
