@@ -249,6 +249,17 @@ def test_another_storyboard_of_the_folder_keeps_what_it_references(edited) -> No
     assert clip_file(project, oldest).is_file() and conformed_of(project, oldest)
 
 
+def test_conformed_copies_in_a_format_no_film_uses_any_more_go_their_clips_stay(edited) -> None:
+    project, path, e = edited
+    age_store(project)
+    path.write_text(path.read_text().replace("fps: 24", "fps: 25"))  # the film's rate: not in any shot's key
+    assert {s.key for s in make_plan(compiled_of(path)).shots} == set(e.current.values())
+    conformed = {str(p.relative_to(store_dir(project))) for p in (store_dir(project) / "conformed").glob("*.mp4")}
+    expected = orphan_files(project, e.orphans) | conformed
+    said = gc_json(project, "--keep-days", "7", "--dry-run")
+    assert {i["name"] for i in said["removed"]} == expected and len(conformed) == 5  # the cut: open, pour (take 1), sip
+
+
 def test_every_deliverable_of_a_storyboard_references_its_own_keys(edited) -> None:
     project, _, e = edited
     age_store(project)
