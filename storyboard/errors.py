@@ -77,6 +77,10 @@ class PickError(StoryboardError):
     """``storyboard pick`` cannot pick that take (no such shot, beyond its takes); the file is untouched."""
 
 
+class GcRefused(StoryboardError):
+    """``storyboard gc`` removed nothing: a storyboard of the folder cannot be read or compiled, so what it references is unknown."""
+
+
 class ScaffoldExists(StoryboardError):
     """The target folder of ``storyboard init`` already holds a storyboard."""
 

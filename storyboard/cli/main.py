@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "pick": ("pick", "Pick the take a shot's cut uses (writes `take: K` into the file)."),
     "cost": ("cost", "Show what was spent: list price against reported, by storyboard, shot, provider or day."),
     "jobs": ("jobs", "List the jobs sent and not stored yet: provider, job id, status, age."),
+    "gc": ("gc", "Remove stored clips no storyboard in the folder references, older than N days."),
     "schema": ("schema", "Print the JSON Schema of the storyboard language."),
     "init": ("init", "Create a starter project with its own reference images."),
 }

@@ -13,6 +13,7 @@ from __future__ import annotations
 from .building import BuildResult, FilmBuild, Prepared, abuild, build, prepare
 from .checking import Checked, check, compiled_of, project_of
 from .film import Film, film_path
+from .gc import GcResult, gc
 from .money import Cost, Jobs, cost, jobs
 from .pick import PickResult, pick
 from .planning import build_needs, plan, plans
@@ -25,6 +26,7 @@ __all__ = [
     "Film",
     "FilmBuild",
     "Jobs",
+    "GcResult",
     "PickResult",
     "Prepared",
     "Take",
@@ -37,6 +39,7 @@ __all__ = [
     "cost",
     "film_path",
     "jobs",
+    "gc",
     "pick",
     "plan",
     "plans",

@@ -95,7 +95,7 @@ async def cut(
     infos = {sid: await _info(store, plan.shot(sid), path) for sid, path in clips.items() if sid in compiled.cut}
     sequence = film_sequence(compiled.cut, extends, infos, {sid: compiled.shots[sid].seconds for sid in extends})
     settings = compiled.effective.settings
-    size = _size(compiled)
+    size = film_size(compiled)
     fps = getattr(settings, "fps", None) or FPS  # the film's editorial rate (settings.fps, when the model has it)
     output = film_path(compiled)
     picked = [plan.shot(sid) for sid in sequence]
@@ -239,12 +239,12 @@ def _sidecars(
     # the page also draws the DAG, and shows the cut's cards, transitions, soundtrack and captions when it has them
     # (its cards from the entries: the shots alone are its rows of clips)
     write_review([s for s in shots if s.kind == "shot"], film, film.with_suffix(REVIEW), title, compiled.loaded.source.path.name, films,
-                 size=_size(compiled), dag=Dag.of(compiled.graph), entries=getattr(compiled, "entries", None),
+                 size=film_size(compiled), dag=Dag.of(compiled.graph), entries=getattr(compiled, "entries", None),
                  soundtrack=getattr(compiled, "soundtrack", None), captions=getattr(compiled, "captions", None))  # fmt: skip
     return made
 
 
-def _size(compiled: Compiled) -> tuple[int, int]:
+def film_size(compiled: Compiled) -> tuple[int, int]:
     """The film's frame size (a deliverable's: its own resolution and aspect ratio); the page's player keeps
     that shape before the video loads."""
     from ..compile.request import frame_size
