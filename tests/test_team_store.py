@@ -319,3 +319,47 @@ def test_objects_describe_names_the_store(team_s3: TeamS3) -> None:
     store = team(team_s3, "named")
     assert isinstance(store.objects, Objects)
     assert store.describe() == f"s3://{team_s3.bucket}/named"
+
+
+def test_gc_remote_prunes_exactly_the_old_unreferenced_team_clips_and_never_a_claimed_one(
+    tmp_path: Path, media_dir: Path, team_s3: TeamS3
+) -> None:
+    prefix = "gc-remote"
+    env = team_s3.env(prefix)
+    a = machine(tmp_path, "a", media_dir, LOCAL)
+    assert run_cli(a, env, "build", str(a / "storyboard.yaml"), "--yes")[0] == 0
+    before = set(team_s3.keys("clips", prefix=prefix))
+    (a / "storyboard.yaml").write_text(LOCAL.replace("First.", "First again."))
+    assert run_cli(a, env, "build", str(a / "storyboard.yaml"), "--yes")[0] == 0
+    (orphan,) = set(team_s3.keys("clips", prefix=prefix)) - _referenced(a, env)  # the first edit of `one`
+    assert orphan in before
+    claimed = "clips/ee/" + "ee" * 32 + ".mp4"  # a clip no storyboard here names, being made by someone
+    team_s3.client().put_object(Bucket=team_s3.bucket, Key=f"{prefix}/{claimed}", Body=b"\0" * 64)
+    held = TeamClaims(team(team_s3, prefix), "/elsewhere/.storyboard").claim("ee" * 32, 1, {"provider": "eachlabs"})
+    assert isinstance(held, HeldClaim)
+    team_s3.age(team_s3.keys("clips", prefix=prefix), 30 * 86400, prefix=prefix)
+    kept = set(team_s3.keys("clips", prefix=prefix)) - {orphan}
+
+    code, out = run_cli(a, env, "gc", str(a), "--keep-days", "7", "--remote", "--dry-run", "--format", "json")
+    assert code == 0, out
+    said = json.loads(out)
+    remote = [i["name"] for i in said["removed"] if i["where"] != "local"]
+    assert remote == [orphan]
+    assert [i["name"] for i in said["in_use"] if i["where"] != "local"] == [claimed]
+    assert set(team_s3.keys("clips", prefix=prefix)) == kept | {orphan}  # a dry run removes nothing
+
+    code, out = run_cli(a, env, "gc", str(a), "--keep-days", "7", "--remote")
+    assert code == 0, out
+    assert set(team_s3.keys("clips", prefix=prefix)) == kept
+    assert len(team_s3.keys("claims", prefix=prefix)) == 1  # claims and the ledger are never pruned
+    code, out = run_cli(a, env, "build", str(a / "storyboard.yaml"), "--yes")
+    assert code == 0 and "up to date" in out  # nothing the film uses went
+
+
+def _referenced(root: Path, env: dict[str, str]) -> set[str]:
+    """The team-store names of every clip the storyboard references now."""
+    from storyboard.store.team import clip_object
+
+    shots = plan_json(root, env)["shots"]
+    assert isinstance(shots, list)
+    return {clip_object(row["key"], row["take"]) for row in shots}

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -81,11 +81,15 @@ def gc(
     dry_run: bool = False,
     sources: Sequence[GarbageSource] = (),
     now: float | None = None,
+    remote: bool = False,
+    environ: Mapping[str, str] | None = None,
 ) -> GcResult:
     """Prune the store of ``target`` (a folder, or a storyboard file: its folder) and any extra ``sources``.
 
     ``GcRefused`` (nothing removed) when a storyboard of the folder does not compile; ``ValueError``
-    for a negative ``keep_days``. ``now``: the clock the ages are measured from (a test's)."""
+    for a negative ``keep_days``. ``now``: the clock the ages are measured from (a test's). ``remote``: the
+    team store's clips too (``STORYBOARD_STORE``, else a storyboard's ``settings.store``), judged by this
+    folder's storyboards alone."""
     from ..store import Store
     from ..store.garbage import LocalGarbage
 
@@ -95,9 +99,15 @@ def gc(
     folder = folder.parent if folder.is_file() else folder
     boards = storyboards(folder)
     clock = time.time() if now is None else now
+    sources = [*sources, *_team(boards, environ)] if remote else list(sources)
     with Store(folder) as store:
         refs = references(boards, store)
         notes = [] if refs.segments is not None else ["segments/ kept whole: a film's clips are not all built yet"]
+        if remote:
+            notes.append(
+                "the team store was judged by this folder's storyboards only: run `gc --remote` where every "
+                "storyboard the team builds is"
+            )
         removed: list[Item] = []
         in_use: list[tuple[Item, str]] = []
         for source in [LocalGarbage(store), *sources]:
@@ -106,6 +116,24 @@ def gc(
             removed += chosen if dry_run else source.remove(chosen)
     names = [str(b.relative_to(folder)) if b.is_relative_to(folder) else str(b) for b in boards]
     return GcResult(names, keep_days, dry_run, removed, in_use, notes)
+
+
+def _team(boards: Sequence[Path], environ: Mapping[str, str] | None) -> list[GarbageSource]:
+    """The team store a ``--remote`` gc prunes: the variable's, else the first storyboard's that names one."""
+    from ..load import load
+    from ..store.team import team_store
+    from ..store.teamgarbage import TeamGarbage
+
+    setting = None
+    for path in boards:
+        board = load(path).storyboard
+        if board is not None and board.settings.store:
+            setting = board.settings.store
+            break
+    team = team_store(setting, environ)
+    if team is None:
+        raise GcRefused("--remote needs a team store: set STORYBOARD_STORE or `settings.store`; removed nothing")
+    return [TeamGarbage(team)]
 
 
 def garbage(source: GarbageSource, refs: References, before: float) -> tuple[list[Item], list[tuple[Item, str]]]:

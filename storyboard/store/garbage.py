@@ -32,9 +32,9 @@ if TYPE_CHECKING:
 CLIP, CONFORMED, SEGMENT, REPLACED, QUARANTINE = "clip", "conformed", "segment", "replaced", "quarantine"
 SEGMENTS_DIR = "segments"  # cut/render.py's; named here so the store needs no import of the cut
 _FINISHED = frozenset({"failed", "lost"})  # journal statuses that bring no clip (journal.py)
-_CLIP = re.compile(r"(?P<key>[0-9a-f]{64})(?:\.take(?P<take>[2-9]|[1-9][0-9]+))?")
-_CONFORMED = re.compile(_CLIP.pattern + r"\.(?P<format>[0-9a-f]{16})\.mp4")
-_QUARANTINED = re.compile(_CLIP.pattern + r"\.(?P<ns>[0-9]{10,})\.mp4")
+CLIP_NAME = re.compile(r"(?P<key>[0-9a-f]{64})(?:\.take(?P<take>[2-9]|[1-9][0-9]+))?")
+_CONFORMED = re.compile(CLIP_NAME.pattern + r"\.(?P<format>[0-9a-f]{16})\.mp4")
+_QUARANTINED = re.compile(CLIP_NAME.pattern + r"\.(?P<ns>[0-9]{10,})\.mp4")
 
 
 @dataclass(frozen=True)
@@ -163,7 +163,7 @@ class LocalGarbage:
 
     def _clips(self) -> Iterator[Item]:
         for name, st in self._files("clips", nested=True):
-            found = _CLIP.fullmatch(os.path.basename(name).removesuffix(".mp4"))
+            found = CLIP_NAME.fullmatch(os.path.basename(name).removesuffix(".mp4"))
             if found is not None and name.endswith(".mp4"):
                 take = int(found["take"]) if found["take"] else DEFAULT_TAKE
                 yield Item(self.where, CLIP, name, st.st_size, st.st_mtime, found["key"], take)

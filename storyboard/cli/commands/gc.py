@@ -20,8 +20,13 @@ from ..options import output_format
     help="Keep anything made in the last N days, referenced or not.",
 )
 @click.option("--dry-run", is_flag=True, help="List what would be removed; remove nothing.")
+@click.option(
+    "--remote",
+    is_flag=True,
+    help="Also prune the team store's clips (STORYBOARD_STORE or settings.store), judged by this folder's storyboards.",
+)
 @output_format
-def command(target: str, keep_days: int, dry_run: bool, fmt: str) -> None:
+def command(target: str, keep_days: int, dry_run: bool, remote: bool, fmt: str) -> None:
     """Remove the clips, conformed copies, cut pieces and replaced or quarantined clips that no storyboard
     in TARGET's folder references and that are older than N days; never a clip a build is generating
     or whose paid job is unfinished. Refuses (removing nothing) when a storyboard there does not compile."""
@@ -30,7 +35,7 @@ def command(target: str, keep_days: int, dry_run: bool, fmt: str) -> None:
 
     now = time.time()
     try:
-        result = ops.gc(target, keep_days=keep_days, dry_run=dry_run, now=now)
+        result = ops.gc(target, keep_days=keep_days, dry_run=dry_run, now=now, remote=remote)
     except GcRefused as exc:
         click.echo(f"storyboard: {exc}", err=True)
         sys.exit(1)
