@@ -1,6 +1,7 @@
 """A team store for tests: moto's S3 server on loopback, with its conditional writes made atomic.
 
-S3 (and MinIO, R2) decide an ``If-None-Match: *`` or ``If-Match`` write atomically; moto's
+moto implements ``If-None-Match`` and ``If-Match`` on PutObject and ``If-Match`` on DeleteObject
+from 5.1.5 (pyproject pins it). S3 (and MinIO, R2) decide such a write atomically; moto's
 threaded server checks the condition and writes in two steps, so two requests at one instant
 could both pass. The server here is moto's own WSGI app behind one lock (moto keeps every
 object in memory: a request takes milliseconds), which gives the atomicity the real services
