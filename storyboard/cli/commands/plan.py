@@ -76,7 +76,9 @@ def render_plans(plans: Plans, file: str) -> str:
     for plan in plans.films:
         name = plan.deliverable or ""
         settings = plan.compiled.effective.settings
-        clips = {sid: tuple((s.key, s.take) for s in plan.shots if s.id == sid) for sid in plan.compiled.shots}
+        clips = {
+            sid: tuple((s.key, s.take) for s in plan.shots if s.id == sid) for sid in {s.id: 0 for s in plan.shots}
+        }
         same = {sid: next((f for f, c in seen.items() if c.get(sid) == mine), None) for sid, mine in clips.items()}
         seen[name] = clips
         shown = [s for s in plan.shots if same[s.id] is None]
