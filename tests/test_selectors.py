@@ -300,3 +300,28 @@ def test_the_spending_prompt_states_the_selections_total(project: Project) -> No
     assert not (project.root / ".storyboard" / "clips").exists() or not any(
         (project.root / ".storyboard" / "clips").rglob("*.mp4")
     )
+
+
+def test_plan_shows_the_selection_build_would_price(edited) -> None:
+    """`plan --only/--exclude` lists exactly the selected takes, and its total is theirs."""
+    project, path = edited
+    done = project.cli(
+        "plan", str(path), "--format", "json", "--only", "state:modified+,tag:hero", "--exclude", "pour#2"
+    )
+    assert done.exit_code == 0, done.output
+    shown = json.loads(done.stdout)
+    assert {(s["id"], s["take"]) for s in shown["shots"]} == {("pour", 1), ("pour-wide", 1), ("cup", 1), ("steam", 1)}
+    assert {(s["id"], s["action"]) for s in shown["shots"]} >= {("cup", "generate"), ("pour", "cached")}
+    text = project.cli("plan", str(path), "--only", "character:Leo")
+    assert text.exit_code == 0, text.output
+    rows = [line.split()[1] for line in text.stdout.splitlines() if line.split()[:1] in (["cached"], ["generate"])]
+    assert rows == ["menu"], text.output
+    assert project.cli("plan", str(path), "--only", "").exit_code == 2
+
+
+@pytest.mark.parametrize("command", ["plan", "build"])
+def test_an_empty_replace_is_a_usage_error_too(project: Project, command: str) -> None:
+    path = project.write(BOARD)
+    done = project.cli(command, str(path), "--replace", "")
+    assert done.exit_code == 2 and "--replace `` is empty" in done.output, done.output
+    assert not (project.root / ".storyboard" / "clips").exists()

@@ -120,19 +120,9 @@ class Prepared:
     def shown(self) -> Plans:
         """The plans as the spending prompt shows them: only the selected takes' rows, so each total is
         the selection's (``price``), the number ``--budget`` is held against."""
-        from dataclasses import replace
+        from ..plan.select import view
 
-        from ..plan import Plans
-        from ..plan.select import matches
-
-        if self.selection is None:
-            return self.plans
-        views = []
-        for plan in self.plans.films:
-            view = replace(plan, shots=[s for s in plan.shots if matches(self.selection, s.id, s.take)])
-            view._by_id = plan._by_id  # a row names its shot's picked take, selected or not
-            views.append(view)
-        return Plans(views)
+        return view(self.plans, self.selection)
 
 
 def prepare(

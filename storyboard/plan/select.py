@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from ..store import Store
     from .films import Plans
 
-__all__ = ["SelectionError", "choose", "matches", "modified_takes", "replaces", "select", "uses_state"]
+__all__ = ["SelectionError", "choose", "matches", "modified_takes", "narrowed", "replaces", "select", "view"]
 
 Take = tuple[str, int]
 STATES = ("modified",)
@@ -42,11 +42,6 @@ def _atoms(expression: str) -> list[str]:
     return expression.replace(",", " ").split()
 
 
-def uses_state(*expressions: str) -> bool:
-    """Whether a ``state:`` selector is among them: only then does selecting need the store's build records."""
-    return any(a.strip("+").startswith("state:") for e in expressions for a in _atoms(e))
-
-
 def modified_takes(plans: Plans, store: Store) -> set[Take]:
     """``state:modified``: the takes whose last build record (this film's, in ``store``) holds another key
     than the plan computes now. Any input of the request counts (prompt, settings, a media file's
@@ -59,6 +54,36 @@ def modified_takes(plans: Plans, store: Store) -> set[Take]:
             if record is not None and record.key != row.key:
                 found.add((row.id, row.take))
     return found
+
+
+def view(plans: Plans, selection: Collection[str] | None) -> Plans:
+    """``plans`` with only the selected takes' rows, so each total is the selection's: what the spending
+    prompt and ``plan --only`` show (the rows still name their shot's picked take, selected or not)."""
+    from dataclasses import replace
+
+    from .films import Plans
+
+    if selection is None:
+        return plans
+    views = []
+    for plan in plans.films:
+        shown = replace(plan, shots=[s for s in plan.shots if matches(selection, s.id, s.take)])
+        shown._by_id = plan._by_id
+        views.append(shown)
+    return Plans(views)
+
+
+def narrowed(films: Sequence[Compiled], plans: Plans, only: Sequence[str], exclude: Sequence[str]) -> Plans:
+    """``plan --only/--exclude``: the :func:`view` of what :func:`choose` selects (the store is read only
+    for ``state:modified``)."""
+
+    def modified() -> set[Take]:
+        from ..store.team import open_store
+
+        with open_store(films[0].root, films[0].effective.settings.store) as store:
+            return modified_takes(plans, store)
+
+    return view(plans, choose(films, only, exclude, modified=modified))
 
 
 class _Universe:
