@@ -217,9 +217,8 @@ def _atom(universe: _Universe, raw: str, option: str) -> set[Take]:
                 f"{option} `{raw}`: the states are {', '.join(f'state:{s}' for s in STATES)} (changed since the last build)"
             )
         takes = universe.modified()  # nothing modified selects nothing: a pipeline's "nothing changed"
-        return takes | universe.every(
-            universe.around({sid for sid, _ in takes}, ancestors, descendants) - {sid for sid, _ in takes}
-        )
+        shots = {sid for sid, _ in takes}  # their other takes are not modified; `+` adds whole shots
+        return takes | universe.every(universe.around(shots, ancestors, descendants) - shots)
     raise SelectionError(
         f"{option} `{raw}`: unknown selector method `{method}:`; write a shot, shot#k, tag:NAME, character:NAME"
         f" or state:modified ({universe.exists()})"
