@@ -12,14 +12,17 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..errors import BuildError
 from .checking import project_of
-from .film import Film, cut
+from .film import Film, cut, film_path
+from .report import document as report_document
+from .report import film_report as report_of
+from .report import write as write_report
 
 if TYPE_CHECKING:
     from ..compile import Compiled, Project
@@ -48,6 +51,7 @@ class BuildResult:
     ``plan``, ``run``, ``film`` and the rest are the first film's: all there is without deliverables."""
 
     films: list[FilmBuild]
+    report: dict[str, Any] = field(default_factory=dict)  # per shot and take: what was done, sent, paid (report.py)
 
     @property
     def ok(self) -> bool:
@@ -124,10 +128,12 @@ def prepare(
     environ: Mapping[str, str] | None = None,
     resubmit: bool = False,
     replace: str | None = None,
+    selection: set[str] | None = None,
 ) -> Prepared:
     """Select (``only``: dbt-style selectors), plan every film, and check that the build could start.
 
-    ``replace``: the takes to generate anew although cached (``shot``: its picked take, ``shot#k``).
+    ``replace``: the takes to generate anew although cached (``shot``: its picked take, ``shot#k``);
+    ``selection``: the shots and takes already resolved (a saved plan's), in place of ``only``.
 
     ``SelectionError`` when a selector names no shot; ``BuildError`` naming every provider
     key or setting the selected shots lack. Nothing is sent.
@@ -138,7 +144,8 @@ def prepare(
     from ..store.team import open_store
 
     project = project_of(target)
-    selection = select(project.films, only) if only else None
+    if selection is None:
+        selection = select(project.films, only) if only else None
     replacing = select(project.films, replace, "--replace") if replace else set()
     with open_store(
         project.root, project.films[0].effective.settings.store, environ=environ
@@ -255,6 +262,7 @@ async def abuild(
     it starts by sweeping what killed builds left (see :mod:`storyboard.store.sweep`). Every
     ffmpeg it started is killed when it ends.
     """
+    from ..compile.output import BUILD_REPORT
     from ..media.ffmpeg import reaped
     from ..plan import Plans, make_plans
     from ..run import Pool, Runner, providers
@@ -303,7 +311,10 @@ async def abuild(
             if isinstance(outcome, BaseException):
                 raise outcome
         films = [outcome for outcome in done if isinstance(outcome, FilmBuild)]
-    return BuildResult(films)
+        parts = [report_of(f, store) for f in films]
+    for part, made in zip(parts, films, strict=True):  # each film's report beside it, whatever failed
+        write_report(report_document([part]), film_path(made.plan.compiled).with_suffix(BUILD_REPORT))
+    return BuildResult(films, report_document(parts))
 
 
 def _every_shot(project: Project) -> set[str]:

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from ..compile import Compiled, Project
     from ..plan import Plan, Plans
     from ..store import Store
+    from .building import Prepared
 
 
 def plan(target: Compiled | str | os.PathLike[str], *, store: Store | None = None, replace: str | None = None) -> Plan:
@@ -42,6 +43,24 @@ def plans(
     project = project_of(target)
     replacing = select(project.films, replace, "--replace") if replace else ()
     return make_plans(project, store, replace=replacing)
+
+
+def quote(
+    target: Project | Compiled | str | os.PathLike[str],
+    *,
+    only: str | None = None,
+    replace: str | None = None,
+    store: Store | None = None,
+) -> Prepared:
+    """Every film's plan with the selection ``only`` names: what a build would send, without asking for keys.
+
+    ``SelectionError`` for a selector (``only`` or ``replace``) that names no shot."""
+    from ..plan.select import select
+    from .building import Prepared
+
+    project = project_of(target)
+    selection = select(project.films, only) if only else None
+    return Prepared(plans(project, store=store, replace=replace), selection)
 
 
 def build_needs(plan: Plan | Plans, environ: Mapping[str, str] | None = None) -> list[str]:

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+import json
 import sys
 from decimal import Decimal
 
 import click
 
 from ..options import checked_or_usage, deliverable_option, provider_option, storyboard_file, tier_option
-from ..render import print_diagnostics, summary
+from ..render import print_diagnostics
 
 
 @click.command("build")
@@ -35,6 +36,22 @@ from ..render import print_diagnostics, summary
     help="Also write the timeline for an editor (repeatable): fcp7 (Premiere), fcpx, kdenlive, otioz.",
 )
 @deliverable_option
+@click.option(
+    "--plan",
+    "saved_plan",
+    type=click.Path(dir_okay=False),
+    default=None,
+    metavar="PLAN.json",
+    help="Build exactly this saved plan (`plan --out`); refuse, sending nothing, if any input changed since.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: print the build report (also written beside the film as <stem>.build.json).",
+)
 def command(
     file: str,
     provider: str | None,
@@ -47,29 +64,57 @@ def command(
     replace: tuple[str, ...],
     deliverables: tuple[str, ...],
     timelines: tuple[str, ...],
+    saved_plan: str | None,
+    fmt: str,
 ) -> None:
     """Run the plan: generate what changed, in dependency order, then cut the film."""
     from ... import ops
-    from ...errors import BuildError, SelectionError
+    from ...errors import BuildError, PlanFileError, SelectionError, StalePlan
+    from ...ops import saved
+    from ..exits import FAILED, OK, REFUSED
     from ..progress import BuildProgress
-    from .plan import render_plans, usd
+    from .plan import invalid, render_plans, usd
 
+    loaded_plan = None
+    if saved_plan is not None:
+        try:
+            loaded_plan = saved.read(saved_plan)
+        except PlanFileError as exc:
+            raise click.UsageError(f"--plan: {exc}") from exc
+        kept = loaded_plan.settings  # the options it was planned with, unless given again (then compared)
+        provider = provider if provider is not None else kept.get("provider")
+        tier = tier if tier is not None else kept.get("tier")
+        deliverables = deliverables or tuple(kept.get("deliverables") or ())
+        only = only if only is not None else kept.get("only")
+        replace = replace or tuple(kept.get("replace") or ())
     checked = checked_or_usage(
         lambda: ops.check(file, provider=provider, tier=tier, display=file, deliverables=deliverables)
     )
     project = checked.project
     if project is None or not checked.valid:
-        print_diagnostics(checked.diagnostics, checked.loaded.source, err=True, include_info=False)
-        click.echo(summary(checked.diagnostics, file), err=True)
-        sys.exit(1)
+        invalid(checked, file, fmt)
     print_diagnostics(project.diagnostics.warnings, checked.loaded.source, err=True)
     try:
-        prepared = ops.prepare(project, only=only, resubmit=resubmit, replace=",".join(replace) or None)
-    except SelectionError as exc:
+        prepared = ops.prepare(
+            project,
+            only=only,
+            resubmit=resubmit,
+            replace=",".join(replace) or None,
+            selection=loaded_plan.selection if loaded_plan is not None else None,
+        )
+        if loaded_plan is not None:
+            saved.verify(loaded_plan, project, prepared, saved.settings_of(provider, tier, deliverables, only, replace))
+    except (SelectionError, PlanFileError) as exc:
         raise click.UsageError(str(exc)) from exc
+    except StalePlan as exc:
+        click.echo(f"storyboard build: {saved_plan} is stale; nothing was sent. Since it was planned:", err=True)
+        for change in exc.changes:
+            click.echo(f"  {change}", err=True)
+        click.echo(f"storyboard build: plan again (`storyboard plan {file} --out {saved_plan}`)", err=True)
+        sys.exit(REFUSED)
     except BuildError as exc:
         click.echo(f"storyboard build: {exc}", err=True)
-        sys.exit(1)
+        sys.exit(FAILED)
     plans, todo, price = prepared.plans, prepared.todo, prepared.price
     if price > 0:
         click.echo(render_plans(plans, file), err=True)
@@ -78,18 +123,18 @@ def command(
                 f"storyboard build: the plan costs {usd(price)}, over the budget of {usd(Decimal(str(budget)))}; nothing was sent",
                 err=True,
             )
-            sys.exit(1)
+            sys.exit(REFUSED)
         if not yes:
             if not sys.stdin.isatty():
                 click.echo(
                     f"storyboard build: this build costs {usd(price)}; add --yes to spend it (nothing was sent)",
                     err=True,
                 )
-                sys.exit(1)
+                sys.exit(REFUSED)
             takes = "shots" if all(t.takes == 1 for t in todo) else "takes"
             if not click.confirm(f"Spend {usd(price)} on {len(todo)} {takes}?", default=False, err=True):
                 click.echo("nothing was sent", err=True)
-                sys.exit(1)
+                sys.exit(REFUSED)
     named = plans.deliverables  # progress and messages name a deliverable's takes `film/shot#k`
     costs = {_label(p.deliverable if named else None, s.label): s.cost for p in plans.films for s in p.shots}
     with BuildProgress(list(costs), costs) as progress:
@@ -112,7 +157,7 @@ def command(
     for film in result.films:
         name = f"{film.deliverable}: " if film.deliverable is not None else ""
         if film.film.path is not None:
-            click.echo(f"{name}film: {film.film.path} ({film.film.method})")
+            click.echo(f"{name}film: {film.film.path} ({film.film.method})", err=fmt == "json")
             click.echo(f"{name}timeline: {film.film.timeline}  review: {film.film.review}", err=True)
             for warning in film.film.warnings:
                 click.echo(f"storyboard build: warning: {name}{warning}", err=True)
@@ -121,7 +166,9 @@ def command(
                 f"{name}film not cut: no clip for {', '.join(film.film.missing)} ({ops.film_path(film.plan.compiled)})",
                 err=True,
             )
-    sys.exit(0 if result.ok else 1)
+    if fmt == "json":
+        click.echo(json.dumps(result.report, ensure_ascii=False, separators=(",", ":")))
+    sys.exit(OK if result.ok else FAILED)
 
 
 def _label(deliverable: str | None, label: str) -> str:
