@@ -233,7 +233,10 @@ def test_plan_json_form_sends_nothing_and_needs_no_key(project: Project) -> None
         listener.sock.close()
     assert not (project.root / ".storyboard").exists()  # nor writes anything
     plan = json.loads(result.stdout)
-    assert set(plan) == {"provider", "shots", "total_cost_usd", "needs", "warnings", "notes"} and plan["provider"] == "apimart"
+    assert (
+        set(plan) == {"provider", "shots", "total_cost_usd", "needs", "warnings", "notes"}
+        and plan["provider"] == "apimart"
+    )
     assert plan["needs"] == ["APIMART_API_KEY: your apimart API key"]  # the bucket is set (conftest)
     assert [s["id"] for s in plan["shots"]] == ["pour", "pour-wide", "cup", "steam", "copy"]
     for shot in plan["shots"]:

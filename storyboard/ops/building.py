@@ -129,11 +129,13 @@ def prepare(
     resubmit: bool = False,
     replace: str | None = None,
     selection: set[str] | None = None,
+    ready: bool = True,
 ) -> Prepared:
     """Select (``only``: dbt-style selectors), plan every film, and check that the build could start.
 
     ``replace``: the takes to generate anew although cached (``shot``: its picked take, ``shot#k``);
-    ``selection``: the shots and takes already resolved (a saved plan's), in place of ``only``.
+    ``selection``: the shots and takes already resolved (a saved plan's), in place of ``only``;
+    ``ready=False`` leaves the keys unchecked (a saved plan is compared first: a stale one is said as such).
 
     ``SelectionError`` when a selector names no shot; ``BuildError`` naming every provider
     key or setting the selected shots lack. Nothing is sent.
@@ -154,7 +156,8 @@ def prepare(
             project, store, resubmit=(selection or _every_shot(project)) if resubmit else (), replace=replacing
         )
     prepared = Prepared(plans, selection)
-    check_ready({s.provider for s in prepared.todo}, environ)  # a missing key is found before asking to spend
+    if ready:  # a missing key is found before asking to spend
+        check_ready({s.provider for s in prepared.todo}, environ)
     return prepared
 
 

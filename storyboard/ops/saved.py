@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -165,6 +166,25 @@ def verify(saved: SavedPlan, project: Project, prepared: Prepared, settings: dic
         raise StalePlan(found)
 
 
+def prepare(
+    saved: SavedPlan,
+    project: Project,
+    settings: dict[str, Any],
+    *,
+    replace: str | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Prepared:
+    """The build of ``saved``: planned afresh with its selection, compared with it (``StalePlan`` naming each
+    change, ``PlanFileError`` for another storyboard's plan), then checked ready (``BuildError``). Sends nothing."""
+    from ..run import check_ready
+    from .building import prepare as prepare_build
+
+    prepared = prepare_build(project, replace=replace, selection=saved.selection, ready=False, environ=environ)
+    verify(saved, project, prepared, settings)
+    check_ready({s.provider for s in prepared.todo}, environ)
+    return prepared
+
+
 def _row_changes(saved: SavedPlan, prepared: Prepared) -> list[str]:
     from ..plan.select import matches
 
@@ -190,7 +210,7 @@ def _row_changes(saved: SavedPlan, prepared: Prepared) -> list[str]:
                 found.append(f"shot `{name}` was {before['action']} in the plan, would now be generated: "
                              + "; ".join(row.reasons))  # fmt: skip
             elif sends and before.get("cost_usd") != float(row.cost):
-                found.append(f"price of shot `{name}` changed: ${before.get('cost_usd')} -> ${float(row.cost)}")
+                found.append(f"price of shot `{name}` changed: ${before.get('cost_usd'):.2f} -> ${row.cost:.2f}")
     found.extend(f"shot `{sid}` is no longer in the file" for d, sid, take in old if (d, sid, take) not in seen)
     return found
 

@@ -77,6 +77,8 @@ def command(
 
     loaded_plan = None
     if saved_plan is not None:
+        if resubmit:
+            raise click.UsageError("--plan builds exactly the saved plan; --resubmit cannot be added to it")
         try:
             loaded_plan = saved.read(saved_plan)
         except PlanFileError as exc:
@@ -95,15 +97,11 @@ def command(
         invalid(checked, file, fmt)
     print_diagnostics(project.diagnostics.warnings, checked.loaded.source, err=True)
     try:
-        prepared = ops.prepare(
-            project,
-            only=only,
-            resubmit=resubmit,
-            replace=",".join(replace) or None,
-            selection=loaded_plan.selection if loaded_plan is not None else None,
-        )
-        if loaded_plan is not None:
-            saved.verify(loaded_plan, project, prepared, saved.settings_of(provider, tier, deliverables, only, replace))
+        if loaded_plan is None:
+            prepared = ops.prepare(project, only=only, resubmit=resubmit, replace=",".join(replace) or None)
+        else:
+            settings = saved.settings_of(provider, tier, deliverables, only, replace)
+            prepared = saved.prepare(loaded_plan, project, settings, replace=",".join(replace) or None)
     except (SelectionError, PlanFileError) as exc:
         raise click.UsageError(str(exc)) from exc
     except StalePlan as exc:
