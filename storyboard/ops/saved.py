@@ -210,7 +210,9 @@ def _row_changes(saved: SavedPlan, prepared: Prepared) -> list[str]:
                 found.append(f"shot `{name}` was {before['action']} in the plan, would now be generated: "
                              + "; ".join(row.reasons))  # fmt: skip
             elif sends and before.get("cost_usd") != float(row.cost):
-                found.append(f"price of shot `{name}` changed: ${float(before.get('cost_usd') or 0):.2f} -> ${row.cost:.2f}")
+                found.append(
+                    f"price of shot `{name}` changed: ${float(before.get('cost_usd') or 0):.2f} -> ${row.cost:.2f}"
+                )
     found.extend(f"shot `{sid}` is no longer in the file" for d, sid, take in old if (d, sid, take) not in seen)
     return found
 
