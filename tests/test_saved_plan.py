@@ -138,3 +138,23 @@ def test_a_malformed_or_foreign_plan_file_is_a_usage_error(project: Project) -> 
     result = project.cli("build", str(board), "--plan", str(project.root / "PLAN.json"), "--yes")
     assert result.exit_code == 2 and "a plan of other.yaml, not of storyboard.yaml" in result.output, result.output
     assert not (project.root / ".storyboard" / "clips").exists()
+
+
+def test_plan_out_never_overwrites_the_storyboard_an_input_or_the_store(project: Project) -> None:
+    board = project.write(LOCAL)
+    before = board.read_bytes(), (project.root / "refs" / "a.png").read_bytes()
+    for target in ("storyboard.yaml", "refs/a.png", "out/storyboard.build.json", ".storyboard/PLAN.json"):
+        result = project.cli("plan", str(board), "--out", str(project.root / target))
+        assert result.exit_code == 2 and "write the plan" in result.output, (target, result.output)
+    assert (board.read_bytes(), (project.root / "refs" / "a.png").read_bytes()) == before
+    assert not (project.root / "out").exists() and not (project.root / ".storyboard").exists()
+
+
+def test_a_refusal_in_json_says_why_on_stdout(project: Project) -> None:
+    board = project.write(LOCAL)
+    plan_to(project, board)
+    board.write_text(board.read_text().replace("pours latte art.", "pours latte art slowly."))
+    result = project.cli("build", str(board), "--plan", str(project.root / "PLAN.json"), "--format", "json")
+    assert result.exit_code == 4, result.output
+    doc = json.loads(result.stdout)
+    assert doc["ok"] is False and doc["sent"] is False and "prompt of shot `pour` changed" in doc["changes"]

@@ -87,15 +87,37 @@ def document(project: Project, prepared: Prepared, settings: dict[str, Any]) -> 
     }
 
 
-def write(doc: dict[str, Any], path: str | os.PathLike[str]) -> Path:
-    """Write the plan file whole or not at all (a temporary beside it, renamed over it)."""
+def write(doc: dict[str, Any], path: str | os.PathLike[str], project: Project | None = None) -> Path:
+    """Write the plan file whole or not at all (a temporary beside it, renamed over it); never over
+    ``project``'s storyboard, one of its inputs, its store or a film or sidecar a build writes."""
     target = Path(path)
-    if target.exists() and not target.is_file():
+    if project is not None:
+        _check_target(target, project)
+    if target.is_symlink() or (target.exists() and not target.is_file()):
         raise PlanFileError(f"{target} exists and is not a regular file; a plan is written only over a file")
     temporary = target.with_name(f".{target.name}.tmp")
     temporary.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     os.replace(temporary, target)
     return target
+
+
+def _check_target(target: Path, project: Project) -> None:
+    from ..compile.output import outputs_of
+    from .film import film_path
+
+    where = target.resolve()
+    root = project.root.resolve()
+    sources = {project.loaded.source.path.resolve()}
+    inputs = {p.resolve() for film in project.films for shot in film.shots.values() for p in shot.files.values()}
+    outputs = {p for film in project.films for p in outputs_of(film_path(film))}
+    if where in sources:
+        raise PlanFileError(f"{target} is the storyboard itself; write the plan to its own file, e.g. PLAN.json")
+    if where in inputs:
+        raise PlanFileError(f"{target} is an input of this storyboard; write the plan to its own file")
+    if where in outputs:
+        raise PlanFileError(f"{target} is a film or sidecar a build writes; write the plan to its own file")
+    if root / ".storyboard" in where.parents:
+        raise PlanFileError(f"{target} is inside .storyboard/, the clip store; write the plan elsewhere")
 
 
 def read(path: str | os.PathLike[str]) -> SavedPlan:

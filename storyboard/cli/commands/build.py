@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import sys
 from decimal import Decimal
+from typing import NoReturn
 
 import click
 
@@ -109,30 +110,26 @@ def command(
         for change in exc.changes:
             click.echo(f"  {change}", err=True)
         click.echo(f"storyboard build: plan again (`storyboard plan {file} --out {saved_plan}`)", err=True)
-        sys.exit(REFUSED)
+        stop(fmt, REFUSED, "the saved plan is stale", exc.changes)
     except BuildError as exc:
         click.echo(f"storyboard build: {exc}", err=True)
-        sys.exit(FAILED)
+        stop(fmt, FAILED, str(exc))
     plans, todo, price = prepared.plans, prepared.todo, prepared.price
     if price > 0:
         click.echo(render_plans(plans, file), err=True)
         if budget is not None and price > Decimal(str(budget)):
-            click.echo(
-                f"storyboard build: the plan costs {usd(price)}, over the budget of {usd(Decimal(str(budget)))}; nothing was sent",
-                err=True,
-            )
-            sys.exit(REFUSED)
+            over = f"the plan costs {usd(price)}, over the budget of {usd(Decimal(str(budget)))}"
+            click.echo(f"storyboard build: {over}; nothing was sent", err=True)
+            stop(fmt, REFUSED, over)
         if not yes:
             if not sys.stdin.isatty():
-                click.echo(
-                    f"storyboard build: this build costs {usd(price)}; add --yes to spend it (nothing was sent)",
-                    err=True,
-                )
-                sys.exit(REFUSED)
+                asked = f"this build costs {usd(price)}; add --yes to spend it"
+                click.echo(f"storyboard build: {asked} (nothing was sent)", err=True)
+                stop(fmt, REFUSED, asked)
             takes = "shots" if all(t.takes == 1 for t in todo) else "takes"
             if not click.confirm(f"Spend {usd(price)} on {len(todo)} {takes}?", default=False, err=True):
                 click.echo("nothing was sent", err=True)
-                sys.exit(REFUSED)
+                stop(fmt, REFUSED, "consent declined")
     named = plans.deliverables  # progress and messages name a deliverable's takes `film/shot#k`
     costs = {_label(p.deliverable if named else None, s.label): s.cost for p in plans.films for s in p.shots}
     with BuildProgress(list(costs), costs) as progress:
@@ -167,6 +164,14 @@ def command(
     if fmt == "json":
         click.echo(json.dumps(result.report, ensure_ascii=False, separators=(",", ":")))
     sys.exit(OK if result.ok else FAILED)
+
+
+def stop(fmt: str, code: int, why: str, changes: list[str] | None = None) -> NoReturn:
+    """End a build that sent nothing; with ``--format json`` stdout still gets a document saying why."""
+    if fmt == "json":
+        doc = {"ok": False, "sent": False, "exit": code, "reason": why, **({"changes": changes} if changes else {})}
+        click.echo(json.dumps(doc, ensure_ascii=False))
+    sys.exit(code)
 
 
 def _label(deliverable: str | None, label: str) -> str:

@@ -81,7 +81,7 @@ def command(
 
         settings = saved.settings_of(provider, tier, deliverables, only, replace)
         try:
-            saved.write(saved.document(project, prepared, settings), out)
+            saved.write(saved.document(project, prepared, settings), out, project)
         except (PlanFileError, OSError) as exc:
             raise click.UsageError(f"--out {out}: {exc}") from exc
     needs = ops.build_needs(plans)
