@@ -158,3 +158,36 @@ def test_a_refusal_in_json_says_why_on_stdout(project: Project) -> None:
     assert result.exit_code == 4, result.output
     doc = json.loads(result.stdout)
     assert doc["ok"] is False and doc["sent"] is False and "prompt of shot `pour` changed" in doc["changes"]
+
+
+DELIVERABLES = """
+version: 1
+settings: {resolution: 480p, duration: 3}
+vars: {cta: Buy now}
+deliverables:
+  wide: {aspect_ratio: "16:9"}
+  vertical: {aspect_ratio: "9:16", vars: {cta: Swipe up}}
+shots:
+  - id: open
+    prompt: "Open on the cafe. {{ cta }}"
+  - id: logo
+    prompt: The logo turns.
+"""
+
+
+def test_a_plan_of_deliverables_names_the_film_whose_shot_changed(project: Project) -> None:
+    board = project.write(DELIVERABLES)
+    doc = plan_to(project, board)
+    shots = doc["shots"]
+    assert isinstance(shots, list) and {s["deliverable"] for s in shots} == {"wide", "vertical"}
+    board.write_text(board.read_text().replace("cta: Swipe up", "cta: Tap here"))
+    result = project.cli("build", str(board), "--plan", str(project.root / "PLAN.json"))
+    assert result.exit_code == 4, result.output
+    assert "prompt of shot `vertical/open` changed" in result.output
+    assert "wide/open" not in result.output and "`vertical/logo`" not in result.output
+    assert not (project.root / ".storyboard" / "clips").exists()
+    plan_to(project, board)
+    built = project.cli("build", str(board), "--plan", str(project.root / "PLAN.json"))
+    assert built.exit_code == 0, built.output
+    reports = sorted(p.name for p in (project.root / "out").glob("*.build.json"))
+    assert reports == ["storyboard-vertical.build.json", "storyboard-wide.build.json"]
