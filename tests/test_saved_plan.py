@@ -46,6 +46,17 @@ def test_the_plan_file_holds_keys_requests_prices_and_the_inputs_hashes(project:
     assert isinstance(inputs, dict) and set(inputs["files"]) == {"storyboard.yaml", "refs/a.png"}
 
 
+def test_a_changed_soundtrack_file_is_named(project: Project) -> None:
+    board = project.write(LOCAL + "soundtrack:\n  - {file: refs/jingle.wav}\n")
+    doc = plan_to(project, board)
+    inputs = doc["inputs"]
+    assert isinstance(inputs, dict) and "refs/jingle.wav" in inputs["files"]
+    (project.root / "refs" / "jingle.wav").write_bytes((project.root / "refs" / "voice.wav").read_bytes())
+    result = project.cli("build", str(board), "--plan", str(project.root / "PLAN.json"))
+    assert result.exit_code == 4 and "refs/jingle.wav changed" in result.output, result.output
+    assert not (project.root / "out").exists()
+
+
 def test_an_edited_prompt_is_refused_naming_it_and_nothing_is_sent(hosted: Callable[..., Hosted]) -> None:
     h = hosted("wavespeed", TEXT_ONLY)
     board = h.project.root / "storyboard.yaml"

@@ -257,7 +257,8 @@ def _request_changes(old: Any, new: dict[str, Any], shot: str) -> list[str]:
 
 
 def input_hashes(project: Project) -> dict[str, str]:
-    """sha256 of the storyboard's bytes and of each local media file a shot reads, by path relative to its folder."""
+    """sha256 of the storyboard's bytes and of each local media file (a shot's inputs, the soundtrack, the
+    captions, a card's image), by path relative to the storyboard's folder."""
     root = project.root.resolve()
     source = project.loaded.source.path
     hashes = {_relative(source, root): _sha256(source)}
@@ -265,6 +266,11 @@ def input_hashes(project: Project) -> dict[str, str]:
         for shot in film.shots.values():
             for rel, path in sorted(shot.files.items()):
                 hashes.setdefault(rel, _sha256(path))
+        cut = [s.file for s in film.soundtrack]
+        cut += [film.captions.file] if film.captions is not None else []
+        cut += [e.card.image for e in film.entries if e.card is not None and e.card.image is not None]
+        for path in cut:
+            hashes.setdefault(_relative(path, root), _sha256(path))
     return hashes
 
 
