@@ -73,6 +73,18 @@ class SelectionError(StoryboardError):
     """A selector (``--only``) names no shot."""
 
 
+class PlanFileError(StoryboardError):
+    """``build --plan FILE``: the file is not a saved plan this version reads (malformed, foreign, another storyboard's)."""
+
+
+class StalePlan(StoryboardError):
+    """``build --plan``: an input changed since the plan was saved; ``changes`` names each. Nothing was sent."""
+
+    def __init__(self, changes: list[str]) -> None:
+        self.changes = changes
+        super().__init__("the saved plan is stale, nothing was sent: " + "; ".join(changes))
+
+
 class PickError(StoryboardError):
     """``storyboard pick`` cannot pick that take (no such shot, beyond its takes); the file is untouched."""
 

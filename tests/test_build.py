@@ -242,10 +242,10 @@ def test_paid_plans_are_not_built_without_consent(project, monkeypatch):
         BOARD.replace("settings: {", "settings: {provider: apimart, ").replace("    sound: true\n", "")
     )
     result = project.cli("build", str(path))
-    assert result.exit_code == 1
+    assert result.exit_code == 4  # refused to spend, nothing sent
     assert "add --yes" in result.output
     over = project.cli("build", str(path), "--budget", "0.5", "--yes")
-    assert over.exit_code == 1 and "over the budget" in over.output
+    assert over.exit_code == 4 and "over the budget" in over.output
     assert not (project.root / ".storyboard" / "clips").exists() or not any(
         (project.root / ".storyboard" / "clips").rglob("*.mp4")
     )

@@ -233,7 +233,10 @@ def test_plan_json_form_sends_nothing_and_needs_no_key(project: Project) -> None
         listener.sock.close()
     assert not (project.root / ".storyboard").exists()  # nor writes anything
     plan = json.loads(result.stdout)
-    assert set(plan) == {"provider", "shots", "total_cost_usd", "needs"} and plan["provider"] == "apimart"
+    assert (
+        set(plan) == {"provider", "shots", "total_cost_usd", "needs", "warnings", "notes"}
+        and plan["provider"] == "apimart"
+    )
     assert plan["needs"] == ["APIMART_API_KEY: your apimart API key"]  # the bucket is set (conftest)
     assert [s["id"] for s in plan["shots"]] == ["pour", "pour-wide", "cup", "steam", "copy"]
     for shot in plan["shots"]:
@@ -276,8 +279,8 @@ def test_plan_on_an_invalid_file_exits_1_with_the_diagnostics(project: Project) 
     assert text.exit_code == 1 and text.stdout == ""
     assert f"{path}:5:15: error[V001]" in text.stderr
     as_json = project.cli("plan", str(path), "--format", "json")
-    assert as_json.exit_code == 1 and as_json.stdout == ""
-    report = json.loads(as_json.stderr)
+    assert as_json.exit_code == 1  # JSON always on stdout, even for an invalid file
+    report = json.loads(as_json.stdout)
     assert report["ok"] is False and [d["code"] for d in report["diagnostics"]] == ["V001"]
     broken = project.root / "broken.yaml"
     broken.write_text("version: 1\nshots: [\n")

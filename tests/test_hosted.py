@@ -174,7 +174,7 @@ def test_a_refused_request_fails_with_the_providers_own_message(
 def test_budget_refuses_before_any_request(hosted: Callable[..., Hosted]) -> None:
     h = hosted("wavespeed", TEXT_ONLY)
     code, output = h.build("--budget", "0.10")
-    assert code == 1 and "over the budget" in output
+    assert code == 4 and "over the budget" in output
     assert h.server.requests == []
 
 

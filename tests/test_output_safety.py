@@ -127,6 +127,7 @@ def test_a_safe_custom_output_builds_with_its_sidecars_beside_it(project: Projec
     films = project.root / "films"
     assert sorted(p.name for p in films.iterdir()) == [
         "launch",
+        "launch.build.json",
         "launch.html",
         "launch.mp4",
         "launch.otio",

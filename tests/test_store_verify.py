@@ -272,7 +272,7 @@ def test_a_damaged_hosted_clip_whose_result_is_gone_is_never_paid_silently(waves
     assert server.submit_count(created=True) == 3  # nothing sent without being asked
     assert not clip.exists() and list((project.root / ".storyboard" / "tmp").iterdir()) == []
     asked = project.cli("build", str(path), "--only", "one", "--resubmit")  # no --yes: the price is shown, not paid
-    assert asked.exit_code == 1 and "add --yes to spend it" in asked.output, asked.output
+    assert asked.exit_code == 4 and "add --yes to spend it" in asked.output, asked.output
     assert "--resubmit: wavespeed job" in asked.output and "a new one is paid" in asked.output
     assert server.submit_count(created=True) == 3
     paid = project.cli("build", str(path), "--yes", "--only", "one", "--resubmit")

@@ -18,6 +18,7 @@ import click
 
 from .. import __version__
 from ..env import DEBUG
+from .exits import FAILED, INTERNAL, INTERRUPTED
 
 # name -> (module, one-line help); the help is here so listing commands imports nothing
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -84,9 +85,6 @@ def main(argv: list[str] | None = None) -> Any:
             signal.signal(signal.SIGTERM, previous)
 
 
-INTERRUPTED = 130  # 128 + SIGINT, for SIGTERM too (DESIGN.md, "Pipelines")
-
-
 def _on_sigterm(received: list[int]) -> Any:
     """SIGTERM does what SIGINT does at that moment (inside ``asyncio.run``: cancel the build);
     returns the handler it replaced (None when none could be installed: not the main thread)."""
@@ -127,17 +125,17 @@ def _run(argv: list[str] | None, received: list[int]) -> Any:
         if isinstance(exc.__cause__, KeyboardInterrupt):  # click turns Ctrl-C into Abort
             _interrupted(received)
         click.echo("storyboard: aborted", err=True)
-        sys.exit(1)
+        sys.exit(FAILED)
     except KeyboardInterrupt:
         _interrupted(received)
     except StoryboardError as exc:
         if os.environ.get(DEBUG):
             raise
         click.echo(f"storyboard: {exc}", err=True)
-        sys.exit(1)
+        sys.exit(FAILED)
     except Exception as exc:  # a bug: say so plainly, keep the traceback for a debug run
         if os.environ.get(DEBUG):
             raise
         click.echo(f"storyboard: internal error: {type(exc).__name__}: {exc}", err=True)
         click.echo("storyboard: please report it; STORYBOARD_DEBUG=1 shows the traceback", err=True)
-        sys.exit(70)
+        sys.exit(INTERNAL)

@@ -20,7 +20,8 @@ FILM_SUFFIXES = (".mp4", ".m4v")  # the cut writes an MP4 container whatever the
 TIMELINE, REVIEW, THUMBS = ".otio", ".html", ".thumbs"  # the film's sidecars, by suffix: one name for each
 EDITORS = (".xml", ".fcpxml", ".kdenlive", ".otioz")  # the timelines for editors (settings.timeline)
 CAPTIONS = ".srt"  # the captions' sidecar
-SIDECARS = (TIMELINE, REVIEW, THUMBS, *EDITORS, CAPTIONS)
+BUILD_REPORT = ".build.json"  # what the build did, shot by shot (ops/report.py)
+SIDECARS = (TIMELINE, REVIEW, THUMBS, *EDITORS, CAPTIONS, BUILD_REPORT)
 
 
 def film_output(root: Path, stem: str, output: str | None) -> Path:
@@ -95,7 +96,7 @@ def check_output(ctx: Context) -> None:
                 "O003",
                 f"{said} would overwrite {what}, `{path.relative_to(root).as_posix()}`",
                 where,
-                help="choose a film name no input or sidecar (.otio, .html, .thumbs, .srt, the editors' timelines, the media folder) shares, e.g. `out/film.mp4`",
+                help="choose a film name no input or sidecar (.otio, .html, .thumbs, .srt, .build.json, the editors' timelines, the media folder) shares, e.g. `out/film.mp4`",
             )
             return
     for path in outputs_of(film):

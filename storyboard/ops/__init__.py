@@ -16,7 +16,7 @@ from .film import Film, film_path
 from .gc import GcResult, gc
 from .money import Cost, Jobs, cost, jobs
 from .pick import PickResult, pick
-from .planning import build_needs, plan, plans
+from .planning import build_needs, plan, plans, quote
 from .takes import Take, Takes, takes
 
 __all__ = [
@@ -44,6 +44,7 @@ __all__ = [
     "plan",
     "plans",
     "prepare",
+    "quote",
     "project_of",
     "takes",
 ]

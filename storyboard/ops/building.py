@@ -12,14 +12,17 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..errors import BuildError
 from .checking import project_of
-from .film import Film, cut
+from .film import Film, cut, film_path
+from .report import document as report_document
+from .report import film_report as report_of
+from .report import write as write_report
 
 if TYPE_CHECKING:
     from ..compile import Compiled, Project
@@ -48,6 +51,7 @@ class BuildResult:
     ``plan``, ``run``, ``film`` and the rest are the first film's: all there is without deliverables."""
 
     films: list[FilmBuild]
+    report: dict[str, Any] = field(default_factory=dict)  # per shot and take: what was done, sent, paid (report.py)
 
     @property
     def ok(self) -> bool:
@@ -133,11 +137,15 @@ def prepare(
     environ: Mapping[str, str] | None = None,
     resubmit: bool = False,
     replace: str | None = None,
+    selection: set[str] | None = None,
+    ready: bool = True,
 ) -> Prepared:
     """Select (``only``, ``exclude``: dbt-style selectors, see plan/select.py), plan every film, and check
     that the build could start.
 
-    ``replace``: the takes to generate anew although cached (``shot``: its picked take, ``shot#k``).
+    ``replace``: the takes to generate anew although cached (``shot``: its picked take, ``shot#k``);
+    ``selection``: the shots and takes already resolved (a saved plan's), in place of ``only``;
+    ``ready=False`` leaves the keys unchecked (a saved plan is compared first: a stale one is said as such).
 
     ``SelectionError`` when a selector is empty or names nothing; ``BuildError`` naming every provider
     key or setting the selected shots lack. Nothing is sent.
@@ -157,7 +165,8 @@ def prepare(
             first.append(make_plans(project, store, replace=replacing))
             return modified_takes(first[0], store)
 
-        selection = choose(project.films, wanted, exclude, modified=modified)
+        if selection is None:
+            selection = choose(project.films, wanted, exclude, modified=modified)
         if first and not resubmit:
             plans = first[0]
         else:  # --resubmit: the selected shots are priced as the new jobs they send
@@ -168,7 +177,8 @@ def prepare(
                 replace=replacing,
             )
     prepared = Prepared(plans, selection)
-    check_ready({s.provider for s in prepared.todo}, environ)  # a missing key is found before asking to spend
+    if ready:  # a missing key is found before asking to spend
+        check_ready({s.provider for s in prepared.todo}, environ)
     return prepared
 
 
@@ -276,6 +286,7 @@ async def abuild(
     it starts by sweeping what killed builds left (see :mod:`storyboard.store.sweep`). Every
     ffmpeg it started is killed when it ends.
     """
+    from ..compile.output import BUILD_REPORT
     from ..media.ffmpeg import reaped
     from ..plan import Plans, make_plans
     from ..run import Pool, Runner, providers
@@ -324,7 +335,10 @@ async def abuild(
             if isinstance(outcome, BaseException):
                 raise outcome
         films = [outcome for outcome in done if isinstance(outcome, FilmBuild)]
-    return BuildResult(films)
+        parts = [report_of(f, store) for f in films]
+    for part, made in zip(parts, films, strict=True):  # each film's report beside it, whatever failed
+        write_report(report_document([part]), film_path(made.plan.compiled).with_suffix(BUILD_REPORT))
+    return BuildResult(films, report_document(parts))
 
 
 def _every_shot(project: Project) -> set[str]:

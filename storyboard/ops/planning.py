@@ -7,7 +7,7 @@ A quote needs no key and no upload bucket (agencies price before they create the
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from .. import env
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from ..compile import Compiled, Project
     from ..plan import Plan, Plans
     from ..store import Store
+    from .building import Prepared
 
 
 def plan(target: Compiled | str | os.PathLike[str], *, store: Store | None = None, replace: str | None = None) -> Plan:
@@ -42,6 +43,20 @@ def plans(
     project = project_of(target)
     replacing = select(project.films, replace, "--replace") if replace is not None else ()
     return make_plans(project, store, replace=replacing)
+
+
+def quote(
+    target: Project | Compiled | str | os.PathLike[str],
+    *,
+    only: str | Sequence[str] | None = None,
+    exclude: Sequence[str] = (),
+    replace: str | None = None,
+) -> Prepared:
+    """Every film's plan with the selection ``only`` and ``exclude`` name: what a build would send, without
+    asking for keys (``SelectionError`` for a selector that is empty or names nothing)."""
+    from .building import prepare
+
+    return prepare(target, only=only, exclude=exclude, replace=replace, ready=False)
 
 
 def build_needs(plan: Plan | Plans, environ: Mapping[str, str] | None = None) -> list[str]:

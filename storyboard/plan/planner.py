@@ -73,6 +73,7 @@ class PlannedShot:
             "cost_usd": float(self.cost),
             "request": self.request,
             "key": self.key,
+            "provider": self.provider,
             "list_cost_usd": float(self.list_price),
             "billed_seconds": self.billed_seconds,
             "estimate": self.estimate,

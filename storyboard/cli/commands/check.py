@@ -16,6 +16,7 @@ from ..render import diagnostics_json, print_diagnostics, summary
 def command(file: str, fmt: str, strict: bool, deliverables: tuple[str, ...]) -> None:
     """Check FILE and print every diagnostic, compiler style. Exit 1 if it is not valid."""
     from ...ops import check
+    from ..exits import FAILED, OK
 
     checked = checked_or_usage(lambda: check(file, display=file, deliverables=deliverables))
     diagnostics = checked.diagnostics
@@ -31,4 +32,4 @@ def command(file: str, fmt: str, strict: bool, deliverables: tuple[str, ...]) ->
             films = f", {len(project.films)} films" if project.deliverables else ""
             shots = f" ({count} shots{films})"
         click.echo(summary(diagnostics, file) + (shots if ok else ""))
-    sys.exit(0 if ok else 1)
+    sys.exit(OK if ok else FAILED)

@@ -21,6 +21,7 @@ def command(file: str, fmt: str, deliverable: str | None) -> None:
     """Print the DAG of shots (edges: extends, continues, motion)."""
     from ...compile.graphs import to_dot, to_mermaid
     from ...ops import check
+    from ..exits import FAILED
 
     only = [deliverable] if deliverable is not None else None
     checked = checked_or_usage(lambda: check(file, display=file, deliverables=only))
@@ -28,5 +29,5 @@ def command(file: str, fmt: str, deliverable: str | None) -> None:
     if compiled is None:
         print_diagnostics(checked.diagnostics, checked.loaded.source, err=True, include_info=False)
         click.echo(summary(checked.diagnostics, file), err=True)
-        sys.exit(1)
+        sys.exit(FAILED)
     click.echo(to_dot(compiled) if fmt == "dot" else to_mermaid(compiled))

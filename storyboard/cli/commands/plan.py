@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 import sys
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
@@ -20,6 +20,8 @@ from ..options import (
 from ..render import diagnostics_json, print_diagnostics, summary
 
 if TYPE_CHECKING:
+    from ...diagnostics import Diagnostics
+    from ...ops import Checked
     from ...plan import Plan, PlannedShot, Plans
 
 
@@ -32,6 +34,19 @@ if TYPE_CHECKING:
 @only_option
 @exclude_option
 @deliverable_option
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    metavar="PLAN.json",
+    help="Save the plan (keys, requests, prices, the inputs' hashes) for `build --plan`.",
+)
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 0 when nothing would be generated, 3 when shots would (1 invalid, 2 usage as ever).",
+)
 def command(
     file: str,
     provider: str | None,
@@ -41,43 +56,76 @@ def command(
     only: tuple[str, ...],
     exclude: tuple[str, ...],
     deliverables: tuple[str, ...],
+    out: str | None,
+    detailed_exitcode: bool,
 ) -> None:
     """Show, per shot, `generate` or `cached`, the reasons and the price. Sends nothing.
 
     A quote needs no key and no upload bucket: what the build will need is listed instead.
     """
     from ... import ops
+    from ...errors import PlanFileError, SelectionError
+    from ..exits import CHANGES, OK
 
     checked = checked_or_usage(
         lambda: ops.check(file, provider=provider, tier=tier, staging=True, display=file, deliverables=deliverables)
     )
     project = checked.project
     if project is None or not checked.valid:
-        if fmt == "json":
-            click.echo(diagnostics_json(checked.diagnostics, False), err=True)
-        else:
-            print_diagnostics(checked.diagnostics, checked.loaded.source, err=True, include_info=False)
-            click.echo(summary(checked.diagnostics, file), err=True)
-        sys.exit(1)
-    from ...errors import SelectionError
-
+        invalid(checked, file, fmt)
     try:
-        plans = ops.plans(project, replace=",".join(replace) if replace else None)
-        if only or exclude:  # the rows and totals `build` with these selectors would show
-            from ...plan.select import narrowed
-
-            plans = narrowed(project.films, plans, only, exclude)
+        prepared = ops.quote(project, only=only, exclude=exclude, replace=",".join(replace) if replace else None)
     except SelectionError as exc:
         raise click.UsageError(str(exc)) from exc
+    plans = prepared.shown  # the rows and totals `build` with these selectors would show
+    if out is not None:
+        from ...ops import saved
+
+        settings = saved.settings_of(provider, tier, deliverables, only, exclude, replace)
+        try:
+            saved.write(saved.document(project, prepared, settings), out, project)
+        except (PlanFileError, OSError) as exc:
+            raise click.UsageError(f"--out {out}: {exc}") from exc
     needs = ops.build_needs(plans)
+    code = (CHANGES if prepared.todo else OK) if detailed_exitcode else OK
     if fmt == "json":
+        doc = {**plans.to_json(), "needs": needs, **diagnostics_of(checked.diagnostics)}
+        if prepared.selection is not None:
+            doc["selection"] = sorted(prepared.selection)
+            doc["selected_cost_usd"] = float(prepared.price)
         # compact: json's C encoder only runs without indent, and plans can be 10,000 shots
-        click.echo(json.dumps({**plans.to_json(), "needs": needs}, ensure_ascii=False, separators=(",", ":")))
-        return
+        click.echo(json.dumps(doc, ensure_ascii=False, separators=(",", ":")))
+        sys.exit(code)
     print_diagnostics(project.diagnostics.warnings, checked.loaded.source, err=True)
     click.echo(render_plans(plans, file))
+    if prepared.selection is not None:
+        click.echo(f"Selected ({' '.join(only)}): {len(prepared.todo)} to generate, {usd(prepared.price)}")
     if needs:
         click.echo("Before building, set:\n" + "\n".join(f"  {need}" for need in needs))
+    if out is not None:
+        click.echo(f"Plan saved to {out}: build exactly it with `storyboard build {file} --plan {out}`", err=True)
+    sys.exit(code)
+
+
+def diagnostics_of(diagnostics: Diagnostics) -> dict[str, list[dict[str, object]]]:
+    """The warnings and notes (severity info) of a valid file, in check's JSON form: plan JSON carries them."""
+    ordered = diagnostics.sorted()
+    return {
+        "warnings": [d.to_json() for d in ordered if d.severity == "warning"],
+        "notes": [d.to_json() for d in ordered if d.severity == "info"],
+    }
+
+
+def invalid(checked: Checked, file: str, fmt: str) -> NoReturn:
+    """An invalid file: its diagnostics (JSON: check's document, on stdout as every JSON answer), exit 1."""
+    from ..exits import FAILED
+
+    if fmt == "json":
+        click.echo(diagnostics_json(checked.diagnostics, False))
+    else:
+        print_diagnostics(checked.diagnostics, checked.loaded.source, err=True, include_info=False)
+        click.echo(summary(checked.diagnostics, file), err=True)
+    sys.exit(FAILED)
 
 
 def render_plans(plans: Plans, file: str) -> str:
