@@ -18,6 +18,7 @@ from .money import Cost, Jobs, cost, jobs
 from .pick import PickResult, pick
 from .planning import build_needs, plan, plans
 from .takes import Take, Takes, takes
+from .watching import Rebuild, watch
 
 __all__ = [
     "BuildResult",
@@ -29,6 +30,7 @@ __all__ = [
     "GcResult",
     "PickResult",
     "Prepared",
+    "Rebuild",
     "Take",
     "Takes",
     "abuild",
@@ -46,4 +48,5 @@ __all__ = [
     "prepare",
     "project_of",
     "takes",
+    "watch",
 ]
