@@ -91,7 +91,7 @@ def test_the_loop_rebuilds_on_an_input_change_only_and_survives_an_invalid_edit(
     assert not invalid.valid and invalid.result is None and invalid.checked is not None
     assert [d.code for d in invalid.checked.diagnostics.errors] == ["Y001"]
     assert fixed.valid and generated(fixed) == {}  # back as it was built: nothing to make
-    assert set(generated(image)) == {"pour"}
+    assert list(generated(image)) == ["pour"] and any("refs/a.png" in why for why in generated(image)["pour"])
     assert all(r.result is not None and r.result.ok for r in (first, edited, fixed, image))
     assert len(set(films)) == 3  # the film was cut anew after each change that made a shot anew
     assert {p.provider for r in (first, edited) for p in r.prepared.plans.films if r.prepared} == {"local"}
@@ -198,6 +198,38 @@ def test_storyboard_watch_rebuilds_on_a_save_and_ctrl_c_ends_it(project: Project
         while (line := out.get(timeout=10)) is not None:
             rest.append(line)
         assert not any("Traceback" in line for line in log + rest), log + rest
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+@pytest.mark.slow  # a watcher in a process of its own
+@pytest.mark.parametrize(("sig", "when"), [(signal.SIGINT, "rendering"), (signal.SIGTERM, "watching")])
+def test_a_signal_mid_build_or_while_waiting_ends_the_watch_with_130(
+    project: Project, sig: signal.Signals, when: str
+) -> None:
+    path = project.write(BOARD.format(pour="@Mara pours latte art."))
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "storyboard", "watch", str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        cwd=project.root,
+    )
+    log: list[str] = []
+    try:
+        out = lines_of(process)
+        wait_for(out, log, when)
+        process.send_signal(sig)
+        assert process.wait(timeout=30) == 130, log
+        while (line := out.get(timeout=10)) is not None:
+            log.append(line)
+        assert not any("Traceback" in line for line in log), log
+        scratch = project.root / ".storyboard" / "tmp"
+        assert not scratch.exists() or not any(scratch.iterdir())  # a cancelled build left no partial file
     finally:
         if process.poll() is None:
             process.kill()
