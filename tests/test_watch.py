@@ -234,3 +234,11 @@ def test_a_signal_mid_build_or_while_waiting_ends_the_watch_with_130(
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_a_selection_that_names_nothing_is_a_usage_error_and_nothing_is_built(project: Project) -> None:
+    path = project.write(BOARD.format(pour="@Mara pours latte art."))
+    result = project.cli("watch", str(path), "--only", "nosuch")
+    assert result.exit_code == 2, result.output
+    assert "nosuch" in result.output and "Traceback" not in result.output
+    assert not (project.root / "out").exists()

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import StoryboardError
+from ..errors import SelectionError, StoryboardError
 
 if TYPE_CHECKING:
     from ..compile import Project
@@ -46,6 +46,7 @@ class Rebuild:
     prepared: Prepared | None = None
     result: BuildResult | None = None
     error: str | None = None
+    selection: bool = False  # the error is about --only or --deliverable, not the file's content
 
     @property
     def valid(self) -> bool:
@@ -134,7 +135,11 @@ def rebuild(
     round_ = Rebuild(tuple(changed))
     try:
         round_.checked = check(file, provider=PREVIEW, display=display, deliverables=deliverables)
-    except (OSError, StoryboardError) as exc:  # the file gone mid-save, a --deliverable it lost
+    except SelectionError as exc:  # a --deliverable the file does not (or no longer) declare
+        round_.error, round_.selection = str(exc), True
+        listener.built(round_)
+        return round_
+    except (OSError, StoryboardError) as exc:  # the file gone mid-save
         round_.error = str(exc)
         listener.built(round_)
         return round_
@@ -154,7 +159,9 @@ def rebuild(
                 round_.result = build(
                     project, jobs=jobs, selection=prepared.selection, report=report, plan=prepared.plans
                 )
-    except StoryboardError as exc:  # a selection that names no shot any more, the store unwritable, ffmpeg
+    except SelectionError as exc:  # --only names no shot (any more)
+        round_.error, round_.selection = str(exc), True
+    except StoryboardError as exc:  # the store unwritable, ffmpeg failing
         round_.error = str(exc)
     listener.built(round_)
     return round_
@@ -174,7 +181,10 @@ def watch(
     """Build once, then again after every change set that concerns the storyboard, until ``changes``
     ends or ``stop`` is set; answers the number of rounds.
 
-    ``changes`` defaults to the file system's (:func:`file_changes`, over :meth:`Inputs.folders`).
+    ``SelectionError`` when ``only`` or ``deliverables`` select nothing at the start (a mistyped
+    option, not an edit); should a later edit remove what they name, that round says so and the watch goes on.
+
+    ``changes`` defaults to the file system's (:class:`FileChanges`, over :meth:`Inputs.folders`).
     Ctrl-C is a KeyboardInterrupt, raised as it comes (mid-build, the build cleans up first).
     """
     path = Path(file)
@@ -190,17 +200,24 @@ def watch(
 
     current = [Inputs(path.resolve())]
     # watching starts before the first build: a save while it runs is seen once it is done
-    source = changes if changes is not None else FileChanges(lambda: current[0].folders(), stop)
-    current[0] = once(())
-    rounds = 1
-    for batch in source:
-        if stop is not None and stop.is_set():
-            break
-        relevant = sorted({p for p in batch if current[0].concerns(p)})
-        if relevant:
-            current[0] = once(relevant)
-            rounds += 1
-    return rounds
+    own = FileChanges(lambda: current[0].folders(), stop) if changes is None else None
+    try:
+        first = rebuild(path, (), listener=listener, jobs=jobs, only=only, deliverables=deliverables, display=display)
+        if first.selection:
+            raise SelectionError(first.error or "the selection names nothing")
+        current[0] = inputs_of(path, first.checked)
+        rounds = 1
+        for batch in own if own is not None else changes or ():
+            if stop is not None and stop.is_set():
+                break
+            relevant = sorted({p for p in batch if current[0].concerns(p)})
+            if relevant:
+                current[0] = once(relevant)
+                rounds += 1
+        return rounds
+    finally:
+        if own is not None:
+            own.close()
 
 
 class FileChanges:
@@ -229,6 +246,10 @@ class FileChanges:
             yield_on_timeout=True,
         )  # yield_on_timeout: a chance to see the folders change, and the first answer proves it watches
         self._pending |= {Path(p) for _, p in next(self._batches, set())}
+
+    def close(self) -> None:
+        """Stop watching (the operating system's watches are released)."""
+        self._batches.close()
 
     def __iter__(self) -> Iterator[set[Path]]:
         while True:

@@ -28,9 +28,13 @@ def command(file: str, jobs: int | None, only: str | None, deliverables: tuple[s
     Every shot is rendered by the offline previewer, whatever provider the file names: watching
     never spends. An invalid edit prints its diagnostics and the watch goes on. Ctrl-C stops it.
     """
+    from ...errors import SelectionError
     from ...ops.watching import watch
 
-    watch(file, listener=_printer(file), jobs=jobs, only=only, deliverables=deliverables or None, display=file)
+    try:
+        watch(file, listener=_printer(file), jobs=jobs, only=only, deliverables=deliverables or None, display=file)
+    except SelectionError as exc:  # a mistyped --only or --deliverable: a usage error, as for build
+        raise click.UsageError(str(exc)) from exc
 
 
 def _printer(file: str) -> Listener:
@@ -69,6 +73,8 @@ def _printer(file: str) -> Listener:
             return BuildProgress(list(costs), costs)
 
         def built(self, rebuild: Rebuild) -> None:
+            if rebuild.selection and not rebuild.changed:
+                return  # the first round's selection is a usage error: said once, by the command
             if rebuild.error is not None:
                 click.echo(f"storyboard watch: {rebuild.error}", err=True)
             result = rebuild.result
