@@ -5,7 +5,8 @@ the stages together itself: ``check`` loads and compiles, ``plan`` prices agains
 ``prepare`` decides a build without sending anything, ``build`` / ``abuild`` run the jobs,
 cut the film and write its sidecars; ``takes`` lists a shot's takes and ``pick`` writes
 the one the cut uses into the file; ``watch`` rebuilds the free local preview whenever an
-input changes. Below this layer ``run`` only runs jobs and ``cut`` only cuts; above it the CLI only parses options, asks for consent and prints.
+input changes. Below this layer ``run`` only runs jobs and ``cut`` only cuts; above it the
+CLI only parses options, asks for consent and prints.
 """
 
 from __future__ import annotations
