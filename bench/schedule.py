@@ -1,11 +1,16 @@
-"""The schedule: n independent shots, a provider with fixed job latency and concurrency C.
+"""The schedule against its bound, on independent shots and on DAGs with chains of continuations.
 
-    python bench/schedule.py [--shots 24] [--concurrency 6] [--latency 2.0]
+    python bench/schedule.py [--latency 2.0] [--case NAME ...]
 
-Prints build wall time / (ceil(n / C) x latency): 1.0 is a perfect schedule, where the
-only cost is the jobs themselves. Target <= 1.1. The provider is the loopback fake of
-qingbo from the tests (real HTTP, real mp4s), so submit, poll, download, probe, store and
-the cut are all counted.
+A build cannot end before its critical path (the longest chain of shots that wait on each
+other) nor before ceil(n / C) jobs of the provider's latency with C at a time:
+bound = max(longest chain, ceil(n / C)) x latency. Each case is built twice in fresh folders:
+with the runner's order (a freed slot to the ready shot with the longest remaining path) and
+with the order it replaced (first come, first served), beside it as the baseline. Printed:
+the wall of each / the bound; target <= 1.05 with the critical path first. The provider is
+the loopback fake of runware from the tests (real HTTP, real mp4s; it takes the frames a
+continuation starts from inline): submit, poll, download,
+probe, store and the cut are all on the clock.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.fakes
 
+import storyboard.run.runner as runner  # noqa: E402
 from storyboard.compile import compile_storyboard  # noqa: E402
 from storyboard.load import load  # noqa: E402
 from storyboard.ops import build  # noqa: E402
@@ -29,61 +35,82 @@ from tests.fakes import PROVIDERS, ClipSpec  # noqa: E402
 from tests.fakes.net import Loopback  # noqa: E402
 from tests.fakes.server import make_clip  # noqa: E402
 
+# name -> (independent shots, chain lengths, concurrency)
+CASES: dict[str, tuple[int, list[int], int]] = {
+    "independent-24-c6": (24, [], 6),
+    "chain4-plus-12-c4": (12, [4], 4),
+    "chains-2-3-5-plus-8-c4": (8, [2, 3, 5], 4),
+    "chains-3-3-plus-6-c2": (6, [3, 3], 2),
+}
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--shots", type=int, default=24)
-    parser.add_argument("--concurrency", type=int, default=6)
-    parser.add_argument("--latency", type=float, default=2.0)
-    args = parser.parse_args()
+
+def board(independent: int, chains: list[int]) -> str:
+    """Independent shots first in the file, then each chain (head, then the shots continuing it): the worst order
+    for first come first served, which gives the slots in file order."""
+    rows = [f"  - {{id: s{i:03d}, prompt: Shot {i}.}}" for i in range(independent)]
+    for c, length in enumerate(chains):
+        rows.append(f"  - {{id: c{c}l0, prompt: Chain {c} begins.}}")
+        rows += [
+            f"  - {{id: c{c}l{k}, continues: c{c}l{k - 1}, prompt: Chain {c} part {k}.}}" for k in range(1, length)
+        ]
+    return "version: 1\nsettings: {provider: runware, resolution: 480p, duration: 3}\nshots:\n" + "\n".join(rows) + "\n"
+
+
+def run(text: str, concurrency: int, latency: float, fifo: bool) -> float:
     folder = Path(tempfile.mkdtemp(prefix="schedule-"))
-    server = PROVIDERS["qingbo"](latency=args.latency, min_polls=0, cache_dir=folder / "clips")
+    server = PROVIDERS["runware"](latency=latency, min_polls=0, cache_dir=folder / "clips")
     server.start(advertise_socket=False)  # https base URL; the client reaches the socket through Loopback
     providers = hosted.hosted_providers
+    ranks = runner.ranks
     hosted.hosted_providers = lambda ids, store, environ=None, transport=None: providers(  # type: ignore[assignment]
         ids, store, environ, transport or Loopback({server.host: server.socket_url})
     )
+    if fifo:  # every shot the same rank: slots go by arrival, the order before ranks
+        runner.ranks = lambda plan, todo: {}  # type: ignore[assignment]
     os.environ.update(
         {
-            "QINGBO_BASE_URL": server.base_url,
-            "QINGBO_API_KEY": server.key,
-            "QINGBO_CONCURRENCY": str(args.concurrency),
-            "QINGBO_SUBMITS_PER_MINUTE": "100000",
+            "RUNWARE_BASE_URL": server.base_url,
+            "RUNWARE_API_KEY": server.key,
+            "RUNWARE_CONCURRENCY": str(concurrency),
+            "RUNWARE_SUBMITS_PER_MINUTE": "100000",
             "STORYBOARD_POLL_SECONDS": "0.05",
         }
     )
     try:
-        shots = "\n".join(f"  - {{id: s{i:03d}, prompt: Shot {i}.}}" for i in range(args.shots))
-        board = folder / "storyboard.yaml"
-        board.write_text(
-            f"version: 1\nsettings: {{provider: qingbo, resolution: 480p, duration: 3}}\nshots:\n{shots}\n"
-        )
+        path = folder / "storyboard.yaml"
+        path.write_text(text)
         make_clip(ClipSpec.of(854, 480, 3), folder / "clips")  # the fake renders each size once: not on the clock
-        compiled = compile_storyboard(load(board))
+        compiled = compile_storyboard(load(path))
         started = time.perf_counter()
-        phases: dict[str, float] = {}
-
-        def report(shot: str, state: str, detail: str) -> None:
-            if state == "done":
-                phases["last shot done"] = time.perf_counter() - started
-
-        result = build(compiled, report=report)
+        result = build(compiled)
         wall = time.perf_counter() - started
         assert result.ok and result.film is not None, result.run.shots
-        ideal = math.ceil(args.shots / args.concurrency) * args.latency
-        print(
-            f"{args.shots} shots, concurrency {args.concurrency}, job latency {args.latency:g} s "
-            f"(qingbo fake on loopback, {server.submit_count()} submits)"
-        )
-        print(f"  ideal ceil(n/C) x latency  {ideal:7.2f} s")
-        print(f"  last shot stored           {phases['last shot done']:7.2f} s")
-        print(
-            f"  build wall time (and cut)  {wall:7.2f} s   ratio {wall / ideal:5.3f}   target <= 1.1 "
-            f"{'ok' if wall <= 1.1 * ideal else 'OVER'}"
-        )
+        return wall
     finally:
+        hosted.hosted_providers = providers  # type: ignore[assignment]
+        runner.ranks = ranks  # type: ignore[assignment]
         server.close()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--latency", type=float, default=2.0)
+    parser.add_argument("--case", action="append", choices=sorted(CASES), help="default: every case")
+    args = parser.parse_args()
+    print(f"job latency {args.latency:g} s, runware fake on loopback; ratio = wall / bound, target <= 1.05")
+    print(f"  {'case':26} {'bound':>7} {'critical':>9} {'ratio':>6} {'arrival':>9} {'ratio':>6}")
+    for name in args.case or list(CASES):
+        independent, chains, concurrency = CASES[name]
+        n = independent + sum(chains)
+        bound = max(max(chains, default=1), math.ceil(n / concurrency)) * args.latency
+        text = board(independent, chains)
+        first = run(text, concurrency, args.latency, fifo=False)
+        arrival = run(text, concurrency, args.latency, fifo=True)
+        print(
+            f"  {name:26} {bound:6.2f}s {first:8.2f}s {first / bound:6.3f} {arrival:8.2f}s {arrival / bound:6.3f}"
+            f"  {'ok' if first <= 1.05 * bound else 'OVER'}"
+        )
 
 
 if __name__ == "__main__":

@@ -62,6 +62,7 @@ RULES: dict[str, Rule] = {
         Rule("N001", E, "invalid shot id", _DESIGN),
         Rule("N002", E, "invalid character or asset name", _DESIGN),
         Rule("N003", E, "name defined twice (characters, assets and shots share one namespace)", _DESIGN),
+        Rule("N004", E, "invalid tag (tags are written in selectors: `--only tag:NAME`)", _DESIGN),
         # M: media values
         Rule("M001", E, "media file not found", _DESIGN),
         Rule("M002", E, "media path leaves the storyboard's folder", _DESIGN),

@@ -335,6 +335,9 @@ def test_init_creates_a_project_that_checks_clean(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     board = target / "storyboard.yaml"
     assert board.is_file() and any((target / "refs").glob("*.png"))
+    first = board.read_text().splitlines()[0]  # the editor's way to the schema: the installed package's file
+    assert first.startswith("# yaml-language-server: $schema=/")
+    assert json.loads(Path(first.split("=", 1)[1]).read_text())["$id"].endswith("storyboard.schema.json")
     check = invoke("check", str(board), "--strict", "--format", "json")
     assert check.exit_code == 0, check.stdout
     assert json.loads(check.stdout)["ok"] is True

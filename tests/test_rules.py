@@ -589,6 +589,20 @@ CASES: list[Case] = [
         col=3,
     ),
     Case(
+        "N004",
+        "tag-with-a-selector-operator",
+        """
+        version: 1
+        shots:
+          - id: a
+            prompt: x
+            tags: [hero, "b+roll"]  # <-
+        """,
+        col=18,
+        shot="a",
+        help="`b-roll`",
+    ),
+    Case(
         "N003",
         "shot-named-like-an-asset",
         """

@@ -5,14 +5,41 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from storyboard.load.schema import json_schema
+import storyboard
+from storyboard.load.schema import json_schema, schema_path
 
 SCHEMA_FILE = Path(__file__).resolve().parents[1] / "schemas" / "storyboard.schema.json"
+REGENERATE = "run `storyboard schema | tee schemas/storyboard.schema.json > storyboard/schemas/storyboard.schema.json`"
 
 
 def test_committed_schema_is_current():
     committed = json.loads(SCHEMA_FILE.read_text())
-    assert committed == json_schema(), "run `storyboard schema > schemas/storyboard.schema.json`"
+    assert committed == json_schema(), REGENERATE
+
+
+def test_the_package_ships_the_schema_and_says_where():
+    assert json.loads(schema_path().read_text()) == json_schema(), REGENERATE
+    assert schema_path().parent.parent == Path(storyboard.__file__).parent
+
+
+def test_settings_carry_the_real_defaults_and_no_key_defaults_to_null():
+    schema = json_schema()
+    settings = schema["$defs"]["Settings"]["properties"]
+    assert {k: settings[k]["default"] for k in ("provider", "tier", "resolution", "aspect_ratio", "duration")} == {
+        "provider": "local",
+        "tier": "std",
+        "resolution": "1080p",
+        "aspect_ratio": "16:9",
+        "duration": 5,
+    }
+    nulls = [
+        (name, key)
+        for name, d in schema["$defs"].items()
+        for key, prop in d.get("properties", {}).items()
+        if "default" in prop and prop["default"] is None
+    ]
+    assert nulls == []
+    assert "default" not in schema["$defs"]["Shot"]["properties"]["duration"]  # a shot's is the file's
 
 
 def test_schema_describes_the_language():

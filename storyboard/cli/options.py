@@ -28,6 +28,18 @@ deliverable_option = click.option(
     help="Only this deliverable's film (repeatable). Default: every film of the file.",
 )
 
+_SELECTORS = "shot, shot+ (and after), +shot (and before), shot#k, tag:NAME, character:NAME, state:modified"
+only_option = click.option(
+    "--only",
+    "only",
+    multiple=True,
+    metavar="SEL",
+    help=f"Only these ({_SELECTORS}); commas unite, a repeated --only intersects.",
+)
+exclude_option = click.option(
+    "--exclude", "exclude", multiple=True, metavar="SEL", help="Leave these out (the same selectors as --only)."
+)
+
 
 def checked_or_usage(checked: Callable[[], Any]) -> Any:
     """``checked()`` (an ``ops.check``), a ``--deliverable`` the file lacks being a usage error (exit 2)."""

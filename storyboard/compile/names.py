@@ -8,22 +8,24 @@ from __future__ import annotations
 
 import re
 
-from ..load.model import MAX_NAME_LENGTH, NAME_PATTERN, SHOT_ID_PATTERN
+from ..load.model import MAX_NAME_LENGTH, NAME_PATTERN, SHOT_ID_PATTERN, TAG_PATTERN, Shot
 from .context import Context
 from .result import CompiledShot
 
 _SHOT_ID = re.compile(SHOT_ID_PATTERN)
 _NAME = re.compile(NAME_PATTERN)
+_TAG = re.compile(TAG_PATTERN)
 
 
 def check_names(ctx: Context) -> None:
-    """N001-N003, and a compiled shot (with its effective settings) for each shot that keeps its id."""
+    """N001-N004, and a compiled shot (with its effective settings) for each shot that keeps its id."""
     seen: dict[str, str] = {}
     for name in ctx.board.characters:
         _name(ctx, name, "character", ("characters", name), seen)
     for name in ctx.board.assets:
         _name(ctx, name, "asset", ("assets", name), seen)
     for shot in ctx.board.shots:
+        _tags(ctx, shot)
         if len(shot.id) > MAX_NAME_LENGTH:
             ctx.error(
                 "N001",
@@ -78,3 +80,22 @@ def _name(ctx: Context, name: str, what: str, path: tuple[str, str], seen: dict[
             help="give one of them another name",
         )
     seen.setdefault(name, what)
+
+
+def _tags(ctx: Context, shot: Shot) -> None:
+    """N004: a tag is written in selectors (``--only tag:hero+``), so it has none of their operators."""
+    for i, tag in enumerate(shot.tags):
+        if len(tag) > MAX_NAME_LENGTH:
+            message = f"tag `{tag[:20]}…` is {len(tag)} characters long; at most {MAX_NAME_LENGTH}"
+        elif not _TAG.match(tag):
+            message = f"invalid tag `{tag}`: expected letters, digits, `-` and `_`, starting with a letter or digit"
+        else:
+            continue
+        fixed = re.sub(r"[^A-Za-z0-9_-]+", "-", tag).strip("-_")[:MAX_NAME_LENGTH] or "tag"
+        ctx.error(
+            "N004",
+            message,
+            ctx.at("shots", ctx.ix(shot), "tags", i),
+            shot.id,
+            help=f"tags are written in selectors (`--only tag:{fixed}`): write it as `{fixed}`",
+        )

@@ -23,6 +23,7 @@ AspectRatio = Literal["16:9", "9:16", "1:1", "4:3", "3:4"]
 
 SHOT_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
 NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_-]*$"
+TAG_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"  # no `:`, `,`, `+`, `#` or space: a tag is written in selectors
 # ids and names become file names (work files, clips' records) and @tags: short enough for any file system
 MAX_NAME_LENGTH = 64
 
@@ -306,6 +307,11 @@ class Shot(Overrides):
         default=None,
         description="The take the cut and the shots built on this one use, 1..takes. Default: 1.",
         ge=1,
+    )
+    tags: list[str] = Field(
+        default_factory=list,
+        description="Free labels for selection (`--only tag:hero`); they do not change the shot's clip.",
+        json_schema_extra={"items": {"type": "string", "pattern": TAG_PATTERN, "maxLength": MAX_NAME_LENGTH}},
     )
 
     _index: int = PrivateAttr(default=-1)  # position in the file's `shots` list

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -116,36 +116,57 @@ class Prepared:
         """USD at list price for ``todo``: what the CLI asks consent for and holds against ``--budget``."""
         return sum((s.cost for s in self.todo), Decimal(0))
 
+    @property
+    def shown(self) -> Plans:
+        """The plans as the spending prompt shows them: only the selected takes' rows, so each total is
+        the selection's (``price``), the number ``--budget`` is held against."""
+        from ..plan.select import view
+
+        return view(self.plans, self.selection)
+
 
 def prepare(
     target: Project | Compiled | str | os.PathLike[str],
     *,
-    only: str | None = None,
+    only: str | Sequence[str] | None = None,
+    exclude: Sequence[str] = (),
     environ: Mapping[str, str] | None = None,
     resubmit: bool = False,
     replace: str | None = None,
 ) -> Prepared:
-    """Select (``only``: dbt-style selectors), plan every film, and check that the build could start.
+    """Select (``only``, ``exclude``: dbt-style selectors, see plan/select.py), plan every film, and check
+    that the build could start.
 
     ``replace``: the takes to generate anew although cached (``shot``: its picked take, ``shot#k``).
 
-    ``SelectionError`` when a selector names no shot; ``BuildError`` naming every provider
+    ``SelectionError`` when a selector is empty or names nothing; ``BuildError`` naming every provider
     key or setting the selected shots lack. Nothing is sent.
     """
     from ..plan import make_plans
-    from ..plan.select import select
+    from ..plan.select import choose, modified_takes, select
     from ..run import check_ready
     from ..store.team import open_store
 
     project = project_of(target)
-    selection = select(project.films, only) if only else None
-    replacing = select(project.films, replace, "--replace") if replace else set()
-    with open_store(
-        project.root, project.films[0].effective.settings.store, environ=environ
-    ) as store:  # --resubmit: the selected shots are priced as the new jobs they send
-        plans = make_plans(
-            project, store, resubmit=(selection or _every_shot(project)) if resubmit else (), replace=replacing
-        )
+    wanted = [only] if isinstance(only, str) else list(only or ())
+    replacing = select(project.films, replace, "--replace") if replace is not None else set()
+    with open_store(project.root, project.films[0].effective.settings.store, environ=environ) as store:
+        first: list[Plans] = []  # state:modified reads a plan; it is the build's unless --resubmit re-prices
+
+        def modified() -> set[tuple[str, int]]:
+            first.append(make_plans(project, store, replace=replacing))
+            return modified_takes(first[0], store)
+
+        selection = choose(project.films, wanted, exclude, modified=modified)
+        if first and not resubmit:
+            plans = first[0]
+        else:  # --resubmit: the selected shots are priced as the new jobs they send
+            plans = make_plans(
+                project,
+                store,
+                resubmit=(selection if selection is not None else _every_shot(project)) if resubmit else (),
+                replace=replacing,
+            )
     prepared = Prepared(plans, selection)
     check_ready({s.provider for s in prepared.todo}, environ)  # a missing key is found before asking to spend
     return prepared

@@ -27,7 +27,7 @@ def plan(target: Compiled | str | os.PathLike[str], *, store: Store | None = Non
     from ..plan.select import select
 
     compiled = compiled_of(target)
-    return make_plan(compiled, store, replace=select(compiled, replace, "--replace") if replace else ())
+    return make_plan(compiled, store, replace=select(compiled, replace, "--replace") if replace is not None else ())
 
 
 def plans(
@@ -40,7 +40,7 @@ def plans(
     from ..plan.select import select
 
     project = project_of(target)
-    replacing = select(project.films, replace, "--replace") if replace else ()
+    replacing = select(project.films, replace, "--replace") if replace is not None else ()
     return make_plans(project, store, replace=replacing)
 
 

@@ -26,6 +26,7 @@ from ..plan.select import matches
 from ..store import Claim, Store
 from ..store.versions import put_version
 from .job import Job, Provider, Report
+from .slots import Rank, Slots
 from .team import TeamRun
 
 Status = Literal["built", "cached", "failed", "skipped", "unselected"]
@@ -80,15 +81,16 @@ class Pool:
 
     def __init__(self, jobs: int | None = None) -> None:
         self.jobs = jobs
-        self.total = asyncio.Semaphore(jobs) if jobs else None
-        self._limits: dict[str, asyncio.Semaphore] = {}
+        self.total = Slots(jobs) if jobs else None
+        self._limits: dict[str, Slots] = {}
         self._made: dict[tuple[str, int], asyncio.Event] = {}
 
-    def limit(self, provider: Provider) -> asyncio.Semaphore:
-        """At most the provider's own concurrency (and ``--jobs``) at a time, across every film."""
+    def limit(self, provider: Provider) -> Slots:
+        """At most the provider's own concurrency (and ``--jobs``) at a time, across every film; a freed
+        slot goes to the waiting shot with the longest remaining path (slots.py)."""
         if provider.id not in self._limits:
             n = min(self.jobs, provider.concurrency) if self.jobs else provider.concurrency
-            self._limits[provider.id] = asyncio.Semaphore(max(1, n))
+            self._limits[provider.id] = Slots(n)
         return self._limits[provider.id]
 
     def made(self, key: str, take: int) -> asyncio.Event:
@@ -121,6 +123,7 @@ class Runner:
         self._takes: dict[str, tuple[int, ...]] = {}  # shot id -> its takes this build generates
         self.team: TeamRun | None = None  # the team store's claims, fetches and uploads (run/team.py)
         self._background: list[asyncio.Task[None]] = []  # clips going up to the team store
+        self._ranks: dict[str, Rank] = {}  # shot id -> its place in the queue for a slot (critical path first)
 
     def _provider(self, shot: PlannedShot) -> Provider:
         provider = self.providers.get(shot.provider)
@@ -135,6 +138,7 @@ class Runner:
         compiled = self.plan.compiled
         todo = self.plan.selected(self.selection)
         self._takes = {s.id: tuple(t.take for t in todo if t.id == s.id) for s in todo}
+        self._ranks = ranks(self.plan, {s.id for s in todo})
         for shot in todo:
             self._provider(shot)  # fail before any work when a provider is missing
         self.store.ensure()
@@ -251,9 +255,10 @@ class Runner:
                         self.result.shots[label] = ShotResult(label, "cached", fetched)
                         self.report(label, "cached", "made on another machine meanwhile (team store)")
                         return
-                async with self.pool.limit(provider):
+                rank = self._ranks.get(shot.id, ())
+                async with self.pool.limit(provider).take(rank):
                     if self.pool.total is not None:
-                        async with self.pool.total:
+                        async with self.pool.total.take(rank):
                             await self._generate(shot, provider)
                     else:
                         await self._generate(shot, provider)
@@ -379,6 +384,7 @@ class Runner:
                 except StoryboardError as exc:
                     self.report(label, "uploading", f"kept here, not in the team store: {exc}")
             self.result.shots[label] = ShotResult(label, "built", final, cost=spent, wall_seconds=time.time() - started)
+            self._done[label].set()  # its dependants wake now, before its slot frees: they compete for it (slots.py)
             self.report(label, "done", f"{info.seconds:.2f} s")
         finally:
             shutil.rmtree(work, ignore_errors=True)
@@ -389,3 +395,20 @@ class Runner:
         if kind == "extends" and probe_clip(clip).seconds > EXTEND_MAX_SECONDS + 0.01:
             return tail_clip(clip, EXTEND_MAX_SECONDS, work / "extend-source.mp4")
         return clip
+
+
+def ranks(plan: Plan, todo: set[str]) -> dict[str, Rank]:
+    """Each shot to generate, ranked for a slot: the longest remaining path first (its own expected seconds
+    plus its longest chain of dependants this build generates), then file order."""
+    compiled = plan.compiled
+    children: dict[str, list[str]] = {}
+    for sid in todo:
+        for edge in compiled.shots[sid].edges:
+            children.setdefault(edge.parent, []).append(sid)
+    remaining: dict[str, float] = {}
+    for sid in reversed(compiled.order):  # dependants come later in the topological order
+        if sid in todo:
+            below = [remaining[c] for c in children.get(sid, ()) if c in remaining]
+            remaining[sid] = compiled.shots[sid].seconds + max(below, default=0.0)
+    place = {sid: i for i, sid in enumerate(compiled.shots)}
+    return {sid: (-remaining[sid], place[sid]) for sid in remaining}

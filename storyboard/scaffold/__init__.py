@@ -9,6 +9,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from ..errors import ScaffoldExists
+from ..load.schema import schema_path
 
 __all__ = ["ScaffoldExists", "create_project"]
 
@@ -29,6 +30,8 @@ def create_project(target: Path) -> list[Path]:
             raise ScaffoldExists(f"{dest} already exists; choose an empty folder")
         dest.parent.mkdir(parents=True, exist_ok=True)
         with item[1].open("rb") as src, open(dest, "wb") as out:
+            if rel == Path("storyboard.yaml"):  # editors with the YAML language server find the schema by it
+                out.write(f"# yaml-language-server: $schema={schema_path()}\n".encode())
             shutil.copyfileobj(src, out)
         created.append(dest)
     return created

@@ -5,7 +5,15 @@ from decimal import Decimal
 
 import click
 
-from ..options import checked_or_usage, deliverable_option, provider_option, storyboard_file, tier_option
+from ..options import (
+    checked_or_usage,
+    deliverable_option,
+    exclude_option,
+    only_option,
+    provider_option,
+    storyboard_file,
+    tier_option,
+)
 from ..render import print_diagnostics, summary
 
 
@@ -18,9 +26,8 @@ from ..render import print_diagnostics, summary
 )
 @click.option("--budget", type=click.FloatRange(min=0), default=None, help="Refuse if the plan costs more (USD).")
 @click.option("--yes", is_flag=True, help="Spend without asking (required off a terminal).")
-@click.option(
-    "--only", "only", default=None, metavar="SEL", help="Build only: shot, shot+ (and after), +shot (and before)."
-)
+@only_option
+@exclude_option
 @click.option(
     "--resubmit", is_flag=True, help="Send anew the selected shots' jobs whose outcome is unknown (see the journal)."
 )
@@ -42,7 +49,8 @@ def command(
     jobs: int | None,
     budget: float | None,
     yes: bool,
-    only: str | None,
+    only: tuple[str, ...],
+    exclude: tuple[str, ...],
     resubmit: bool,
     replace: tuple[str, ...],
     deliverables: tuple[str, ...],
@@ -64,7 +72,9 @@ def command(
         sys.exit(1)
     print_diagnostics(project.diagnostics.warnings, checked.loaded.source, err=True)
     try:
-        prepared = ops.prepare(project, only=only, resubmit=resubmit, replace=",".join(replace) or None)
+        prepared = ops.prepare(
+            project, only=only, exclude=exclude, resubmit=resubmit, replace=",".join(replace) if replace else None
+        )
     except SelectionError as exc:
         raise click.UsageError(str(exc)) from exc
     except BuildError as exc:
@@ -72,7 +82,7 @@ def command(
         sys.exit(1)
     plans, todo, price = prepared.plans, prepared.todo, prepared.price
     if price > 0:
-        click.echo(render_plans(plans, file), err=True)
+        click.echo(render_plans(prepared.shown, file), err=True)  # the selection's rows and total
         if budget is not None and price > Decimal(str(budget)):
             click.echo(
                 f"storyboard build: the plan costs {usd(price)}, over the budget of {usd(Decimal(str(budget)))}; nothing was sent",

@@ -10,6 +10,8 @@ import click
 from ..options import (
     checked_or_usage,
     deliverable_option,
+    exclude_option,
+    only_option,
     output_format,
     provider_option,
     storyboard_file,
@@ -27,9 +29,18 @@ if TYPE_CHECKING:
 @tier_option
 @output_format
 @click.option("--replace", multiple=True, metavar="SEL", help="Price generating anew: shot (its picked take), shot#k.")
+@only_option
+@exclude_option
 @deliverable_option
 def command(
-    file: str, provider: str | None, tier: str | None, fmt: str, replace: tuple[str, ...], deliverables: tuple[str, ...]
+    file: str,
+    provider: str | None,
+    tier: str | None,
+    fmt: str,
+    replace: tuple[str, ...],
+    only: tuple[str, ...],
+    exclude: tuple[str, ...],
+    deliverables: tuple[str, ...],
 ) -> None:
     """Show, per shot, `generate` or `cached`, the reasons and the price. Sends nothing.
 
@@ -51,7 +62,11 @@ def command(
     from ...errors import SelectionError
 
     try:
-        plans = ops.plans(project, replace=",".join(replace) or None)
+        plans = ops.plans(project, replace=",".join(replace) if replace else None)
+        if only or exclude:  # the rows and totals `build` with these selectors would show
+            from ...plan.select import narrowed
+
+            plans = narrowed(project.films, plans, only, exclude)
     except SelectionError as exc:
         raise click.UsageError(str(exc)) from exc
     needs = ops.build_needs(plans)
@@ -76,7 +91,9 @@ def render_plans(plans: Plans, file: str) -> str:
     for plan in plans.films:
         name = plan.deliverable or ""
         settings = plan.compiled.effective.settings
-        clips = {sid: tuple((s.key, s.take) for s in plan.shots if s.id == sid) for sid in plan.compiled.shots}
+        clips = {
+            sid: tuple((s.key, s.take) for s in plan.shots if s.id == sid) for sid in {s.id: 0 for s in plan.shots}
+        }
         same = {sid: next((f for f, c in seen.items() if c.get(sid) == mine), None) for sid, mine in clips.items()}
         seen[name] = clips
         shown = [s for s in plan.shots if same[s.id] is None]
