@@ -242,3 +242,18 @@ def test_a_selection_that_names_nothing_is_a_usage_error_and_nothing_is_built(pr
     assert result.exit_code == 2, result.output
     assert "nosuch" in result.output and "Traceback" not in result.output
     assert not (project.root / "out").exists()
+
+
+def test_the_selectors_narrow_every_round(project: Project) -> None:
+    path = project.write(BOARD.format(pour="@Mara pours latte art."))
+    recorder = Recorder()
+
+    def changes() -> Iterator[set[Path]]:
+        path.write_text(BOARD.format(pour="@Mara pours a heart.").replace("The cafe at dawn.", "The cafe at noon."))
+        yield {path}
+
+    assert watch(path, listener=recorder, changes=changes(), exclude=("pour",)) == 2
+    first, edited = recorder.rounds
+    assert generated(first) == {"open": ["new shot: never built"]}
+    assert generated(edited) == {"open": ["prompt changed"]}  # pour's edit waits: it is excluded
+    assert spent(project.root) == [("local", 0.0), ("local", 0.0)]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -123,7 +123,8 @@ def rebuild(
     *,
     listener: Listener | None = None,
     jobs: int | None = None,
-    only: str | None = None,
+    only: str | Sequence[str] | None = None,
+    exclude: Sequence[str] = (),
     deliverables: Collection[str] | None = None,
     display: str | None = None,
 ) -> Rebuild:
@@ -149,7 +150,7 @@ def rebuild(
         listener.built(round_)
         return round_
     try:
-        prepared = prepare(project, only=only)
+        prepared = prepare(project, only=only, exclude=exclude)
         if prepared.price > 0:  # cannot happen with every shot local; if it ever did, nothing is sent
             round_.error = f"watch builds only the free local preview; this plan costs ${prepared.price}: nothing sent"
         else:
@@ -159,7 +160,7 @@ def rebuild(
                 round_.result = build(
                     project, jobs=jobs, selection=prepared.selection, report=report, plan=prepared.plans
                 )
-    except SelectionError as exc:  # --only names no shot (any more)
+    except SelectionError as exc:  # --only or --exclude names no shot (any more)
         round_.error, round_.selection = str(exc), True
     except StoryboardError as exc:  # the store unwritable, ffmpeg failing
         round_.error = str(exc)
@@ -174,14 +175,15 @@ def watch(
     changes: Iterable[Collection[Path]] | None = None,
     stop: threading.Event | None = None,
     jobs: int | None = None,
-    only: str | None = None,
+    only: str | Sequence[str] | None = None,
+    exclude: Sequence[str] = (),
     deliverables: Collection[str] | None = None,
     display: str | None = None,
 ) -> int:
     """Build once, then again after every change set that concerns the storyboard, until ``changes``
     ends or ``stop`` is set; answers the number of rounds.
 
-    ``SelectionError`` when ``only`` or ``deliverables`` select nothing at the start (a mistyped
+    ``SelectionError`` when ``only``, ``exclude`` or ``deliverables`` name nothing at the start (a mistyped
     option, not an edit); should a later edit remove what they name, that round says so and the watch goes on.
 
     ``changes`` defaults to the file system's (:class:`FileChanges`, over :meth:`Inputs.folders`).
@@ -191,7 +193,14 @@ def watch(
 
     def once(changed: Collection[Path]) -> Inputs:
         done = rebuild(
-            path, changed, listener=listener, jobs=jobs, only=only, deliverables=deliverables, display=display
+            path,
+            changed,
+            listener=listener,
+            jobs=jobs,
+            only=only,
+            exclude=exclude,
+            deliverables=deliverables,
+            display=display,
         )
         found = inputs_of(path, done.checked)
         if not found.outputs and current:  # invalid now: the last build's outputs are still not inputs
@@ -202,7 +211,16 @@ def watch(
     # watching starts before the first build: a save while it runs is seen once it is done
     own = FileChanges(lambda: current[0].folders(), stop) if changes is None else None
     try:
-        first = rebuild(path, (), listener=listener, jobs=jobs, only=only, deliverables=deliverables, display=display)
+        first = rebuild(
+            path,
+            (),
+            listener=listener,
+            jobs=jobs,
+            only=only,
+            exclude=exclude,
+            deliverables=deliverables,
+            display=display,
+        )
         if first.selection:
             raise SelectionError(first.error or "the selection names nothing")
         current[0] = inputs_of(path, first.checked)

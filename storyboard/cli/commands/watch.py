@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ..options import deliverable_option, storyboard_file
+from ..options import deliverable_option, exclude_option, only_option, storyboard_file
 from ..render import print_diagnostics, summary
 
 if TYPE_CHECKING:
@@ -20,9 +20,12 @@ if TYPE_CHECKING:
 @click.option(
     "--jobs", type=click.IntRange(min=1), default=None, help="Shots at a time (default: the previewer's limit)."
 )
-@click.option("--only", "only", default=None, metavar="SEL", help="Rebuild only the selected shots (as build --only).")
+@only_option
+@exclude_option
 @deliverable_option
-def command(file: str, jobs: int | None, only: str | None, deliverables: tuple[str, ...]) -> None:
+def command(
+    file: str, jobs: int | None, only: tuple[str, ...], exclude: tuple[str, ...], deliverables: tuple[str, ...]
+) -> None:
     """Rebuild the local preview (and its review page) whenever the storyboard or a file it uses changes.
 
     Every shot is rendered by the offline previewer, whatever provider the file names: watching
@@ -32,8 +35,16 @@ def command(file: str, jobs: int | None, only: str | None, deliverables: tuple[s
     from ...ops.watching import watch
 
     try:
-        watch(file, listener=_printer(file), jobs=jobs, only=only, deliverables=deliverables or None, display=file)
-    except SelectionError as exc:  # a mistyped --only or --deliverable: a usage error, as for build
+        watch(
+            file,
+            listener=_printer(file),
+            jobs=jobs,
+            only=only or None,
+            exclude=exclude,
+            deliverables=deliverables or None,
+            display=file,
+        )
+    except SelectionError as exc:  # a mistyped --only, --exclude or --deliverable: a usage error, as for build
         raise click.UsageError(str(exc)) from exc
 
 
