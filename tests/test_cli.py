@@ -61,7 +61,7 @@ shots:
 HEAD = re.compile(
     r"^(?P<file>.+):(?P<line>\d+):(?P<col>\d+): (?P<sev>error|warning|note)\[(?P<code>[A-Z]\d{3})\]: (?P<msg>.+)$"
 )
-COMMANDS = ("check", "plan", "build", "graph", "takes", "pick", "cost", "jobs", "gc", "schema", "init")
+COMMANDS = ("check", "plan", "build", "watch", "graph", "takes", "pick", "cost", "jobs", "gc", "schema", "init")
 NO_KEYS = {k: None for k in os.environ if k.endswith("_API_KEY")}  # CliRunner: None removes a variable
 
 

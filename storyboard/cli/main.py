@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("check", "Check a storyboard and print every diagnostic."),
     "plan": ("plan", "Show what a build would generate, why, and what it costs."),
     "build": ("build", "Run the plan: generate what changed, then cut the film."),
+    "watch": ("watch", "Rebuild the free local preview and its review page on every save."),
     "graph": ("graph", "Print the shot dependency graph (Mermaid or DOT)."),
     "takes": ("takes", "List a shot's takes: built or not, price, which is picked."),
     "pick": ("pick", "Pick the take a shot's cut uses (writes `take: K` into the file)."),

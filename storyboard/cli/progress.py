@@ -3,11 +3,16 @@
 A row per take, and a row per film for its cut (``(cut)``, ``<deliverable>/(cut)``: conforming
 k/n, joining, done, up to date), added when first reported. The table is drawn afresh at
 every refresh, so the clock runs while nothing reports (a long cut, a slow provider).
+
+Off a terminal (a CI log, a pipe) each change is one line, ``<UTC time> <shot> <state>[: <detail>]``
+(``2026-05-04T09:12:03.250Z open failed: HTTP 500 ...``), written as is: never wrapped at the
+console's width, never split, so a log can be grepped and read by a machine.
 """
 
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -72,8 +77,9 @@ class BuildProgress:
         if self.live is not None:
             self.live.refresh()
         elif state != "waiting":
-            note = f" ({detail})" if detail else ""
-            self.console.print(f"{shot}: {state}{note}", highlight=False, markup=False)
+            stream = self.console.file  # not console.print: rich wraps at the width it guesses (80 off a tty)
+            stream.write(log_line(shot, state, detail) + "\n")
+            stream.flush()  # a CI log or a watching process sees the event when it happens
 
     def _table(self) -> Table:
         elapsed = time.monotonic() - self.started
@@ -85,3 +91,11 @@ class BuildProgress:
             state, detail = self.states[shot]
             table.add_row(shot, f"[{_STYLE.get(state, '')}]{state}[/]", detail)
         return table
+
+
+def log_line(shot: str, state: str, detail: str, when: datetime | None = None) -> str:
+    """One event as a log line: ``<ISO-8601 UTC, ms> <shot> <state>[: <detail>]``, a detail's line breaks
+    made spaces so that one event is always one line."""
+    stamp = (when or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    note = f": {' '.join(detail.splitlines())}" if detail else ""
+    return f"{stamp} {shot} {state}{note}"

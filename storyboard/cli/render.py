@@ -1,4 +1,8 @@
-"""Diagnostics as a compiler prints them: ``file:line:col: error[CODE]: message``."""
+"""Diagnostics as a compiler prints them: ``file:line:col: error[CODE]: message``.
+
+Printed with ``click.echo``, never wrapped to a width: the head is one line however long (a
+300-character id stays on it), so a CI log can be grepped by file, code or message.
+"""
 
 from __future__ import annotations
 
@@ -24,7 +28,7 @@ def format_diagnostic(d: Diagnostic, source: Source | None) -> str:
     head = (
         f"{loc.file}:{loc.line}:{loc.column}: "
         + click.style(f"{_WORDS[d.severity]}[{d.code}]", fg=_COLOURS[d.severity], bold=True)
-        + f": {d.message}"
+        + f": {_one_line(d.message)}"
     )
     lines = [head]
     text = _source_line(source, loc.line)
@@ -36,10 +40,15 @@ def format_diagnostic(d: Diagnostic, source: Source | None) -> str:
         lines.append(f"{loc.line} | {shown}")
         lines.append(f"{gutter} | " + " " * (column - 1) + click.style("^" * width, fg=_COLOURS[d.severity], bold=True))
         if d.help:
-            lines.append(f"{gutter} = help: {d.help}")
+            lines.append(f"{gutter} = help: {_one_line(d.help)}")
     elif d.help:
-        lines.append(f"  = help: {d.help}")
+        lines.append(f"  = help: {_one_line(d.help)}")
     return "\n".join(lines)
+
+
+def _one_line(text: str) -> str:
+    """A message's line breaks (a parser's multi-line text) made spaces: one diagnostic, one head line."""
+    return " ".join(text.splitlines())
 
 
 def _source_line(source: Source | None, line: int) -> str | None:

@@ -4,8 +4,9 @@ Each operation owns a sequence of the data flow, so neither the CLI nor a script
 the stages together itself: ``check`` loads and compiles, ``plan`` prices against the store,
 ``prepare`` decides a build without sending anything, ``build`` / ``abuild`` run the jobs,
 cut the film and write its sidecars; ``takes`` lists a shot's takes and ``pick`` writes
-the one the cut uses into the file. Below this layer ``run`` only runs jobs and ``cut``
-only cuts; above it the CLI only parses options, asks for consent and prints.
+the one the cut uses into the file; ``watch`` rebuilds the free local preview whenever an
+input changes. Below this layer ``run`` only runs jobs and ``cut`` only cuts; above it the
+CLI only parses options, asks for consent and prints.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from .money import Cost, Jobs, cost, jobs
 from .pick import PickResult, pick
 from .planning import build_needs, plan, plans, quote
 from .takes import Take, Takes, takes
+from .watching import Rebuild, watch
 
 __all__ = [
     "BuildResult",
@@ -29,6 +31,7 @@ __all__ = [
     "GcResult",
     "PickResult",
     "Prepared",
+    "Rebuild",
     "Take",
     "Takes",
     "abuild",
@@ -47,4 +50,5 @@ __all__ = [
     "quote",
     "project_of",
     "takes",
+    "watch",
 ]
