@@ -125,7 +125,11 @@ class Source:
         The value is what YAML made of the text (escapes decoded, lines folded, block
         indentation removed), so its characters are matched back to the written ones.
         """
-        _, node = self.node_at(path)
+        src, path = self.route(path)
+        return src._in_value_here(path, offset, length)
+
+    def _in_value_here(self, path: Path_, offset: int, length: int) -> Location:
+        _, node = self._node_here(path)
         if not isinstance(node, yaml.ScalarNode):
             return self._locate_here(path)
         if 0 <= offset <= len(node.value):
