@@ -211,3 +211,17 @@ def test_a_template_symlinked_out_of_the_folder_is_refused(project: Project, tmp
     write(project.root, "prompts/looks.j2", "{% macro warm(where) %}{{ where }}{% endmacro %}")
     found = [d for d in diagnostics(write(project.root, "storyboard.yaml", PROMPTED)) if d.code == "T006"]
     assert len(found) == 1 and "outside" in found[0].message
+
+
+def test_pick_edits_the_included_file_that_holds_the_shot(project: Project) -> None:
+    from storyboard.ops.pick import pick
+
+    path = board(
+        project, act1=ACT1.replace('prompt: "@Mara pours coffee."', 'prompt: "@Mara pours coffee."\n    takes: 2')
+    )
+    main_before = path.read_text()
+    result = pick(path, "pour", 2)
+    assert result.changed and result.path == (project.root / "shots" / "act1.yaml").resolve()
+    assert path.read_text() == main_before  # the main file is untouched
+    assert "take: 2" in (project.root / "shots" / "act1.yaml").read_text()
+    assert compiled_of(path).shots["pour"].take == 2
