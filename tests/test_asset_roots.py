@@ -150,3 +150,16 @@ shots:
     sent = h.server.submits[0].body["first_frame_image"]
     assert "X-Amz-Signature" in sent
     assert httpx.get(sent).content == (folder / "logo.png").read_bytes()  # the brand file's bytes, uploaded
+
+
+def test_a_prompt_template_is_found_in_an_asset_root(project: Project) -> None:
+    folder = brand(project)
+    (folder / "outro.j2").write_text("Aurora Coffee, {{ cta }}.")
+    text = f"""
+    version: 1
+    settings: {{asset_roots: [../{folder.name}]}}
+    vars: {{cta: order now}}
+    shots: [{{id: a, prompt: "{{% include 'outro.j2' %}}"}}]
+    """
+    request = compiled_of(project.write(text)).shots["a"].request
+    assert request is not None and request.prompt == "Aurora Coffee, order now."
