@@ -181,6 +181,8 @@ def test_a_prompt_includes_and_imports_templates_of_the_folder(project: Project)
     compiled = compiled_of(write(project.root, "storyboard.yaml", PROMPTED))
     prompts = {sid: cs.request.prompt for sid, cs in compiled.shots.items() if cs.request is not None}
     assert prompts == {"intro": "Dawn over the harbour. Slow pan.", "macro": "Warm light on the harbour."}
+    folder = project.root.resolve() / "prompts"
+    assert compiled.loaded.templates == {folder / "intro.j2", folder / "looks.j2"}  # inputs of the plan
 
 
 def test_editing_an_included_template_changes_the_shots_key(project: Project) -> None:

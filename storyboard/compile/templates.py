@@ -52,10 +52,13 @@ class PromptRenderer:
     """Renders every prompt of one storyboard against its ``vars``; ``{% include %}`` and ``{% import %}`` read
     templates from ``folders`` (the storyboard's folder and its asset roots) only."""
 
-    def __init__(self, variables: dict[str, Any], folders: Sequence[Path] = ()) -> None:
+    def __init__(
+        self, variables: dict[str, Any], folders: Sequence[Path] = (), templates: set[Path] | None = None
+    ) -> None:
         self.variables = variables
         self.folders = [Path(f) for f in folders]
-        self.templates: set[Path] = set()  # every template file a prompt included or imported (resolved)
+        # every template file a prompt included or imported (resolved): inputs of the plan, like the storyboard
+        self.templates: set[Path] = templates if templates is not None else set()
         self._env: Any = None
         self._meter: Any = None
         self._cache: dict[str, Any] = {}
@@ -242,20 +245,26 @@ def _loader(folders: list[Path], loaded: set[Path]) -> Any:
     """Jinja's file loader over ``folders`` that refuses a file whose real path (symlinks resolved) leaves them,
     and a file too large to be a prompt; it records every file it reads in ``loaded``."""
     from jinja2 import FileSystemLoader, TemplateNotFound
+    from jinja2.loaders import split_template_path
 
     from ..load.roots import contained
 
     class Confined(FileSystemLoader):
         def get_source(self, environment: Any, template: str) -> tuple[str, str, Callable[[], bool]]:
+            pieces = split_template_path(template)  # refuses `..`
+            for folder in self.searchpath:
+                candidate = Path(folder, *pieces)
+                if candidate.is_file():
+                    real = candidate.resolve()
+                    if contained(real, folders) is None:
+                        raise TemplateNotFound(
+                            template, f"`{template}` resolves outside the storyboard's folder and its asset roots"
+                        )
+                    if real.stat().st_size > MAX_TEMPLATE_BYTES:  # before it is read
+                        raise TemplateNotFound(template, f"`{template}` is larger than {MAX_TEMPLATE_BYTES:,} bytes")
+                    break
             text, filename, uptodate = super().get_source(environment, template)
-            real = Path(filename).resolve()
-            if contained(real, folders) is None:
-                raise TemplateNotFound(
-                    template, f"`{template}` resolves outside the storyboard's folder and its asset roots"
-                )
-            if len(text) > MAX_TEMPLATE_BYTES:
-                raise TemplateNotFound(template, f"`{template}` is larger than {MAX_TEMPLATE_BYTES:,} bytes")
-            loaded.add(real)
+            loaded.add(Path(filename).resolve())
             return text, filename, uptodate
 
         def list_templates(self) -> list[str]:

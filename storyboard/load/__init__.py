@@ -22,10 +22,12 @@ class Loaded:
     diagnostics: Diagnostics
     broken_names: set[str] = field(default_factory=set)  # defined, but dropped for errors
     asset_roots: list[Path] = field(default_factory=list)  # resolved folders outside `root` inputs may come from
+    templates: set[Path] = field(default_factory=set)  # prompt templates the compile included or imported
 
     @property
     def sources(self) -> list[Source]:
-        """Every file read for this storyboard: itself, then each included file (an edit to any changes the plan)."""
+        """Every file read for this storyboard: itself, then each included file (an edit to any changes the plan);
+        the prompt templates its prompts read are in ``templates`` once it is compiled."""
         return [self.source, *self.source.included]
 
     @property
