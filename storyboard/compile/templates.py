@@ -184,8 +184,8 @@ class PromptRenderer:
                     "T006",
                     f"the prompt includes a template that cannot be read: {why}",
                     _error_line(exc),
-                    help="a template path is relative to the storyboard file and stays inside its folder "
-                    "or an asset root",
+                    help="a template name is looked up in the storyboard's folder, then in each asset root "
+                    "(`settings.asset_roots`); it takes no `..` and its real path stays inside them",
                 ),
             )
         except jinja2.TemplateSyntaxError as exc:  # in an included template, found when the prompt reaches it
@@ -263,6 +263,9 @@ def _loader(folders: list[Path], loaded: set[Path]) -> Any:
                     if real.stat().st_size > MAX_TEMPLATE_BYTES:  # before it is read
                         raise TemplateNotFound(template, f"`{template}` is larger than {MAX_TEMPLATE_BYTES:,} bytes")
                     break
+            else:
+                where = "the storyboard's folder" + (" or its asset roots" if len(folders) > 1 else "")
+                raise TemplateNotFound(template, f"`{template}` not found in {where}")
             text, filename, uptodate = super().get_source(environment, template)
             loaded.add(Path(filename).resolve())
             return text, filename, uptodate
