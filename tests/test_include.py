@@ -227,3 +227,9 @@ def test_pick_edits_the_included_file_that_holds_the_shot(project: Project) -> N
     assert path.read_text() == main_before  # the main file is untouched
     assert "take: 2" in (project.root / "shots" / "act1.yaml").read_text()
     assert compiled_of(path).shots["pour"].take == 2
+
+
+def test_the_main_files_own_section_of_the_wrong_type_is_still_reported(project: Project) -> None:
+    main = MAIN.replace("include: [chars.yaml, shots/act1.yaml]", "include: [chars.yaml, shots/act1.yaml]\nvars: [x]")
+    found = [d for d in diagnostics(board(project, main=main)) if d.code == "S002"]
+    assert places(found) == ["storyboard.yaml:4:7: S002"]

@@ -156,8 +156,8 @@ def _merge(parts: list[tuple[Source, dict[str, Any]]], main: Source, diagnostics
                 routes[(section, name)] = (src, (section, name))
     if merged.get("shots") is None or isinstance(merged["shots"], list):
         merged["shots"] = shots
-    for section in _SECTIONS:
-        if named[section] or isinstance(merged.get(section), dict):
+    for section in _SECTIONS:  # the main file's own value of the wrong type stays, for the validator to report
+        if (named[section] and merged.get(section) is None) or isinstance(merged.get(section), dict):
             merged[section] = named[section]
     main.routes = routes
     return merged
