@@ -233,3 +233,14 @@ def test_the_main_files_own_section_of_the_wrong_type_is_still_reported(project:
     main = MAIN.replace("include: [chars.yaml, shots/act1.yaml]", "include: [chars.yaml, shots/act1.yaml]\nvars: [x]")
     found = [d for d in diagnostics(board(project, main=main)) if d.code == "S002"]
     assert places(found) == ["storyboard.yaml:4:7: S002"]
+
+
+def test_an_included_files_yaml_error_and_json_report_name_that_file(project: Project) -> None:
+    import json
+
+    path = board(project, act1="shots:\n  - id: open\n    prompt: [unclosed\n")
+    result = project.cli("check", str(path), "--format", "json")
+    assert result.exit_code == 1
+    found = [d for d in json.loads(result.stdout)["diagnostics"] if d["code"] == "Y001"]
+    assert len(found) == 1 and found[0]["file"] == str(Path(path.parent, "shots", "act1.yaml"))
+    assert found[0]["line"] >= 3
