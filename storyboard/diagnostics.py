@@ -58,6 +58,10 @@ RULES: dict[str, Rule] = {
         Rule("S005", E, "unsupported storyboard version", _DESIGN),
         Rule("S006", E, "storyboard has no shots", _DESIGN),
         Rule("S007", E, "`settings.store` is not an s3:// URL", "Outgrowing one machine"),
+        Rule("S008", E, "an `include` names no file the storyboard may read (missing, absolute, outside)", _DESIGN),
+        Rule("S009", E, "an included file holds a key only the main storyboard may (settings, cut, ...)", _DESIGN),
+        Rule("S010", E, "include cycle (a file includes itself, directly or not)", _DESIGN),
+        Rule("S011", E, "a var defined in two files", _DESIGN),
         # N: names
         Rule("N001", E, "invalid shot id", _DESIGN),
         Rule("N002", E, "invalid character or asset name", _DESIGN),
@@ -71,12 +75,14 @@ RULES: dict[str, Rule] = {
         Rule("M005", E, "media file is not what its extension claims (an image, a video with frames, audio)", _DESIGN),
         Rule("M006", E, "media file over a size bound (bytes, or pixels a side)", "storyboard safety limit"),
         Rule("M007", E, "media URL carries a user name or password", _DESIGN),
+        Rule("M008", E, "an asset root does not exist or is not a folder", _DESIGN),
         # T: prompt templates
         Rule("T001", E, "prompt template syntax error", "Jinja2"),
         Rule("T002", E, "undefined template variable", _DESIGN),
         Rule("T003", E, "prompt template tried an unsafe operation", "Jinja2 sandbox"),
         Rule("T004", E, "prompt template failed while rendering", "Jinja2"),
         Rule("T005", E, "prompt template does too much work (steps, size or time)", "storyboard safety limit"),
+        Rule("T006", E, "a prompt includes or imports a template that is missing or outside the project", _DESIGN),
         # R: references between things
         Rule("R001", E, "@tag names nothing this shot can reference", _DESIGN),
         Rule("R002", E, "reference to an unknown shot", _DESIGN),

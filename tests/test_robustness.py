@@ -115,7 +115,7 @@ HOSTILE = [
     Hostile("format-width", prompt("{{ '{:>999999999}'.format('x') }}"), "T003"),
     Hostile("format-nested-width", prompt("{{ '{:>{w}}'.format('x', w=10**9) }}"), "T003"),
     Hostile("recursive-macro", prompt("{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}"), "T004"),
-    Hostile("include", prompt("{% include '/etc/passwd' %}"), "T004"),
+    Hostile("include", prompt("{% include '/etc/passwd' %}"), "T006"),  # looked up in the folder, not at /
     Hostile("undefined", prompt("{{ lok }}"), "T002", help="did you mean `look`?"),
     Hostile("lipsum-removed", prompt("{{ lipsum.__globals__ }}"), "T002"),
     Hostile("template-syntax", prompt("{{ look "), "T001"),

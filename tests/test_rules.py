@@ -2529,6 +2529,85 @@ CASES: list[Case] = [
         col=13,
         message="billed as 3 s",
     ),
+    # include: and asset_roots (tests/test_include.py and tests/test_asset_roots.py test them further)
+    Case(
+        "S008",
+        "include-missing",
+        """
+        version: 1
+        include: [acts/nowhere.yaml]  # <-
+        shots: [{id: a, prompt: x}]
+        """,
+        col=11,
+    ),
+    Case(
+        "S008",
+        "include-outside",
+        """
+        version: 1
+        include: [../elsewhere.yaml]  # <-
+        shots: [{id: a, prompt: x}]
+        """,
+        message="outside the storyboard's folder",
+    ),
+    Case(
+        "S009",
+        "included-settings",
+        # reported in the included file, named *.storyboard.yaml with its `settings` on the marked line's number
+        """
+        version: 1
+        include: [part.storyboard.yaml]  # <-
+        shots: [{id: a, prompt: x}]
+        """,
+        files=(("part.storyboard.yaml", b"shots: [{id: b, prompt: y}]\nsettings: {duration: 5}\n"),),
+        col=1,
+    ),
+    Case(
+        "S010",
+        "includes-itself",
+        """
+        version: 1
+        include: [storyboard.yaml]  # <-
+        shots: [{id: a, prompt: x}]
+        """,
+        col=11,
+    ),
+    Case(
+        "S011",
+        "var-in-two-files",
+        """
+        version: 1
+        include: [brand.yaml]
+        vars:
+          brand: Aurora  # <-
+        shots: [{id: a, prompt: "{{ brand }}"}]
+        """,
+        files=(("brand.yaml", b"vars: {brand: Borealis}\n"),),
+        col=3,
+        message="brand.yaml:1:",
+    ),
+    Case(
+        "M008",
+        "asset-root-missing",
+        """
+        version: 1
+        settings:
+          asset_roots: [../no-such-brand]  # <-
+        shots: [{id: a, prompt: x}]
+        """,
+        col=17,
+    ),
+    Case(
+        "T006",
+        "template-missing",
+        """
+        version: 1
+        shots:
+          - id: a
+            prompt: "{% include 'prompts/nope.j2' %}"  # <-
+        """,
+        shot="a",
+    ),
 ]
 
 EXPLICIT_LINES = {"Y002-empty-file": 1, "Y002-blank-lines": 1, "Y005-utf-16": 1}

@@ -47,6 +47,7 @@ def test_schema_describes_the_language():
     assert set(schema["properties"]) == {
         "version",
         "title",
+        "include",
         "settings",
         "vars",
         "characters",
@@ -66,8 +67,9 @@ def test_schema_describes_the_language():
 
 def test_schema_describes_the_finished_cut():
     schema = json_schema()
-    settings = schema["$defs"]["Settings"]["properties"]
-    assert {"fps", "loudness", "timeline"} <= set(settings)
+    settings = schema["$defs"]["FileSettings"]["properties"]
+    assert {"fps", "loudness", "timeline", "asset_roots"} <= set(settings)
+    assert "asset_roots" not in schema["$defs"]["Deliverable"]["properties"]  # the file's alone
     assert settings["fps"]["anyOf"][0]["enum"] == [32, 23.976, 24, 25, 29.97, 30]
     assert {"fps", "loudness", "timeline"} <= set(schema["$defs"]["Deliverable"]["properties"])  # inherited
     entry = schema["properties"]["cut"]["anyOf"][0]["items"]["oneOf"]

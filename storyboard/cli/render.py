@@ -31,7 +31,7 @@ def format_diagnostic(d: Diagnostic, source: Source | None) -> str:
         + f": {_one_line(d.message)}"
     )
     lines = [head]
-    text = _source_line(source, loc.line)
+    text = _source_line(source.for_display(loc.file) if source is not None else None, loc.line)
     if text is not None:
         gutter = " " * len(str(loc.line))
         shown, column = _excerpt(text.expandtabs(1), loc.column)

@@ -78,7 +78,7 @@ def compile_project(
     deliverables.check_names(loaded)
     if not layers:
         return Project(loaded, [run(Context(loaded, provider, tier, staging))], loaded.diagnostics)
-    media = MediaResolver(loaded.root)
+    media = MediaResolver(loaded.root, loaded.asset_roots)
     films: list[Compiled] = []
     found: list[tuple[str, Diagnostics]] = []
     for layer in layers:

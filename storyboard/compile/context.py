@@ -65,9 +65,9 @@ class Context:
         self.src = loaded.source
         self.diag = diagnostics if diagnostics is not None else loaded.diagnostics
         self.overrides = {k: v for k, v in (("provider", provider), ("tier", tier)) if v is not None}
-        self.media = media if media is not None else MediaResolver(loaded.root)
+        self.media = media if media is not None else MediaResolver(loaded.root, loaded.asset_roots)
         self.staging = staging
-        self.renderer = PromptRenderer(self.board.vars)
+        self.renderer = PromptRenderer(self.board.vars, loaded.folders, loaded.templates)
         self.shots: dict[str, CompiledShot] = {}
         self.by_id: dict[str, Shot] = {}
         self.used_names: set[str] = set()

@@ -10,12 +10,15 @@ the plan, the store and the journal would keep the secret.
 
 from __future__ import annotations
 
+import os
 import stat
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Literal
 from urllib.parse import urlparse
 
+from ..load.roots import contained
 from ..media.probe import MAX_SIDE, MediaInfo, Unfit, probe_input, probe_media
 from .request import MediaRef
 
@@ -69,10 +72,13 @@ def looks_absolute(value: str) -> bool:
 class MediaResolver:
     """Resolves media values of one storyboard, each once."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, asset_roots: Sequence[Path] = ()) -> None:
+        """``asset_roots``: resolved folders outside ``root`` media may come from (`settings.asset_roots`)."""
         self.root = root.resolve()
+        self.folders = [self.root, *asset_roots]
         self._cache: dict[str, Resolved] = {}
         self._probes: dict[Path, MediaInfo | str] = {}
+        self._files: dict[str, Path] = {}  # a request's relative path -> the file it resolved to
 
     def resolve(self, value: str) -> Resolved:
         """Checked once per storyboard however many shots use it; a refusal comes back as ``problem``, never raised."""
@@ -122,15 +128,17 @@ class MediaResolver:
             return _refused(
                 kind, "M001", f"`{value}` is a symbolic link that never reaches a file (a loop)", "name the file itself"
             )
-        try:
-            rel = full.relative_to(self.root)
-        except ValueError:
+        if contained(full, self.folders) is None:
+            roots = " or its asset roots" if len(self.folders) > 1 else ""
             return _refused(
                 kind,
                 "M002",
-                f"`{value}` resolves outside the storyboard's folder ({self.root})",
-                "media must live inside the storyboard's folder tree; copy the file into it",
+                f"`{value}` resolves outside the storyboard's folder{roots} ({full})",
+                "media must live inside the storyboard's folder tree; copy the file into it, "
+                "or list its folder in `settings.asset_roots`",
             )
+        # relative to the storyboard's folder, `../brand/logo.png` for a file of an asset root
+        rel = PurePosixPath(Path(os.path.relpath(full, self.root)).as_posix())
         try:
             mode: int | None = full.stat().st_mode  # stat, never open: a FIFO would block
         except OSError:  # missing, or a name the filesystem cannot hold (too long)
@@ -156,6 +164,7 @@ class MediaResolver:
                 return _refused(kind, *_unfit(value, kind, found))
             if kind != "image":
                 self._probes[full] = found  # the rules and prices ask for its length: no second probe
+        self._files[rel.as_posix()] = full
         return Resolved(MediaRef(file=rel.as_posix()), kind, full)
 
     def local_files(self) -> set[Path]:
@@ -164,8 +173,7 @@ class MediaResolver:
 
     def resolve_file(self, relative: str) -> Path:
         """The absolute path behind a resolved file's POSIX relative path."""
-        hit = self._cache.get(relative)
-        return hit.path if hit is not None and hit.path is not None else self.root / relative
+        return self._files.get(relative) or self.root / relative
 
     def probe(self, path: Path) -> MediaInfo | str:
         """Length and frame size of a local audio or video file, or why it cannot be read."""

@@ -44,12 +44,14 @@ def check_names(ctx: Context) -> None:
                 help=f"rename it, e.g. `{fixed}`",
             )
         if shot.id in seen:
+            first = ctx.shot_at(ctx.by_id[shot.id], "id").resolve() if shot.id in ctx.by_id else None
             ctx.error(
                 "N003",
                 f"`{shot.id}` is already defined as a {seen[shot.id]}; characters, assets and shots share one namespace",
                 ctx.shot_at(shot, "id"),
                 shot.id,
-                help="give one of them another name",
+                help=(f"the first is at {first.file}:{first.line}:{first.column}; " if first else "")
+                + "give one of them another name",
             )
             continue  # the first definition wins
         seen[shot.id] = "shot"

@@ -15,7 +15,9 @@ from __future__ import annotations
 import functools
 import operator
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 MAX_RENDERED = 100_000  # characters; far above any provider's prompt limit
@@ -47,10 +49,16 @@ class Rendered:
 
 
 class PromptRenderer:
-    """Renders every prompt of one storyboard against its ``vars``."""
+    """Renders every prompt of one storyboard against its ``vars``; ``{% include %}`` and ``{% import %}`` read
+    templates from ``folders`` (the storyboard's folder and its asset roots) only."""
 
-    def __init__(self, variables: dict[str, Any]) -> None:
+    def __init__(
+        self, variables: dict[str, Any], folders: Sequence[Path] = (), templates: set[Path] | None = None
+    ) -> None:
         self.variables = variables
+        self.folders = [Path(f) for f in folders]
+        # every template file a prompt included or imported (resolved): inputs of the plan, like the storyboard
+        self.templates: set[Path] = templates if templates is not None else set()
         self._env: Any = None
         self._meter: Any = None
         self._cache: dict[str, Any] = {}
@@ -129,7 +137,7 @@ class PromptRenderer:
             from .budget import Meter
 
             self._meter = Meter()
-            self._env = _make_environment(self._meter)
+            self._env = _make_environment(self._meter, _loader(self.folders, self.templates) if self.folders else None)
         return self._env
 
     def _jinja(self, template: str) -> Rendered:
@@ -168,6 +176,25 @@ class PromptRenderer:
             )
         except SecurityError as exc:
             return Rendered(None, self._refusal(exc, meter))
+        except jinja2.TemplateNotFound as exc:
+            why = exc.message if exc.message and exc.message != exc.name else f"`{exc.name}` not found"
+            return Rendered(
+                None,
+                TemplateProblem(
+                    "T006",
+                    f"the prompt includes a template that cannot be read: {why}",
+                    _error_line(exc),
+                    help="a template name is looked up in the storyboard's folder, then in each asset root "
+                    "(`settings.asset_roots`); it takes no `..` and its real path stays inside them",
+                ),
+            )
+        except jinja2.TemplateSyntaxError as exc:  # in an included template, found when the prompt reaches it
+            return Rendered(
+                None,
+                TemplateProblem(
+                    "T001", f"template syntax error in `{exc.name}` line {exc.lineno}: {exc.message}", _error_line(exc)
+                ),
+            )
         except RecursionError:
             return Rendered(None, TemplateProblem("T004", "the prompt template recursed too deeply", 1))
         except Exception as exc:  # any other failure inside user template code
@@ -211,7 +238,45 @@ class _RangeBudget:
         return r
 
 
-def _make_environment(meter: Any) -> Any:
+MAX_TEMPLATE_BYTES = 1_000_000  # an included template file; far above any prompt
+
+
+def _loader(folders: list[Path], loaded: set[Path]) -> Any:
+    """Jinja's file loader over ``folders`` that refuses a file whose real path (symlinks resolved) leaves them,
+    and a file too large to be a prompt; it records every file it reads in ``loaded``."""
+    from jinja2 import FileSystemLoader, TemplateNotFound
+    from jinja2.loaders import split_template_path
+
+    from ..load.roots import contained
+
+    class Confined(FileSystemLoader):
+        def get_source(self, environment: Any, template: str) -> tuple[str, str, Callable[[], bool]]:
+            pieces = split_template_path(template)  # refuses `..`
+            for folder in self.searchpath:
+                candidate = Path(folder, *pieces)
+                if candidate.is_file():
+                    real = candidate.resolve()
+                    if contained(real, folders) is None:
+                        raise TemplateNotFound(
+                            template, f"`{template}` resolves outside the storyboard's folder and its asset roots"
+                        )
+                    if real.stat().st_size > MAX_TEMPLATE_BYTES:  # before it is read
+                        raise TemplateNotFound(template, f"`{template}` is larger than {MAX_TEMPLATE_BYTES:,} bytes")
+                    break
+            else:
+                where = "the storyboard's folder" + (" or its asset roots" if len(folders) > 1 else "")
+                raise TemplateNotFound(template, f"`{template}` not found in {where}")
+            text, filename, uptodate = super().get_source(environment, template)
+            loaded.add(Path(filename).resolve())
+            return text, filename, uptodate
+
+        def list_templates(self) -> list[str]:
+            return []  # never walk the folders
+
+    return Confined([str(f) for f in folders], followlinks=False)
+
+
+def _make_environment(meter: Any, loader: Any = None) -> Any:
     """The sandbox, immutable (no ``list.append``: a loop could double a list in place), with every site that
     does work charged to ``meter`` (see budget.py)."""
     import jinja2
@@ -285,7 +350,11 @@ def _make_environment(meter: Any) -> Any:
             return super().getattr(obj, attribute)
 
     env = PromptEnvironment(
-        undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False, finalize=meter.value
+        loader=loader,
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=False,
+        finalize=meter.value,
     )
     env.globals.pop("lipsum", None)
     env.filters = {name: _bounded(f, name, meter) for name, f in env.filters.items()}

@@ -21,6 +21,19 @@ class Loaded:
     storyboard: Storyboard | None
     diagnostics: Diagnostics
     broken_names: set[str] = field(default_factory=set)  # defined, but dropped for errors
+    asset_roots: list[Path] = field(default_factory=list)  # resolved folders outside `root` inputs may come from
+    templates: set[Path] = field(default_factory=set)  # prompt templates the compile included or imported
+
+    @property
+    def sources(self) -> list[Source]:
+        """Every file read for this storyboard: itself, then each included file (an edit to any changes the plan);
+        the prompt templates its prompts read are in ``templates`` once it is compiled."""
+        return [self.source, *self.source.included]
+
+    @property
+    def folders(self) -> list[Path]:
+        """Where media, includes and prompt templates may come from: the storyboard's folder, then its asset roots."""
+        return [self.root.resolve(), *self.asset_roots]
 
     @property
     def root(self) -> Path:
@@ -31,12 +44,17 @@ class Loaded:
 def load(path: str | os.PathLike[str], *, display: str | None = None, diagnostics: Diagnostics | None = None) -> Loaded:
     """Problems go to ``diagnostics``, not exceptions; the storyboard keeps the parts that validated (None when
     nothing usable did), so compile can still report its own."""
+    from .includes import expand
+    from .roots import asset_roots
     from .validate import validate
 
     diagnostics = diagnostics if diagnostics is not None else Diagnostics()
     source, data = read_source(path, diagnostics, display)
     board: Storyboard | None = None
     broken: set[str] = set()
+    roots: list[Path] = []
     if data is not None:
+        roots = asset_roots(data, source, diagnostics)
+        data = expand(data, source, diagnostics, roots)
         board, broken = validate(data, source, diagnostics)
-    return Loaded(source, board, diagnostics, broken)
+    return Loaded(source, board, diagnostics, broken, roots)

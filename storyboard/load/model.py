@@ -137,6 +137,17 @@ class Settings(Overrides):
     )
 
 
+class FileSettings(Settings):
+    """The file's own settings: what a deliverable cannot override (where inputs may come from)."""
+
+    asset_roots: list[str] | None = Field(
+        default=None,
+        description="Folders outside the storyboard's folder that media, includes and prompt templates may come "
+        "from, relative to the storyboard file (e.g. ../brand); symlinks are resolved before the check. "
+        "Default: none.",
+    )
+
+
 class Transition(_Model):
     """How a cut entry begins: it overlaps the end of the entry before it by `seconds`."""
 
@@ -335,7 +346,12 @@ class Storyboard(_Model):
     version: Literal[1] = Field(description="The language version; 1.")
     title: str | None = None
     # a lambda, not the class: pydantic's Field types a bare model class as a factory returning Never
-    settings: Settings = Field(default_factory=lambda: Settings())
+    include: list[str] | None = Field(
+        default=None,
+        description="Partial storyboards merged before this file's own entries, in order: each may hold "
+        "include, characters, assets, vars and shots. Paths are relative to the storyboard file.",
+    )
+    settings: FileSettings = Field(default_factory=lambda: FileSettings())
     vars: dict[str, Any] = Field(default_factory=dict, description="Variables for the prompt templates.")
     characters: dict[str, Character] = Field(
         default_factory=dict,

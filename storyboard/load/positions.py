@@ -47,6 +47,21 @@ class Source:
     _root: yaml.Node | None = field(default=None, repr=False)
     _composed: bool = field(default=False, repr=False)
     _lines: list[str] | None = field(default=None, repr=False)
+    # with `include:`, where each merged entry was written: (section, index or name) -> (its file, its path there)
+    routes: dict[tuple[str | int, ...], tuple[Source, Path_]] = field(default_factory=dict, repr=False)
+    included: list[Source] = field(default_factory=list, repr=False)  # every included file, in merge order
+
+    def route(self, path: Path_) -> tuple[Source, Path_]:
+        """The file and the path in it where the merged ``path`` was written (itself when nothing was included)."""
+        if self.routes and len(path) >= 2:
+            found = self.routes.get(path[:2])
+            if found is not None:
+                return found[0], found[1] + path[2:]
+        return self, path
+
+    def for_display(self, display: str) -> Source:
+        """The file (this one or an included one) a location names, to show its line."""
+        return next((s for s in self.included if s.display == display), self)
 
     @property
     def lines(self) -> list[str]:
@@ -74,6 +89,10 @@ class Source:
 
     def node_at(self, path: Path_) -> tuple[yaml.Node | None, yaml.Node | None]:
         """The (key node, value node) at ``path``; the deepest existing ones if it is missing."""
+        src, path = self.route(path)
+        return src._node_here(path)
+
+    def _node_here(self, path: Path_) -> tuple[yaml.Node | None, yaml.Node | None]:
         node = self._node()
         key_node: yaml.Node | None = None
         if node is None:
@@ -90,7 +109,11 @@ class Source:
 
         A path that does not exist (a missing key) points at the nearest enclosing node.
         """
-        key_node, node = self.node_at(path)
+        src, path = self.route(path)
+        return src._locate_here(path, key)
+
+    def _locate_here(self, path: Path_, key: bool = False) -> Location:
+        key_node, node = self._node_here(path)
         target = key_node if (key and key_node is not None) else node
         if target is None:
             return self.start()
@@ -102,9 +125,13 @@ class Source:
         The value is what YAML made of the text (escapes decoded, lines folded, block
         indentation removed), so its characters are matched back to the written ones.
         """
-        _, node = self.node_at(path)
+        src, path = self.route(path)
+        return src._in_value_here(path, offset, length)
+
+    def _in_value_here(self, path: Path_, offset: int, length: int) -> Location:
+        _, node = self._node_here(path)
         if not isinstance(node, yaml.ScalarNode):
-            return self.locate(path)
+            return self._locate_here(path)
         if 0 <= offset <= len(node.value):
             place = self._direct_place(node, offset)
             if place is not None:

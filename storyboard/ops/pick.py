@@ -65,6 +65,9 @@ def pick(path: str | os.PathLike[str], shot_id: str, take: int) -> PickResult:
         )
     if previous == take:  # already the cut's take (the default 1 included): the file stays as it is
         return PickResult(source.path, shot_id, take, previous, takes, changed=False)
+    main = source.path
+    source, where = source.route(("shots", shot.index))  # an included shot is edited in its own file
+    index = int(where[1])
     real = Path(os.path.realpath(source.path))  # a symlink stays a symlink: its target is edited
     raw = real.read_bytes()
     bom = raw.startswith(_BOM)
@@ -75,13 +78,13 @@ def pick(path: str | os.PathLike[str], shot_id: str, take: int) -> PickResult:
         raise PickError(f"{source.display} is read-only; make it writable to pick a take")
     from .yamledit import set_take
 
-    edited = set_take(text, shot.index, take)
+    edited = set_take(text, index, take)
     before = _data(text)
-    _same_but_take(before, _data(edited), shot.index, take)  # proven before anything is written
+    _same_but_take(before, _data(edited), index, take)  # proven before anything is written
     _write(real, (_BOM if bom else b"") + edited.encode("utf-8"))
     try:
-        _same_but_take(before, _data(real.read_bytes().decode("utf-8-sig")), shot.index, take)
-        if not check(real).valid:
+        _same_but_take(before, _data(real.read_bytes().decode("utf-8-sig")), index, take)
+        if not check(main).valid:
             raise PickError(f"{source.display} with take {take} does not check; it is left as it was")
     except Exception:
         _write(real, raw)
