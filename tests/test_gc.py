@@ -400,3 +400,19 @@ def test_the_pieces_of_the_current_cut_stay_however_old_and_the_replaced_ones_go
     again = build(compiled_of(path))
     assert again.ok and again.cut_method != "up to date"
     assert {p.name: p.stat().st_mtime_ns for p in (store_dir(project) / "segments").glob("*.mp4")} == kept
+
+
+def test_an_included_part_is_not_a_storyboard_of_its_own_and_its_shots_are_referenced(project: Project) -> None:
+    project.write(
+        "shots:\n  - {id: two, prompt: Second.}\n", "part.yaml"
+    )  # no version: a part, compiled by its includer
+    board = project.write(
+        "version: 1\nsettings: {resolution: 480p, duration: 3}\ninclude: [part.yaml]\nshots:\n  - {id: one, prompt: First.}\n"
+    )
+    assert project.cli("build", str(board), "--yes").exit_code == 0
+    age_store(project)
+    result = project.cli("gc", str(project.root), "--keep-days", "0", "--format", "json")
+    assert result.exit_code == 0, result.output
+    said = json.loads(result.output)
+    assert said["storyboards"] == ["storyboard.yaml"]
+    assert [i for i in said["removed"] if i["kind"] == "clip"] == []  # both shots' clips are referenced

@@ -202,3 +202,29 @@ def test_a_plan_of_deliverables_names_the_film_whose_shot_changed(project: Proje
     assert built.exit_code == 0, built.output
     reports = sorted(p.name for p in (project.root / "out").glob("*.build.json"))
     assert reports == ["storyboard-vertical.build.json", "storyboard-wide.build.json"]
+
+
+def test_an_edited_included_file_and_prompt_template_are_named(project: Project) -> None:
+    """A saved plan hashes every file the storyboard reads: its includes and its prompts' templates too."""
+    (project.root / "prompts").mkdir()
+    (project.root / "prompts" / "mood.j2").write_text("in the rain")
+    project.write("shots:\n  - {id: two, prompt: \"Second, {% include 'prompts/mood.j2' %}.\"}\n", "part.yaml")
+    board = project.write(
+        """
+        version: 1
+        settings: {resolution: 480p, duration: 3}
+        include: [part.yaml]
+        shots:
+          - {id: one, prompt: First.}
+        """
+    )
+    plan_to(project, board)
+    (project.root / "prompts" / "mood.j2").write_text("in the sun")
+    result = project.cli("build", str(board), "--plan", str(project.root / "PLAN.json"), "--yes")
+    assert result.exit_code == 4, result.output
+    assert "prompts/mood.j2 changed" in result.output
+    plan_to(project, board)
+    project.write("shots:\n  - {id: two, prompt: Second.}\n", "part.yaml")
+    result = project.cli("build", str(board), "--plan", str(project.root / "PLAN.json"), "--yes")
+    assert result.exit_code == 4 and "part.yaml changed" in result.output, result.output
+    assert not (project.root / ".storyboard" / "clips").exists()  # nothing was made

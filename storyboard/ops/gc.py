@@ -1,7 +1,7 @@
 """The gc operation: remove what no storyboard in the folder references and is older than N days.
 
 One store is shared by every storyboard beside it, so gc compiles every storyboard of the folder
-(``*.yaml`` / ``*.yml`` whose top level is a mapping with ``shots``) and keeps what any of them
+(``*.yaml`` / ``*.yml`` whose top level is a mapping with ``version`` and ``shots`` or ``include``; an included part has no ``version``) and keeps what any of them
 references now: every take 1..takes of every shot of every deliverable (not only the picked
 one: a producer may pick another), the conformed copy of each in each film's format, and the
 pieces of each finished cut. A file that looks like a storyboard but does not compile, or a
@@ -192,8 +192,9 @@ def storyboards(folder: Path) -> list[Path]:
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, yaml.YAMLError):
-            data = {"shots": None}  # unreadable: the loader says why
-        if isinstance(data, dict) and "shots" in data:
+            data = {"version": None, "shots": None}  # unreadable: the loader says why
+        # a storyboard has a `version` (an included part has none: its shots are its includer's)
+        if isinstance(data, dict) and "version" in data and ("shots" in data or "include" in data):
             found.append(path)
     return found
 

@@ -263,11 +263,14 @@ def _request_changes(old: Any, new: dict[str, Any], shot: str) -> list[str]:
 
 
 def input_hashes(project: Project) -> dict[str, str]:
-    """sha256 of the storyboard's bytes and of each local media file (a shot's inputs, the soundtrack, the
-    captions, a card's image), by path relative to the storyboard's folder."""
+    """sha256 of the storyboard's bytes, each file it includes, each prompt template its prompts read, and
+    each local media file (a shot's inputs, the soundtrack, the captions, a card's image), by path relative
+    to the storyboard's folder."""
     root = project.root.resolve()
-    source = project.loaded.source.path
-    hashes = {_relative(source, root): _sha256(source)}
+    loaded = project.loaded
+    hashes = {_relative(s.path, root): _sha256(s.path) for s in loaded.sources}
+    for template in sorted(loaded.templates):
+        hashes.setdefault(_relative(template, root), _sha256(template))
     for film in project.films:
         for shot in film.shots.values():
             for rel, path in sorted(shot.files.items()):

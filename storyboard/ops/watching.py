@@ -104,6 +104,9 @@ def inputs_of(file: Path, checked: Checked | None) -> Inputs:
 
     found = Inputs(file.resolve(), valid=checked is not None and checked.valid)
     project: Project | None = checked.project if checked is not None else None
+    if project is not None:  # the files it includes and the prompt templates it reads
+        found.files.update(s.path.resolve() for s in project.loaded.sources)
+        found.files.update(t.resolve() for t in project.loaded.templates)
     for film in project.films if project is not None else []:
         for shot in film.shots.values():
             found.files.update(p.resolve() for p in shot.files.values())
