@@ -24,7 +24,7 @@ def test_the_package_ships_the_schema_and_says_where():
 
 def test_settings_carry_the_real_defaults_and_no_key_defaults_to_null():
     schema = json_schema()
-    settings = schema["$defs"]["Settings"]["properties"]
+    settings = schema["$defs"]["FileSettings"]["properties"]  # the file's settings
     assert {k: settings[k]["default"] for k in ("provider", "tier", "resolution", "aspect_ratio", "duration")} == {
         "provider": "local",
         "tier": "std",

@@ -34,7 +34,7 @@ def json_schema() -> dict[str, Any]:
         for key, prop in definition.get("properties", {}).items():
             if "default" in prop and prop["default"] is None:
                 del prop["default"]
-                if name == "Settings" and key in SETTINGS_DEFAULTS:
+                if name in ("Settings", "FileSettings") and key in SETTINGS_DEFAULTS:
                     prop["default"] = SETTINGS_DEFAULTS[key]
     return schema
 
