@@ -9,13 +9,13 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from ..errors import ScaffoldExists
-from ..load.schema import schema_path
 
 __all__ = ["ScaffoldExists", "create_project"]
 
 
-def create_project(target: Path) -> list[Path]:
-    """Copy the starter into ``target``; never overwrites a file."""
+def create_project(target: Path, *, schema: Path | None = None) -> list[Path]:
+    """Copy the starter into ``target``; never overwrites a file. ``schema``: the JSON Schema file the
+    storyboard's first line points editors at (the installed package's)."""
     if (target / "storyboard.yaml").exists():
         raise ScaffoldExists(f"{target / 'storyboard.yaml'} already exists; choose an empty folder")
     files = resources.files(__package__)
@@ -30,8 +30,8 @@ def create_project(target: Path) -> list[Path]:
             raise ScaffoldExists(f"{dest} already exists; choose an empty folder")
         dest.parent.mkdir(parents=True, exist_ok=True)
         with item[1].open("rb") as src, open(dest, "wb") as out:
-            if rel == Path("storyboard.yaml"):  # editors with the YAML language server find the schema by it
-                out.write(f"# yaml-language-server: $schema={schema_path()}\n".encode())
+            if rel == Path("storyboard.yaml") and schema is not None:  # the YAML language server reads it
+                out.write(f"# yaml-language-server: $schema={schema}\n".encode())
             shutil.copyfileobj(src, out)
         created.append(dest)
     return created

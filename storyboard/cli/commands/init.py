@@ -11,10 +11,11 @@ import click
 def command(directory: str) -> None:
     """Create a starter project in DIRECTORY with its own small reference images."""
     from ...errors import ScaffoldExists
+    from ...load.schema import schema_path
     from ...scaffold import create_project
 
     try:
-        created = create_project(Path(directory))
+        created = create_project(Path(directory), schema=schema_path())
     except ScaffoldExists as exc:
         click.echo(f"storyboard init: {exc}", err=True)
         sys.exit(1)

@@ -11,8 +11,11 @@ from ..options import deliverable_option, exclude_option, only_option, storyboar
 from ..render import print_diagnostics, summary
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ...ops.watching import Listener, Rebuild
-    from ...run import Report
+
+    Report = Callable[[str, str, str], None]  # run.Report's shape: the CLI goes through ops, never run
 
 
 @click.command("watch")
