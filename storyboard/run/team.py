@@ -19,7 +19,7 @@ from typing import Any
 from ..errors import StoryboardError
 from ..plan import PlannedShot
 from ..store import Store
-from ..store.team import TeamStore, clip_object
+from ..store.team import TeamStore
 from ..store.teamclaims import HeldClaim, Seen, TeamClaims
 from .job import Report
 
@@ -174,7 +174,3 @@ class TeamRun:
                         await asyncio.to_thread(claim.renew)
                     except StoryboardError:
                         pass  # the next round tries again, well before the claim expires
-
-    def name(self, shot: PlannedShot) -> str:
-        """The take's clip in the team store, for messages."""
-        return f"{self.team.describe()}/{clip_object(shot.key, shot.take)}"

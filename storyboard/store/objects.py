@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
@@ -58,14 +58,6 @@ class Objects:
     def describe(self) -> str:
         """The store as the user wrote it (``s3://bucket/prefix``)."""
         return self.bucket.describe()
-
-    def _call(self, doing: str, fn: Callable[..., Any], **kwargs: Any) -> Any:
-        from botocore import exceptions
-
-        try:
-            return fn(Bucket=self.bucket.name, **kwargs)
-        except (exceptions.BotoCoreError, exceptions.ClientError) as exc:
-            raise self.bucket.failure(exc, doing) from exc
 
     def list(self, under: str) -> Iterator[Listed]:
         """Every object under ``under/`` (one request per thousand)."""

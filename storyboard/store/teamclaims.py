@@ -23,6 +23,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from .objects import Fetched
 from .state import DEFAULT_TAKE
 from .team import TeamStore, claim_object
 
@@ -144,14 +145,9 @@ class TeamClaims:
     def peek(self, key: str, take: int = DEFAULT_TAKE) -> Seen | None:
         """The claim on the clip as it is now, or None."""
         got = self.team.objects.get(self.name(key, take))
-        if got is None:
-            return None
-        try:
-            body = json.loads(got.body)
-        except ValueError:
-            body = {}
-        if not isinstance(body, dict):
-            body = {}
+        return self._seen(got, _body(got) or {}) if got is not None else None
+
+    def _seen(self, got: Fetched, body: dict[str, Any]) -> Seen:
         return Seen(body, got.etag, got.age_seconds, got.age_seconds < self.team.claim_seconds)
 
     def mine_from_before(self, seen: Seen) -> bool:
@@ -167,19 +163,19 @@ class TeamClaims:
 
     def live(self) -> list[Seen]:
         """Every claim in the team store now (``storyboard jobs``), live or not."""
-        seen: list[Seen] = []
-        for item in self.team.objects.list("claims"):
-            got = self.team.objects.get(item.key)
-            if got is None:
-                continue
-            try:
-                body = json.loads(got.body)
-            except ValueError:
-                continue
-            if isinstance(body, dict):
-                seen.append(Seen(body, got.etag, got.age_seconds, got.age_seconds < self.team.claim_seconds))
-        return seen
+        found = (self.team.objects.get(item.key) for item in self.team.objects.list("claims"))
+        read = [(got, _body(got)) for got in found if got is not None]
+        return [self._seen(got, body) for got, body in read if body is not None]  # a stray object: left out
 
 
 def _dump(body: dict[str, Any]) -> bytes:
     return json.dumps(body, sort_keys=True).encode()
+
+
+def _body(got: Fetched) -> dict[str, Any] | None:
+    """A claim object's JSON object, or None when it holds none."""
+    try:
+        body = json.loads(got.body)
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
