@@ -53,7 +53,7 @@ def board(independent: int, chains: list[int]) -> str:
         rows += [
             f"  - {{id: c{c}l{k}, continues: c{c}l{k - 1}, prompt: Chain {c} part {k}.}}" for k in range(1, length)
         ]
-    return "version: 1\nsettings: {provider: runware, resolution: 480p, duration: 3}\nshots:\n" + "\n".join(rows) + "\n"
+    return "version: 1\nsettings: {provider: runware, resolution: 720p, duration: 3}\nshots:\n" + "\n".join(rows) + "\n"
 
 
 def run(text: str, concurrency: int, latency: float, fifo: bool) -> float:
@@ -79,7 +79,9 @@ def run(text: str, concurrency: int, latency: float, fifo: bool) -> float:
     try:
         path = folder / "storyboard.yaml"
         path.write_text(text)
-        make_clip(ClipSpec.of(854, 480, 3), folder / "clips")  # the fake renders each size once: not on the clock
+        make_clip(
+            ClipSpec.of(1280, 720, 3), folder / "clips"
+        )  # rendered once, off the clock; runware's 720p 16:9 is the film's frame (its 480p, 848x480, would be conformed)
         compiled = compile_storyboard(load(path))
         started = time.perf_counter()
         result = build(compiled)

@@ -1,30 +1,25 @@
 """A review page beside the film: the film, and every shot with its frame, prompt and price.
 
 One static HTML file a director can open or an agency can send: click a shot to jump to
-it in the film. Thumbnails are named by shot key and take, so a rebuild makes only the new
-ones. A shot with several takes gets a row of them side by side (start, middle and end
+it in the film. Thumbnails are named by shot key, take and moment (:mod:`.thumbs`), so a
+rebuild makes only the new ones, and most are made while the build still runs. A shot with several takes gets a row of them side by side (start, middle and end
 frames each), the picked one marked, each with the command that picks it.
 """
 
 from __future__ import annotations
 
-import contextvars
 import os
 import re
 import shlex
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 
 from ..compile.output import THUMBS
-from ..media.frames import grab_frame
 from .files import replace_over, temp_beside
 from .review_dag import BOX_H, BOX_W, Dag, draw
+from .thumbs import FRAMES, THUMB_WIDTH, frame_name, make_frames, poster_name, poster_width, take_frames
 from .timeline import FilmShot, TakeClip
-
-FRAMES = (("start", 0.0), ("middle", 0.5), ("end", 0.9))  # where a take's frames are, as parts of its length
-THUMB_WIDTH, POSTER_WIDTH = 320, 1280  # pixels: a row's frame; the player's first frame (at most the film's)
 
 PAGE = """<!doctype html>
 <html lang="en">
@@ -202,14 +197,12 @@ def write_review(
 
     thumbs = path.with_suffix(THUMBS)
     thumbs.mkdir(parents=True, exist_ok=True)
-    named = [(shot, thumbs / _thumb_name(shot.key, shot.take, "middle")) for shot in shots]
+    named = [(shot, thumbs / frame_name(shot.key, shot.take, shot.seconds / 2)) for shot in shots]
     wanted = {thumb: (shot.clip, shot.seconds / 2, THUMB_WIDTH) for shot, thumb in named}
     for shot in shots:
         for take in shot.takes:
             if take.clip is not None:
-                for name, part in FRAMES:
-                    at = shot.seconds * part
-                    wanted[thumbs / _thumb_name(shot.key, take.number, name)] = (take.clip, at, THUMB_WIDTH)
+                wanted.update(take_frames(shot.key, take.number, take.clip, shot.seconds, thumbs))
     frames = {id(shot): os.path.relpath(thumb, path.parent) for shot, thumb in named}
 
     def shot_row(shot: FilmShot, start: float, seconds: float, trim: tuple[float, float] | None) -> dict[str, object]:
@@ -236,16 +229,9 @@ def write_review(
     opening, poster = rows[0].get("shot") if rows else None, None  # none when the film opens on a card
     if isinstance(opening, FilmShot) and size is not None:
         at = _number(rows[0]["cut_in"])
-        poster = thumbs / _thumb_name(opening.key, opening.take, f"poster-{at:g}" if at else "poster")
-        wanted[poster] = (opening.clip, at, min(size[0], POSTER_WIDTH) // 2 * 2)
-    todo = {thumb: job for thumb, job in wanted.items() if not thumb.is_file()}  # one per key and take
-    if todo:
-        # each frame is its own ffmpeg process, mostly waiting on its decoder: one per core at a time;
-        # each runs in a copy of this context, so the build's temporaries and ffmpeg children are its own
-        with ThreadPoolExecutor(max_workers=min(len(todo), os.cpu_count() or 1)) as pool:
-            jobs = [(t, clip, at, width, contextvars.copy_context()) for t, (clip, at, width) in todo.items()]
-            for done in [pool.submit(c.run, _thumbnail, clip, at, width, t) for t, clip, at, width, c in jobs]:
-                done.result()  # the first failure is raised, after the others have finished
+        poster = thumbs / poster_name(opening.key, opening.take, at)
+        wanted[poster] = (opening.clip, at, poster_width(size))
+    make_frames(wanted)  # those not made before, or while the build ran (ops/frames.py)
     env = jinja2.Environment(autoescape=True)  # prompts are user text: escaped
     html = env.from_string(PAGE).render(
         title=title,
@@ -367,17 +353,10 @@ def _number(value: object) -> float:
         return 0.0
 
 
-def _thumb_name(key: str, take: int, frame: str) -> str:
-    """A thumbnail's file name: the key is every take's, so the take is in it; take 1's middle
-    frame keeps the name it had before takes (a page made then is not made again)."""
-    stem = key[:20] if take == 1 else f"{key[:20]}-take{take}"
-    return f"{stem}.jpg" if frame == "middle" else f"{stem}-{frame}.jpg"
-
-
 def _take_row(shot: FilmShot, take: TakeClip, thumbs: Path, page: Path, source: str) -> dict[str, object]:
     frames = [
-        {"name": name, "src": os.path.relpath(thumbs / _thumb_name(shot.key, take.number, name), page)}
-        for name, _ in FRAMES
+        {"name": name, "src": os.path.relpath(thumbs / frame_name(shot.key, take.number, shot.seconds * part), page)}
+        for name, part in FRAMES
     ]
     return {
         "number": take.number,
@@ -385,16 +364,6 @@ def _take_row(shot: FilmShot, take: TakeClip, thumbs: Path, page: Path, source: 
         "frames": frames if take.clip is not None else [],
         "command": shlex.join(["storyboard", "pick", source, shot.id, str(take.number)]),
     }
-
-
-def _thumbnail(clip: Path, at: float, width: int, out: Path) -> None:
-    """A frame of the clip, written under a name of its own and renamed: a half-written JPEG is never seen."""
-    tmp = temp_beside(out)
-    try:
-        grab_frame(clip, at, tmp, width=width)
-        replace_over(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _timecode(seconds: float) -> str:

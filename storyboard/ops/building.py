@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import BuildError
 from .checking import project_of
 from .film import Film, cut, film_path
+from .frames import early_frames
 from .report import document as report_document
 from .report import film_report as report_of
 from .report import write as write_report
@@ -317,13 +318,17 @@ async def abuild(
             tell = report or _silent
             if film_plan.deliverable is not None:
                 tell = _labelled(tell, film_plan.deliverable)
-            runner = Runner(film_plan, store, clients, jobs=jobs, selection=selection, report=tell, pool=pool)
-            result = await runner.run()
-            return FilmBuild(
-                film_plan,
-                result,
-                await cut(film_plan.compiled, film_plan, store, result, siblings, list(timelines), report=tell),
-            )
+            frames = early_frames(film_plan, store)  # the review page's, taken as each clip is stored
+            runner = Runner(film_plan, store, clients, jobs=jobs, selection=selection, report=tell, pool=pool,
+                            stored=frames.stored)  # fmt: skip
+            try:
+                result = await runner.run()
+                made = await cut(
+                    film_plan.compiled, film_plan, store, result, siblings, list(timelines), report=tell, frames=frames
+                )
+            finally:
+                frames.cancel()
+            return FilmBuild(film_plan, result, made)
 
         try:
             # every film finishes (or is cancelled) before the first failure is raised

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from ..plan import Plan, PlannedShot
     from ..run import Report, RunResult
     from ..store import ClipRecord, Store
+    from .frames import EarlyFrames
 
 
 @dataclass(frozen=True)
@@ -62,12 +63,14 @@ async def cut(
     timelines: Sequence[str] = (),
     *,
     report: Report | None = None,
+    frames: EarlyFrames | None = None,
 ) -> Film:
     """Cut the film of a finished run (unless it is up to date) and write its sidecars.
 
     ``films``: every deliverable's (name, film) when the file has several, for the review page;
     ``timelines``: editors' formats beside ``settings.timeline`` (``--timeline``); ``report``: the
-    build's progress, which gets a row for the cut (``(cut)``: conforming k/n, joining, done)."""
+    build's progress, which gets a row for the cut (``(cut)``: conforming k/n, joining, done); ``frames``:
+    the page's frames taken while the run went on (ops/frames.py), settled before the page is written."""
     from ..compile.output import REVIEW, TIMELINE
     from ..cut import FPS, film_sequence
     from ..cut.conform import FilmFormat
@@ -92,7 +95,7 @@ async def cut(
     extends = {
         sid: edge.parent for sid, shot in compiled.shots.items() for edge in shot.edges if edge.kind == "extends"
     }
-    infos = {sid: await _info(store, plan.shot(sid), path) for sid, path in clips.items() if sid in compiled.cut}
+    infos = {sid: await clip_info(store, plan.shot(sid), path) for sid, path in clips.items() if sid in compiled.cut}
     sequence = film_sequence(compiled.cut, extends, infos, {sid: compiled.shots[sid].seconds for sid in extends})
     settings = compiled.effective.settings
     size = film_size(compiled)
@@ -130,6 +133,8 @@ async def cut(
         whole = review.is_file() and handoff_complete(output, shots, handoff.formats, handoff.rate)
         if not whole or (seen is not None and seen[0]) != takes_state:
             await ensure_cards(store, laid, tell or _quiet)  # a card's file removed from the store: rendered again
+            if frames is not None:
+                await frames.settle()
             made_handoff = await asyncio.to_thread(_sidecars, compiled, shots, title, output, films, handoff)
             rerecord(store, shots, made_handoff.touched)
             store.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (takes_record, takes_state))
@@ -144,6 +149,8 @@ async def cut(
     store.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (record, f"{film_key}:{_stamp(output)}"))
     store.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (notes_record, json.dumps(finished.notes)))
     await ensure_cards(store, laid, tell or _quiet)  # a card under a transition: rendered whole for the editor
+    if frames is not None:
+        await frames.settle()  # the last clips' frames were taken beside the join
     made_handoff = await asyncio.to_thread(_sidecars, compiled, shots, title, output, films, handoff)
     rerecord(store, shots, made_handoff.touched)
     store.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (takes_record, takes_state))
@@ -338,7 +345,7 @@ def _stamp(path: Path) -> str:
     return f"{st.st_size}:{st.st_mtime_ns}"
 
 
-async def _info(store: Store, shot: PlannedShot, clip: Path) -> ClipInfo:
+async def clip_info(store: Store, shot: PlannedShot, clip: Path) -> ClipInfo:
     """A clip's probe, from the store when it was probed before (a no-op build probes nothing)."""
     from ..media import probe
 

@@ -12,6 +12,7 @@ import asyncio
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
@@ -71,6 +72,9 @@ class RunResult:
         return result.clip if result is not None else None
 
 
+Stored = Callable[[PlannedShot, Path], None]  # a shot's take and its clip, once stored (on the loop's thread)
+
+
 def _silent(shot: str, state: str, detail: str) -> None:
     return None
 
@@ -111,8 +115,10 @@ class Runner:
         selection: set[str] | None = None,
         report: Report = _silent,
         pool: Pool | None = None,
+        stored: Stored | None = None,
     ) -> None:
         self.plan = plan
+        self.stored = stored  # told of each shot's clip as soon as it has one (the review's frames start then)
         self.store = store
         self.providers = providers
         self.selection = selection
@@ -156,6 +162,7 @@ class Runner:
                 clip = self.store.clip_path(shot.key, take=shot.take)
                 self.result.shots[shot.label] = ShotResult(shot.label, "cached", clip)
                 self.report(shot.label, "cached", "in the store")
+                self._tell_stored(shot, clip)
                 self._done[shot.label].set()
                 if self.team is not None and self.team.lacks(shot):  # write-through of what never went up
                     self._background.append(asyncio.ensure_future(self._send(shot, clip)))
@@ -194,6 +201,7 @@ class Runner:
                 clip = self.store.clip_path(shot.key, take=shot.take)
                 self.result.shots[shot.label] = ShotResult(shot.label, "cached", clip)
                 self.report(shot.label, "cached", f"made for deliverable `{shot.shared}`")
+                self._tell_stored(shot, clip)
             else:
                 why = f"its clip was to be made for deliverable `{shot.shared}`, which did not make it"
                 self.result.shots[shot.label] = ShotResult(shot.label, "skipped", error=why)
@@ -208,6 +216,7 @@ class Runner:
             clip = await self.team.fetch(shot)
             self.result.shots[shot.label] = ShotResult(shot.label, "cached", clip)
             self.report(shot.label, "cached", "fetched from the team store")
+            self._tell_stored(shot, clip)
         except Exception as exc:
             message = str(exc) if isinstance(exc, StoryboardError) else f"{type(exc).__name__}: {exc}"
             self.result.shots[shot.label] = ShotResult(shot.label, "failed", error=message)
@@ -248,12 +257,14 @@ class Runner:
                     clip = self.store.clip_path(shot.key, take=shot.take)
                     self.result.shots[label] = ShotResult(label, "cached", clip)
                     self.report(label, "cached", "made by another build meanwhile")
+                    self._tell_stored(shot, clip)
                     return
                 if self.team is not None and not shot.replace:
                     fetched = await self.team.acquire(shot)  # the remote claim, or the clip another machine made
                     if fetched is not None:
                         self.result.shots[label] = ShotResult(label, "cached", fetched)
                         self.report(label, "cached", "made on another machine meanwhile (team store)")
+                        self._tell_stored(shot, fetched)
                         return
                 rank = self._ranks.get(shot.id, ())
                 async with self.pool.limit(provider).take(rank):
@@ -273,6 +284,10 @@ class Runner:
         finally:
             self._done[label].set()
             self.pool.made(shot.key, shot.take).set()
+
+    def _tell_stored(self, shot: PlannedShot, clip: Path) -> None:
+        if self.stored is not None:
+            self.stored(shot, clip)
 
     def _whole_or_set_aside(self, shot: PlannedShot) -> bool:
         """Under the claim: is the clip stored and whole? A damaged one is moved to quarantine/ first,
@@ -386,6 +401,7 @@ class Runner:
             self.result.shots[label] = ShotResult(label, "built", final, cost=spent, wall_seconds=time.time() - started)
             self._done[label].set()  # its dependants wake now, before its slot frees: they compete for it (slots.py)
             self.report(label, "done", f"{info.seconds:.2f} s")
+            self._tell_stored(shot, final)
         finally:
             shutil.rmtree(work, ignore_errors=True)
 
