@@ -56,7 +56,8 @@ def board(independent: int, chains: list[int]) -> str:
     return "version: 1\nsettings: {provider: runware, resolution: 720p, duration: 3}\nshots:\n" + "\n".join(rows) + "\n"
 
 
-def run(text: str, concurrency: int, latency: float, fifo: bool) -> float:
+def run(text: str, concurrency: int, latency: float, fifo: bool) -> tuple[float, float]:
+    """(wall of the whole build, when its last clip was stored), seconds from the build's start."""
     folder = Path(tempfile.mkdtemp(prefix="schedule-"))
     server = PROVIDERS["runware"](latency=latency, min_polls=0, cache_dir=folder / "clips")
     server.start(advertise_socket=False)  # https base URL; the client reaches the socket through Loopback
@@ -83,11 +84,17 @@ def run(text: str, concurrency: int, latency: float, fifo: bool) -> float:
             ClipSpec.of(1280, 720, 3), folder / "clips"
         )  # rendered once, off the clock; runware's 720p 16:9 is the film's frame (its 480p, 848x480, would be conformed)
         compiled = compile_storyboard(load(path))
+        stored: list[float] = []
+
+        def report(shot: str, state: str, detail: str) -> None:
+            if state == "done" and not shot.startswith("("):  # a clip stored (the cut's row is "(cut)")
+                stored.append(time.perf_counter())
+
         started = time.perf_counter()
-        result = build(compiled)
+        result = build(compiled, report=report)
         wall = time.perf_counter() - started
         assert result.ok and result.film is not None, result.run.shots
-        return wall
+        return wall, max(stored) - started
     finally:
         hosted.hosted_providers = providers  # type: ignore[assignment]
         runner.ranks = ranks  # type: ignore[assignment]
@@ -100,17 +107,22 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=2.0)
     parser.add_argument("--case", action="append", choices=sorted(CASES), help="default: every case")
     args = parser.parse_args()
-    print(f"job latency {args.latency:g} s, runware fake on loopback; ratio = wall / bound, target <= 1.05")
-    print(f"  {'case':26} {'bound':>7} {'critical':>9} {'ratio':>6} {'arrival':>9} {'ratio':>6}")
+    print(f"job latency {args.latency:g} s, runware fake on loopback; ratio = wall / bound, target <= 1.05;")
+    print("stored = when the last clip was stored / bound (the rest is the cut and its sidecars)")
+    print(
+        f"  {'case':26} {'bound':>7} {'critical':>9} {'ratio':>6} {'stored':>6} {'arrival':>9} {'ratio':>6} {'stored':>6}"
+    )
     for name in args.case or list(CASES):
         independent, chains, concurrency = CASES[name]
         n = independent + sum(chains)
         bound = max(max(chains, default=1), math.ceil(n / concurrency)) * args.latency
         text = board(independent, chains)
-        first = run(text, concurrency, args.latency, fifo=False)
-        arrival = run(text, concurrency, args.latency, fifo=True)
+        (first, first_stored), (arrival, arrival_stored) = (
+            run(text, concurrency, args.latency, fifo=fifo) for fifo in (False, True)
+        )
         print(
-            f"  {name:26} {bound:6.2f}s {first:8.2f}s {first / bound:6.3f} {arrival:8.2f}s {arrival / bound:6.3f}"
+            f"  {name:26} {bound:6.2f}s {first:8.2f}s {first / bound:6.3f} {first_stored / bound:6.3f}"
+            f" {arrival:8.2f}s {arrival / bound:6.3f} {arrival_stored / bound:6.3f}"
             f"  {'ok' if first <= 1.05 * bound else 'OVER'}"
         )
 

@@ -112,6 +112,27 @@ async def cut_stored(
     return CutResult(output, method, seconds, len(clips), conformed=len(make), kept=kept)
 
 
+async def conform_ahead(store: Store, clip: StoredClip, fmt: FilmFormat) -> bool:
+    """Conform one clip before the cut, as it is stored, into the very file the cut looks for (so the
+    cut keeps it): False when there was nothing to do (in the format, conformed before, or unrecorded)."""
+    from ..store.conformed import install, usable
+
+    source = _source_digest(store, clip)
+    if fmt.fits(clip.info) or source is None:
+        return False
+    final = store.conformed.path(clip.key, fmt.digest, take=clip.take)
+    if await asyncio.to_thread(usable, final, store.conformed.get(clip.key, fmt.digest, take=clip.take), source):
+        return False
+    into = store.temp_path(".mp4")
+    try:
+        await asyncio.to_thread(conform_clip, clip.path, clip.info, fmt, into)
+        record = await asyncio.to_thread(install, into, final)
+        store.conformed.put(clip.key, fmt.digest, source, record, take=clip.take)
+    finally:
+        into.unlink(missing_ok=True)
+    return True
+
+
 def _source_digest(store: Store, clip: StoredClip) -> str | None:
     """The sha256 the store recorded for the clip (the cut checked its bytes against it just before)."""
     record = store.records.get(clip.key, take=clip.take)

@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import BuildError
+from .ahead import ahead_of_cut
 from .checking import project_of
 from .film import Film, cut, film_path
-from .frames import early_frames
 from .report import document as report_document
 from .report import film_report as report_of
 from .report import write as write_report
@@ -318,16 +318,16 @@ async def abuild(
             tell = report or _silent
             if film_plan.deliverable is not None:
                 tell = _labelled(tell, film_plan.deliverable)
-            frames = early_frames(film_plan, store)  # the review page's, taken as each clip is stored
+            ahead = ahead_of_cut(film_plan, store)  # each clip conformed and framed as it is stored
             runner = Runner(film_plan, store, clients, jobs=jobs, selection=selection, report=tell, pool=pool,
-                            stored=frames.stored)  # fmt: skip
+                            stored=ahead.stored)  # fmt: skip
             try:
                 result = await runner.run()
                 made = await cut(
-                    film_plan.compiled, film_plan, store, result, siblings, list(timelines), report=tell, frames=frames
+                    film_plan.compiled, film_plan, store, result, siblings, list(timelines), report=tell, ahead=ahead
                 )
             finally:
-                frames.cancel()
+                ahead.cancel()
             return FilmBuild(film_plan, result, made)
 
         try:

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from ..plan import Plan, PlannedShot
     from ..run import Report, RunResult
     from ..store import ClipRecord, Store
-    from .frames import EarlyFrames
+    from .ahead import AheadOfCut
 
 
 @dataclass(frozen=True)
@@ -63,14 +63,15 @@ async def cut(
     timelines: Sequence[str] = (),
     *,
     report: Report | None = None,
-    frames: EarlyFrames | None = None,
+    ahead: AheadOfCut | None = None,
 ) -> Film:
     """Cut the film of a finished run (unless it is up to date) and write its sidecars.
 
     ``films``: every deliverable's (name, film) when the file has several, for the review page;
     ``timelines``: editors' formats beside ``settings.timeline`` (``--timeline``); ``report``: the
-    build's progress, which gets a row for the cut (``(cut)``: conforming k/n, joining, done); ``frames``:
-    the page's frames taken while the run went on (ops/frames.py), settled before the page is written."""
+    build's progress, which gets a row for the cut (``(cut)``: conforming k/n, joining, done); ``ahead``:
+    the conforms and the page's frames done while the run went on (ops/ahead.py), awaited before the
+    cut and before the page."""
     from ..compile.output import REVIEW, TIMELINE
     from ..cut import FPS, film_sequence
     from ..cut.conform import FilmFormat
@@ -133,8 +134,8 @@ async def cut(
         whole = review.is_file() and handoff_complete(output, shots, handoff.formats, handoff.rate)
         if not whole or (seen is not None and seen[0]) != takes_state:
             await ensure_cards(store, laid, tell or _quiet)  # a card's file removed from the store: rendered again
-            if frames is not None:
-                await frames.settle()
+            if ahead is not None:
+                await ahead.framed()
             made_handoff = await asyncio.to_thread(_sidecars, compiled, shots, title, output, films, handoff)
             rerecord(store, shots, made_handoff.touched)
             store.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (takes_record, takes_state))
@@ -144,13 +145,15 @@ async def cut(
         noted = store.db.execute("SELECT value FROM meta WHERE name = ?", (notes_record,)).fetchone()
         return Film(output, "up to date", [], timeline, review, said + (json.loads(noted[0]) if noted else []))
     await _verify(store, plan, sequence, clips, records)
+    if ahead is not None:
+        await ahead.conformed()  # the clips conformed as they were stored: the cut keeps them
     finished = await cut_finished(store, compiled, stored, sequence, output, size, fps, tell, laid=laid)
     made = finished.result
     store.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (record, f"{film_key}:{_stamp(output)}"))
     store.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (notes_record, json.dumps(finished.notes)))
     await ensure_cards(store, laid, tell or _quiet)  # a card under a transition: rendered whole for the editor
-    if frames is not None:
-        await frames.settle()  # the last clips' frames were taken beside the join
+    if ahead is not None:
+        await ahead.framed()  # the last clips' frames were taken beside the join
     made_handoff = await asyncio.to_thread(_sidecars, compiled, shots, title, output, films, handoff)
     rerecord(store, shots, made_handoff.touched)
     store.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (takes_record, takes_state))

@@ -118,7 +118,9 @@ class Runner:
         stored: Stored | None = None,
     ) -> None:
         self.plan = plan
-        self.stored = stored  # told of each shot's clip as soon as it has one (the review's frames start then)
+        # told of each clip this run brings (made, fetched, or made meanwhile by another build or film) as soon
+        # as it is stored: the cut's work on it starts then (ops/ahead.py); one in the store before is not
+        self.stored = stored
         self.store = store
         self.providers = providers
         self.selection = selection
@@ -161,8 +163,7 @@ class Runner:
             elif shot.action == "cached":
                 clip = self.store.clip_path(shot.key, take=shot.take)
                 self.result.shots[shot.label] = ShotResult(shot.label, "cached", clip)
-                self.report(shot.label, "cached", "in the store")
-                self._tell_stored(shot, clip)
+                self.report(shot.label, "cached", "in the store")  # stored before: not told (`stored`)
                 self._done[shot.label].set()
                 if self.team is not None and self.team.lacks(shot):  # write-through of what never went up
                     self._background.append(asyncio.ensure_future(self._send(shot, clip)))

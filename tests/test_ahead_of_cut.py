@@ -1,4 +1,4 @@
-"""The review page's frames are taken as each clip is stored, not after the cut (ops/frames.py)."""
+"""The cut's per-clip work (its conform, the page's frames) is done as each clip is stored (ops/ahead.py)."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ class Copies:
         return None
 
 
-def test_frames_are_taken_while_the_run_goes_on_and_the_page_makes_none_again(
+def test_clips_are_conformed_and_framed_while_the_run_goes_on_so_the_cut_and_page_redo_none(
     project: Project, media_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     compiled = project.compile(BOARD)
@@ -63,8 +63,12 @@ def test_frames_are_taken_while_the_run_goes_on_and_the_page_makes_none_again(
 
     head_key = make_plan(compiled).shot("head").key
     monkeypatch.setattr(thumbs, "make_frame", make_frame)
-    result = build(compiled, available={"local": Copies(media_dir / "dance.mp4", head_frame)})
+    rows: list[tuple[str, str, str]] = []
+    provider = Copies(media_dir / "dance.mp4", head_frame)  # not the film's frame: every clip is conformed
+    result = build(compiled, available={"local": provider}, report=lambda *row: rows.append(row))
     assert result.ok, result.run.shots
+    # conformed as they were stored, into the files the cut looks for: the cut itself conformed none
+    assert ("(cut)", "done", "0 conformed, 3 kept") in rows
     page = (project.root / "out" / "storyboard.html").read_text()
     shown = set(re.findall(r'(?:src|poster)="storyboard\.thumbs/([^"]+)"', page))
     folder = project.root / "out" / "storyboard.thumbs"

@@ -1,0 +1,105 @@
+"""The cut's per-clip work, done as each clip is stored rather than after the last one.
+
+The cut is the build's last step, and everything after the last clip is wall time the user
+waits for. Two parts of it are functions of one clip and the film's format: the clip
+conformed to that format (when a provider's frame or rate is not the film's: runware's 480p
+is 848x480, the film's 854x480) and the review page's frames (a row's middle frame, a take's
+start, middle and end, the player's poster). :class:`AheadOfCut` is told of each clip by the
+runner (on the loop's thread) and does both in the background, one ffmpeg at a time so the
+downloads keep a core, into the very files the cut and the page look for. The cut starts once
+the conforms are done (and keeps those clips); the page is written once the frames are (the
+last clips' are taken beside the join), and makes only what a trim or a transition moved. A failure here is left for the cut or the page to
+meet again, and raise.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..compile import Compiled
+    from ..cut.conform import FilmFormat
+    from ..plan import Plan, PlannedShot
+    from ..store import Store
+
+
+class AheadOfCut:
+    """One film's conforms and page frames, done as its clips arrive."""
+
+    def __init__(self, compiled: Compiled, plan: Plan, store: Store, folder: Path, fmt: FilmFormat) -> None:
+        self.compiled, self.plan, self.store, self.folder, self.fmt = compiled, plan, store, folder, fmt
+        self._conforms: list[asyncio.Task[None]] = []
+        self._frames: list[asyncio.Task[None]] = []
+        self._slot = asyncio.Semaphore(max(1, (os.cpu_count() or 1) - 1))
+        self._cut = {e for e in compiled.cut if e in compiled.shots}
+        self._opening = compiled.cut[0] if compiled.cut else None  # the poster: the first entry, when a shot
+        counts: dict[str, int] = {}
+        for shot in plan.shots:
+            counts[shot.id] = counts.get(shot.id, 0) + 1
+        self._takes = {sid for sid, n in counts.items() if n > 1}  # shots whose takes the page shows
+
+    def stored(self, shot: PlannedShot, clip: Path) -> None:
+        """The runner's hook: ``shot``'s clip is stored; its work starts in the background."""
+        picked = shot.id in self._cut and self.plan.shot(shot.id).take == shot.take  # the cut's clips
+        if picked:
+            self._conforms.append(asyncio.ensure_future(self._conform(shot, clip)))
+        if picked or shot.id in self._takes:
+            self._frames.append(asyncio.ensure_future(self._page_frames(shot, clip, picked)))
+
+    async def conformed(self) -> None:
+        """Wait for the conforms under way: the cut starts after them (their failures it meets again)."""
+        tasks, self._conforms = self._conforms, []
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def framed(self) -> None:
+        """Wait for the frames under way: the page is written after them (their failures it meets again)."""
+        tasks, self._frames = self._frames, []
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    def cancel(self) -> None:
+        for task in self._conforms + self._frames:
+            task.cancel()
+
+    async def _conform(self, shot: PlannedShot, clip: Path) -> None:
+        from ..cut.incremental import StoredClip, conform_ahead
+        from .film import clip_info
+
+        info = await clip_info(self.store, shot, clip)
+        async with self._slot:
+            await conform_ahead(self.store, StoredClip(clip, info, shot.key, shot.take), self.fmt)
+
+    async def _page_frames(self, shot: PlannedShot, clip: Path, picked: bool) -> None:
+        from ..cut.thumbs import THUMB_WIDTH, frame_name, make_frame, poster_name, poster_width, take_frames
+        from .film import clip_info, film_size
+
+        info = await clip_info(self.store, shot, clip)
+        seconds = self.fmt.length(info)  # what the film shows of it played whole
+        wanted: dict[Path, tuple[Path, float, int]] = {}
+        if picked:
+            wanted[self.folder / frame_name(shot.key, shot.take, seconds / 2)] = (clip, seconds / 2, THUMB_WIDTH)
+            if shot.id == self._opening:
+                size = film_size(self.compiled)
+                wanted[self.folder / poster_name(shot.key, shot.take, 0.0)] = (clip, 0.0, poster_width(size))
+        if shot.id in self._takes:
+            wanted.update(take_frames(shot.key, shot.take, clip, seconds, self.folder))
+        for out, (source, at, width) in wanted.items():
+            if out.is_file():
+                continue
+            async with self._slot:
+                await asyncio.to_thread(make_frame, source, at, width, out)
+
+
+def ahead_of_cut(plan: Plan, store: Store) -> AheadOfCut:
+    """The work ahead of ``plan``'s cut, at the film's format, its frames beside its review page."""
+    from ..compile.output import THUMBS
+    from ..cut import FPS
+    from ..cut.conform import FilmFormat
+    from .film import film_path, film_size
+
+    compiled = plan.compiled
+    fps = getattr(compiled.effective.settings, "fps", None) or FPS  # as the cut takes it (ops/film.py)
+    folder = film_path(compiled).with_suffix(THUMBS)
+    return AheadOfCut(compiled, plan, store, folder, FilmFormat.of(film_size(compiled), fps))
