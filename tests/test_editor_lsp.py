@@ -69,28 +69,64 @@ def blank_line_in_settings(text: str, drop: tuple[str, ...] = ()) -> tuple[str, 
 def test_a_fresh_project_checks_clean_in_the_editor_and_on_the_command_line(editor: Editor, tmp_path: Path) -> None:
     board = init(tmp_path / "film")
     assert board.read_text().startswith(f"# yaml-language-server: $schema={schema_path()}\n")
-    uri = editor.open(board)
-    assert list(editor.diagnostics(uri)) == []
-    check = CliRunner().invoke(cli, ["check", str(board)], catch_exceptions=False)
-    assert check.exit_code == 0, check.output
+    assert list(editor.diagnostics(editor.open(board))) == []
+    check(board)
 
 
-def test_completion_under_settings_inserts_the_real_defaults(editor: Editor, tmp_path: Path) -> None:
+def accept(text: str, line: int, inserts: list[str]) -> str:
+    """``text`` with ``inserts`` typed at the indented empty ``line``, each line of them at its indent
+    (as an editor indents a snippet's lines)."""
+    lines = text.split("\n")
+    indent = lines[line]
+    lines[line : line + 1] = [indent + part for insert in inserts for part in insert.split("\n") if part.strip()]
+    return "\n".join(lines)
+
+
+def check(board: Path) -> None:
+    result = CliRunner().invoke(cli, ["check", "--strict", str(board)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+
+
+def clean_in_both(editor: Editor, board: Path, text: str, name: str) -> None:
+    """``text``, saved beside ``board`` as ``name``: the editor reports nothing and `check --strict` passes."""
+    saved = board.with_name(name)
+    saved.write_text(text)
+    assert list(editor.diagnostics(editor.open(saved))) == [], text
+    check(saved)
+
+
+def test_completion_under_settings_inserts_the_real_defaults_and_the_result_checks_clean(
+    editor: Editor, tmp_path: Path
+) -> None:
     board = init(tmp_path / "film")
+    starter = board.read_text()
     uri = editor.open(board)
     editor.diagnostics(uri)  # the server has read the file and its schema
     # a new line under the starter's settings: the keys it does not set yet
-    text, line = blank_line_in_settings(board.read_text())
+    text, line = blank_line_in_settings(starter)
     editor.change(uri, text)
     offered = accepted(editor.complete(uri, line, 2))
-    want = {"aspect_ratio": "aspect_ratio: 16:9", "tier": "tier: std", "fps": "fps: 32", "takes": "takes: 1"}
+    want = {"aspect_ratio": 'aspect_ratio: "16:9"', "tier": "tier: std", "fps": "fps: 32", "takes": "takes: 1"}
     assert {key: offered.get(key) for key in want} == want, offered
+    defaults = [t for t in offered.values() if not t.endswith(":")]  # the keys that have a default
+    assert "null" not in " ".join(defaults) and len(defaults) >= 6, offered
+    clean_in_both(editor, board, accept(text, line, defaults), "accepted.yaml")
     # the starter's own keys, once deleted, come back with the language's defaults, not the starter's values
-    text, line = blank_line_in_settings(board.read_text(), drop=("provider", "resolution", "duration"))
+    text, line = blank_line_in_settings(starter, drop=("provider", "resolution", "duration"))
     editor.change(uri, text)
     offered = accepted(editor.complete(uri, line, 2))
     want = {"provider": "provider: local", "resolution": "resolution: 1080p", "duration": "duration: 5"}
     assert {key: offered.get(key) for key in want} == want, offered
+    assert [t for t in offered.values() if "null" in t] == []
+    clean_in_both(editor, board, accept(text, line, [t for t in offered.values() if not t.endswith(":")]), "again.yaml")
+
+
+def test_completion_of_the_files_own_keys_inserts_no_null(editor: Editor, tmp_path: Path) -> None:
+    board = init(tmp_path / "film")
+    text = board.read_text().rstrip("\n") + "\n\n"  # a new line at the end, at the left margin
+    uri = editor.open(board, text)
+    offered = accepted(editor.complete(uri, text.count("\n"), 0))
+    assert {"include", "deliverables", "cut", "soundtrack", "captions"} <= set(offered), offered
     assert [t for t in offered.values() if "null" in t] == []
 
 
