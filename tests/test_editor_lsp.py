@@ -1,9 +1,10 @@
 """A fresh `storyboard init` project in an editor: the YAML language server finds the schema through
-the file's own `$schema` line (no editor setting names it), completes `settings` keys with the
-language's real defaults, not `null`, and reports nothing on the starter, which `check` passes too.
+the file's own `$schema` line (no editor setting names it), completes keys with the language's real
+defaults, not `null` (`aspect_ratio` quoted: YAML 1.1 reads 16:9 plain as a number), and reports
+nothing on the starter, nor on the file with what completion inserted; `check --strict` agrees.
 
-The server is the real one (tests/editor_fixtures.py); the control with the model's raw schema,
-whose defaults are all null, shows the completion assertions can fail.
+The server is the real one (tests/editor_fixtures.py). Controls show the assertions can fail: a
+broken file is flagged, and the model's raw schema, whose defaults are all null, completes `null`.
 """
 
 from __future__ import annotations
