@@ -25,16 +25,18 @@ def test_the_package_ships_the_schema_and_says_where():
 def test_settings_carry_the_real_defaults_and_no_key_defaults_to_null():
     schema = json_schema()
     settings = schema["$defs"]["FileSettings"]["properties"]  # the file's settings
-    assert {k: settings[k]["default"] for k in ("provider", "tier", "resolution", "aspect_ratio", "duration")} == {
+    assert {k: settings[k]["default"] for k in ("provider", "tier", "resolution", "duration")} == {
         "provider": "local",
         "tier": "std",
         "resolution": "1080p",
-        "aspect_ratio": "16:9",
         "duration": 5,
     }
+    # 16:9 plain is the number 969 to YAML 1.1 (check refuses it): editors insert it quoted
+    assert "default" not in settings["aspect_ratio"]
+    assert settings["aspect_ratio"]["defaultSnippets"] == [{"label": '"16:9"', "body": '^"${1:16:9}"'}]
     nulls = [
         (name, key)
-        for name, d in schema["$defs"].items()
+        for name, d in [("Storyboard", schema), *schema["$defs"].items()]
         for key, prop in d.get("properties", {}).items()
         if "default" in prop and prop["default"] is None
     ]

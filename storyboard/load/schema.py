@@ -3,8 +3,10 @@
 Editors complete a key with its schema ``default``. The model's fields default to None (a shot
 inherits the file's settings), so the generated schema said ``default: null`` everywhere and
 completion inserted ``key: null``. Here the file's ``settings`` carry the real defaults (what a
-key left out means: DEFAULTS and the language's own), and every other null default is dropped:
-a shot's ``duration`` has no default of its own, it has the file's.
+key left out means: DEFAULTS and the language's own), and every other null default is dropped,
+the file's own keys' (``title``, ``cut``, ...) too: a shot's ``duration`` has no default of its
+own, it has the file's. A default YAML 1.1 would misread written plain (``16:9``) is a quoted
+snippet instead (:func:`_set_default`).
 
 The schema ships inside the package (``storyboard/schemas/``, where ``storyboard schema --path``
 points and ``storyboard init``'s ``$schema`` line leads); the repository keeps the same file
@@ -16,6 +18,8 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from .model import DEFAULTS, Storyboard
 
@@ -30,13 +34,27 @@ def json_schema() -> dict[str, Any]:
     schema = Storyboard.model_json_schema(mode="validation")
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = SCHEMA_ID
-    for name, definition in schema.get("$defs", {}).items():
+    for name, definition in [("Storyboard", schema), *schema.get("$defs", {}).items()]:  # the file's own keys too
         for key, prop in definition.get("properties", {}).items():
             if "default" in prop and prop["default"] is None:
                 del prop["default"]
                 if name in ("Settings", "FileSettings") and key in SETTINGS_DEFAULTS:
-                    prop["default"] = SETTINGS_DEFAULTS[key]
+                    _set_default(prop, SETTINGS_DEFAULTS[key])
     return schema
+
+
+def _set_default(prop: dict[str, Any], default: Any) -> None:
+    """Give ``prop`` its default as an editor inserts it on completing the key.
+
+    The YAML language server writes a string default plain, and `aspect_ratio: 16:9` plain is the
+    number 969 to YAML 1.1, which `check` refuses (Y008). Such a default is offered as the one
+    snippet, quoted, instead: beside a `default` the server would offer neither (two proposals
+    insert a bare placeholder). The description says the default to hover and to readers.
+    """
+    if isinstance(default, str) and yaml.safe_load(default) != default:  # PyYAML reads YAML 1.1
+        prop["defaultSnippets"] = [{"label": f'"{default}"', "body": f'^"${{1:{default}}}"'}]
+    else:
+        prop["default"] = default
 
 
 def schema_path() -> Path:
