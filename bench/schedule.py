@@ -22,6 +22,7 @@ import shutil
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.fakes
@@ -35,54 +36,82 @@ from tests.fakes import PROVIDERS, ClipSpec  # noqa: E402
 from tests.fakes.net import Loopback  # noqa: E402
 from tests.fakes.server import make_clip  # noqa: E402
 
-# name -> (independent shots, chain lengths, concurrency)
-CASES: dict[str, tuple[int, list[int], int]] = {
-    "independent-24-c6": (24, [], 6),
-    "chain4-plus-12-c4": (12, [4], 4),
-    "chains-2-3-5-plus-8-c4": (8, [2, 3, 5], 4),
-    "chains-3-3-plus-6-c2": (6, [3, 3], 2),
+
+@dataclass(frozen=True)
+class Case:
+    """Independent shots per provider (declared first), then chains of continuations on the first provider."""
+
+    independent: dict[str, int]
+    chains: list[int]
+    concurrency: dict[str, int]  # each provider's C
+
+    def bound(self, latency: float) -> float:
+        """max(the longest chain, each provider's ceil(n / C)) x latency."""
+        counts = dict(self.independent)
+        first = next(iter(self.concurrency))
+        counts[first] = counts.get(first, 0) + sum(self.chains)
+        rounds = max(math.ceil(n / self.concurrency[p]) for p, n in counts.items() if n)
+        return max(max(self.chains, default=1), rounds) * latency
+
+
+CASES: dict[str, Case] = {
+    "independent-24-c6": Case({"runware": 24}, [], {"runware": 6}),
+    "chain4-plus-12-c4": Case({"runware": 12}, [4], {"runware": 4}),
+    "chains-2-3-5-plus-8-c4": Case({"runware": 8}, [2, 3, 5], {"runware": 4}),
+    "chains-3-3-plus-6-c2": Case({"runware": 6}, [3, 3], {"runware": 2}),
+    # two providers, each its own limit: a chain of five and four more on runware (C 3), eight on qingbo (C 2)
+    "2prov-chain5-rw-c3-qb-c2": Case({"runware": 4, "qingbo": 8}, [5], {"runware": 3, "qingbo": 2}),
 }
 
 
-def board(independent: int, chains: list[int]) -> str:
+def board(case: Case) -> str:
     """Independent shots first in the file, then each chain (head, then the shots continuing it): the worst order
     for first come first served, which gives the slots in file order."""
-    rows = [f"  - {{id: s{i:03d}, prompt: Shot {i}.}}" for i in range(independent)]
-    for c, length in enumerate(chains):
-        rows.append(f"  - {{id: c{c}l0, prompt: Chain {c} begins.}}")
+    rows, i = [], 0
+    for provider, n in case.independent.items():
+        for _ in range(n):
+            rows.append(f"  - {{id: s{i:03d}, provider: {provider}, prompt: Shot {i}.}}")
+            i += 1
+    first = next(iter(case.concurrency))  # runware takes a continuation's frame inline (qingbo wants a URL)
+    for c, length in enumerate(case.chains):
+        rows.append(f"  - {{id: c{c}l0, provider: {first}, prompt: Chain {c} begins.}}")
         rows += [
-            f"  - {{id: c{c}l{k}, continues: c{c}l{k - 1}, prompt: Chain {c} part {k}.}}" for k in range(1, length)
+            f"  - {{id: c{c}l{k}, provider: {first}, continues: c{c}l{k - 1}, prompt: Chain {c} part {k}.}}"
+            for k in range(1, length)
         ]
-    return "version: 1\nsettings: {provider: runware, resolution: 720p, duration: 3}\nshots:\n" + "\n".join(rows) + "\n"
+    return "version: 1\nsettings: {resolution: 720p, duration: 3}\nshots:\n" + "\n".join(rows) + "\n"
 
 
-def run(text: str, concurrency: int, latency: float, fifo: bool) -> tuple[float, float]:
+def run(case: Case, latency: float, fifo: bool) -> tuple[float, float]:
     """(wall of the whole build, when its last clip was stored), seconds from the build's start."""
     folder = Path(tempfile.mkdtemp(prefix="schedule-"))
-    server = PROVIDERS["runware"](latency=latency, min_polls=0, cache_dir=folder / "clips")
-    server.start(advertise_socket=False)  # https base URL; the client reaches the socket through Loopback
+    servers = [PROVIDERS[p](latency=latency, min_polls=0, cache_dir=folder / "clips") for p in case.concurrency]
+    for server in servers:
+        server.start(advertise_socket=False)  # https base URL; the client reaches the socket through Loopback
     providers = hosted.hosted_providers
     ranks = runner.ranks
+    sockets = {server.host: server.socket_url for server in servers}
     hosted.hosted_providers = lambda ids, store, environ=None, transport=None: providers(  # type: ignore[assignment]
-        ids, store, environ, transport or Loopback({server.host: server.socket_url})
+        ids, store, environ, transport or Loopback(sockets)
     )
     if fifo:  # every shot the same rank: slots go by arrival, the order before ranks
         runner.ranks = lambda plan, todo: {}  # type: ignore[assignment]
-    os.environ.update(
-        {
-            "RUNWARE_BASE_URL": server.base_url,
-            "RUNWARE_API_KEY": server.key,
-            "RUNWARE_CONCURRENCY": str(concurrency),
-            "RUNWARE_SUBMITS_PER_MINUTE": "100000",
-            "STORYBOARD_POLL_SECONDS": "0.05",
-        }
-    )
+    os.environ["STORYBOARD_POLL_SECONDS"] = "0.05"
+    for server, (provider, concurrency) in zip(servers, case.concurrency.items(), strict=True):
+        name = provider.upper()
+        os.environ.update(
+            {
+                f"{name}_BASE_URL": server.base_url,
+                f"{name}_API_KEY": server.key,
+                f"{name}_CONCURRENCY": str(concurrency),
+                f"{name}_SUBMITS_PER_MINUTE": "100000",
+            }
+        )
     try:
         path = folder / "storyboard.yaml"
-        path.write_text(text)
-        make_clip(
-            ClipSpec.of(1280, 720, 3), folder / "clips"
-        )  # rendered once, off the clock; runware's 720p 16:9 is the film's frame (its 480p, 848x480, would be conformed)
+        path.write_text(board(case))
+        # rendered once, off the clock; 720p 16:9 is the film's frame on both (runware's 480p, 848x480, is not)
+        make_clip(ClipSpec.of(1280, 720, 3), folder / "clips")
         compiled = compile_storyboard(load(path))
         stored: list[float] = []
 
@@ -98,7 +127,8 @@ def run(text: str, concurrency: int, latency: float, fifo: bool) -> tuple[float,
     finally:
         hosted.hosted_providers = providers  # type: ignore[assignment]
         runner.ranks = ranks  # type: ignore[assignment]
-        server.close()
+        for server in servers:
+            server.close()
         shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -113,13 +143,9 @@ def main() -> None:
         f"  {'case':26} {'bound':>7} {'critical':>9} {'ratio':>6} {'stored':>6} {'arrival':>9} {'ratio':>6} {'stored':>6}"
     )
     for name in args.case or list(CASES):
-        independent, chains, concurrency = CASES[name]
-        n = independent + sum(chains)
-        bound = max(max(chains, default=1), math.ceil(n / concurrency)) * args.latency
-        text = board(independent, chains)
-        (first, first_stored), (arrival, arrival_stored) = (
-            run(text, concurrency, args.latency, fifo=fifo) for fifo in (False, True)
-        )
+        case = CASES[name]
+        bound = case.bound(args.latency)
+        (first, first_stored), (arrival, arrival_stored) = (run(case, args.latency, fifo=f) for f in (False, True))
         print(
             f"  {name:26} {bound:6.2f}s {first:8.2f}s {first / bound:6.3f} {first_stored / bound:6.3f}"
             f" {arrival:8.2f}s {arrival / bound:6.3f} {arrival_stored / bound:6.3f}"

@@ -45,9 +45,9 @@ class AheadOfCut:
         """The runner's hook: ``shot``'s clip is stored; its work starts in the background."""
         picked = shot.id in self._cut and self.plan.shot(shot.id).take == shot.take  # the cut's clips
         if picked:
-            self._conforms.append(asyncio.ensure_future(self._conform(shot, clip)))
+            self._conforms.append(_quiet(asyncio.ensure_future(self._conform(shot, clip))))
         if picked or shot.id in self._takes:
-            self._frames.append(asyncio.ensure_future(self._page_frames(shot, clip, picked)))
+            self._frames.append(_quiet(asyncio.ensure_future(self._page_frames(shot, clip, picked))))
 
     async def conformed(self) -> None:
         """Wait for the conforms under way: the cut starts after them (their failures it meets again)."""
@@ -103,3 +103,10 @@ def ahead_of_cut(plan: Plan, store: Store) -> AheadOfCut:
     fps = getattr(compiled.effective.settings, "fps", None) or FPS  # as the cut takes it (ops/film.py)
     folder = film_path(compiled).with_suffix(THUMBS)
     return AheadOfCut(compiled, plan, store, folder, FilmFormat.of(film_size(compiled), fps))
+
+
+def _quiet(task: asyncio.Task[None]) -> asyncio.Task[None]:
+    """A failure here is not the build's (the cut or the page meets it again): retrieved, so none is logged
+    as never retrieved when the film is not cut (a shot failed) and nobody awaits the task."""
+    task.add_done_callback(lambda t: t.cancelled() or t.exception())
+    return task
