@@ -68,6 +68,8 @@ class AheadOfCut:
         from .film import clip_info
 
         info = await clip_info(self.store, shot, clip)
+        if self.fmt.fits(info):  # used as it is: nothing to wait for a slot for
+            return
         async with self._slot:
             await conform_ahead(self.store, StoredClip(clip, info, shot.key, shot.take), self.fmt)
 
