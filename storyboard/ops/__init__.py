@@ -8,8 +8,10 @@ the one the cut uses into the file; ``watch`` rebuilds the free local preview wh
 input changes. Below this layer ``run`` only runs jobs and ``cut`` only cuts; above it the
 CLI only parses options, asks for consent and prints.
 
-The build's names (``build``, ``abuild``, ``Film``, ``watch``...) are imported on first use:
-their modules bring in asyncio and the cut, which ``check`` and ``plan`` never need.
+The build's names (``build``, ``abuild``, ``Film``, ``watch``...) and the ledger's (``cost``, ``jobs``)
+are imported on first use: their modules bring in asyncio and the cut, which ``check`` and ``plan``
+never need. ``gc``, ``pick`` and ``takes`` are imported here: each is also a submodule's name, which
+importing that submodule later would put in the function's place.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ from typing import TYPE_CHECKING
 
 from .checking import Checked, check, compiled_of, project_of
 from .gc import GcResult, gc
-from .money import Cost, Jobs, cost, jobs
 from .pick import PickResult, pick
 from .planning import build_needs, plan, plans, quote
 from .preparing import Prepared, prepare
@@ -28,6 +29,7 @@ from .takes import Take, Takes, takes
 if TYPE_CHECKING:
     from .building import BuildResult, FilmBuild, abuild, build
     from .film import Film, film_path
+    from .money import Cost, Jobs, cost, jobs
     from .watching import Rebuild, watch
 
 # name -> the module that defines it, imported by __getattr__ when the name is first read
@@ -37,6 +39,10 @@ _LAZY = {
     "abuild": "building",
     "build": "building",
     "Film": "film",
+    "Cost": "money",
+    "Jobs": "money",
+    "cost": "money",
+    "jobs": "money",
     "film_path": "film",
     "Rebuild": "watching",
     "watch": "watching",
@@ -44,7 +50,7 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> object:
-    """A build's name, from its module (PEP 562); no name here is also a submodule's, so none is shadowed."""
+    """A build's or the ledger's name, from its module (PEP 562); none of them is also a submodule's name."""
     where = _LAZY.get(name)
     if where is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
