@@ -39,11 +39,11 @@ _LAZY = {
     "abuild": "building",
     "build": "building",
     "Film": "film",
+    "film_path": "film",
     "Cost": "money",
     "Jobs": "money",
     "cost": "money",
     "jobs": "money",
-    "film_path": "film",
     "Rebuild": "watching",
     "watch": "watching",
 }
