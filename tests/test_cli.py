@@ -409,16 +409,44 @@ def test_help_imports_nothing_heavy_by_importtime() -> None:
 
 
 @pytest.mark.slow
-def test_plan_imports_neither_networkx_nor_httpx(project: Project) -> None:
+def test_plan_imports_only_what_a_quote_needs(project: Project) -> None:
+    """A quote runs no event loop, no job and no cut: their modules stay unimported (plan's start-up time)."""
     path = project.write(BOARD)
+    unused = ("networkx", "httpx", "rich", "asyncio", "storyboard.run", "storyboard.cut", "storyboard.ops.building")
     code = (
         "import sys\nfrom storyboard.cli.main import main\n"
         f"try:\n    main(['plan', {str(path)!r}, '--format', 'json'])\nexcept SystemExit:\n    pass\n"
-        "print('HEAVY', [m for m in ('networkx', 'httpx', 'rich') if m in sys.modules], file=sys.stderr)\n"
+        f"print('HEAVY', [m for m in {unused!r} if m in sys.modules], file=sys.stderr)\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert json.loads(done.stdout)["provider"] == "local"
     assert "HEAVY []" in done.stderr, done.stderr
+
+
+@pytest.mark.slow
+def test_plan_and_check_processes_end_with_their_status_and_all_their_output(project: Project) -> None:
+    """A read-only command's process skips the interpreter's teardown (cli/main.py QUICK_EXIT): its exit
+    status and every byte it printed still arrive, through a pipe far larger than a pipe's buffer too."""
+    from storyboard.cli.exits import CHANGES, FAILED
+
+    shots = "".join(f"  - id: s{i}\n    prompt: Shot {i} of a long film, the light low.\n" for i in range(400))
+    good = project.write(f"version: 1\nshots:\n{shots}")
+    planned = subprocess.run(
+        [sys.executable, "-m", "storyboard", "plan", str(good), "--format", "json", "--detailed-exitcode"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert planned.returncode == CHANGES, planned.stderr
+    assert len(planned.stdout) > 65536 and len(json.loads(planned.stdout)["shots"]) == 400
+    bad = project.write("version: 1\nshots:\n  - id: a\n    prompt: A.\n    duration: 99\n", name="bad.yaml")
+    checked = subprocess.run(
+        [sys.executable, "-m", "storyboard", "check", str(bad)], capture_output=True, text=True, timeout=60
+    )
+    assert checked.returncode == FAILED and "bad.yaml:5:15: error[V001]" in checked.stdout, (
+        checked.stdout + checked.stderr
+    )
+    assert checked.stdout.endswith("bad.yaml: 1 error\n")
 
 
 def test_the_console_script_turns_usage_errors_into_exit_2(

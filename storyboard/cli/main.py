@@ -35,6 +35,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "schema": ("schema", "Print the JSON Schema of the storyboard language."),
     "init": ("init", "Create a starter project with its own reference images."),
 }
+# read-only commands whose console-script process ends without tearing the interpreter down: freeing
+# every object of a 1,000-shot plan one by one, then every module, took ~45 ms (~110 ms for 10,000)
+QUICK_EXIT = frozenset({"check", "plan"})
 
 
 class LazyGroup(click.Group):
@@ -81,9 +84,27 @@ def main(argv: list[str] | None = None) -> Any:
     previous = _on_sigterm(received)
     try:
         return _run(argv, received)
+    except SystemExit as exc:
+        if argv is None and sys.argv[1:2] and sys.argv[1] in QUICK_EXIT:  # the console script (not a caller's)
+            _exit_now(exc)
+        raise
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+
+
+def _exit_now(exc: SystemExit) -> None:
+    """End the process with ``exc``'s status once its output is flushed; returns (and the interpreter exits
+    as usual) when the status is a message or the output cannot be flushed (a closed pipe is reported)."""
+    code = exc.code
+    if code is not None and not isinstance(code, int):
+        return
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        return
+    os._exit(code or 0)
 
 
 def _on_sigterm(received: list[int]) -> Any:

@@ -2,16 +2,14 @@
 
 ``abuild`` is the operation; ``build`` runs it in a fresh event loop for callers that have
 none (the CLI, scripts). A caller inside a running loop (a notebook, a web service) awaits
-``abuild``. ``prepare`` is the part of a build that sends nothing: the selection, the plan
-and the check that every provider's key is set, so the CLI can show the price and ask for
-consent before anything is paid for, and then build exactly the plan it showed.
+``abuild``. ``prepare`` (:mod:`.preparing`) is the part of a build that sends nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -21,13 +19,14 @@ from ..errors import BuildError
 from .ahead import ahead_of_cut
 from .checking import project_of
 from .film import Film, cut, film_path
+from .preparing import every_shot
 from .report import document as report_document
 from .report import film_report as report_of
 from .report import write as write_report
 
 if TYPE_CHECKING:
     from ..compile import Compiled, Project
-    from ..plan import Plan, PlannedShot, Plans
+    from ..plan import Plan, Plans
     from ..run import Provider, Report, RunResult
 
 
@@ -97,90 +96,6 @@ class BuildResult:
     def review(self) -> Path | None:
         """The review page, beside the film."""
         return self.films[0].film.review
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """A build decided but not started: what was priced is what will be sent."""
-
-    plans: Plans
-    selection: set[str] | None  # None: every shot
-
-    @property
-    def plan(self) -> Plan:
-        """The first film's plan (the only one without deliverables)."""
-        return self.plans.films[0]
-
-    @property
-    def todo(self) -> list[PlannedShot]:
-        """The takes this build generates, every film's: the list ``price`` sums and the runners send."""
-        return self.plans.selected(self.selection)
-
-    @property
-    def price(self) -> Decimal:
-        """USD at list price for ``todo``: what the CLI asks consent for and holds against ``--budget``."""
-        return sum((s.cost for s in self.todo), Decimal(0))
-
-    @property
-    def shown(self) -> Plans:
-        """The plans as the spending prompt shows them: only the selected takes' rows, so each total is
-        the selection's (``price``), the number ``--budget`` is held against."""
-        from ..plan.select import view
-
-        return view(self.plans, self.selection)
-
-
-def prepare(
-    target: Project | Compiled | str | os.PathLike[str],
-    *,
-    only: str | Sequence[str] | None = None,
-    exclude: Sequence[str] = (),
-    environ: Mapping[str, str] | None = None,
-    resubmit: bool = False,
-    replace: str | None = None,
-    selection: set[str] | None = None,
-    ready: bool = True,
-) -> Prepared:
-    """Select (``only``, ``exclude``: dbt-style selectors, see plan/select.py), plan every film, and check
-    that the build could start.
-
-    ``replace``: the takes to generate anew although cached (``shot``: its picked take, ``shot#k``);
-    ``selection``: the shots and takes already resolved (a saved plan's), in place of ``only``;
-    ``ready=False`` leaves the keys unchecked (a saved plan is compared first: a stale one is said as such).
-
-    ``SelectionError`` when a selector is empty or names nothing; ``BuildError`` naming every provider
-    key or setting the selected shots lack. Nothing is sent.
-    """
-    from ..plan import make_plans
-    from ..plan.select import choose, modified_takes, select
-    from ..run import check_ready
-    from ..store.team import open_store
-
-    project = project_of(target)
-    wanted = [only] if isinstance(only, str) else list(only or ())
-    replacing = select(project.films, replace, "--replace") if replace is not None else set()
-    with open_store(project.root, project.films[0].effective.settings.store, environ=environ) as store:
-        first: list[Plans] = []  # state:modified reads a plan; it is the build's unless --resubmit re-prices
-
-        def modified() -> set[tuple[str, int]]:
-            first.append(make_plans(project, store, replace=replacing))
-            return modified_takes(first[0], store)
-
-        if selection is None:
-            selection = choose(project.films, wanted, exclude, modified=modified)
-        if first and not resubmit:
-            plans = first[0]
-        else:  # --resubmit: the selected shots are priced as the new jobs they send
-            plans = make_plans(
-                project,
-                store,
-                resubmit=(selection if selection is not None else _every_shot(project)) if resubmit else (),
-                replace=replacing,
-            )
-    prepared = Prepared(plans, selection)
-    if ready:  # a missing key is found before asking to spend
-        check_ready({s.provider for s in prepared.todo}, environ)
-    return prepared
 
 
 def build(
@@ -301,7 +216,7 @@ async def abuild(
         store.use_tmp(own.folder)
         if plan is None:
             plan = make_plans(
-                project, store, resubmit=(selection or _every_shot(project)) if resubmit else (), replace=replace
+                project, store, resubmit=(selection or every_shot(project)) if resubmit else (), replace=replace
             )
         plans = plan if isinstance(plan, Plans) else Plans([plan])
         todo = plans.selected(selection)
@@ -344,11 +259,6 @@ async def abuild(
     for part, made in zip(parts, films, strict=True):  # each film's report beside it, whatever failed
         write_report(report_document([part]), film_path(made.plan.compiled).with_suffix(BUILD_REPORT))
     return BuildResult(films, report_document(parts))
-
-
-def _every_shot(project: Project) -> set[str]:
-    """Every shot id some film builds (a deliverable's own cut may leave some out)."""
-    return {sid for film in project.films for sid in film.shots}
 
 
 def _labelled(report: Report, deliverable: str) -> Report:

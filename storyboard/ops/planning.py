@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from ..compile import Compiled, Project
     from ..plan import Plan, Plans
     from ..store import Store
-    from .building import Prepared
+    from .preparing import Prepared
 
 
 def plan(target: Compiled | str | os.PathLike[str], *, store: Store | None = None, replace: str | None = None) -> Plan:
@@ -54,7 +54,7 @@ def quote(
 ) -> Prepared:
     """Every film's plan with the selection ``only`` and ``exclude`` name: what a build would send, without
     asking for keys (``SelectionError`` for a selector that is empty or names nothing)."""
-    from .building import prepare
+    from .preparing import prepare
 
     return prepare(target, only=only, exclude=exclude, replace=replace, ready=False)
 

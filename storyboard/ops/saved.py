@@ -21,7 +21,7 @@ from ..errors import PlanFileError, StalePlan
 
 if TYPE_CHECKING:
     from ..compile import Project
-    from .building import Prepared
+    from .preparing import Prepared
 
 FORMAT = "storyboard-plan"
 VERSION = 1
@@ -205,7 +205,7 @@ def prepare(
     """The build of ``saved``: planned afresh with its selection, compared with it (``StalePlan`` naming each
     change, ``PlanFileError`` for another storyboard's plan), then checked ready (``BuildError``). Sends nothing."""
     from ..run import check_ready
-    from .building import prepare as prepare_build
+    from .preparing import prepare as prepare_build
 
     prepared = prepare_build(project, replace=replace, selection=saved.selection, ready=False, environ=environ)
     verify(saved, project, prepared, settings)

@@ -26,8 +26,9 @@ from ..errors import SelectionError, StoryboardError
 if TYPE_CHECKING:
     from ..compile import Project
     from ..run import Report
-    from .building import BuildResult, Prepared
+    from .building import BuildResult
     from .checking import Checked
+    from .preparing import Prepared
 
 PREVIEW = "local"  # the provider every watched build uses: the offline previewer, $0
 STORE = ".storyboard"
@@ -132,8 +133,9 @@ def rebuild(
     display: str | None = None,
 ) -> Rebuild:
     """Check ``file`` with every shot on the previewer, plan, and build what changed (nothing paid)."""
-    from .building import build, prepare
+    from .building import build
     from .checking import check
+    from .preparing import prepare
 
     listener = listener or Listener()
     round_ = Rebuild(tuple(changed))

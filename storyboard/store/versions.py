@@ -14,7 +14,6 @@ a spare file in ``replaced/`` that no row names.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import time
@@ -120,6 +119,8 @@ async def put_version(store: Store, key: str, take: int, source: Path) -> tuple[
 
     The file work runs in threads; the database is written here, on the caller's (the loop's) thread.
     """
+    import asyncio  # here: the store is opened by `plan`, which runs no loop
+
     old_record = store.records.get(key, take=take)
     old_version = store.versions.get(key, take=take)
     kept = await asyncio.to_thread(_link_aside, store, key, take, old_version)
