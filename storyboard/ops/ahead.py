@@ -39,14 +39,14 @@ class AheadOfCut:
         counts: dict[str, int] = {}
         for shot in plan.shots:
             counts[shot.id] = counts.get(shot.id, 0) + 1
-        self._takes = {sid for sid, n in counts.items() if n > 1}  # shots whose takes the page shows
+        self._takes = {sid for sid, n in counts.items() if n > 1 and sid in self._cut}  # the page shows their takes
 
     def stored(self, shot: PlannedShot, clip: Path) -> None:
         """The runner's hook: ``shot``'s clip is stored; its work starts in the background."""
         picked = shot.id in self._cut and self.plan.shot(shot.id).take == shot.take  # the cut's clips
         if picked:
             self._conforms.append(_quiet(asyncio.ensure_future(self._conform(shot, clip))))
-        if picked or shot.id in self._takes:
+        if picked or shot.id in self._takes:  # (a take not picked: its row of frames on the page)
             self._frames.append(_quiet(asyncio.ensure_future(self._page_frames(shot, clip, picked))))
 
     async def conformed(self) -> None:
