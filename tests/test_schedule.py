@@ -87,3 +87,36 @@ def test_slots_serve_waiters_by_rank_then_arrival_and_survive_a_cancelled_waiter
         return served
 
     assert asyncio.run(scenario()) == ["urgent", "late", "tie"]
+
+
+def test_a_slot_freed_in_the_turn_another_was_goes_to_the_dependant_its_holder_woke() -> None:
+    """Two holders end in one loop turn: the first frees its slot (a hand-out is due), the second wakes its
+    dependant (the best rank), then frees its own: the dependant, which asks a turn later, gets a slot."""
+
+    async def scenario() -> list[str]:
+        slots = Slots(2)
+        served: list[str] = []
+        go, woken = asyncio.Event(), asyncio.Event()
+
+        async def holder(wakes: asyncio.Event | None) -> None:
+            async with slots.take((0,)):
+                await go.wait()
+                if wakes is not None:
+                    wakes.set()  # as the runner sets a parent's done before its slot is let go
+
+        async def waiter(name: str, rank: tuple[int, ...], after: asyncio.Event | None = None) -> None:
+            if after is not None:
+                await after.wait()
+            async with slots.take(rank):
+                served.append(name)
+
+        holders = [asyncio.ensure_future(holder(None)), asyncio.ensure_future(holder(woken))]
+        await asyncio.sleep(0)
+        queued = [asyncio.ensure_future(waiter(n, r)) for n, r in [("first", (5,)), ("second", (6,))]]
+        dependant = asyncio.ensure_future(waiter("dependant", (1,), after=woken))
+        await asyncio.sleep(0)
+        go.set()  # both holders end in the same turn
+        await asyncio.gather(*holders, *queued, dependant)
+        return served
+
+    assert asyncio.run(scenario()) == ["dependant", "first", "second"]
