@@ -35,6 +35,10 @@ class AheadOfCut:
         self._frames: list[asyncio.Task[None]] = []
         self._slot = asyncio.Semaphore(max(1, (os.cpu_count() or 1) - 1))
         self._cut = {e for e in compiled.cut if e in compiled.shots}
+        entries = getattr(compiled, "entries", None) or ()
+        # a clip under a transition or a trim is cut into pieces conformed on their own (cut/render.py), never
+        # whole: conforming it whole ahead would be work thrown away, so only a plain cut's clips are
+        self._whole = not any(getattr(e, "transition", None) or getattr(e, "trim", None) for e in entries)
         self._opening = compiled.cut[0] if compiled.cut else None  # the poster: the first entry, when a shot
         counts: dict[str, int] = {}
         for shot in plan.shots:
@@ -44,7 +48,7 @@ class AheadOfCut:
     def stored(self, shot: PlannedShot, clip: Path) -> None:
         """The runner's hook: ``shot``'s clip is stored; its work starts in the background."""
         picked = shot.id in self._cut and self.plan.shot(shot.id).take == shot.take  # the cut's clips
-        if picked:
+        if picked and self._whole:
             self._conforms.append(_quiet(asyncio.ensure_future(self._conform(shot, clip))))
         if picked or shot.id in self._takes:  # (a take not picked: its row of frames on the page)
             self._frames.append(_quiet(asyncio.ensure_future(self._page_frames(shot, clip, picked))))
