@@ -2,8 +2,9 @@
 
 One static HTML file a director can open or an agency can send: click a shot to jump to
 it in the film. Thumbnails are named by shot key, take and moment (:mod:`.thumbs`), so a
-rebuild makes only the new ones, and most are made while the build still runs. A shot with several takes gets a row of them side by side (start, middle and end
-frames each), the picked one marked, each with the command that picks it.
+rebuild makes only the new ones, and most are made while the build still runs. A shot with
+several takes gets a row of them side by side (start, middle and end frames each), the
+picked one marked, each with the command that picks it.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 from ..compile.output import THUMBS
 from .files import replace_over, temp_beside
 from .review_dag import BOX_H, BOX_W, Dag, draw
-from .thumbs import FRAMES, THUMB_WIDTH, frame_name, make_frames, poster_name, poster_width, take_frames
+from .thumbs import FRAMES, frame_name, make_frames, poster_frame, row_frame, take_frames
 from .timeline import FilmShot, TakeClip
 
 PAGE = """<!doctype html>
@@ -197,8 +198,9 @@ def write_review(
 
     thumbs = path.with_suffix(THUMBS)
     thumbs.mkdir(parents=True, exist_ok=True)
-    named = [(shot, thumbs / frame_name(shot.key, shot.take, shot.seconds / 2)) for shot in shots]
-    wanted = {thumb: (shot.clip, shot.seconds / 2, THUMB_WIDTH) for shot, thumb in named}
+    rowed = [(shot, row_frame(shot.key, shot.take, shot.clip, shot.seconds, thumbs)) for shot in shots]
+    named = [(shot, thumb) for shot, (thumb, _) in rowed]
+    wanted = dict(frame for _, frame in rowed)
     for shot in shots:
         for take in shot.takes:
             if take.clip is not None:
@@ -229,9 +231,9 @@ def write_review(
     opening, poster = rows[0].get("shot") if rows else None, None  # none when the film opens on a card
     if isinstance(opening, FilmShot) and size is not None:
         at = _number(rows[0]["cut_in"])
-        poster = thumbs / poster_name(opening.key, opening.take, at)
-        wanted[poster] = (opening.clip, at, poster_width(size))
-    make_frames(wanted)  # those not made before, or while the build ran (ops/frames.py)
+        poster, job = poster_frame(opening.key, opening.take, opening.clip, at, size, thumbs)
+        wanted[poster] = job
+    make_frames(wanted)  # those not made before, or while the build ran (ops/ahead.py)
     env = jinja2.Environment(autoescape=True)  # prompts are user text: escaped
     html = env.from_string(PAGE).render(
         title=title,

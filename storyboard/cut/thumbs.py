@@ -1,7 +1,7 @@
 """The review page's frames: where each is, by the clip and the moment it shows, and how they are made.
 
 A frame is named by its clip (key and take) and its moment in milliseconds, so one made while
-the build still runs (as each clip is stored: :mod:`storyboard.ops.frames`) is the very file
+the build still runs (as each clip is stored: :mod:`storyboard.ops.ahead`) is the very file
 the page asks for when it is written, and a frame of another moment (a trim changed) is a new
 file, never a stale one under the old name. The player's poster is named by its moment too.
 """
@@ -35,6 +35,18 @@ def poster_name(key: str, take: int, at: float) -> str:
 
 def poster_width(size: tuple[int, int]) -> int:
     return min(size[0], POSTER_WIDTH) // 2 * 2
+
+
+def row_frame(key: str, take: int, clip: Path, seconds: float, folder: Path) -> tuple[Path, tuple[Path, float, int]]:
+    """A shot's row frame: the middle of what the film shows of it (``seconds``)."""
+    return folder / frame_name(key, take, seconds / 2), (clip, seconds / 2, THUMB_WIDTH)
+
+
+def poster_frame(
+    key: str, take: int, clip: Path, at: float, size: tuple[int, int], folder: Path
+) -> tuple[Path, tuple[Path, float, int]]:
+    """The player's poster: the film's first frame (``at`` in its clip), as wide as the film, at most 1280."""
+    return folder / poster_name(key, take, at), (clip, at, poster_width(size))
 
 
 def take_frames(key: str, take: int, clip: Path, seconds: float, folder: Path) -> dict[Path, tuple[Path, float, int]]:

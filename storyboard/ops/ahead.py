@@ -16,14 +16,18 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     from ..compile import Compiled
     from ..cut.conform import FilmFormat
+    from ..media.probe import ClipInfo
     from ..plan import Plan, PlannedShot
     from ..store import Store
+
+T = TypeVar("T")
 
 
 class AheadOfCut:
@@ -40,18 +44,22 @@ class AheadOfCut:
         # whole: conforming it whole ahead would be work thrown away, so only a plain cut's clips are
         self._whole = not any(getattr(e, "transition", None) or getattr(e, "trim", None) for e in entries)
         self._opening = compiled.cut[0] if compiled.cut else None  # the poster: the first entry, when a shot
-        counts: dict[str, int] = {}
-        for shot in plan.shots:
-            counts[shot.id] = counts.get(shot.id, 0) + 1
-        self._takes = {sid for sid, n in counts.items() if n > 1 and sid in self._cut}  # the page shows their takes
+        takes = Counter(shot.id for shot in plan.shots)
+        self._takes = {sid for sid, n in takes.items() if n > 1 and sid in self._cut}  # the page shows their takes
 
     def stored(self, shot: PlannedShot, clip: Path) -> None:
         """The runner's hook: ``shot``'s clip is stored; its work starts in the background."""
+        from .film import clip_info
+
         picked = shot.id in self._cut and self.plan.shot(shot.id).take == shot.take  # the cut's clips
-        if picked and self._whole:
-            self._conforms.append(_quiet(asyncio.ensure_future(self._conform(shot, clip))))
-        if picked or shot.id in self._takes:  # (a take not picked: its row of frames on the page)
-            self._frames.append(_quiet(asyncio.ensure_future(self._page_frames(shot, clip, picked))))
+        conform, frames = picked and self._whole, picked or shot.id in self._takes  # (a take not picked: its frames)
+        if not (conform or frames):
+            return
+        info = _quiet(asyncio.ensure_future(clip_info(self.store, shot, clip)))  # probed once for both
+        if conform:
+            self._conforms.append(_quiet(asyncio.ensure_future(self._conform(shot, clip, info))))
+        if frames:
+            self._frames.append(_quiet(asyncio.ensure_future(self._page_frames(shot, clip, info, picked))))
 
     async def conformed(self) -> None:
         """Wait for the conforms under way: the cut starts after them (their failures it meets again)."""
@@ -67,28 +75,25 @@ class AheadOfCut:
         for task in self._conforms + self._frames:
             task.cancel()
 
-    async def _conform(self, shot: PlannedShot, clip: Path) -> None:
+    async def _conform(self, shot: PlannedShot, clip: Path, probed: asyncio.Future[ClipInfo]) -> None:
         from ..cut.incremental import StoredClip, conform_ahead
-        from .film import clip_info
 
-        info = await clip_info(self.store, shot, clip)
+        info = await probed
         if self.fmt.fits(info):  # used as it is: nothing to wait for a slot for
             return
         async with self._slot:
             await conform_ahead(self.store, StoredClip(clip, info, shot.key, shot.take), self.fmt)
 
-    async def _page_frames(self, shot: PlannedShot, clip: Path, picked: bool) -> None:
-        from ..cut.thumbs import THUMB_WIDTH, frame_name, make_frame, poster_name, poster_width, take_frames
-        from .film import clip_info, film_size
+    async def _page_frames(self, shot: PlannedShot, clip: Path, probed: asyncio.Future[ClipInfo], picked: bool) -> None:
+        from ..cut.thumbs import make_frame, poster_frame, row_frame, take_frames
+        from .film import film_size
 
-        info = await clip_info(self.store, shot, clip)
-        seconds = self.fmt.length(info)  # what the film shows of it played whole
+        seconds = self.fmt.length(await probed)  # what the film shows of it played whole
         wanted: dict[Path, tuple[Path, float, int]] = {}
         if picked:
-            wanted[self.folder / frame_name(shot.key, shot.take, seconds / 2)] = (clip, seconds / 2, THUMB_WIDTH)
+            wanted.update([row_frame(shot.key, shot.take, clip, seconds, self.folder)])
             if shot.id == self._opening:
-                size = film_size(self.compiled)
-                wanted[self.folder / poster_name(shot.key, shot.take, 0.0)] = (clip, 0.0, poster_width(size))
+                wanted.update([poster_frame(shot.key, shot.take, clip, 0.0, film_size(self.compiled), self.folder)])
         if shot.id in self._takes:
             wanted.update(take_frames(shot.key, shot.take, clip, seconds, self.folder))
         for out, (source, at, width) in wanted.items():
@@ -101,17 +106,15 @@ class AheadOfCut:
 def ahead_of_cut(plan: Plan, store: Store) -> AheadOfCut:
     """The work ahead of ``plan``'s cut, at the film's format, its frames beside its review page."""
     from ..compile.output import THUMBS
-    from ..cut import FPS
     from ..cut.conform import FilmFormat
-    from .film import film_path, film_size
+    from .film import film_fps, film_path, film_size
 
     compiled = plan.compiled
-    fps = getattr(compiled.effective.settings, "fps", None) or FPS  # as the cut takes it (ops/film.py)
     folder = film_path(compiled).with_suffix(THUMBS)
-    return AheadOfCut(compiled, plan, store, folder, FilmFormat.of(film_size(compiled), fps))
+    return AheadOfCut(compiled, plan, store, folder, FilmFormat.of(film_size(compiled), film_fps(compiled)))
 
 
-def _quiet(task: asyncio.Task[None]) -> asyncio.Task[None]:
+def _quiet(task: asyncio.Task[T]) -> asyncio.Task[T]:
     """A failure here is not the build's (the cut or the page meets it again): retrieved, so none is logged
     as never retrieved when the film is not cut (a shot failed) and nobody awaits the task."""
     task.add_done_callback(lambda t: t.cancelled() or t.exception())

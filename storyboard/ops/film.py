@@ -16,6 +16,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -73,7 +74,7 @@ async def cut(
     the conforms and the page's frames done while the run went on (ops/ahead.py), awaited before the
     cut and before the page."""
     from ..compile.output import REVIEW, TIMELINE
-    from ..cut import FPS, film_sequence
+    from ..cut import film_sequence
     from ..cut.conform import FilmFormat
     from ..cut.finish import cut_finished, finish_digest, keep_sidecar
     from ..cut.handoff import complete as handoff_complete
@@ -98,9 +99,8 @@ async def cut(
     }
     infos = {sid: await clip_info(store, plan.shot(sid), path) for sid, path in clips.items() if sid in compiled.cut}
     sequence = film_sequence(compiled.cut, extends, infos, {sid: compiled.shots[sid].seconds for sid in extends})
-    settings = compiled.effective.settings
     size = film_size(compiled)
-    fps = getattr(settings, "fps", None) or FPS  # the film's editorial rate (settings.fps, when the model has it)
+    fps = film_fps(compiled)
     output = film_path(compiled)
     picked = [plan.shot(sid) for sid in sequence]
     keys = [take_identity(p.key, p.take) for p in picked]  # take 1: the key alone, as before takes
@@ -175,7 +175,7 @@ def _handoff_of(compiled: Compiled, shots: list[FilmShot], timelines: Sequence[s
     from ..cut.handoff import audio_sources
 
     settings = compiled.effective.settings
-    rate = float(getattr(settings, "fps", None) or 32)  # the model's `fps` once it has it
+    rate = float(film_fps(compiled))
     audio = audio_sources(compiled, seconds)
     return _HandoffSpec(rate, audio, requested(settings, list(timelines)))
 
@@ -252,6 +252,13 @@ def _sidecars(
                  size=film_size(compiled), dag=Dag.of(compiled.graph), entries=getattr(compiled, "entries", None),
                  soundtrack=getattr(compiled, "soundtrack", None), captions=getattr(compiled, "captions", None))  # fmt: skip
     return made
+
+
+def film_fps(compiled: Compiled) -> float | Fraction:
+    """The film's editorial rate: ``settings.fps`` (a deliverable's own), else SkyReels V4's 32."""
+    from ..cut import FPS
+
+    return getattr(compiled.effective.settings, "fps", None) or FPS
 
 
 def film_size(compiled: Compiled) -> tuple[int, int]:
