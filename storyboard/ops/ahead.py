@@ -8,8 +8,8 @@ start, middle and end, the player's poster). :class:`AheadOfCut` is told of each
 runner (on the loop's thread) and does both in the background, one ffmpeg at a time so the
 downloads keep a core, into the very files the cut and the page look for. The cut starts once
 the conforms are done (and keeps those clips); the page is written once the frames are (the
-last clips' are taken beside the join), and makes only what a trim or a transition moved. A failure here is left for the cut or the page to
-meet again, and raise.
+last clips' are taken beside the join), and makes only what a trim or a transition moved. A
+failure here is left for the cut or the page to meet again, and raise.
 """
 
 from __future__ import annotations
