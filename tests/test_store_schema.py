@@ -120,7 +120,7 @@ def test_a_schema_2_store_opens_upgraded_with_every_row(tmp_path: Path) -> None:
         assert store.cached_hash("/refs/a.png", 10, 20, 30) == "digest"
         assert store.db.execute("SELECT value FROM meta WHERE name = 'film:a.yaml'").fetchone() == ("filmkey:123",)
         assert store.has_clip(KEY) and store.clips.open(KEY).read_bytes() == b"old clip"
-    assert user_version(tmp_path) == SCHEMA_VERSION == 7
+    assert user_version(tmp_path) == SCHEMA_VERSION == 8
     for table in ("builds", "clip_info", "jobs"):
         assert "take" in columns(tmp_path, table)
     # and it keeps working: new rows beside the old, a second take of the same shot and key
@@ -253,7 +253,7 @@ def test_the_upgrade_records_each_old_clip_then_its_first_check_hashes_it(tmp_pa
         (clips / other[:2] / f"{other}.take2.mp4").write_bytes(b"rewritten!!")
         why = store.clip_damage(other, take=2)
         assert why is not None and "changed since the store was upgraded" in why
-    assert user_version(tmp_path) == SCHEMA_VERSION == 7
+    assert user_version(tmp_path) == SCHEMA_VERSION == 8
 
 
 def test_a_schema_3_store_gains_the_records_and_keeps_its_rows(tmp_path: Path) -> None:
@@ -320,7 +320,7 @@ def test_a_schema_2_store_gains_a_ledger_backfilled_from_its_build_records(tmp_p
             5.0,
         )
         assert (row.time, row.source) == (2.0, "backfill")
-    assert user_version(tmp_path) == SCHEMA_VERSION == 7
+    assert user_version(tmp_path) == SCHEMA_VERSION == 8
     with Store(tmp_path) as store:  # opened again: nothing copied twice
         assert len(store.spending()) == 1
     shown = CliRunner().invoke(cli, ["cost", str(tmp_path), "--format", "json"])
@@ -358,3 +358,31 @@ def test_a_schema_6_store_backfills_built_records_only_then_appends(tmp_path: Pa
                                   reported_usd=Decimal("0.30"), seconds=3.0)  # fmt: skip
         assert [r.job for r in store.spending()] == [None, "t-1", "t-3"]
     assert user_version(tmp_path) == SCHEMA_VERSION
+
+
+# -- schema 8: the generation a no-op plan compares (ops/memo.py) ----------------------------
+def test_a_schema_7_store_gains_a_generation_counted_by_its_writes(tmp_path: Path) -> None:
+    """The upgrade adds the counter at 0 and its triggers; rows kept, and every row written to a plan's tables
+    counts, also with plain SQL (another tool): the triggers live in the file, not in this code."""
+    from storyboard.store.state import read_generation
+
+    with Store(tmp_path, create=True) as store:
+        store.record_build("a.yaml", "s1", "k1", {}, "local", status="built")
+    path = tmp_path / ".storyboard" / "state.db"
+    db = sqlite3.connect(path, isolation_level=None)
+    for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+        db.execute(f"DROP TRIGGER {name}")
+    db.execute("DELETE FROM meta WHERE name = 'generation'")
+    db.execute("PRAGMA user_version=7")
+    db.close()
+    assert read_generation(path) is None  # not this schema: no memo trusts it
+    with Store(tmp_path) as store:
+        assert store.builds.takes("a.yaml")  # the record kept
+    assert user_version(tmp_path) == SCHEMA_VERSION and read_generation(path) == 0
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("UPDATE builds SET status = 'failed'")
+    db.execute("INSERT INTO jobs (key, provider, status, request, created, updated) VALUES ('k', 'p', 's', '{}', 0, 0)")
+    db.execute("DELETE FROM clip_files")  # no row: nothing changed, nothing counted (row triggers)
+    db.execute("INSERT INTO file_hashes VALUES ('/x', 1, 2, 3, 'f')")  # the hash cache decides no answer
+    db.close()
+    assert read_generation(path) == 2

@@ -132,4 +132,5 @@ def run(ctx: Context) -> Compiled:
     compiled = Compiled(ctx.loaded, ctx.shots, order, cut, str(provider), ctx.diag, ctx.board, output)
     compiled.entries, compiled.soundtrack, compiled.captions = entries, soundtrack, captions
     compiled.fps, compiled.loudness, compiled.timelines = fps, loudness, timelines
+    compiled.resolved = ctx.media.resolutions()
     return compiled

@@ -67,7 +67,7 @@ class Context:
         self.overrides = {k: v for k, v in (("provider", provider), ("tier", tier)) if v is not None}
         self.media = media if media is not None else MediaResolver(loaded.root, loaded.asset_roots)
         self.staging = staging
-        self.renderer = PromptRenderer(self.board.vars, loaded.folders, loaded.templates)
+        self.renderer = PromptRenderer(self.board.vars, loaded.folders, loaded.templates, loaded.templates_looked)
         self.shots: dict[str, CompiledShot] = {}
         self.by_id: dict[str, Shot] = {}
         self.used_names: set[str] = set()

@@ -171,6 +171,11 @@ class MediaResolver:
         """Every local file a media value of this storyboard resolved to (absolute): what no output may be."""
         return {hit.path for hit in self._cache.values() if hit.path is not None}
 
+    def resolutions(self) -> dict[str, Path]:
+        """Each local media value as written, joined to the folder, -> the file it resolved to (symlinks
+        followed): what a later plan resolves again to trust this compile (ops/memo.py)."""
+        return {str(self.root / value): hit.path for value, hit in self._cache.items() if hit.path is not None}
+
     def resolve_file(self, relative: str) -> Path:
         """The absolute path behind a resolved file's POSIX relative path."""
         return self._files.get(relative) or self.root / relative

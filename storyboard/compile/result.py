@@ -151,6 +151,8 @@ class Compiled:
     fps: float = 32.0  # the editorial rate
     loudness: float | None = None  # integrated loudness target, LUFS (None: not normalised)
     timelines: tuple[str, ...] = ("otio",)  # sidecar timeline formats, otio first
+    # each local media value as written (joined to the folder) -> the file it resolved to (MediaResolver)
+    resolved: dict[str, Path] = field(default_factory=dict)
 
     @property
     def film_seconds(self) -> float:

@@ -53,12 +53,19 @@ class PromptRenderer:
     templates from ``folders`` (the storyboard's folder and its asset roots) only."""
 
     def __init__(
-        self, variables: dict[str, Any], folders: Sequence[Path] = (), templates: set[Path] | None = None
+        self,
+        variables: dict[str, Any],
+        folders: Sequence[Path] = (),
+        templates: set[Path] | None = None,
+        looked: dict[Path, Path | None] | None = None,
     ) -> None:
         self.variables = variables
         self.folders = [Path(f) for f in folders]
         # every template file a prompt included or imported (resolved): inputs of the plan, like the storyboard
         self.templates: set[Path] = templates if templates is not None else set()
+        # every place a template was looked for -> the file it resolved to, None when there was none there
+        # (`ignore missing` renders on without it): what a later plan looks at again (ops/memo.py)
+        self.looked: dict[Path, Path | None] = looked if looked is not None else {}
         self._env: Any = None
         self._meter: Any = None
         self._cache: dict[str, Any] = {}
@@ -137,7 +144,9 @@ class PromptRenderer:
             from .budget import Meter
 
             self._meter = Meter()
-            self._env = _make_environment(self._meter, _loader(self.folders, self.templates) if self.folders else None)
+            self._env = _make_environment(
+                self._meter, _loader(self.folders, self.templates, self.looked) if self.folders else None
+            )
         return self._env
 
     def _jinja(self, template: str) -> Rendered:
@@ -241,9 +250,10 @@ class _RangeBudget:
 MAX_TEMPLATE_BYTES = 1_000_000  # an included template file; far above any prompt
 
 
-def _loader(folders: list[Path], loaded: set[Path]) -> Any:
+def _loader(folders: list[Path], loaded: set[Path], looked: dict[Path, Path | None]) -> Any:
     """Jinja's file loader over ``folders`` that refuses a file whose real path (symlinks resolved) leaves them,
-    and a file too large to be a prompt; it records every file it reads in ``loaded``."""
+    and a file too large to be a prompt; it records every file it reads in ``loaded``, and in ``looked``
+    every place it looked and what it found there."""
     from jinja2 import FileSystemLoader, TemplateNotFound
     from jinja2.loaders import split_template_path
 
@@ -254,8 +264,10 @@ def _loader(folders: list[Path], loaded: set[Path]) -> Any:
             pieces = split_template_path(template)  # refuses `..`
             for folder in self.searchpath:
                 candidate = Path(folder, *pieces)
-                if candidate.is_file():
-                    real = candidate.resolve()
+                if not candidate.is_file():
+                    looked[candidate] = None
+                else:
+                    real = looked[candidate] = candidate.resolve()
                     if contained(real, folders) is None:
                         raise TemplateNotFound(
                             template, f"`{template}` resolves outside the storyboard's folder and its asset roots"

@@ -23,6 +23,8 @@ class Loaded:
     broken_names: set[str] = field(default_factory=set)  # defined, but dropped for errors
     asset_roots: list[Path] = field(default_factory=list)  # resolved folders outside `root` inputs may come from
     templates: set[Path] = field(default_factory=set)  # prompt templates the compile included or imported
+    # where the compile looked for a template -> the file it found there (None: none)
+    templates_looked: dict[Path, Path | None] = field(default_factory=dict)
 
     @property
     def sources(self) -> list[Source]:

@@ -30,6 +30,9 @@ Schema history:
 - 7: ``spend``, the ledger (ledger.py): one row per generation paid, appended, unique by
   (key, take, job). The upgrade backfills it from the build records (rows marked
   ``backfill``): only each shot's last build, all an older store kept.
+- 8: ``meta``'s ``generation``, counted up by triggers on every write to the tables a plan
+  reads (build records, the journal, clip records and versions), so a no-op ``plan`` can
+  tell the store is as its last answer saw it from one row (ops/memo.py). Starts at 0.
 """
 
 from __future__ import annotations
@@ -42,11 +45,11 @@ from pathlib import Path
 
 from ..errors import StoreError
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 DEFAULT_TAKE = 1
 """The take a shot's clip is when nothing says otherwise (the only take before takes existed)."""
 
-# Each table of schema 7, as created in a new store. A table without a ``take`` column (a
+# Each table of schema 8, as created in a new store. A table without a ``take`` column (a
 # schema-2 store) is rebuilt into this shape, its rows copied with ``take`` = the first take.
 _TABLES: dict[str, str] = {
     "meta": "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -100,6 +103,15 @@ _TABLES: dict[str, str] = {
     "spend_job": "CREATE UNIQUE INDEX IF NOT EXISTS spend_job ON spend (key, take, job)",
 }
 _TAKE_TABLES = ("builds", "clip_info", "jobs")
+# the tables whose rows decide a plan's answer: a write to any counts ``meta.generation`` up (schema 8)
+PLAN_TABLES = ("builds", "jobs", "clip_files", "clip_versions", "replaced_clips")
+GENERATION = "generation"
+_TRIGGERS = [
+    f"CREATE TRIGGER IF NOT EXISTS {table}_{event.lower()}_counts AFTER {event} ON {table} BEGIN"
+    f" UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE name = '{GENERATION}'; END"
+    for table in PLAN_TABLES
+    for event in ("INSERT", "UPDATE", "DELETE")
+]
 
 Params = Sequence[object] | Mapping[str, object]
 
@@ -231,13 +243,31 @@ class StateDB:
             os.close(fd)
 
 
+def read_generation(path: Path) -> int | None:
+    """``meta.generation`` of the ``state.db`` at ``path``, read without the store's machinery (no
+    migration, no lock, nothing created); None when there is none of this schema to read."""
+    try:
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5, isolation_level=None)
+    except (sqlite3.Error, OSError, ValueError):
+        return None
+    try:
+        if _version(db) != SCHEMA_VERSION:
+            return None
+        row = db.execute("SELECT value FROM meta WHERE name = ?", (GENERATION,)).fetchone()
+        return int(row[0]) if row is not None else None
+    except (sqlite3.Error, ValueError):
+        return None
+    finally:
+        db.close()
+
+
 def _version(db: sqlite3.Connection) -> int:
     value: int = db.execute("PRAGMA user_version").fetchone()[0]
     return value
 
 
 def _upgrade(db: sqlite3.Connection, clips: Path) -> None:
-    """Bring every table to schema 7 inside the caller's transaction (idempotent)."""
+    """Bring every table to schema 8 inside the caller's transaction (idempotent)."""
     had_records = bool(_columns(db, "clip_files"))
     had_ledger = bool(_columns(db, "spend"))
     for statement in _TABLES.values():
@@ -252,6 +282,9 @@ def _upgrade(db: sqlite3.Connection, clips: Path) -> None:
         from .ledger import backfill  # ledger.py reads this module: imported when needed
 
         backfill(db)
+    db.execute("INSERT OR IGNORE INTO meta (name, value) VALUES (?, '0')", (GENERATION,))
+    for trigger in _TRIGGERS:  # last: a rebuilt table lost its triggers with its old self
+        db.execute(trigger)
 
 
 def _record_existing_clips(db: sqlite3.Connection, clips: Path) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 import sys
 from decimal import Decimal
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -21,7 +21,7 @@ from ..render import diagnostics_json, print_diagnostics, summary
 
 if TYPE_CHECKING:
     from ...diagnostics import Diagnostics
-    from ...ops import Checked
+    from ...ops import Checked, Prepared
     from ...plan import Plan, PlannedShot, Plans
 
 
@@ -63,10 +63,41 @@ def command(
 
     A quote needs no key and no upload bucket: what the build will need is listed instead.
     """
+    from ...ops import memo as memos
+
+    options = {
+        "provider": provider,
+        "tier": tier,
+        "format": fmt,
+        "replace": replace,
+        "only": only,
+        "exclude": exclude,
+        "deliverables": deliverables,
+        "detailed_exitcode": detailed_exitcode,
+    }
+    memo = memos.for_plan(file, options) if out is None else None  # --out writes a file: answered in full
+    if memo is not None:
+        answer = memo.replay()
+        if answer is not None:  # nothing it read has changed: the last answer, as written
+            answer.emit()
+            sys.exit(answer.code)
+    from ..capture import captured
+
+    with captured() as chunks:
+        checked, prepared, code = answer_plan(file, fmt, out, options)
+    if memo is not None:
+        memo.save(checked, prepared, chunks, code)
+    sys.exit(code)
+
+
+def answer_plan(file: str, fmt: str, out: str | None, options: dict[str, Any]) -> tuple[Checked, Prepared, int]:
+    """Check, quote and print the plan; returns what was read and the exit status (an invalid file exits here)."""
     from ... import ops
     from ...errors import PlanFileError, SelectionError
     from ..exits import CHANGES, OK
 
+    provider, tier, deliverables = options["provider"], options["tier"], options["deliverables"]
+    only, exclude, replace = options["only"], options["exclude"], options["replace"]
     checked = checked_or_usage(
         lambda: ops.check(file, provider=provider, tier=tier, staging=True, display=file, deliverables=deliverables)
     )
@@ -87,7 +118,7 @@ def command(
         except (PlanFileError, OSError) as exc:
             raise click.UsageError(f"--out {out}: {exc}") from exc
     needs = ops.build_needs(plans)
-    code = (CHANGES if prepared.todo else OK) if detailed_exitcode else OK
+    code = (CHANGES if prepared.todo else OK) if options["detailed_exitcode"] else OK
     if fmt == "json":
         doc = {**plans.to_json(), "needs": needs, **diagnostics_of(checked.diagnostics)}
         if prepared.selection is not None:
@@ -95,7 +126,7 @@ def command(
             doc["selected_cost_usd"] = float(prepared.price)
         # compact: json's C encoder only runs without indent, and plans can be 10,000 shots
         click.echo(json.dumps(doc, ensure_ascii=False, separators=(",", ":")))
-        sys.exit(code)
+        return checked, prepared, code
     print_diagnostics(project.diagnostics.warnings, checked.loaded.source, err=True)
     click.echo(render_plans(plans, file))
     if prepared.selection is not None:
@@ -104,7 +135,7 @@ def command(
         click.echo("Before building, set:\n" + "\n".join(f"  {need}" for need in needs))
     if out is not None:
         click.echo(f"Plan saved to {out}: build exactly it with `storyboard build {file} --plan {out}`", err=True)
-    sys.exit(code)
+    return checked, prepared, code
 
 
 def diagnostics_of(diagnostics: Diagnostics) -> dict[str, list[dict[str, object]]]:
