@@ -258,3 +258,58 @@ def test_every_legitimate_file_checks_and_builds(project: Project, pool: Path) -
     compiled = compile_storyboard(load(path))
     expected = sum(compiled.shots[sid].seconds for sid in compiled.cut)
     assert probe_clip(project.root / "out" / "storyboard.mp4").seconds == pytest.approx(expected, abs=0.15)
+
+
+# -- the store's input-probe cache (store/probecache.py) ---------------------------------------
+CACHED = """
+version: 1
+settings: {resolution: 480p, duration: 3}
+characters:
+  Mara: {images: [refs/a.png]}
+assets:
+  moves: refs/dance.mp4
+shots:
+  - {id: a, prompt: "@Mara waves."}
+  - {id: b, prompt: "The street.", first_frame: refs/broken.png}
+"""
+
+
+@pytest.fixture
+def probes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The files actually opened and decoded by `check` (probe_input calls), by name."""
+    import storyboard.compile.media as media
+
+    opened: list[str] = []
+    real = media.probe_input
+
+    def counting(path: Path, kind: str) -> MediaInfo | Unfit:
+        opened.append(path.name)
+        return real(path, kind)
+
+    monkeypatch.setattr(media, "probe_input", counting)
+    return opened
+
+
+def test_a_store_remembers_what_check_found_in_unchanged_inputs(project: Project, probes: list[str]) -> None:
+    from storyboard.ops import check
+    from storyboard.store import Store
+
+    (project.root / "refs" / "broken.png").write_bytes(b"not a picture")
+    path = project.write(CACHED)
+    check(path)
+    assert (project.root / ".storyboard").exists() is False  # a check makes no store
+    with Store(project.root, create=True) as store:
+        store.db.execute("SELECT 1")
+    first = check(path)
+    assert sorted(probes) == ["a.png", "a.png", "broken.png", "broken.png", "dance.mp4", "dance.mp4"]
+    probes.clear()
+    again = check(path)
+    assert probes == ["broken.png"]  # a refused file is decoded again, and refused again with its reason
+    assert [str(d) for d in again.diagnostics] == [str(d) for d in first.diagnostics]
+    assert again.compiled is not None and first.compiled is not None
+    assert again.compiled.shots["a"].request == first.compiled.shots["a"].request
+    probes.clear()
+    shutil.copy(project.root / "refs" / "b.png", project.root / "refs" / "new.png")
+    os.replace(project.root / "refs" / "new.png", project.root / "refs" / "a.png")  # another file, same name
+    check(path)
+    assert sorted(probes) == ["a.png", "broken.png"]

@@ -120,7 +120,7 @@ def test_a_schema_2_store_opens_upgraded_with_every_row(tmp_path: Path) -> None:
         assert store.cached_hash("/refs/a.png", 10, 20, 30) == "digest"
         assert store.db.execute("SELECT value FROM meta WHERE name = 'film:a.yaml'").fetchone() == ("filmkey:123",)
         assert store.has_clip(KEY) and store.clips.open(KEY).read_bytes() == b"old clip"
-    assert user_version(tmp_path) == SCHEMA_VERSION == 8
+    assert user_version(tmp_path) == SCHEMA_VERSION == 9
     for table in ("builds", "clip_info", "jobs"):
         assert "take" in columns(tmp_path, table)
     # and it keeps working: new rows beside the old, a second take of the same shot and key
@@ -253,7 +253,7 @@ def test_the_upgrade_records_each_old_clip_then_its_first_check_hashes_it(tmp_pa
         (clips / other[:2] / f"{other}.take2.mp4").write_bytes(b"rewritten!!")
         why = store.clip_damage(other, take=2)
         assert why is not None and "changed since the store was upgraded" in why
-    assert user_version(tmp_path) == SCHEMA_VERSION == 8
+    assert user_version(tmp_path) == SCHEMA_VERSION == 9
 
 
 def test_a_schema_3_store_gains_the_records_and_keeps_its_rows(tmp_path: Path) -> None:
@@ -320,7 +320,7 @@ def test_a_schema_2_store_gains_a_ledger_backfilled_from_its_build_records(tmp_p
             5.0,
         )
         assert (row.time, row.source) == (2.0, "backfill")
-    assert user_version(tmp_path) == SCHEMA_VERSION == 8
+    assert user_version(tmp_path) == SCHEMA_VERSION == 9
     with Store(tmp_path) as store:  # opened again: nothing copied twice
         assert len(store.spending()) == 1
     shown = CliRunner().invoke(cli, ["cost", str(tmp_path), "--format", "json"])

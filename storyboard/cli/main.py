@@ -82,15 +82,27 @@ def main(argv: list[str] | None = None) -> Any:
     """
     received: list[int] = []
     previous = _on_sigterm(received)
+    quick = argv is None and sys.argv[1:2] and sys.argv[1] in QUICK_EXIT  # the console script (not a caller's)
+    if quick:
+        _few_collections()
     try:
         return _run(argv, received)
     except SystemExit as exc:
-        if argv is None and sys.argv[1:2] and sys.argv[1] in QUICK_EXIT:  # the console script (not a caller's)
+        if quick:
             _exit_now(exc)
         raise
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+
+
+def _few_collections() -> None:
+    """A check or plan allocates the whole model, its compile and its plan, and frees almost nothing before
+    it exits: the cyclic collector's passes over that growing heap cost a 10,000-shot plan a third of its
+    time (2.1 s against 1.4 s) and free ~2 MB of 225. It runs every 200,000 allocations instead of 700."""
+    import gc
+
+    gc.set_threshold(200_000, 20, 20)
 
 
 def _exit_now(exc: SystemExit) -> None:

@@ -24,7 +24,7 @@ from .context import SETTING_KEYS, Context, Where
 from .cutlist import check_cut, film_rate
 from .dag import link, order_and_cycles
 from .film import check_unused
-from .media import MediaResolver
+from .media import MediaResolver, Probes
 from .names import check_names
 from .output import check_output, check_store, film_output
 from .prompt import TAG
@@ -64,21 +64,23 @@ def compile_project(
     tier: str | None = None,
     staging: bool | None = None,
     only: Collection[str] | None = None,
+    probes: Probes | None = None,
 ) -> Project:
     """Compile every film of ``loaded``: one, or one per deliverable (``only``: those named).
 
     ``provider`` and ``tier`` override every shot (the CLI flags). ``staging`` says whether
     local files can be uploaded for providers that take only URLs; by default, whether
     ``STORYBOARD_UPLOAD_URL`` is set. ``only`` naming no deliverable is a ``SelectionError``.
+    ``probes``: inputs probed by earlier checks, by stat (the store's cache; store/probecache.py).
     """
     if staging is None:
         staging = bool(os.environ.get(env.UPLOAD_URL))
     assert loaded.storyboard is not None, "compile needs a storyboard that loaded"
     layers = deliverables.layers(loaded.storyboard, loaded.source.path.stem, only)
     deliverables.check_names(loaded)
+    media = MediaResolver(loaded.root, loaded.asset_roots, probes)
     if not layers:
-        return Project(loaded, [run(Context(loaded, provider, tier, staging))], loaded.diagnostics)
-    media = MediaResolver(loaded.root, loaded.asset_roots)
+        return Project(loaded, [run(Context(loaded, provider, tier, staging, media=media))], loaded.diagnostics)
     films: list[Compiled] = []
     found: list[tuple[str, Diagnostics]] = []
     for layer in layers:

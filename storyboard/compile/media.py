@@ -15,7 +15,7 @@ import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Literal
+from typing import Literal, Protocol
 from urllib.parse import urlparse
 
 from ..load.roots import contained
@@ -54,6 +54,16 @@ class Resolved:
     problem: MediaProblem | None = None
 
 
+class Probes(Protocol):
+    """Probes remembered across runs by a file's stat (the store's input-probe cache): a hit decodes nothing."""
+
+    def get(self, path: Path, st: os.stat_result, kind: str) -> MediaInfo | None:
+        """What the file held as ``kind`` at this stat, or None."""
+
+    def put(self, path: Path, st: os.stat_result, kind: str, info: MediaInfo) -> None:
+        """Remember a probe that passed, at the stat taken before it."""
+
+
 def _refused(kind: Kind | None, code: str, message: str, help: str | None) -> Resolved:
     return Resolved(None, kind, None, MediaProblem(code, message, help))
 
@@ -72,9 +82,11 @@ def looks_absolute(value: str) -> bool:
 class MediaResolver:
     """Resolves media values of one storyboard, each once."""
 
-    def __init__(self, root: Path, asset_roots: Sequence[Path] = ()) -> None:
-        """``asset_roots``: resolved folders outside ``root`` media may come from (`settings.asset_roots`)."""
+    def __init__(self, root: Path, asset_roots: Sequence[Path] = (), probes: Probes | None = None) -> None:
+        """``asset_roots``: resolved folders outside ``root`` media may come from (`settings.asset_roots`);
+        ``probes``: what earlier checks found in files that have not changed since."""
         self.root = root.resolve()
+        self.remembered = probes
         self.folders = [self.root, *asset_roots]
         self._cache: dict[str, Resolved] = {}
         self._probes: dict[Path, MediaInfo | str] = {}
@@ -140,9 +152,10 @@ class MediaResolver:
         # relative to the storyboard's folder, `../brand/logo.png` for a file of an asset root
         rel = PurePosixPath(Path(os.path.relpath(full, self.root)).as_posix())
         try:
-            mode: int | None = full.stat().st_mode  # stat, never open: a FIFO would block
+            st: os.stat_result | None = full.stat()  # stat, never open: a FIFO would block
         except OSError:  # missing, or a name the filesystem cannot hold (too long)
-            mode = None
+            st = None
+        mode = st.st_mode if st is not None else None
         if mode is not None and not stat.S_ISREG(mode):
             what = "a directory" if stat.S_ISDIR(mode) else "not a regular file (a pipe, socket or device)"
             return _refused(
@@ -158,14 +171,26 @@ class MediaResolver:
                 if near
                 else "check the path; it is relative to the storyboard file",
             )
-        if kind is not None and kind != "subtitle":
-            found = probe_input(full, kind)
+        if kind is not None and kind != "subtitle" and st is not None:
+            found = self._probe_input(full, st, kind)
             if isinstance(found, Unfit):
                 return _refused(kind, *_unfit(value, kind, found))
             if kind != "image":
                 self._probes[full] = found  # the rules and prices ask for its length: no second probe
         self._files[rel.as_posix()] = full
         return Resolved(MediaRef(file=rel.as_posix()), kind, full)
+
+    def _probe_input(self, full: Path, st: os.stat_result, kind: Kind) -> MediaInfo | Unfit:
+        """``probe_input``, unless a check already probed the file at this very stat."""
+        if self.remembered is None:
+            return probe_input(full, kind)
+        hit = self.remembered.get(full, st, kind)
+        if hit is not None:
+            return hit
+        found = probe_input(full, kind)
+        if isinstance(found, MediaInfo):
+            self.remembered.put(full, st, kind, found)
+        return found
 
     def local_files(self) -> set[Path]:
         """Every local file a media value of this storyboard resolved to (absolute): what no output may be."""

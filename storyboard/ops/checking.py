@@ -1,4 +1,5 @@
-"""The check operation: load, then compile. Every diagnostic; nothing is sent or written.
+"""The check operation: load, then compile. Every diagnostic; nothing is sent, and only a store that is
+already there learns something (the probes of inputs it had not seen at their stat).
 
 Every other operation starts here, so the CLI and the Python API read a storyboard the
 same way: ``plan`` and ``build`` take what ``check`` compiled, or a path they check first.
@@ -7,8 +8,10 @@ same way: ``plan`` and ``build`` take what ``check`` compiled, or a path they ch
 from __future__ import annotations
 
 import os
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import InvalidStoryboard
@@ -17,6 +20,7 @@ if TYPE_CHECKING:
     from ..compile import Compiled, Project
     from ..diagnostics import Diagnostics
     from ..load import Loaded
+    from ..store.probecache import ProbeCache
 
 
 @dataclass(frozen=True)
@@ -67,7 +71,30 @@ def check(
     loaded = load(file, display=display)
     if loaded.storyboard is None:
         return Checked(loaded, None)
-    return Checked(loaded, compile_project(loaded, provider=provider, tier=tier, staging=staging, only=deliverables))
+    with _remembered_probes(loaded.root) as probes:
+        project = compile_project(
+            loaded, provider=provider, tier=tier, staging=staging, only=deliverables, probes=probes
+        )
+    return Checked(loaded, project)
+
+
+@contextmanager
+def _remembered_probes(root: Path) -> Iterator[ProbeCache | None]:
+    """The store's input-probe cache, where a store of this schema already is (a check creates none); else None."""
+    from ..store import STORE_DIR
+    from ..store.state import StateDB, read_generation
+
+    folder = root / STORE_DIR
+    if read_generation(folder / "state.db") is None:  # none, or of another schema: a check upgrades nothing
+        yield None
+        return
+    from ..store.probecache import ProbeCache
+
+    state = StateDB(folder)
+    try:
+        yield ProbeCache(state)
+    finally:
+        state.close()
 
 
 def project_of(target: Project | Compiled | str | os.PathLike[str]) -> Project:

@@ -243,10 +243,10 @@ def _facts(checked: Checked, prepared: Prepared, started_ns: int) -> dict[str, A
         if film.output is not None:
             outputs.update(outputs_of(film.output))
     store = Store(project.root)
-    clips = {str(store.clip_path(row.key, take=row.take)) for plan in prepared.plans.films for row in plan.shots}
+    clips = {store.local.file(row.key, take=row.take) for plan in prepared.plans.films for row in plan.shots}
     clip_stats: list[list[object]] = []
     for clip in sorted(clips):
-        signature = _signature(Path(clip), racy, missing_ok=True)
+        signature = _signature(clip, racy, missing_ok=True)
         if signature is None:
             return None
         clip_stats.append([clip, signature])
@@ -262,7 +262,7 @@ def _facts(checked: Checked, prepared: Prepared, started_ns: int) -> dict[str, A
 def _holds(facts: Mapping[str, Any]) -> bool:
     """Every recorded fact is still so (the cheapest first: stats before reads)."""
     for path, kind in facts["outputs"]:
-        if _kind(Path(path)) != kind:
+        if _kind(path) != kind:
             return False
     for candidate, real in facts["templates"]:  # as the template loader looks: a file, its real path
         if os.path.isfile(candidate) != (real is not None) or (
@@ -270,15 +270,15 @@ def _holds(facts: Mapping[str, Any]) -> bool:
         ):
             return False
     for written, resolved, signature in facts["inputs"]:
-        if os.path.realpath(written) != resolved or _signature(Path(resolved), None) != signature:
+        if os.path.realpath(written) != resolved or _signature(resolved, None) != signature:
             return False
     for clip, signature in facts["clips"]:
-        if _signature(Path(clip), None, missing_ok=True) != signature:
+        if _signature(clip, None, missing_ok=True) != signature:
             return False
-    return all(_digest(Path(path), None) == digest for path, digest in facts["contents"])
+    return all(_digest(path, None) == digest for path, digest in facts["contents"])
 
 
-def _signature(path: Path, racy: int | None, *, missing_ok: bool = False) -> list[int] | None:
+def _signature(path: str | Path, racy: int | None, *, missing_ok: bool = False) -> list[int] | None:
     """(size, mtime, ctime, inode) as the store's records trust them; [] for a missing file when
     ``missing_ok``; None when unreadable, or changed since ``racy`` (ns since the epoch)."""
     try:
@@ -292,7 +292,7 @@ def _signature(path: Path, racy: int | None, *, missing_ok: bool = False) -> lis
     return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
 
 
-def _digest(path: Path, racy: int | None) -> str | None:
+def _digest(path: str | Path, racy: int | None) -> str | None:
     """sha256 of the file's bytes; None when unreadable or changed since ``racy``."""
     try:
         with open(path, "rb") as fh:
@@ -312,7 +312,7 @@ def _text(path: Path) -> str | None:
         return None
 
 
-def _kind(path: Path) -> str:
+def _kind(path: str | Path) -> str:
     """What is at ``path``, not following a symlink: the output check's view (compile/output.py)."""
     try:
         mode = os.lstat(path).st_mode

@@ -33,6 +33,9 @@ Schema history:
 - 8: ``meta``'s ``generation``, counted up by triggers on every write to the tables a plan
   reads (build records, the journal, clip records and versions), so a no-op ``plan`` can
   tell the store is as its last answer saw it from one row (ops/memo.py). Starts at 0.
+- 9: ``input_probes`` by (path, kind): what ``check`` found in a local input (its length and
+  frame size), by its stat, so a check of unchanged media decodes none (probecache.py).
+  Starts empty: the upgrade only creates it.
 """
 
 from __future__ import annotations
@@ -45,11 +48,11 @@ from pathlib import Path
 
 from ..errors import StoreError
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 DEFAULT_TAKE = 1
 """The take a shot's clip is when nothing says otherwise (the only take before takes existed)."""
 
-# Each table of schema 8, as created in a new store. A table without a ``take`` column (a
+# Each table of schema 9, as created in a new store. A table without a ``take`` column (a
 # schema-2 store) is rebuilt into this shape, its rows copied with ``take`` = the first take.
 _TABLES: dict[str, str] = {
     "meta": "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -101,6 +104,11 @@ _TABLES: dict[str, str] = {
         reported_usd REAL, seconds REAL, host TEXT NOT NULL, source TEXT NOT NULL
     )""",
     "spend_job": "CREATE UNIQUE INDEX IF NOT EXISTS spend_job ON spend (key, take, job)",
+    "input_probes": """CREATE TABLE IF NOT EXISTS input_probes (
+        path TEXT NOT NULL, kind TEXT NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
+        ctime_ns INTEGER NOT NULL, inode INTEGER NOT NULL, seconds REAL NOT NULL, width INTEGER, height INTEGER,
+        PRIMARY KEY (path, kind)
+    )""",
 }
 _TAKE_TABLES = ("builds", "clip_info", "jobs")
 # the tables whose rows decide a plan's answer: a write to any counts ``meta.generation`` up (schema 8)
@@ -267,7 +275,7 @@ def _version(db: sqlite3.Connection) -> int:
 
 
 def _upgrade(db: sqlite3.Connection, clips: Path) -> None:
-    """Bring every table to schema 8 inside the caller's transaction (idempotent)."""
+    """Bring every table to schema 9 inside the caller's transaction (idempotent)."""
     had_records = bool(_columns(db, "clip_files"))
     had_ledger = bool(_columns(db, "spend"))
     for statement in _TABLES.values():
