@@ -149,3 +149,26 @@ def test_control_a_schema_of_null_defaults_completes_null(editor: Editor, tmp_pa
     uri = editor.open(board, text)
     offered = accepted(editor.complete(uri, line, 2))
     assert offered["duration"] == "duration: null" and offered["resolution"] == "resolution: null"
+
+
+def test_completing_an_aspect_ratio_value_offers_each_quoted_and_each_checks_clean(
+    editor: Editor, tmp_path: Path
+) -> None:
+    """The values YAML 1.1 would read as numbers (`16:9` plain is 969) are offered quoted, only so."""
+    board = init(tmp_path / "film")
+    text, line = blank_line_in_settings(board.read_text())
+    lines = text.split("\n")
+    lines[line] = "  aspect_ratio: "
+    uri = editor.open(board)
+    editor.diagnostics(uri)
+    editor.change(uri, "\n".join(lines))
+    offered = set(accepted(editor.complete(uri, line, len(lines[line]))).values()) - {"null"}
+    assert offered == {'"16:9"', '"9:16"', '"1:1"', '"4:3"', '"3:4"'}, offered
+    for value in sorted(offered):
+        lines[line] = f"  aspect_ratio: {value}"
+        clean_in_both(editor, board, "\n".join(lines), "ratio.yaml")
+    lines[line] = '  aspect_ratio: "5:4"'
+    flagged = editor.diagnostics(editor.open(board.with_name("bad-ratio.yaml"), "\n".join(lines)))
+    errors = [d for d in flagged if d.severity == lsp.DiagnosticSeverity.Error]
+    assert [d.range.start.line for d in errors] == [line]
+    assert '"16:9"' in errors[0].message  # the schema's own message lists the values, quoted

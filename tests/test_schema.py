@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import storyboard
@@ -33,7 +34,14 @@ def test_settings_carry_the_real_defaults_and_no_key_defaults_to_null():
     }
     # 16:9 plain is the number 969 to YAML 1.1 (check refuses it): editors insert it quoted
     assert "default" not in settings["aspect_ratio"]
-    assert settings["aspect_ratio"]["defaultSnippets"] == [{"label": '"16:9"', "body": '^"${1:16:9}"'}]
+    assert settings["aspect_ratio"]["defaultSnippets"] == [{"label": '"16:9" (default)', "body": '^"${1:16:9}"'}]
+    # and its values are a pattern, each offered quoted: the same choice, no plain value to insert
+    (ratios, _) = settings["aspect_ratio"]["anyOf"]
+    assert "enum" not in ratios and [s["body"] for s in ratios["defaultSnippets"]][0] == '"16:9"'
+    match = re.compile(ratios["pattern"]).fullmatch
+    assert [v for v in ("16:9", "9:16", "1:1", "4:3", "3:4", "5:4", "16:9x", "") if match(v)] == [
+        "16:9", "9:16", "1:1", "4:3", "3:4"
+    ]  # fmt: skip
     nulls = [
         (name, key)
         for name, d in [("Storyboard", schema), *schema["$defs"].items()]

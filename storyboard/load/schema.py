@@ -15,6 +15,7 @@ under ``schemas/`` for its examples. Tests keep both equal to :func:`json_schema
 
 from __future__ import annotations
 
+import re
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,33 @@ def json_schema() -> dict[str, Any]:
                 del prop["default"]
                 if name in ("Settings", "FileSettings") and key in SETTINGS_DEFAULTS:
                     _set_default(prop, SETTINGS_DEFAULTS[key])
+    _quote_misread_enums(schema)
     return schema
+
+
+def _misread(value: object) -> bool:
+    """A string YAML 1.1 reads as something else when written plain (``16:9`` is the number 969)."""
+    return isinstance(value, str) and yaml.safe_load(value) != value  # PyYAML reads YAML 1.1
+
+
+def _quote_misread_enums(node: Any) -> None:
+    """An enum with a value YAML 1.1 misreads becomes the same choice as an anchored pattern, each value
+    offered as a quoted snippet: the YAML language server inserts an enum's values plain, which `check`
+    refuses (Y008), and would offer them beside any snippet. Validation is unchanged."""
+    if isinstance(node, list):
+        for item in node:
+            _quote_misread_enums(item)
+        return
+    if not isinstance(node, dict):
+        return
+    values = node.get("enum")
+    if isinstance(values, list) and any(_misread(v) for v in values) and all(isinstance(v, str) for v in values):
+        del node["enum"]
+        node["pattern"] = "^(?:" + "|".join(re.escape(v) for v in values) + ")$"
+        node["patternErrorMessage"] = "expected one of " + ", ".join(f'"{v}"' for v in values) + " (quoted)"
+        node["defaultSnippets"] = [{"label": f'"{v}"', "body": f'"{v}"'} for v in values]
+    for child in node.values():
+        _quote_misread_enums(child)
 
 
 def _set_default(prop: dict[str, Any], default: Any) -> None:
@@ -51,8 +78,10 @@ def _set_default(prop: dict[str, Any], default: Any) -> None:
     snippet, quoted, instead: beside a `default` the server would offer neither (two proposals
     insert a bare placeholder). The description says the default to hover and to readers.
     """
-    if isinstance(default, str) and yaml.safe_load(default) != default:  # PyYAML reads YAML 1.1
-        prop["defaultSnippets"] = [{"label": f'"{default}"', "body": f'^"${{1:{default}}}"'}]
+    if _misread(default):
+        # its own label: the value's quoted snippets (_quote_misread_enums) carry the bare one, and the
+        # server merges two proposals of one label into a broken choice
+        prop["defaultSnippets"] = [{"label": f'"{default}" (default)', "body": f'^"${{1:{default}}}"'}]
     else:
         prop["default"] = default
 
