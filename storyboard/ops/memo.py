@@ -114,12 +114,13 @@ class Memo:
             "code": code,
             "chunks": chunks,
         }
+        temp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         try:
             self.path.parent.mkdir(exist_ok=True)
-            temp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
             temp.write_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
-            os.replace(temp, self.path)
-        except OSError:
+            os.replace(temp, self.path)  # a reader sees the old memo or the new one, never half of one
+        except OSError:  # a full disk: the next plan answers in full again
+            temp.unlink(missing_ok=True)
             return False
         _prune(self.path.parent)
         return True
