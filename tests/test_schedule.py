@@ -120,3 +120,38 @@ def test_a_slot_freed_in_the_turn_another_was_goes_to_the_dependant_its_holder_w
         return served
 
     assert asyncio.run(scenario()) == ["dependant", "first", "second"]
+
+
+def test_a_slot_freed_a_turn_after_another_still_goes_to_the_dependant_its_holder_woke() -> None:
+    """The first holder frees its slot a turn before the second (a hand-out is due for the turn the second's
+    dependant asks in): the hand-out waits for the dependant, which the later release asked for."""
+
+    async def scenario() -> list[str]:
+        slots = Slots(2)
+        served: list[str] = []
+        go, woken = asyncio.Event(), asyncio.Event()
+
+        async def holder(wakes: asyncio.Event | None) -> None:
+            async with slots.take((0,)):
+                await go.wait()
+                if wakes is not None:
+                    await asyncio.sleep(0)  # ends one turn after the other holder
+                    wakes.set()  # as the runner sets a parent's done before its slot is let go
+
+        async def waiter(name: str, rank: tuple[int, ...], after: asyncio.Event | None = None) -> None:
+            if after is not None:
+                await after.wait()
+            async with slots.take(rank):
+                served.append(name)
+                await asyncio.sleep(0)
+
+        holders = [asyncio.ensure_future(holder(None)), asyncio.ensure_future(holder(woken))]
+        await asyncio.sleep(0)
+        queued = [asyncio.ensure_future(waiter(n, r)) for n, r in [("first", (5,)), ("second", (6,))]]
+        dependant = asyncio.ensure_future(waiter("dependant", (1,), after=woken))
+        await asyncio.sleep(0)
+        go.set()
+        await asyncio.gather(*holders, *queued, dependant)
+        return served
+
+    assert asyncio.run(scenario()) == ["dependant", "first", "second"]

@@ -6,13 +6,14 @@ stored) ran after every independent shot. The runner ranks a shot by its remaini
 own seconds plus its longest chain of dependants, critical path first; ties by file order):
 a freed slot goes to the ready shot the build's end depends on most.
 
-Slots are handed out two loop turns after the first of them frees up (``call_soon`` twice),
+Slots are handed out two loop turns after the *last* release or request (``call_soon`` twice),
 never inline: the shots that became ready meanwhile (all of them at the start; a parent's
 dependants, woken as its clip is stored, just before it lets its slot go) are ranked together,
-not first come first served. One turn was not enough: when another shot had freed a slot
-earlier in the same turn, the hand-out it scheduled ran before the woken dependant had asked,
-and gave the parent's slot away too (measured: a chain of five lost a 2 s round in one build
-of three).
+not first come first served. Each release or request puts the hand-out off to two turns after
+itself. A hand-out due since an earlier release, kept, ran before the dependant the later one
+woke had asked and gave both slots away: with the earlier release in the same turn (a chain
+of five lost a 2 s round in one build of three), or one turn before (a chain of four lost a
+20 s round: bench/schedule.py 1.276 against its bound).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ class Slots:
         self.free = max(1, n)
         self._waiting: list[tuple[Rank, int, asyncio.Future[None]]] = []
         self._seq = itertools.count()
-        self._due = False  # a hand-out is scheduled
+        self._latest = 0  # the hand-out scheduled last: only it hands out
 
     @asynccontextmanager
     async def take(self, rank: Rank = ()) -> AsyncIterator[None]:
@@ -58,14 +59,14 @@ class Slots:
         self._soon()
 
     def _soon(self) -> None:
-        if not self._due:
-            self._due = True
-            loop = asyncio.get_running_loop()
-            loop.call_soon(loop.call_soon, self._hand_out)  # after what this turn woke has asked
+        self._latest += 1
+        loop = asyncio.get_running_loop()
+        loop.call_soon(loop.call_soon, self._hand_out, self._latest)  # after what this turn woke has asked
 
-    def _hand_out(self) -> None:
-        """Each free slot to the best waiter still waiting."""
-        self._due = False
+    def _hand_out(self, scheduled: int) -> None:
+        """Each free slot to the best waiter still waiting, unless a later release or request put it off."""
+        if scheduled != self._latest:
+            return
         while self.free > 0 and self._waiting:
             _, _, fut = heapq.heappop(self._waiting)
             if not fut.done():
