@@ -131,8 +131,8 @@ def for_plan(file: str, options: Mapping[str, Any], environ: Mapping[str, str] |
     plan of this file is never memoised (no writable store, a team store named in the environment)."""
     environ = os.environ if environ is None else environ
     try:
-        resolved = Path(file).resolve()
-    except (OSError, RuntimeError):
+        resolved, cwd = Path(file).resolve(), os.getcwd()
+    except (OSError, RuntimeError):  # a symlink loop, or a working folder removed under the shell
         return None
     store = resolved.parent / STORE_DIR
     if environ.get(env.STORE) or not os.access(store, os.W_OK):
@@ -143,7 +143,7 @@ def for_plan(file: str, options: Mapping[str, Any], environ: Mapping[str, str] |
         "command": "plan",
         "file": file,
         "resolved": str(resolved),
-        "cwd": os.getcwd(),
+        "cwd": cwd,
         "options": dict(options),
         "environment": _environment(environ),
         "terminal": _terminal(environ),
